@@ -146,7 +146,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env_int("LAWTRACE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LAWTRACE_LOGIN_LOCKOUT_MINUTES", 30, minimum=1))
+# Lock the account, not the address: an intranet office often shares one NAT address, and one mistyping
+# colleague must not lock everybody out.
 AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False

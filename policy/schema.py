@@ -140,6 +140,9 @@ class ChecklistRow(Cited):
     record_class: RecordClass | None = None
     key_moment_photos: bool = False
 
+    def get_obligation_label(self) -> str:
+        return str(self.obligation.label)
+
 
 class Trigger(Cited):
     id: Identifier

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Activity, Case
+from cases.services import ACTIVITY_FIELDS, CASE_FIELDS
+from org.models import Agency, User
+from policy.registry import registry
+from policy.vocabulary import Category
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show an action function's refusal on the fields it names, so nothing is saved and the user sees why."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class StaffChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj} ({obj.staff_number})" if obj.staff_number else str(obj)
+
+
+def _agency_staff(agency: Agency):
+    return User.objects.filter(agency=agency, is_active=True).order_by("full_name", "username")
+
+
+class CaseForm(forms.ModelForm):
+    handlers = StaffChoiceField(label=_("case handlers"), queryset=User.objects.none(),
+                                widget=forms.SelectMultiple(attrs={"size": 6}))
+
+    class Meta:
+        model = Case
+        fields = [f for f in CASE_FIELDS]
+        widgets = {"opened_on": _DATE, "archived_on": _DATE}
+
+    def __init__(self, *args, agency: Agency, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.agency = agency
+        self.fields["handlers"].queryset = _agency_staff(agency)
+        categories = registry().in_force(agency.pack_code).agency.categories
+        self.fields["category"].choices = [(c.value, c.label) for c in categories]
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in CASE_FIELDS}
+
+
+class ActivityForm(forms.ModelForm):
+    stage = forms.ChoiceField(label=_("checklist stage"))
+    officers = StaffChoiceField(label=_("enforcement officers"), queryset=User.objects.none(),
+                                widget=forms.SelectMultiple(attrs={"size": 6}))
+    assistants = StaffChoiceField(label=_("assistants"), queryset=User.objects.none(), required=False,
+                                  widget=forms.SelectMultiple(attrs={"size": 4}))
+
+    class Meta:
+        model = Activity
+        fields = [f for f in ACTIVITY_FIELDS]
+        widgets = {
+            "planned_start": _DATETIME, "planned_end": _DATETIME, "actual_start": _DATETIME, "actual_end": _DATETIME,
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, agency: Agency, cases, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.agency = agency
+        pack = registry().in_force(agency.pack_code)
+        self.fields["category"].choices = [("", "---------")] + [(c.value, c.label) for c in pack.agency.categories]
+        grouped: dict[str, list[tuple[str, str]]] = {}
+        for row in pack.recording.checklist:
+            labels = "、".join(str(Category(c).label) for c in row.categories)
+            grouped.setdefault(labels, []).append((row.id, f"{row.stage}（{row.get_obligation_label()}）"))
+        self.fields["stage"].choices = [("", "---------"), *grouped.items()]
+        self.fields["case"].queryset = cases
+        staff = _agency_staff(agency)
+        self.fields["officers"].queryset = staff
+        self.fields["assistants"].queryset = staff
+        for name in ("planned_start", "planned_end", "actual_start", "actual_end"):
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+        if self.instance.pk:
+            parts = self.instance.participants.all()
+            self.initial["officers"] = [p.user_id for p in parts if p.part == "officer"]
+            self.initial["assistants"] = [p.user_id for p in parts if p.part == "assistant"]
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ACTIVITY_FIELDS}

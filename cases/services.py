@@ -1,0 +1,167 @@
+"""Action functions for cases and activities; each writes its event in the change's own transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Activity, ActivityOfficer, Case
+from ledger.events import SYSTEM, RequestContext, changed, record_event, snapshot
+from org.models import Agency, Qualification, User
+from policy import rules
+from policy.registry import registry
+
+CASE_FIELDS = [
+    "number", "title", "category", "procedure", "party_kind", "party_name", "party_identifier", "opened_on",
+    "state", "archived_on", *Case.FLAG_FIELDS, *Case.MARK_FIELDS,
+]
+ACTIVITY_FIELDS = [
+    "case", "category", "stage", "place", "planned_start", "planned_end", "actual_start", "actual_end",
+    "dispute_likely", "major_hazard", "major_violation", "remote_or_continuous", "description",
+]
+
+
+def _check_case(case: Case, handlers: Iterable[User]) -> None:
+    errors: dict[str, list[str]] = {}
+    foreign = [h for h in handlers if h.agency_id != case.agency_id]
+    if foreign:
+        errors["handlers"] = [_("Case handlers must be staff of the same agency.")]
+    if not list(handlers):
+        errors["handlers"] = [_("A case needs at least one handler.")]
+    if case.state == Case.State.ARCHIVED and case.archived_on is None:
+        errors["archived_on"] = [_("An archived case needs its archive date.")]
+    if case.archived_on and case.archived_on < case.opened_on:
+        errors["archived_on"] = [_("The archive date cannot be before the case was opened.")]
+    if Case.objects.filter(agency=case.agency, number=case.number).exclude(pk=case.pk).exists():
+        errors["number"] = [_("This case number is already used in your agency.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_case(agency: Agency, data: dict[str, Any], handlers: list[User], *, actor: User,
+                context: RequestContext = SYSTEM) -> Case:
+    case = Case(agency=agency, **data)
+    case.pack_version = registry().in_force(agency.pack_code, case.opened_on).version
+    _check_case(case, handlers)
+    case.full_clean(exclude=["handlers"])
+    with transaction.atomic():
+        case.save()
+        case.handlers.set(handlers)
+        record_event("case.create", actor=actor, obj=case, context=context,
+                     after={**snapshot(case, CASE_FIELDS), "handlers": sorted(str(h.pk) for h in handlers)})
+    return case
+
+
+def update_case(case: Case, data: dict[str, Any], handlers: list[User], *, actor: User,
+                context: RequestContext = SYSTEM) -> Case:
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        before = {**snapshot(locked, CASE_FIELDS), "handlers": snapshot(locked, ["handlers"])["handlers"]}
+        for name, value in data.items():
+            setattr(locked, name, value)
+        _check_case(locked, handlers)
+        locked.full_clean(exclude=["handlers"])
+        locked.save()
+        locked.handlers.set(handlers)
+        after = {**snapshot(locked, CASE_FIELDS), "handlers": sorted(str(h.pk) for h in handlers)}
+        old, new = changed(before, after)
+        if new:
+            record_event("case.update", actor=actor, obj=locked, context=context, before=old, after=new)
+    return locked
+
+
+def _check_activity(activity: Activity, officers: list[User], assistants: list[User]) -> None:
+    """Stage from the pack in force; at least one qualified officer; assistants only assist (004/7-8)."""
+    errors: dict[str, list[str]] = {}
+    pack = registry().get(activity.agency.pack_code, activity.pack_version)
+    row = rules.checklist_row(pack, activity.stage)
+    if row is None:
+        errors["stage"] = [_("This stage is not in your agency's recording checklist.")]
+    elif activity.category not in {c.value for c in row.categories}:
+        errors["stage"] = [_("This stage does not belong to the chosen enforcement category.")]
+    if activity.category not in {c.value for c in pack.agency.categories}:
+        errors["category"] = [_("Your agency's rules do not cover this enforcement category.")]
+    if activity.planned_start and activity.planned_end and activity.planned_end < activity.planned_start:
+        errors["planned_end"] = [_("The planned end is before the planned start.")]
+    if activity.actual_end and not activity.actual_start:
+        errors["actual_start"] = [_("Enter the actual start before the actual end.")]
+    if activity.actual_start and activity.actual_end and activity.actual_end < activity.actual_start:
+        errors["actual_end"] = [_("The actual end is before the actual start.")]
+    if activity.case_id and activity.case.agency_id != activity.agency_id:
+        errors["case"] = [_("The case belongs to another agency.")]
+    day = timezone.localtime(activity.actual_start or activity.planned_start).date()
+    people = [*officers, *assistants]
+    if any(p.agency_id != activity.agency_id for p in people):
+        errors["officers"] = [_("Officers must be staff of the same agency.")]
+    if set(officers) & set(assistants):
+        errors["assistants"] = [_("A person cannot be both officer and assistant on one activity.")]
+    unqualified = [
+        str(o) for o in officers
+        if (q := o.qualification_on(day)) is None or q.kind != Qualification.Kind.ENFORCEMENT
+    ]
+    if unqualified:
+        errors.setdefault("officers", []).append(
+            _("Only holders of a valid enforcement qualification can be recording officers: %(names)s.")
+            % {"names": "、".join(unqualified)}
+        )
+    if not officers:
+        errors.setdefault("officers", []).append(_("An activity needs at least one qualified enforcement officer."))
+    without = [str(a) for a in assistants if a.qualification_on(day) is None]
+    if without:
+        errors["assistants"] = [
+            _("Assistants need a valid enforcement or assisting qualification: %(names)s.") % {"names": "、".join(without)}
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _participants(activity: Activity) -> dict[str, list[str]]:
+    rows = activity.participants.order_by("user_id").values_list("part", "user_id")
+    return {
+        "officers": [str(uid) for part, uid in rows if part == ActivityOfficer.Part.OFFICER],
+        "assistants": [str(uid) for part, uid in rows if part == ActivityOfficer.Part.ASSISTANT],
+    }
+
+
+def _set_participants(activity: Activity, officers: list[User], assistants: list[User]) -> None:
+    activity.participants.all().delete()
+    ActivityOfficer.objects.bulk_create(
+        [ActivityOfficer(activity=activity, user=u, part=ActivityOfficer.Part.OFFICER) for u in officers]
+        + [ActivityOfficer(activity=activity, user=u, part=ActivityOfficer.Part.ASSISTANT) for u in assistants]
+    )
+
+
+def create_activity(agency: Agency, data: dict[str, Any], officers: list[User], assistants: list[User], *,
+                    actor: User, context: RequestContext = SYSTEM) -> Activity:
+    activity = Activity(agency=agency, created_by=actor, **data)
+    activity.pack_version = registry().in_force(agency.pack_code, activity.planned_start).version
+    _check_activity(activity, officers, assistants)
+    activity.full_clean()
+    with transaction.atomic():
+        activity.save()
+        _set_participants(activity, officers, assistants)
+        record_event("activity.create", actor=actor, obj=activity, context=context,
+                     after={**snapshot(activity, ACTIVITY_FIELDS), **_participants(activity)})
+    return activity
+
+
+def update_activity(activity: Activity, data: dict[str, Any], officers: list[User], assistants: list[User], *,
+                    actor: User, context: RequestContext = SYSTEM) -> Activity:
+    with transaction.atomic():
+        locked = Activity.objects.select_for_update().select_related("agency").get(pk=activity.pk)
+        before = {**snapshot(locked, ACTIVITY_FIELDS), **_participants(locked)}
+        for name, value in data.items():
+            setattr(locked, name, value)
+        _check_activity(locked, officers, assistants)
+        locked.full_clean()
+        locked.save()
+        _set_participants(locked, officers, assistants)
+        old, new = changed(before, {**snapshot(locked, ACTIVITY_FIELDS), **_participants(locked)})
+        if new:
+            record_event("activity.update", actor=actor, obj=locked, context=context, before=old, after=new)
+    return locked

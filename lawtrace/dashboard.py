@@ -1,0 +1,154 @@
+"""The start page: one panel per role the user holds, each built from the apps' public queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from axes.models import AccessAttempt
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Case
+from cases.queries import visible_activities, visible_cases
+from devices.models import Device
+from devices.services import visible_devices
+from ledger.models import Event
+from org.models import RoleGrant, User
+from org.roles import Role
+from policy.vocabulary import Category
+
+
+@dataclass
+class Row:
+    text: str
+    url: str = ""
+    note: str = ""
+
+
+@dataclass
+class Panel:
+    title: str
+    rows: list[Row] = field(default_factory=list)
+    more_url: str = ""
+    empty: str = ""
+
+
+def _activity_rows(activities) -> list[Row]:
+    return [
+        Row(f"{timezone.localtime(a.planned_start):%Y-%m-%d %H:%M} {a.get_category_display()} · {a.place}",
+            reverse("activity_detail", args=[a.pk]), a.case.number if a.case else "")
+        for a in activities
+    ]
+
+
+def _case_rows(cases) -> list[Row]:
+    return [Row(f"{c.number} {c.title}", reverse("case_detail", args=[c.pk]), c.get_state_display()) for c in cases]
+
+
+def _officer(user: User) -> list[Panel]:
+    now = timezone.now()
+    mine = visible_activities(user).filter(participants__user=user).select_related("case")
+    upcoming = mine.filter(planned_start__gte=now - dt.timedelta(hours=12)).order_by("planned_start")[:8]
+    unfinished = mine.filter(planned_start__lt=now, actual_end__isnull=True).order_by("-planned_start")[:8]
+    my_cases = visible_cases(user).filter(handlers=user, state=Case.State.OPEN)[:8]
+    return [
+        Panel(_("My upcoming activities"), _activity_rows(upcoming), reverse("activity_list") + "?mine=1",
+              _("No activities planned.")),
+        Panel(_("My activities without actual times"), _activity_rows(unfinished), reverse("activity_list") + "?mine=1",
+              _("Every past activity has its actual times.")),
+        Panel(_("My open cases"), _case_rows(my_cases), reverse("case_list") + "?state=open",
+              _("No open cases.")),
+    ]
+
+
+def _archivist(user: User) -> list[Panel]:
+    to_archive = visible_cases(user).filter(state=Case.State.CLOSED).order_by("opened_on")[:10]
+    devices = visible_devices(user).values("status").annotate(n=Count("id")).order_by("status")
+    labels = dict(Device.Status.choices)
+    return [
+        Panel(_("Closed cases waiting to be archived"), _case_rows(to_archive), reverse("case_list") + "?state=closed",
+              _("Nothing waiting.")),
+        Panel(_("Recording devices by status"),
+              [Row(f"{labels.get(d['status'], d['status'])}: {d['n']}", reverse("device_list") + f"?status={d['status']}")
+               for d in devices], reverse("device_list"), _("No devices registered.")),
+    ]
+
+
+def _head(user: User) -> list[Panel]:
+    cases = visible_cases(user)
+    counts = cases.aggregate(
+        open=Count("id", filter=Q(state=Case.State.OPEN)),
+        closed=Count("id", filter=Q(state=Case.State.CLOSED)),
+        archived=Count("id", filter=Q(state=Case.State.ARCHIVED)),
+    )
+    month_start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    this_month = visible_activities(user).filter(planned_start__gte=month_start).count()
+    return [Panel(_("Agency overview"), [
+        Row(_("Open cases: %(n)d") % {"n": counts["open"]}, reverse("case_list") + "?state=open"),
+        Row(_("Closed, not archived: %(n)d") % {"n": counts["closed"]}, reverse("case_list") + "?state=closed"),
+        Row(_("Archived cases: %(n)d") % {"n": counts["archived"]}, reverse("case_list") + "?state=archived"),
+        Row(_("Activities this month: %(n)d") % {"n": this_month},
+            reverse("activity_list") + f"?from={month_start:%Y-%m-%d}"),
+    ])]
+
+
+def _legal_reviewer(user: User) -> list[Panel]:
+    weighty = visible_cases(user).filter(
+        Q(major_penalty=True) | Q(compulsory_execution=True) | Q(hearing=True), state=Case.State.OPEN
+    )[:10]
+    return [Panel(_("Open cases with major-decision flags"), _case_rows(weighty), reverse("case_list"),
+                  _("No open case carries a major-decision flag."))]
+
+
+def _supervisor(user: User) -> list[Panel]:
+    year_start = timezone.localtime().replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    by_category = (visible_activities(user).filter(planned_start__gte=year_start)
+                   .values("category").annotate(n=Count("id")).order_by("-n"))
+    labels = dict(Category.choices)
+    return [Panel(_("Activities this year by category"),
+                  [Row(f"{labels.get(r['category'], r['category'])}: {r['n']}",
+                       reverse("activity_list") + f"?category={r['category']}&from={year_start:%Y-%m-%d}")
+                   for r in by_category], reverse("activity_list"), _("No activities this year."))]
+
+
+def _system_admin(user: User) -> list[Panel]:
+    staff = User.objects.filter(agency=user.agency).prefetch_related("role_grants").order_by("username")[:15]
+    return [Panel(_("Accounts of the agency"),
+                  [Row(f"{u.username} · {u}", "", "、".join(g.get_role_display() for g in u.role_grants.all()))
+                   for u in staff], empty=_("No accounts."))]
+
+
+def _security_admin(user: User) -> list[Panel]:
+    grants = RoleGrant.objects.filter(user__agency=user.agency).select_related("user").order_by("-granted_at")[:15]
+    locked = AccessAttempt.objects.filter(failures_since_start__gt=0).order_by("-attempt_time")[:10]
+    return [
+        Panel(_("Recent role grants"), [Row(str(g), "", f"{timezone.localtime(g.granted_at):%Y-%m-%d %H:%M}")
+                                         for g in grants], empty=_("No role grants.")),
+        Panel(_("Accounts with failed logins"), [Row(a.username, "", str(a.failures_since_start)) for a in locked],
+              empty=_("No failed logins on record.")),
+    ]
+
+
+def _audit_admin(user: User) -> list[Panel]:
+    events = Event.objects.filter(agency_code=user.agency.code if user.agency else "").order_by("-id")[:20]
+    return [Panel(_("Latest events"),
+                  [Row(f"{timezone.localtime(e.occurred_at):%Y-%m-%d %H:%M:%S} {e.verb} {e.object_label}", "",
+                       f"{e.actor_label} · {e.get_result_display()}") for e in events], empty=_("No events."))]
+
+
+PANELS = {
+    Role.OFFICER: _officer, Role.ARCHIVIST: _archivist, Role.HEAD: _head, Role.LEGAL_REVIEWER: _legal_reviewer,
+    Role.SUPERVISOR: _supervisor, Role.SYSTEM_ADMIN: _system_admin, Role.SECURITY_ADMIN: _security_admin,
+    Role.AUDIT_ADMIN: _audit_admin,
+}
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    sections = [(Role(role).label, builder(user)) for role, builder in PANELS.items() if user.has_role(role)]
+    return render(request, "dashboard.html", {"sections": sections})

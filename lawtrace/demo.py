@@ -1,0 +1,132 @@
+"""Demo data: the four agencies of the shipped packs with units, staff, devices, cases and activities.
+
+Everything goes through the apps' action functions, so the demo also fills the event record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import Case
+from cases.services import create_activity, create_case
+from devices.services import register_device
+from org.models import Agency, Qualification, User
+from org.roles import Role
+from org.services import add_qualification, create_agency, create_staff, create_unit
+from policy import rules
+from policy.registry import registry
+
+DEMO_PASSWORD = "Demo-2026-lawtrace"
+
+AGENCIES = [
+    {"code": "lushan-finance", "pack": "lushan_finance", "prefix": "",
+     "units": [("监督股", "section", True), ("综合股", "section", False), ("城南财税所", "station", False)]},
+    {"code": "pingdingshan-emergency", "pack": "pingdingshan_emergency", "prefix": "pe-",
+     "units": [("执法监察大队", "brigade", True), ("办公室（政策法规处）", "office", False)]},
+    {"code": "ruzhou-water", "pack": "ruzhou_water", "prefix": "rw-",
+     "units": [("水政监察大队", "brigade", True), ("水政科", "section", False)]},
+    {"code": "xinzhou-finance", "pack": "xinzhou_finance", "prefix": "xf-",
+     "units": [("监督检查科", "section", True), ("法规科", "section", False)]},
+]
+
+# (username, full name, roles, qualification kind or None)
+STAFF = [
+    ("officer", "王建国", (Role.OFFICER,), Qualification.Kind.ENFORCEMENT),
+    ("officer2", "李红梅", (Role.OFFICER,), Qualification.Kind.ENFORCEMENT),
+    ("assistant", "赵小军", (Role.OFFICER,), Qualification.Kind.ASSISTING),
+    ("archivist", "陈静", (Role.ARCHIVIST,), None),
+    ("head", "张卫东", (Role.HEAD,), Qualification.Kind.ENFORCEMENT),
+    ("legal", "刘法明", (Role.LEGAL_REVIEWER,), Qualification.Kind.ENFORCEMENT),
+    ("supervisor", "孙督查", (Role.SUPERVISOR,), None),
+    ("sysadmin", "系统管理员", (Role.SYSTEM_ADMIN,), None),
+    ("secadmin", "安全管理员", (Role.SECURITY_ADMIN,), None),
+    ("auditor", "审计管理员", (Role.AUDIT_ADMIN,), None),
+]
+
+PARTIES = [
+    ("organisation", "鲁山县某商贸有限公司", "91410423MA0000001X"),
+    ("organisation", "平顶山某化工有限公司", "91410400MA0000002Y"),
+    ("person", "周某某", "410423198001010011"),
+    ("organisation", "汝州市某砂石厂", "91410482MA0000003Z"),
+    ("person", "吴某", "140902198505050022"),
+]
+PLACES = ["城关镇建设路18号", "高新区创业大道6号", "北汝河汝州段采砂区", "忻府区长征街2号", "局机关听证室", "城南特色商业区"]
+
+
+def load(now: dt.datetime | None = None, seed: int = 2019) -> list[Agency]:
+    """Create the demo agencies that do not exist yet; running it twice changes nothing."""
+    now = now or timezone.now()
+    rng = random.Random(seed)
+    created = []
+    for spec in AGENCIES:
+        if Agency.objects.filter(code=spec["code"]).exists():
+            continue
+        with transaction.atomic():
+            created.append(_load_agency(spec, now, rng))
+    return created
+
+
+def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
+    pack = registry().in_force(spec["pack"])
+    agency = create_agency(code=spec["code"], name=pack.agency.name, pack_code=spec["pack"])
+    units = [create_unit(agency, name=n, kind=k, is_records_unit=r) for n, k, r in spec["units"]]
+    people: dict[str, User] = {}
+    today = timezone.localdate(now)
+    for index, (username, full_name, roles, qualification) in enumerate(STAFF):
+        user = create_staff(agency, username=spec["prefix"] + username, full_name=full_name, password=DEMO_PASSWORD,
+                            unit=units[0] if index < 7 else units[-1], staff_number=f"{index + 1:04d}", roles=roles)
+        if qualification:
+            add_qualification(user, kind=qualification, certificate_number=f"{spec['code'][:2].upper()}{index + 1:06d}",
+                              issuer="省人民政府法制办公室", valid_from=today - dt.timedelta(days=900),
+                              valid_until=today + dt.timedelta(days=600))
+        people[username] = user
+    kinds = [k.id for k in pack.devices.kinds]
+    for number in range(1, 5):
+        register_device(agency, kind=kinds[number % len(kinds)], brand=rng.choice(["海康威视", "大华", "华德安"]),
+                        model=rng.choice(["DSJ-V7", "DSJ-K8", "DSJ-T9"]),
+                        serial=f"{spec['code'][:2].upper()}-BWC-{number:04d}", unit=units[0])
+    officers = [people["officer"], people["officer2"]]
+    cases = []
+    categories = [c.value for c in pack.agency.categories]
+    for number in range(1, 9):
+        kind, party, identifier = PARTIES[number % len(PARTIES)]
+        category = categories[number % len(categories)]
+        opened = today - dt.timedelta(days=120 - number * 9)
+        state = Case.State.ARCHIVED if number <= 2 else Case.State.CLOSED if number <= 4 else Case.State.OPEN
+        data = {
+            "number": f"{pack.agency.name[:2]}执〔{opened.year}〕{number:03d}号", "title": f"{party}{_title(category)}",
+            "category": category, "procedure": "hearing" if number == 3 else "general", "party_kind": kind,
+            "party_name": party, "party_identifier": identifier, "opened_on": opened, "state": state,
+            "archived_on": opened + dt.timedelta(days=40) if state == Case.State.ARCHIVED else None,
+            "major_penalty": number == 1, "major_social_impact": False, "complex_case": number == 2,
+            "hearing": number == 3, "compulsory_execution": number == 4,
+            "state_secret": False, "commercial_secret": number == 5, "personal_privacy": kind == "person",
+        }
+        cases.append(create_case(agency, data, [rng.choice(officers), people["head"]], actor=officers[0]))
+    for number in range(1, 25):
+        case = cases[number % len(cases)] if number % 3 else None
+        category = case.category if case else categories[number % len(categories)]
+        rows = rules.checklist_rows(pack, category) or pack.recording.checklist
+        row = rows[number % len(rows)]
+        category = category if category in {c.value for c in row.categories} else row.categories[0].value
+        start = (now - dt.timedelta(days=50 - number * 3)).replace(minute=0, second=0, microsecond=0, hour=9 + number % 6)
+        done = start < now
+        data = {
+            "case": case, "category": category, "stage": row.id, "place": PLACES[number % len(PLACES)],
+            "planned_start": start, "planned_end": start + dt.timedelta(hours=2),
+            "actual_start": start + dt.timedelta(minutes=5) if done else None,
+            "actual_end": start + dt.timedelta(minutes=95) if done else None,
+            "dispute_likely": number % 4 == 0, "major_hazard": number % 7 == 0, "major_violation": False,
+            "remote_or_continuous": number % 5 == 0, "description": row.requirement,
+        }
+        create_activity(agency, data, officers, [people["assistant"]] if number % 2 else [], actor=officers[0])
+    return agency
+
+
+def _title(category: str) -> str:
+    return {"penalty": "涉嫌违法案", "compulsion": "行政强制案", "inspection": "执法检查案", "licensing": "许可事项案",
+            "expropriation": "征收事项案", "benefit": "救助给付案"}.get(category, "案")
