@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole suite, first on SQLite, then on a throwaway PostgreSQL cluster.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=.venv/bin/python
+export LAWTRACE_DATA_DIR
+LAWTRACE_DATA_DIR=$(mktemp -d /tmp/lawtrace-test-data.XXXXXX)
+pgdir=$(mktemp -d /tmp/lawtrace-pg.XXXXXX)
+cleanup() {
+  scripts/pg-throwaway.sh stop "$pgdir"
+  rm -rf "$LAWTRACE_DATA_DIR"
+}
+trap cleanup EXIT
+
+$py -m ruff check .
+$py manage.py policy check policy/packs/*/*.yaml
+
+echo "== SQLite =="
+env -u DATABASE_URL $py -m pytest -p no:cacheprovider
+
+echo "== PostgreSQL =="
+url=$(scripts/pg-throwaway.sh start "$pgdir")
+DATABASE_URL=$url $py -m pytest -p no:cacheprovider
