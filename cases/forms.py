@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Activity, Case
@@ -20,7 +20,19 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
         return
     for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
+        if field in form.fields:
+            form.add_error(field, messages)
+            continue
+        label = _field_label(form, field)
+        form.add_error(None, [f"{label}：{m}" if label else m for m in messages])
+
+
+def _field_label(form: forms.Form, name: str) -> str:
+    model = getattr(getattr(form, "_meta", None), "model", None)
+    try:
+        return str(model._meta.get_field(name).verbose_name) if model and name != "__all__" else ""
+    except FieldDoesNotExist:
+        return ""
 
 
 class StaffChoiceField(forms.ModelMultipleChoiceField):

@@ -103,8 +103,8 @@ class Activity(models.Model):
     officers = models.ManyToManyField(settings.AUTH_USER_MODEL, through="ActivityOfficer",
                                       verbose_name=_("officers"), related_name="activities")
     pack_version = models.PositiveIntegerField(_("policy pack version"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   editable=False, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

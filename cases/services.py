@@ -114,7 +114,8 @@ def _check_activity(activity: Activity, officers: list[User], assistants: list[U
     without = [str(a) for a in assistants if a.qualification_on(day) is None]
     if without:
         errors["assistants"] = [
-            _("Assistants need a valid enforcement or assisting qualification: %(names)s.") % {"names": "、".join(without)}
+            _("Assistants need a valid enforcement or assisting qualification: %(names)s.")
+            % {"names": "、".join(without)}
         ]
     if errors:
         raise ValidationError(errors)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -11,7 +10,7 @@ from cases import queries, services
 from cases.forms import ActivityForm, CaseForm, apply_service_errors
 from cases.models import Case
 from lawtrace.pages import paginate
-from ledger.events import RequestContext, events_for_object, record_event
+from ledger.events import RequestContext, events_for_object, record_denial
 from org.visibility import record_agency
 from policy import rules
 from policy.registry import registry
@@ -20,9 +19,8 @@ from policy.vocabulary import Category, Procedure
 
 def _require_editor(request: HttpRequest, verb: str) -> None:
     if not queries.can_edit(request.user) or record_agency(request.user) is None:
-        with transaction.atomic():
-            record_event(verb, actor=request.user, result="denied", context=RequestContext.from_request(request),
-                         detail={"path": request.path})
+        record_denial(verb, actor=request.user, context=RequestContext.from_request(request),
+                      detail={"path": request.path})
         raise PermissionDenied(_("Your role cannot change cases or activities."))
 
 

@@ -74,8 +74,9 @@ def _archivist(user: User) -> list[Panel]:
         Panel(_("Closed cases waiting to be archived"), _case_rows(to_archive), reverse("case_list") + "?state=closed",
               _("Nothing waiting.")),
         Panel(_("Recording devices by status"),
-              [Row(f"{labels.get(d['status'], d['status'])}: {d['n']}", reverse("device_list") + f"?status={d['status']}")
-               for d in devices], reverse("device_list"), _("No devices registered.")),
+              [Row(f"{labels.get(d['status'], d['status'])}: {d['n']}",
+                   reverse("device_list") + f"?status={d['status']}") for d in devices],
+              reverse("device_list"), _("No devices registered.")),
     ]
 
 

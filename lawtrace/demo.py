@@ -54,7 +54,9 @@ PARTIES = [
     ("organisation", "汝州市某砂石厂", "91410482MA0000003Z"),
     ("person", "吴某", "140902198505050022"),
 ]
-PLACES = ["城关镇建设路18号", "高新区创业大道6号", "北汝河汝州段采砂区", "忻府区长征街2号", "局机关听证室", "城南特色商业区"]
+PLACES = [
+    "城关镇建设路18号", "高新区创业大道6号", "北汝河汝州段采砂区", "忻府区长征街2号", "局机关听证室", "城南特色商业区",
+]
 
 
 def load(now: dt.datetime | None = None, seed: int = 2019) -> list[Agency]:
@@ -113,7 +115,8 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
         rows = rules.checklist_rows(pack, category) or pack.recording.checklist
         row = rows[number % len(rows)]
         category = category if category in {c.value for c in row.categories} else row.categories[0].value
-        start = (now - dt.timedelta(days=50 - number * 3)).replace(minute=0, second=0, microsecond=0, hour=9 + number % 6)
+        day = now - dt.timedelta(days=50 - number * 3)
+        start = day.replace(hour=9 + number % 6, minute=0, second=0, microsecond=0)
         done = start < now
         data = {
             "case": case, "category": category, "stage": row.id, "place": PLACES[number % len(PLACES)],

@@ -6,6 +6,7 @@ change rolls back with it.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +74,16 @@ def record_event(
     )
 
 
+def record_denial(verb: str, **kwargs: Any) -> Event:
+    """Write a refused attempt in a transaction of its own.
+
+    The refusal rolls back whatever the attempt started, but the attempt itself must stay on record, so
+    call this outside the refused change's transaction, just before raising.
+    """
+    with transaction.atomic():
+        return record_event(verb, result=Event.Result.DENIED, **kwargs)
+
+
 def _agency_code_of(thing: Any) -> str:
     agency = getattr(thing, "agency", None)
     return getattr(agency, "code", "") if agency is not None else ""
@@ -87,9 +98,17 @@ def snapshot(instance: models.Model, fields: list[str]) -> dict:
             values[name] = sorted(str(pk) for pk in getattr(instance, name).values_list("pk", flat=True)) \
                 if instance.pk else []
             continue
-        value = getattr(instance, field.attname)
-        values[name] = value if isinstance(value, (str, int, float, bool, type(None), list, dict)) else str(value)
+        values[name] = _json_safe(getattr(instance, field.attname))
     return values
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool, type(None), list, dict)):
+        return value
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        # One representation per instant, whatever zone the value arrived in, so equal times compare equal.
+        return value.astimezone(dt.UTC).isoformat()
+    return str(value)
 
 
 def changed(before: dict, after: dict) -> tuple[dict, dict]:

@@ -111,7 +111,8 @@ class Qualification(models.Model):
         ENFORCEMENT = "enforcement", _("enforcement")
         ASSISTING = "assisting", _("assisting enforcement")
 
-    user = models.ForeignKey(User, verbose_name=_("staff member"), on_delete=models.CASCADE, related_name="qualifications")
+    user = models.ForeignKey(User, verbose_name=_("staff member"), on_delete=models.CASCADE,
+                             related_name="qualifications")
     kind = models.CharField(_("qualification kind"), max_length=16, choices=Kind.choices)
     certificate_number = models.CharField(_("certificate number"), max_length=64)
     issuer = models.CharField(_("issued by"), max_length=120)

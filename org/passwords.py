@@ -1,5 +1,7 @@
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 class MixedCharacterClassesValidator:
@@ -11,3 +13,17 @@ class MixedCharacterClassesValidator:
 
     def get_help_text(self) -> str:
         return _("Your password must contain both letters and digits.")
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django 5.2's message for this rule has no zh-hans translation; ours is in the project catalogue."""
+
+    def get_error_message(self) -> str:
+        return ngettext(
+            "The password is too short: it needs at least %(min_length)d character.",
+            "The password is too short: it needs at least %(min_length)d characters.",
+            self.min_length,
+        ) % {"min_length": self.min_length}
+
+    def get_help_text(self) -> str:
+        return self.get_error_message()

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ledger.events import SYSTEM, RequestContext, record_event
+from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import Agency, Qualification, RoleGrant, Unit, User
 from org.roles import ADMIN_ROLES, Role
 from policy.registry import PackNotFound, registry
@@ -69,15 +69,17 @@ def grant_role(user: User, role: str, *, actor: User | None = None, context: Req
         held = set(locked.role_grants.values_list("role", flat=True))
         if role in held:
             return locked.role_grants.get(role=role)
-        if held and (role in ADMIN_ROLES or held & ADMIN_ROLES):
-            record_event("role.grant", actor=actor, obj=locked, context=context, result="denied",
-                         detail={"role": role, "held": sorted(held)})
-            raise ValidationError(
-                _("The system, security and audit administrators must be separate accounts with no other role.")
-            )
-        grant = RoleGrant.objects.create(user=locked, role=role)
-        record_event("role.grant", actor=actor, obj=locked, context=context,
-                     before={"roles": sorted(held)}, after={"roles": sorted(held | {role})})
+        separation_broken = bool(held and (role in ADMIN_ROLES or held & ADMIN_ROLES))
+        if not separation_broken:
+            grant = RoleGrant.objects.create(user=locked, role=role)
+            record_event("role.grant", actor=actor, obj=locked, context=context,
+                         before={"roles": sorted(held)}, after={"roles": sorted(held | {role})})
+    if separation_broken:
+        record_denial("role.grant", actor=actor, obj=locked, context=context,
+                      detail={"role": role, "held": sorted(held)})
+        raise ValidationError(
+            _("The system, security and audit administrators must be separate accounts with no other role.")
+        )
     user.__dict__.pop("_role_cache", None)
     return grant
 

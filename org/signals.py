@@ -4,7 +4,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db import transaction
 from django.dispatch import receiver
 
-from ledger.events import RequestContext, record_event
+from ledger.events import RequestContext, record_denial, record_event
 
 
 @receiver(user_logged_in)
@@ -23,6 +23,5 @@ def _logged_out(sender, request, user, **kwargs) -> None:
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs) -> None:
     username = str(credentials.get("username", ""))[:150]
-    with transaction.atomic():
-        record_event("login.failed", result="denied", actor_label=username, context=RequestContext.from_request(request),
-                     detail={"username": username})
+    record_denial("login.failed", actor_label=username, context=RequestContext.from_request(request),
+                  detail={"username": username})

@@ -37,7 +37,8 @@ FIELD_LABELS = {
     "attach_to_case_file": gettext_lazy("attached to the case file"), "keep_copy": gettext_lazy("copy retained"),
     "marks": gettext_lazy("marks"), "use_only_for_enforcement": gettext_lazy("used only for enforcement"),
     "viewing": gettext_lazy("viewing"), "copying": gettext_lazy("copying"), "role": gettext_lazy("reviewed by"),
-    "name": gettext_lazy("name"), "duties": gettext_lazy("duties"), "unarchived_cases": gettext_lazy("unarchived cases"),
+    "name": gettext_lazy("name"), "duties": gettext_lazy("duties"),
+    "unarchived_cases": gettext_lazy("unarchived cases"),
     "title": gettext_lazy("form"),
 }
 VALUE_LABELS = {
@@ -123,7 +124,8 @@ def rule_view(model: Strict, title: str | None = None) -> RuleView:
 def topics(pack: PolicyPack) -> list[Topic]:
     result = [
         Topic("agency", _("Agency and responsible unit"), [
-            rule_view(pack.agency.responsible_unit, _("Responsible unit: %(name)s") % {"name": pack.agency.responsible_unit.name}),
+            rule_view(pack.agency.responsible_unit,
+                      _("Responsible unit: %(name)s") % {"name": pack.agency.responsible_unit.name}),
             RuleView(_("Enforcement categories"), [(_("categories"), _value(pack.agency.categories))],
                      list(pack.agency.categories_cite)),
         ]),
@@ -135,12 +137,14 @@ def topics(pack: PolicyPack) -> list[Topic]:
         Topic("conduct", _("Recording conduct"), [rule_view(c) for c in pack.recording.conduct]),
         Topic("ingest", _("Upload deadlines and classification"),
               [rule_view(d) for d in pack.ingest.deadlines]
-              + ([rule_view(pack.ingest.classification, _("Classification fields"))] if pack.ingest.classification else [])
+              + ([rule_view(pack.ingest.classification, _("Classification fields"))]
+                 if pack.ingest.classification else [])
               + [rule_view(i) for i in pack.ingest.integrity]),
         Topic("retention", _("Retention"),
               [rule_view(r) for r in pack.retention.rules]
               + ([rule_view(t) for t in pack.retention.case_file.tiers] if pack.retention.case_file else [])
-              + ([RuleView(_("Case-file term set outside this pack"), [(_("basis"), pack.retention.case_file.external_basis)],
+              + ([RuleView(_("Case-file term set outside this pack"),
+                           [(_("basis"), pack.retention.case_file.external_basis)],
                            list(pack.retention.case_file.cite))]
                  if pack.retention.case_file and pack.retention.case_file.external_basis else [])),
         Topic("long_term", _("Long-term preservation"),
@@ -179,7 +183,8 @@ def topics(pack: PolicyPack) -> list[Topic]:
         sup = pack.supervision
         extra = []
         if sup.annual_review_at_least:
-            extra.append(RuleView(_("Annual review of recordings at least %(n)d time(s) a year") % {"n": sup.annual_review_at_least},
+            title = _("Annual review of recordings at least %(n)d time(s) a year") % {"n": sup.annual_review_at_least}
+            extra.append(RuleView(title,
                                   [], list(sup.annual_review_cite or [])))
         if sup.sampling_share_note:
             extra.append(RuleView(sup.sampling_share_note, [], []))
@@ -187,6 +192,8 @@ def topics(pack: PolicyPack) -> list[Topic]:
                             [rule_view(c) for c in sup.checks] + extra
                             + ([rule_view(sup.personal_assessment)] if sup.personal_assessment else [])))
     result.append(Topic("accountability", _("Misconduct and sanctions"),
-                        [rule_view(m, _("Misconduct: %(label)s") % {"label": m.label}) for m in pack.accountability.misconduct]
-                        + [rule_view(s, _("Sanction: %(label)s") % {"label": s.label}) for s in pack.accountability.sanctions]))
+                        [rule_view(m, _("Misconduct: %(label)s") % {"label": m.label})
+                         for m in pack.accountability.misconduct]
+                        + [rule_view(s, _("Sanction: %(label)s") % {"label": s.label})
+                           for s in pack.accountability.sanctions]))
     return [topic for topic in result if topic.rules]

@@ -38,7 +38,8 @@ class PackRegistry:
                     continue
                 key = (pack.pack, pack.version)
                 if key in seen:
-                    errors.append(PackError(str(path), 1, "version", f"{pack.pack} v{pack.version} also in {seen[key]}"))
+                    message = f"{pack.pack} v{pack.version} also in {seen[key]}"
+                    errors.append(PackError(str(path), 1, "version", message))
                     continue
                 seen[key] = path
                 packs.append(pack)

@@ -144,7 +144,8 @@ def _cites(rules: Iterable[RetentionRule]) -> tuple[str, ...]:
 
 
 def checklist_rows(pack: PolicyPack, category: str | None = None) -> list[ChecklistRow]:
-    return [row for row in pack.recording.checklist if category is None or category in {c.value for c in row.categories}]
+    return [row for row in pack.recording.checklist
+            if category is None or category in {c.value for c in row.categories}]
 
 
 def checklist_row(pack: PolicyPack, row_id: str) -> ChecklistRow | None:

@@ -1,0 +1,91 @@
+"""Main journeys in the system Chromium, through the pages a person uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from django.utils import timezone
+
+from cases.models import Activity
+from ledger.models import Event
+from tests.factories import PASSWORD, officer
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("LAWTRACE_CHROMIUM", "/usr/bin/chromium")
+# Without these flags Chromium keeps calling home, which a closed network refuses.
+QUIET = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}; `make test` installs it")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=QUIET)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+    yield context.new_page()
+    context.close()
+
+
+def _log_in(page, live_server, user) -> None:
+    page.goto(f"{live_server.url}/")
+    assert "/accounts/login/" in page.url  # every page asks for a login first
+    page.get_by_label("用户名").fill(user.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_officer_records_an_activity_and_sees_what_the_rules_require(page, live_server, agency):
+    user = officer(agency, full_name="张执法")
+    _log_in(page, live_server, user)
+    assert page.get_by_role("heading", name="我的待办执法活动").is_visible()
+
+    page.get_by_role("link", name="执法活动").first.click()
+    page.get_by_role("link", name="登记执法活动").click()
+    page.get_by_role("button", name="保存").click()
+    assert page.locator(".error").count() > 0  # an empty form is refused with field errors, nothing saved
+    assert Activity.objects.count() == 0
+
+    start = timezone.localtime().replace(second=0, microsecond=0) + dt.timedelta(days=1)
+    page.get_by_label("执法类别").select_option("inspection")
+    page.get_by_label("执法环节").select_option("on_site_enforcement")
+    page.get_by_label("地点").fill("城关镇建设路18号")
+    page.get_by_label("计划开始").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("计划结束").fill((start + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("执法人员:", exact=True).select_option(str(user.pk))
+    page.get_by_role("button", name="保存").click()
+
+    page.wait_for_url(f"{live_server.url}/activities/*/")
+    activity = Activity.objects.get()
+    assert activity.place == "城关镇建设路18号"
+    assert page.get_by_text("本次执法活动应当进行音像记录。").is_visible()
+    assert page.get_by_text("000/2/6").first.is_visible()
+    assert Event.objects.filter(verb="activity.create", actor=user).exists()
+
+    page.goto(f"{live_server.url}/")
+    assert page.get_by_text("城关镇建设路18号").first.is_visible()  # on the officer's own dashboard
+
+
+def test_wrong_password_is_refused_in_chinese_and_recorded(page, live_server, agency):
+    user = officer(agency)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("用户名").fill(user.username)
+    page.get_by_label("密码").fill("not-the-password")
+    page.get_by_role("button", name="登录").click()
+    assert page.get_by_role("alert").is_visible()
+    assert "/accounts/login/" in page.url
+    assert Event.objects.filter(verb="login.failed", result="denied", actor_label=user.username).exists()

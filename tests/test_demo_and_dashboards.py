@@ -1,0 +1,50 @@
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from lawtrace import demo
+from org.models import Agency, User
+from org.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+PANEL_TITLE = {
+    "officer": "我的待办执法活动", "archivist": "已结案待归档案件", "head": "本机关概况",
+    "legal": "涉及重大执法决定的在办案件", "supervisor": "本年度执法活动（按类别）", "sysadmin": "本机关账号",
+    "secadmin": "最近的角色授权", "auditor": "最新事件",
+}
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker):
+    # Loading the demo hashes dozens of passwords; load it once for the module and empty the database after.
+    with django_db_blocker.unblock():
+        demo.load()
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+def test_demo_loads_four_agencies_with_one_account_per_role_and_is_idempotent(demo_data):
+    assert Agency.objects.count() == 4
+    first = {u.username: u for u in User.objects.filter(agency__code="lushan-finance")}
+    held = {role for user in first.values() for role in user.role_set}
+    assert held == set(Role.values)
+    demo.load()
+    assert Agency.objects.count() == 4
+
+
+@pytest.mark.parametrize("username", list(PANEL_TITLE))
+def test_each_demo_role_reaches_its_dashboard(demo_data, username):
+    client = Client()
+    response = client.post("/accounts/login/", {"username": username, "password": demo.DEMO_PASSWORD}, follow=True)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert PANEL_TITLE[username] in page
+
+
+def test_demo_logins_prints_url_and_accounts(demo_data, capsys):
+    call_command("demo_logins", "--url", "http://127.0.0.1:8000/")
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:8000/" in out and demo.DEMO_PASSWORD in out
+    assert all(name in out for name in PANEL_TITLE)
