@@ -136,7 +136,7 @@ def _security_admin(user: User) -> list[Panel]:
 
 
 def _audit_admin(user: User) -> list[Panel]:
-    events = Event.objects.filter(agency_code=user.agency.code if user.agency else "").order_by("-id")[:20]
+    events = Event.objects.filter(agency_code=user.agency.code if user.agency else "").order_by("-seq")[:20]
     return [Panel(_("Latest events"),
                   [Row(f"{timezone.localtime(e.occurred_at):%Y-%m-%d %H:%M:%S} {e.verb} {e.object_label}", "",
                        f"{e.actor_label} · {e.get_result_display()}") for e in events], empty=_("No events."))]

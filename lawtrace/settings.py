@@ -186,3 +186,8 @@ LOGGING = {
 }
 
 SITE_TITLE = _("Enforcement Full-Process Record System")
+
+# The tamper-evident ledger: the name witnesses see in checkpoints, the signing key, how often to sign.
+LEDGER_ORIGIN = env_str("LAWTRACE_LEDGER_ORIGIN", "lawtrace")
+LEDGER_KEY_DIR = env_path("LAWTRACE_LEDGER_KEY_DIR", DATA_DIR / "ledger-keys")
+LEDGER_CHECKPOINT_MINUTES = env_int("LAWTRACE_LEDGER_CHECKPOINT_MINUTES", 5, minimum=1, maximum=24 * 60)

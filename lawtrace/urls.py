@@ -5,6 +5,7 @@ from django.urls import path
 from cases import views as cases
 from devices import views as devices
 from lawtrace.dashboard import dashboard
+from ledger import views as ledger
 from policy import views as policy
 
 urlpatterns = [
@@ -23,4 +24,7 @@ urlpatterns = [
     path("activities/<int:pk>/edit/", cases.activity_edit, name="activity_edit"),
     path("devices/", devices.device_list, name="device_list"),
     path("rules/", policy.agency_rules, name="agency_rules"),
+    path("ledger/", ledger.ledger_overview, name="ledger_overview"),
+    path("ledger/verify/", ledger.start_verification, name="ledger_verify"),
+    path("ledger/verify/<int:pk>/", ledger.verification_run, name="ledger_run"),
 ]

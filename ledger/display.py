@@ -26,6 +26,8 @@ VERB_LABELS = {
     "activity.create": _("activity recorded"),
     "activity.update": _("activity changed"),
     "device.register": _("device registered"),
+    "ledger.view": _("ledger opened"),
+    "ledger.verify": _("ledger verification started"),
 }
 
 

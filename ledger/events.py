@@ -7,13 +7,17 @@ change rolls back with it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from lawtrace_verify import merkle
+from lawtrace_verify.canonical import canonical_bytes
 
+from ledger import tree
 from ledger.models import Event
 
 
@@ -56,7 +60,7 @@ def record_event(
         actor = None
     if not agency_code:
         agency_code = _agency_code_of(obj) or _agency_code_of(actor)
-    return Event.objects.create(
+    event = Event(
         occurred_at=timezone.now(),
         verb=verb,
         result=result,
@@ -67,11 +71,46 @@ def record_event(
         object_id=str(obj.pk) if obj is not None else "",
         object_label=str(obj)[:255] if obj is not None else "",
         request_id=context.request_id,
-        client_address=context.client_address,
-        before=before,
-        after=after,
-        detail=detail,
+        client_address=_normalised_address(context.client_address),
+        before=_as_stored(before),
+        after=_as_stored(after),
+        detail=_as_stored(detail),
     )
+    append_events([event])
+    return event
+
+
+def append_events(events: list[Event]) -> None:
+    """Give unsaved events their places in the log and write them with their Merkle nodes, in one go."""
+    head = tree.locked_head()
+    for offset, event in enumerate(events):
+        event.seq = head.size + offset
+    Event.objects.bulk_create(events)
+    tree.append_leaves(head, [merkle.leaf_hash(canonical_bytes(event_fields(e))) for e in events])
+
+
+def event_fields(event: Event) -> dict[str, Any]:
+    """The values the leaf hash covers, as they read back from the database."""
+    return {
+        "seq": event.seq, "occurred_at": canonical_time(event.occurred_at), "verb": event.verb,
+        "result": event.result, "actor_id": event.actor_id, "actor_label": event.actor_label,
+        "agency_code": event.agency_code, "object_type": event.object_type, "object_id": event.object_id,
+        "object_label": event.object_label, "request_id": event.request_id, "client_address": event.client_address,
+        "before": event.before, "after": event.after, "detail": event.detail,
+    }
+
+
+def canonical_time(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _as_stored(value: dict | None) -> dict | None:
+    # What the JSON column gives back (tuples become lists, keys become strings), so the hash matches a re-read.
+    return None if value is None else json.loads(json.dumps(value))
+
+
+def _normalised_address(address: str | None) -> str | None:
+    return Event._meta.get_field("client_address").get_prep_value(address) if address else None
 
 
 def record_denial(verb: str, **kwargs: Any) -> Event:
@@ -121,5 +160,5 @@ def events_for_object(obj: models.Model, limit: int = 50) -> list[Event]:
     return list(
         Event.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
         .select_related("actor")
-        .order_by("-id")[:limit]
+        .order_by("-seq")[:limit]
     )

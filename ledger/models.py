@@ -10,6 +10,9 @@ class Event(models.Model):
         DONE = "done", _("done")
         DENIED = "denied", _("denied")
 
+    # The event's position in the Merkle log, gapless: assigned under the ledger head's lock, never by a sequence
+    # (a rolled-back sequence value would leave a hole that looks like a deleted row).
+    seq = models.BigIntegerField(_("sequence number"), primary_key=True)
     occurred_at = models.DateTimeField(_("time"), db_index=True)
     verb = models.CharField(_("action"), max_length=64, db_index=True)
     result = models.CharField(_("result"), max_length=8, choices=Result.choices, default=Result.DONE)
@@ -31,8 +34,80 @@ class Event(models.Model):
     class Meta:
         verbose_name = _("event")
         verbose_name_plural = _("events")
-        ordering = ["-id"]
+        ordering = ["-seq"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.verb} {self.object_label}"
+
+
+class LedgerHead(models.Model):
+    """The one row every append locks: the tree size and its right edge. Derived state; verify recomputes it."""
+
+    size = models.BigIntegerField(default=0)
+    edge = models.BinaryField(default=b"")  # concatenated 32-byte hashes of the right-edge perfect subtrees
+
+    class Meta:
+        verbose_name = _("ledger head")
+
+    def __str__(self) -> str:
+        return f"ledger of {self.size}"
+
+
+class MerkleNode(models.Model):
+    """A perfect subtree's hash. Key = level << 48 | index, so any proof's nodes come back in one query."""
+
+    key = models.BigIntegerField(primary_key=True)
+    hash = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("Merkle node")
+
+    def __str__(self) -> str:
+        return f"node {self.key >> 48}/{self.key & ((1 << 48) - 1)}"
+
+
+class Checkpoint(models.Model):
+    """A signed statement of the tree size and root at a moment, for witnesses outside the system."""
+
+    size = models.BigIntegerField(_("tree size"))
+    root = models.BinaryField(_("root hash"))
+    signed_at = models.DateTimeField(_("signed at"))
+    note = models.TextField(_("checkpoint text"))
+    algorithm = models.CharField(_("signature algorithm"), max_length=16)
+    key_id = models.CharField(_("key fingerprint"), max_length=32)
+    signature = models.BinaryField(_("signature"))
+
+    class Meta:
+        verbose_name = _("checkpoint")
+        verbose_name_plural = _("checkpoints")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.size} @ {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+class VerificationRun(models.Model):
+    """One run of the full ledger verification, kept so the audit administrator can read the report later."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        PASSED = "passed", _("passed")
+        FAILED = "failed", _("failed")
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
+    events_checked = models.BigIntegerField(_("events checked"), default=0)
+    checkpoints_checked = models.IntegerField(_("checkpoints checked"), default=0)
+    problems = models.JSONField(_("problems"), default=list)
+
+    class Meta:
+        verbose_name = _("ledger verification")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.requested_at:%Y-%m-%d %H:%M} {self.state}"

@@ -70,7 +70,7 @@ def test_login_and_failed_login_are_events(agency):
     client = Client()
     client.post("/accounts/login/", {"username": user.username, "password": "wrong"})
     client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
-    verbs = list(Event.objects.order_by("id").values_list("verb", "result"))
+    verbs = list(Event.objects.order_by("seq").values_list("verb", "result"))
     assert ("login.failed", "denied") in verbs and ("login", "done") in verbs
 
 

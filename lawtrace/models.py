@@ -1,0 +1,18 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ScheduledJob(models.Model):
+    """When a periodic job next runs, kept in the database so a restart neither skips nor repeats it."""
+
+    name = models.CharField(_("job"), max_length=64, unique=True)
+    next_run_at = models.DateTimeField(_("next run"))
+    last_enqueued_at = models.DateTimeField(_("last enqueued"), null=True, blank=True)
+    last_result_id = models.CharField(_("last task"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled job")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

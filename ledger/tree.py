@@ -1,0 +1,95 @@
+"""The Merkle log in the database: appends under the head's lock, roots and proofs from stored perfect subtrees.
+
+Hashing and proof shapes come from ``lawtrace_verify.merkle`` so the server and the offline verifier cannot drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import IntegrityError, connection, transaction
+from lawtrace_verify import merkle
+
+from ledger.models import LedgerHead, MerkleNode
+
+LEVEL_SHIFT = 48
+HASH_SIZE = 32
+
+
+def node_key(level: int, index: int) -> int:
+    return level << LEVEL_SHIFT | index
+
+
+def locked_head() -> LedgerHead:
+    """The head row, locked until the caller's transaction ends: appends are serialised here."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("the ledger head may only be locked inside a transaction")
+    try:
+        return LedgerHead.objects.select_for_update().get(pk=1)
+    except LedgerHead.DoesNotExist:
+        try:
+            with transaction.atomic():
+                LedgerHead.objects.create(pk=1)
+        except IntegrityError:
+            pass  # created by a concurrent first append
+        return LedgerHead.objects.select_for_update().get(pk=1)
+
+
+def compact_range(head: LedgerHead) -> merkle.CompactRange:
+    edge = bytes(head.edge)
+    return merkle.CompactRange(head.size, [edge[i:i + HASH_SIZE] for i in range(0, len(edge), HASH_SIZE)])
+
+
+def append_leaves(head: LedgerHead, leaves: Sequence[bytes]) -> None:
+    """Add leaf hashes to the tree held by a locked head; stores every perfect subtree they complete."""
+    tree = compact_range(head)
+    rows: list[tuple[int, bytes]] = []
+    for leaf in leaves:
+        rows.extend((node_key(level, index), digest) for level, index, digest in tree.append(leaf))
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(MerkleNode._meta.db_table)} ({quote('key')}, {quote('hash')}) VALUES (%s, %s)", rows
+        )
+    head.size = tree.size
+    head.edge = b"".join(tree.edge)
+    head.save(update_fields=["size", "edge"])
+
+
+def current_size() -> int:
+    head = LedgerHead.objects.filter(pk=1).first()
+    return head.size if head else 0
+
+
+def _fetch(keys: Iterable[int]) -> dict[int, bytes]:
+    wanted = set(keys)
+    found = {key: bytes(digest) for key, digest in MerkleNode.objects.filter(key__in=wanted).values_list("key", "hash")}
+    missing = wanted - found.keys()
+    if missing:
+        level, index = divmod(min(missing), 1 << LEVEL_SHIFT)
+        raise LookupError(f"Merkle node level {level} index {index} is missing")
+    return found
+
+
+def _range_hashes(ranges: Sequence[merkle.Range]) -> list[bytes]:
+    pieces = [merkle.perfect_pieces(start, end) for start, end in ranges]
+    nodes = _fetch(node_key(level, index) for group in pieces for level, index in group)
+    return [merkle.fold([nodes[node_key(level, index)] for level, index in group]) for group in pieces]
+
+
+def root_at(size: int) -> bytes:
+    if size > current_size():
+        raise ValueError(f"the ledger has fewer than {size} events")
+    return _range_hashes([(0, size)])[0] if size else merkle.EMPTY_ROOT
+
+
+def inclusion_proof(index: int, size: int) -> list[bytes]:
+    return _range_hashes(merkle.inclusion_ranges(index, size))
+
+
+def consistency_proof(old_size: int, new_size: int) -> list[bytes]:
+    return _range_hashes(merkle.consistency_ranges(old_size, new_size))
+
+
+def leaf_at(index: int) -> bytes:
+    return _fetch([node_key(0, index)])[node_key(0, index)]

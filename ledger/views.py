@@ -1,0 +1,53 @@
+"""The audit administrator's ledger pages: tree head, checkpoints, witness text, verification runs."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lawtrace.pages import paginate
+from ledger import checkpoints, signing, tree
+from ledger.events import RequestContext, record_denial, record_event
+from ledger.models import Checkpoint, VerificationRun
+from ledger.tasks import run_verification
+from org.roles import Role
+
+
+def _require_auditor(request: HttpRequest) -> None:
+    # Only the audit administrator reads the ledger's own report (三员分立: the others do not audit themselves).
+    if Role.AUDIT_ADMIN not in request.user.role_set:
+        record_denial("ledger.view", actor=request.user, context=RequestContext.from_request(request),
+                      detail={"path": request.path})
+        raise PermissionDenied(_("Only the audit administrator may see the ledger's verification."))
+
+
+def ledger_overview(request: HttpRequest) -> HttpResponse:
+    _require_auditor(request)
+    page, query = paginate(request, Checkpoint.objects.order_by("-id"))
+    return render(request, "ledger/overview.html", {
+        "size": tree.current_size(), "key": signing.ensure_key(), "page": page, "query": query,
+        "runs": VerificationRun.objects.select_related("requested_by")[:10],
+        "witness": checkpoints.witness_text(),
+    })
+
+
+@require_POST
+def start_verification(request: HttpRequest) -> HttpResponse:
+    _require_auditor(request)
+    with transaction.atomic():
+        run = VerificationRun.objects.create(requested_by=request.user)
+        record_event("ledger.verify", actor=request.user, obj=run, context=RequestContext.from_request(request))
+        transaction.on_commit(lambda: run_verification.enqueue(run.pk))
+    messages.success(request, _("Verification started; this page shows the result when it is done."))
+    return redirect("ledger_run", run.pk)
+
+
+def verification_run(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_auditor(request)
+    run = get_object_or_404(VerificationRun, pk=pk)
+    return render(request, "ledger/run.html", {"run": run, "size": tree.current_size()})
