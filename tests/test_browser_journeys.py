@@ -89,3 +89,18 @@ def test_wrong_password_is_refused_in_chinese_and_recorded(page, live_server, ag
     assert page.get_by_role("alert").is_visible()
     assert "/accounts/login/" in page.url
     assert Event.objects.filter(verb="login.failed", result="denied", actor_label=user.username).exists()
+
+
+def test_audit_administrator_verifies_the_ledger(page, live_server, agency, settings):
+    from org.roles import Role
+    from tests.factories import UserFactory
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+                                  "QUEUES": ["default"]}}
+    auditor = UserFactory(agency=agency, roles=(Role.AUDIT_ADMIN,))
+    _log_in(page, live_server, auditor)
+    page.get_by_role("link", name="事件记录").click()
+    assert page.get_by_text("交外部见证方留存").is_visible()
+    page.get_by_role("button", name="核验整个日志").click()
+    page.wait_for_url(f"{live_server.url}/ledger/verify/*/")
+    assert page.get_by_text("每一条事件、每一个树节点和每一个检查点都核验无误。").is_visible()
