@@ -219,3 +219,17 @@ def test_application_role_cannot_update_or_delete_the_ledger():
                 _sql(statement)
     finally:
         _sql("RESET ROLE")
+
+
+def test_registers_are_queries_over_events(agency):
+    from devices.services import register_device
+    from ledger.queries import events_matching
+
+    device = register_device(agency, kind="body_camera", brand="海康威视", model="DSJ-A7", serial="HK001")
+    other = register_device(agency, kind="body_camera", brand="海康威视", model="DSJ-A7", serial="HK002")
+    with transaction.atomic():
+        record_event("device.hand_out", obj=device, detail={"to": "officer"})
+    device_ledger = events_matching(object_type="devices.device", object_ids=[device.pk])
+    assert [e.verb for e in device_ledger] == ["device.register", "device.hand_out"]
+    assert events_matching(verb_prefix="device.", agency_code=agency.code).count() == 3
+    assert other.pk not in {int(e.object_id) for e in device_ledger}
