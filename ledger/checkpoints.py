@@ -43,3 +43,17 @@ def witness_text(day: dt.date | None = None) -> str:
     else:
         lines += ["checkpoint:", last.note.rstrip("\n"), f"signature: {bytes(last.signature).hex()}"]
     return "\n".join(lines) + "\n"
+
+
+def parse_witness_text(text: str) -> tuple[str, str]:
+    """The checkpoint note and signature back out of what ``witness_text`` printed."""
+    lines = text.splitlines()
+    try:
+        start = lines.index("checkpoint:") + 1
+    except ValueError as error:
+        raise ValueError("no checkpoint in this witness text") from error
+    note = "\n".join(lines[start:start + 4]) + "\n"
+    signature = next((line.split(": ", 1)[1] for line in lines[start + 4:] if line.startswith("signature: ")), "")
+    if not signature:
+        raise ValueError("the witness text has no signature")
+    return note, signature

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from types import SimpleNamespace
 
 from django.utils.translation import gettext as _
 from lawtrace_verify import merkle
@@ -91,7 +92,7 @@ def verify_ledger(progress: Callable[[int, int], None] | None = None) -> Report:
                            % {"seq": expected})
                 _append_missing(rebuilt, expected, internal, roots, wanted_roots)
                 expected += 1
-            data = canonical_bytes(_fields_of(event))
+            data = canonical_bytes(event_fields(SimpleNamespace(**event)))
             report.bytes_hashed += len(data)
             leaf = merkle.leaf_hash(data)
             stored = stored_leaves.get(tree.node_key(0, seq))
@@ -114,17 +115,6 @@ def verify_ledger(progress: Callable[[int, int], None] | None = None) -> Report:
     _compare_internal_nodes(internal, report)
     _check_checkpoints(checkpoints, roots, size, report)
     return report
-
-
-def _fields_of(event: dict) -> dict:
-    return event_fields(_RowView(event))
-
-
-class _RowView:
-    """Lets ``event_fields`` read a values() row as if it were an Event."""
-
-    def __init__(self, row: dict) -> None:
-        self.__dict__.update(row)
 
 
 def _append(rebuilt: merkle.CompactRange, leaf: bytes, internal: dict[int, bytearray], roots: dict[int, bytes],

@@ -53,7 +53,11 @@ class Command(BaseCommand):
         report = verify_ledger(progress if options.get("verbosity", 1) > 1 else None)
         problems = [(p.kind, p.where, p.message) for p in report.problems]
         if witness is not None:
-            problems += [(p.kind, p.where, p.message) for p in check_witness_note(*_read_witness(witness))]
+            try:
+                note, signature = checkpoints.parse_witness_text(witness.read_text(encoding="utf-8"))
+            except ValueError as error:
+                raise CommandError(f"{witness}: {error}") from error
+            problems += [(p.kind, p.where, p.message) for p in check_witness_note(note, signature)]
         for kind, where, message in problems:
             self.stdout.write(f"{kind}\t{where}\t{message}")
         if report.unlisted:
@@ -81,14 +85,3 @@ class Command(BaseCommand):
             for statement in statements:
                 cursor.execute(statement)
 
-
-def _read_witness(path: Path) -> tuple[str, str]:
-    """Parse the text printed by 'ledger witness' back into the note and its signature."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    try:
-        start = lines.index("checkpoint:") + 1
-    except ValueError as error:
-        raise CommandError(f"{path}: no checkpoint in this witness file") from error
-    note = "\n".join(lines[start:start + 4]) + "\n"
-    signature = next((line.split(": ", 1)[1] for line in lines[start + 4:] if line.startswith("signature: ")), "")
-    return note, signature
