@@ -45,3 +45,15 @@ def search_activities(queryset: QuerySet[Activity], text: str) -> QuerySet[Activ
         Q(place__icontains=text) | Q(description__icontains=text) | Q(case__number__icontains=text)
         | Q(case__title__icontains=text)
     )
+
+
+def activities_overlapping(agency_id: int, start, end, *, officer_id: int | None) -> QuerySet[Activity]:
+    """Activities of the agency whose (actual, else planned) time span overlaps [start, end], by participant."""
+    from django.db.models.functions import Coalesce
+
+    spans = Activity.objects.filter(agency_id=agency_id).annotate(
+        span_start=Coalesce("actual_start", "planned_start"), span_end=Coalesce("actual_end", "planned_end"),
+    ).filter(span_start__lte=end, span_end__gte=start)
+    if officer_id is not None:
+        spans = spans.filter(participants__user_id=officer_id)
+    return spans.distinct()

@@ -33,3 +33,8 @@ def register_device(agency: Agency, *, kind: str, brand: str, model: str, serial
 def visible_devices(user: User) -> QuerySet[Device]:
     agency = record_agency(user)
     return Device.objects.filter(agency=agency) if agency else Device.objects.none()
+
+
+def device_by_serial(agency: Agency, serial: str) -> Device | None:
+    serial = serial.strip()
+    return Device.objects.filter(agency=agency, serial=serial).first() if serial else None

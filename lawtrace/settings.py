@@ -10,7 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from lawtrace.env import env_bool, env_int, env_list, env_path, env_str
+from lawtrace.env import env_bool, env_choice, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env_path("LAWTRACE_DATA_DIR", BASE_DIR / "var")
@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "org",
     "cases",
     "devices",
+    "evidence",
+    "rest_framework",
+    "drf_spectacular",
 ]
 
 MIDDLEWARE = [
@@ -191,3 +194,30 @@ SITE_TITLE = _("Enforcement Full-Process Record System")
 LEDGER_ORIGIN = env_str("LAWTRACE_LEDGER_ORIGIN", "lawtrace")
 LEDGER_KEY_DIR = env_path("LAWTRACE_LEDGER_KEY_DIR", DATA_DIR / "ledger-keys")
 LEDGER_CHECKPOINT_MINUTES = env_int("LAWTRACE_LEDGER_CHECKPOINT_MINUTES", 5, minimum=1, maximum=24 * 60)
+
+# Evidence: where originals go (a local write-once directory, or S3 with Object Lock), and how uploads arrive.
+EVIDENCE_STORE = env_choice("LAWTRACE_STORE", "local", ("local", "s3"))
+EVIDENCE_STORE_DIR = env_path("LAWTRACE_STORE_DIR", DATA_DIR / "objects")
+EVIDENCE_S3 = {
+    "endpoint": env_str("LAWTRACE_S3_ENDPOINT", ""),
+    "bucket": env_str("LAWTRACE_S3_BUCKET", ""),
+    "access_key": env_str("LAWTRACE_S3_ACCESS_KEY", ""),
+    "secret_key": env_str("LAWTRACE_S3_SECRET_KEY", ""),
+    "region": env_str("LAWTRACE_S3_REGION", "us-east-1"),
+    # The shortest term in any shipped pack is six months (004/12); the retention issue extends per record.
+    "default_retention_days": env_int("LAWTRACE_S3_MIN_RETENTION_DAYS", 183, minimum=1),
+}
+EVIDENCE_UPLOAD_DIR = env_path("LAWTRACE_UPLOAD_DIR", DATA_DIR / "uploads")
+EVIDENCE_MAX_UPLOAD_BYTES = env_int("LAWTRACE_MAX_UPLOAD_GB", 64, minimum=1) << 30
+EVIDENCE_LINK_TOLERANCE_MINUTES = env_int("LAWTRACE_LINK_TOLERANCE_MINUTES", 30, minimum=0, maximum=24 * 60)
+EVIDENCE_STREAM_TOKEN_SECONDS = env_int("LAWTRACE_STREAM_TOKEN_SECONDS", 4 * 3600, minimum=60)
+FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": PAGE_SIZE,
+}
+SPECTACULAR_SETTINGS = {"TITLE": "Lawtrace API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}

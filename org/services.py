@@ -96,3 +96,14 @@ def add_qualification(user: User, *, kind: str, certificate_number: str, issuer:
                      after={"kind": kind, "certificate_number": certificate_number, "issuer": issuer,
                             "valid_from": str(valid_from), "valid_until": str(valid_until)})
     return qualification
+
+
+def staff_by_number(agency: Agency, number: str) -> User | None:
+    """The agency's staff member whose staff number (警号) or enforcement certificate number is ``number``."""
+    number = number.strip()
+    if not number:
+        return None
+    found = User.objects.filter(agency=agency, staff_number=number).first()
+    if found is None:
+        found = User.objects.filter(agency=agency, qualifications__certificate_number=number).first()
+    return found

@@ -12,6 +12,7 @@ from policy.schema import (
     CaseFileTier,
     ChecklistRow,
     Condition,
+    Deadline,
     DecisionCondition,
     LegalReviewItem,
     PolicyPack,
@@ -205,3 +206,43 @@ def legal_review_items(pack: PolicyPack, decision: Decision) -> list[LegalReview
     if pack.legal_review is None:
         return []
     return [item for item in pack.legal_review.catalogue if _decision_matches(item.when, decision)]
+
+
+# --- storage deadlines (the 24-hour rule, R4.1) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StorageDue:
+    """When a recording had to be in the archive, by which rule; ``due_at`` is None when it cannot be judged."""
+
+    due_at: dt.datetime | None
+    rule: Deadline | None
+    reason: str = ""
+
+
+def storage_due(pack: PolicyPack, *, recorded_end: dt.datetime | None, activity_end: dt.datetime | None,
+                remote_or_continuous: bool, returned_to_unit_at: dt.datetime | None,
+                tz: dt.tzinfo) -> StorageDue:
+    """The earliest deadline among the pack's rules for this situation (normal, or remote/continuous work)."""
+    situation = "remote_or_continuous" if remote_or_continuous else "normal"
+    rules = [d for d in pack.ingest.deadlines if d.applies_when == situation] or [
+        d for d in pack.ingest.deadlines if d.applies_when == "normal"
+    ]
+    anchors = {
+        "recording_made": recorded_end,
+        "activity_end": activity_end or recorded_end,
+        "return_to_unit": returned_to_unit_at or activity_end or recorded_end,
+    }
+    best: StorageDue | None = None
+    for rule in rules:
+        anchor = anchors[rule.counted_from]
+        if anchor is None:
+            continue
+        if rule.within == "end_of_day":
+            local_day = anchor.astimezone(tz).date()
+            due = dt.datetime.combine(local_day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        else:
+            due = anchor + dt.timedelta(hours=rule.hours or 0)
+        if best is None or due < best.due_at:
+            best = StorageDue(due, rule)
+    return best or StorageDue(None, None, "no recording or activity end time to count from")

@@ -55,3 +55,52 @@ def _ledger_emptied_only_between_tests():
     flush.Command.handle = handle
     yield
     flush.Command.handle = original
+
+
+@pytest.fixture(autouse=True)
+def _private_object_store(settings, tmp_path):
+    """Each test files into its own store directory, so write-once objects never leak between tests."""
+    from evidence.store import store_named
+
+    settings.EVIDENCE_STORE_DIR = tmp_path / "objects"
+    settings.EVIDENCE_UPLOAD_DIR = tmp_path / "uploads"
+    settings.EVIDENCE_STORE = "local"
+    store_named.cache_clear()
+    yield
+    store_named.cache_clear()
+    for path in (tmp_path / "objects").rglob("*"):
+        if path.is_file():
+            path.chmod(0o644)
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory):
+    """A real SeaweedFS S3 server with Object Lock, started by the project's script and stopped afterwards."""
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "seaweed-throwaway.sh"
+    directory = tmp_path_factory.mktemp("seaweedfs")
+    endpoint = subprocess.run([str(script), "start", str(directory)], check=True, capture_output=True,
+                              text=True).stdout.strip()
+    yield endpoint
+    subprocess.run([str(script), "stop", str(directory)], check=False)
+
+
+@pytest.fixture
+def s3_store(seaweedfs, settings, tmp_path):
+    import uuid
+
+    from evidence.store import S3Store, store_named
+
+    settings.EVIDENCE_STORE = "s3"
+    settings.EVIDENCE_S3 = {
+        "endpoint": seaweedfs, "bucket": f"lawtrace-{uuid.uuid4().hex[:12]}", "access_key": "lawtrace",
+        "secret_key": "lawtrace-secret", "region": "us-east-1", "default_retention_days": 1,
+    }
+    store_named.cache_clear()
+    store = store_named("s3")
+    assert isinstance(store, S3Store)
+    store.ensure_bucket()
+    yield store
+    store_named.cache_clear()

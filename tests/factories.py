@@ -107,3 +107,14 @@ class ActivityFactory(factory.django.DjangoModelFactory):
     def officers(self, create: bool, extracted: list[User] | None, **kwargs) -> None:
         for user in extracted or ():
             ActivityOfficer.objects.create(activity=self, user=user, part=ActivityOfficer.Part.OFFICER)
+
+
+class DeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "devices.Device"
+
+    agency = factory.SubFactory(AgencyFactory)
+    kind = "body_camera"
+    brand = "海康威视"
+    model = "DSJ-A8"
+    serial = factory.Sequence(lambda n: f"DSJ{n:05d}")

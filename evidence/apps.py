@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EvidenceConfig(AppConfig):
+    name = "evidence"
+    verbose_name = _("evidence")
+
+    def ready(self) -> None:
+        from pathlib import Path
+
+        from django.conf import settings
+
+        # Multipart uploads from stations spool here, on the data disk rather than a RAM-backed /tmp.
+        Path(settings.FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)

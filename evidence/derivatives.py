@@ -1,0 +1,188 @@
+"""Browser-friendly views of originals: thumbnail, contact strip, playback copy, preview.
+
+Each is a separate stored object that names the SHA-256 of the original it came from; originals are only read.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from fractions import Fraction
+from pathlib import Path
+
+from django.db import transaction
+
+from evidence.hashing import hash_stream
+from evidence.models import Blob, Derivative, Record
+from evidence.probe import BROWSER_AUDIO_CODECS, Probe
+from evidence.store import StoredObject, default_store, store_named
+from policy.vocabulary import RecordKind
+
+log = logging.getLogger(__name__)
+THUMB_WIDTH = 320
+STRIP_FRAMES = 8
+PROXY_MAX_WIDTH = 1280
+
+
+def stored_object(blob: Blob) -> StoredObject:
+    return StoredObject(blob.backend, blob.key, blob.version_id)
+
+
+@contextmanager
+def local_path(blob: Blob) -> Iterator[Path]:
+    """A local path to the blob's bytes: the object itself on the local store, a temporary copy from S3."""
+    store = store_named(blob.backend)
+    path = store.open_local_path(stored_object(blob))
+    if path is not None:
+        yield path
+        return
+    with tempfile.NamedTemporaryFile(dir=store.staging_dir, suffix=Path(blob.key).suffix) as copy:
+        for chunk in store.read_range(stored_object(blob)):
+            copy.write(chunk)
+        copy.flush()
+        yield Path(copy.name)
+
+
+def make_all(record: Record) -> list[str]:
+    made: list[str] = []
+    if not record.playable:
+        return made
+    with local_path(record.blob) as source:
+        if record.kind == RecordKind.AV:
+            frames = _sample_frames(source, STRIP_FRAMES)
+            if frames:
+                _save(record, Derivative.Kind.THUMBNAIL, _jpeg(frames[len(frames) // 4], THUMB_WIDTH), "image/jpeg")
+                _save(record, Derivative.Kind.CONTACT_STRIP, _jpeg(_strip(frames), None), "image/jpeg")
+                made += [Derivative.Kind.THUMBNAIL, Derivative.Kind.CONTACT_STRIP]
+            if not Probe(info=record.media).browser_ready():
+                _save_file(record, Derivative.Kind.PROXY, _transcode(source, video=True), "video/mp4")
+                made.append(Derivative.Kind.PROXY)
+        elif record.kind == RecordKind.PHOTO:
+            from PIL import Image, ImageOps
+
+            with Image.open(source) as image:
+                preview = ImageOps.exif_transpose(image).convert("RGB")
+                preview.thumbnail((1600, 1600))
+                _save(record, Derivative.Kind.PREVIEW, _jpeg(preview, None), "image/jpeg")
+                preview.thumbnail((THUMB_WIDTH, THUMB_WIDTH))
+                _save(record, Derivative.Kind.THUMBNAIL, _jpeg(preview, None), "image/jpeg")
+                made += [Derivative.Kind.PREVIEW, Derivative.Kind.THUMBNAIL]
+        elif record.kind == RecordKind.AUDIO and record.media.get("audio_codec") not in BROWSER_AUDIO_CODECS:
+            _save_file(record, Derivative.Kind.PREVIEW, _transcode(source, video=False), "audio/mp4")
+            made.append(Derivative.Kind.PREVIEW)
+    return made
+
+
+def _sample_frames(source: Path, count: int) -> list:
+    import av
+
+    with av.open(str(source)) as container:
+        stream = container.streams.video[0]
+        total = float(container.duration / 1_000_000) if container.duration else None
+        images = []
+        if total and total > 2 and stream.time_base:
+            for index in range(count):
+                target = total * (index + 0.5) / count
+                container.seek(int(target / stream.time_base), stream=stream, any_frame=False, backward=True)
+                frame = next(container.decode(stream), None)
+                if frame is not None:
+                    images.append(frame.to_image())
+        else:
+            for frame in container.decode(stream):
+                images.append(frame.to_image())
+                if len(images) >= count:
+                    break
+        return images
+
+
+def _strip(frames: list):
+    from PIL import Image
+
+    width = THUMB_WIDTH // 2
+    tiles = [frame.copy() for frame in frames]
+    for tile in tiles:
+        tile.thumbnail((width, width))
+    height = max(tile.height for tile in tiles)
+    sheet = Image.new("RGB", (width * len(tiles), height), (0, 0, 0))
+    for index, tile in enumerate(tiles):
+        sheet.paste(tile, (index * width, 0))
+    return sheet
+
+
+def _jpeg(image, width: int | None) -> bytes:
+    picture = image.convert("RGB")
+    if width:
+        picture.thumbnail((width, width))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=82)
+    return buffer.getvalue()
+
+
+def _transcode(source: Path, *, video: bool) -> Path:
+    """An H.264/AAC MP4 (or AAC-only M4A) the browser can play, written to a staging file."""
+    import av
+
+    store = default_store()
+    handle, target = store.new_staging_file()
+    handle.close()
+    with av.open(str(source)) as inp, av.open(str(target), "w", format="mp4") as out:
+        in_video = inp.streams.video[0] if video and inp.streams.video else None
+        in_audio = inp.streams.audio[0] if inp.streams.audio else None
+        out_video = out_audio = resampler = None
+        if in_video is not None:
+            rate = in_video.average_rate or Fraction(25)
+            out_video = out.add_stream("h264", rate=rate)
+            width = min(in_video.codec_context.width, PROXY_MAX_WIDTH) // 2 * 2
+            out_video.width = width
+            out_video.height = int(in_video.codec_context.height * width / in_video.codec_context.width) // 2 * 2
+            out_video.pix_fmt = "yuv420p"
+            out_video.options = {"preset": "veryfast", "crf": "26"}
+        if in_audio is not None:
+            out_audio = out.add_stream("aac", rate=in_audio.codec_context.sample_rate or 44100)
+            resampler = av.AudioResampler(format="fltp", layout="mono", rate=out_audio.codec_context.sample_rate)
+        streams = [s for s in (in_video, in_audio) if s is not None]
+        for packet in inp.demux(*streams):
+            for frame in packet.decode():
+                if packet.stream is in_video:
+                    picture = frame.reformat(width=out_video.width, height=out_video.height, format="yuv420p")
+                    picture.pts = None
+                    out.mux(out_video.encode(picture))
+                else:
+                    for piece in resampler.resample(frame):
+                        piece.pts = None
+                        out.mux(out_audio.encode(piece))
+        if out_video is not None:
+            out.mux(out_video.encode())
+        if out_audio is not None:
+            out.mux(out_audio.encode())
+    return target
+
+
+def _save(record: Record, kind: str, content: bytes, content_type: str) -> None:
+    store = default_store()
+    handle, staged = store.new_staging_file()
+    with handle:
+        digests = hash_stream(io.BytesIO(content), handle)
+    _register(record, kind, store, staged, digests, content_type)
+
+
+def _save_file(record: Record, kind: str, path: Path, content_type: str) -> None:
+    store = default_store()
+    handle, staged = store.new_staging_file()
+    with handle, open(path, "rb") as source:
+        digests = hash_stream(source, handle)
+    path.unlink(missing_ok=True)
+    _register(record, kind, store, staged, digests, content_type)
+
+
+def _register(record: Record, kind: str, store, staged: Path, digests, content_type: str) -> None:
+    stored, _new = store.commit(staged, digests)
+    with transaction.atomic():
+        blob, _created = Blob.objects.get_or_create(
+            sha256=digests.sha256, defaults={"sm3": digests.sm3, "size": digests.size, "backend": stored.backend,
+                                             "key": stored.key, "version_id": stored.version_id})
+        Derivative.objects.update_or_create(record=record, kind=kind, defaults={
+            "blob": blob, "source_sha256": record.blob.sha256, "content_type": content_type})

@@ -1,0 +1,60 @@
+"""Every query for evidence records starts here, scoped to what the user may see (the access issue's choke point
+will replace the agency rule inside ``visible_records``, not its callers)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from evidence import classify
+from evidence.models import Record
+from org.models import User
+from org.roles import Role
+from org.visibility import record_agency
+from policy.registry import registry
+
+FILING_ROLES = frozenset({Role.OFFICER, Role.ARCHIVIST, Role.HEAD})
+
+
+def visible_records(user: User) -> QuerySet[Record]:
+    agency = record_agency(user)
+    if agency is None:
+        return Record.objects.none()
+    return Record.objects.filter(agency=agency)
+
+
+def can_file(user: User) -> bool:
+    return bool(user.role_set & FILING_ROLES)
+
+
+def with_listing_relations(records: QuerySet[Record]) -> QuerySet[Record]:
+    return records.select_related("blob", "officer", "device", "case", "activity", "unit")
+
+
+def search_records(records: QuerySet[Record], text: str) -> QuerySet[Record]:
+    text = text.strip()
+    if not text:
+        return records
+    condition = (Q(original_name__icontains=text) | Q(party__icontains=text) | Q(case__number__icontains=text)
+                 | Q(officer__full_name__icontains=text) | Q(device__serial__icontains=text))
+    if len(text) >= 8 and all(c in "0123456789abcdefABCDEF" for c in text):
+        condition |= Q(blob__sha256__startswith=text.lower()) | Q(blob__sm3__startswith=text.lower())
+    return records.filter(condition)
+
+
+WORKLISTS = ("unlinked", "missing", "late", "unplayable")
+
+
+def worklist(user: User, name: str) -> QuerySet[Record]:
+    """Records that need someone's attention, by reason."""
+    records = visible_records(user)
+    agency = record_agency(user)
+    if name == "unlinked":
+        return records.filter(link_state__in=[Record.LinkState.UNMATCHED, Record.LinkState.AMBIGUOUS])
+    if name == "missing" and agency is not None:
+        fields = classify.classification_fields(registry().in_force(agency.pack_code))
+        return records.filter(classify.missing_condition(fields))
+    if name == "late":
+        return records.filter(late=True)
+    if name == "unplayable":
+        return records.filter(playable=False)
+    return records.none()

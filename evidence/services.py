@@ -1,0 +1,123 @@
+"""Action functions on filed records: linking, classification, views, stations and docking. Each writes its event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from evidence import classify
+from evidence.models import DockingReport, Record, Station
+from ledger.events import SYSTEM, RequestContext, changed, record_event, snapshot
+from org.models import Agency, Unit, User
+
+EDITABLE_FIELDS = ["unit", "device", "officer", "case", "party", "usage", "recorded_start", "recorded_end",
+                   "remote_reason", "returned_to_unit_at"]
+
+
+def _locked(record: Record) -> Record:
+    return Record.objects.select_for_update().select_related("agency", "blob", "activity").get(pk=record.pk)
+
+
+def link_record(record: Record, activity, *, actor: User, context: RequestContext = SYSTEM) -> Record:
+    if activity.agency_id != record.agency_id:
+        raise ValidationError(_("The activity belongs to another agency."))
+    with transaction.atomic():
+        record = _locked(record)
+        before = snapshot(record, ["activity", "case", "link_state", "late", "due_at"])
+        record.activity = activity
+        record.link_state = Record.LinkState.MANUAL
+        if record.case_id is None:
+            record.case = activity.case
+        classify.link_and_judge(record)
+        record.save()
+        after = snapshot(record, ["activity", "case", "link_state", "late", "due_at"])
+        record_event("record.link", actor=actor, obj=record, context=context, before=before, after=after)
+    return record
+
+
+def unlink_record(record: Record, *, actor: User, reason: str, context: RequestContext = SYSTEM) -> Record:
+    if not reason.strip():
+        raise ValidationError(_("Say why the link is wrong."))
+    with transaction.atomic():
+        record = _locked(record)
+        before = snapshot(record, ["activity", "link_state", "late", "due_at"])
+        record.activity = None
+        record.link_state = Record.LinkState.UNMATCHED
+        classify.judge_deadline(record)
+        record.save()
+        record_event("record.unlink", actor=actor, obj=record, context=context, before=before,
+                     after=snapshot(record, ["activity", "link_state", "late", "due_at"]), detail={"reason": reason})
+    return record
+
+
+def classify_record(record: Record, data: dict, *, actor: User, context: RequestContext = SYSTEM) -> Record:
+    """Complete or correct the classification; the original content is never touched."""
+    with transaction.atomic():
+        record = _locked(record)
+        before = snapshot(record, EDITABLE_FIELDS)
+        for name, value in data.items():
+            if name not in EDITABLE_FIELDS:
+                raise ValidationError(_("%(field)s cannot be changed here.") % {"field": name})
+            setattr(record, name, value)
+        if record.recorded_end and record.recorded_start and record.recorded_end < record.recorded_start:
+            raise ValidationError({"recorded_end": [_("The recording end is before its start.")]})
+        for related in ("unit", "device", "officer", "case"):
+            value = getattr(record, related)
+            if value is not None and getattr(value, "agency_id", record.agency_id) != record.agency_id:
+                raise ValidationError({related: [_("This belongs to another agency.")]})
+        if record.activity_id is None and record.link_state != Record.LinkState.NOT_APPLICABLE:
+            classify.auto_link(record)
+        classify.judge_deadline(record)
+        record.save()
+        old, new = changed(before, snapshot(record, EDITABLE_FIELDS))
+        if new:
+            record_event("record.classify", actor=actor, obj=record, context=context, before=old, after=new)
+    return record
+
+
+def record_view(record: Record, *, actor: User, context: RequestContext = SYSTEM, what: str = "view") -> int:
+    """A view starts; returns the event's sequence number, which the stream token carries."""
+    with transaction.atomic():
+        event = record_event(f"record.{what}", actor=actor, obj=record, context=context,
+                             detail={"sha256": record.blob.sha256})
+    return event.seq
+
+
+def create_station(agency: Agency, *, name: str, unit: Unit | None = None, actor: User | None = None,
+                   context: RequestContext = SYSTEM) -> tuple[Station, str]:
+    """Register a collection station; the returned token is shown once and only its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    station = Station(agency=agency, unit=unit, name=name, token_hash=token_hash(token))
+    station.full_clean()
+    with transaction.atomic():
+        station.save()
+        record_event("station.create", actor=actor, obj=station, context=context, after={"name": name})
+    return station, token
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def station_for_token(token: str) -> Station | None:
+    return Station.objects.filter(token_hash=token_hash(token), active=True).select_related("agency").first()
+
+
+def report_docking(device, *, device_time: dt.datetime, reference_time: dt.datetime | None = None,
+                   station: Station | None = None, actor: User | None = None,
+                   context: RequestContext = SYSTEM) -> DockingReport:
+    reference_time = reference_time or timezone.now()
+    skew = round((device_time - reference_time).total_seconds())
+    with transaction.atomic():
+        report = DockingReport.objects.create(device=device, station=station, device_time=device_time,
+                                              reference_time=reference_time, skew_seconds=skew)
+        record_event("device.dock", actor=actor, obj=device, context=context, actor_label=str(station or ""),
+                     detail={"device_time": device_time.isoformat(), "reference_time": reference_time.isoformat(),
+                             "skew_seconds": skew})
+    return report

@@ -1,0 +1,274 @@
+"""Where originals and derivatives live: one small interface, a local write-once directory or S3 with Object Lock.
+
+Objects are addressed by their SHA-256, so identical content is stored once. Nothing here overwrites or deletes
+an object: the approved purge of the retention issue is the only way out. Staged copies are written, fsynced and
+then committed; a crash leaves at most a staging file, never a half object under its final name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+
+from evidence.hashing import Digests
+
+READ_CHUNK = 1 << 20
+
+
+class StoreError(Exception):
+    """The store refused or failed an operation; the message is for people."""
+
+
+class StorageFull(StoreError):
+    pass
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    backend: str
+    key: str
+    version_id: str = ""
+
+
+def object_key(sha256: str) -> str:
+    return f"sha256/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+class ObjectStore(ABC):
+    name: str
+
+    def __init__(self, staging_dir: Path) -> None:
+        self.staging_dir = staging_dir
+
+    def new_staging_file(self) -> tuple[BinaryIO, Path]:
+        """An empty file to copy an incoming original into, on the same disk as the objects where that matters."""
+        self.staging_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="incoming-", dir=self.staging_dir)
+        return os.fdopen(fd, "wb"), Path(name)
+
+    @abstractmethod
+    def commit(self, staged: Path, digests: Digests, *, retain_until: dt.datetime | None = None,
+               legal_hold: bool = False) -> tuple[StoredObject, bool]:
+        """Store the staged file under its hash; return the object and whether it was new. Consumes ``staged``."""
+
+    @abstractmethod
+    def read_range(self, obj: StoredObject, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """Bytes ``start``..``end`` inclusive (to the end when ``end`` is None)."""
+
+    @abstractmethod
+    def size(self, obj: StoredObject) -> int: ...
+
+    def open_local_path(self, obj: StoredObject) -> Path | None:
+        """A path the media tools can open directly, where the backend has one."""
+        return None
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class LocalStore(ObjectStore):
+    """A directory on a local or mounted disk. Committed files are read-only and never replaced."""
+
+    name = "local"
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root / ".staging")
+        self.root = root
+
+    def path(self, obj: StoredObject) -> Path:
+        return self.root / obj.key
+
+    def commit(self, staged: Path, digests: Digests, *, retain_until: dt.datetime | None = None,
+               legal_hold: bool = False) -> tuple[StoredObject, bool]:
+        obj = StoredObject(self.name, object_key(digests.sha256))
+        final = self.path(obj)
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(staged, 0o444)
+            try:
+                # link() never replaces an existing name, unlike rename(): a racing writer of the same content
+                # finds the object there and keeps it.
+                os.link(staged, final)
+                created = True
+            except FileExistsError:
+                created = False
+            if final.stat().st_size != digests.size:
+                raise StoreError(f"stored object {obj.key} has the wrong size; the store needs checking")
+            _fsync_dir(final.parent)
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise StorageFull(str(exc)) from exc
+            raise
+        finally:
+            staged.unlink(missing_ok=True)
+        return obj, created
+
+    def read_range(self, obj: StoredObject, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        with open(self.path(obj), "rb") as handle:
+            handle.seek(start)
+            remaining = None if end is None else end - start + 1
+            while remaining is None or remaining > 0:
+                chunk = handle.read(READ_CHUNK if remaining is None else min(READ_CHUNK, remaining))
+                if not chunk:
+                    return
+                if remaining is not None:
+                    remaining -= len(chunk)
+                yield chunk
+
+    def size(self, obj: StoredObject) -> int:
+        return self.path(obj).stat().st_size
+
+    def open_local_path(self, obj: StoredObject) -> Path | None:
+        return self.path(obj)
+
+
+class S3Store(ObjectStore):
+    """An S3 bucket with Object Lock. Each object gets COMPLIANCE retention; reads name the version id."""
+
+    name = "s3"
+    SINGLE_PUT_LIMIT = 16 << 20
+    MAX_PARTS = 9000
+
+    def __init__(self, *, endpoint: str, bucket: str, access_key: str, secret_key: str, region: str,
+                 staging_dir: Path, default_retention_days: int) -> None:
+        super().__init__(staging_dir)
+        import boto3
+        from botocore.config import Config
+
+        self.bucket = bucket
+        self.default_retention = dt.timedelta(days=default_retention_days)
+        self.client = boto3.client(
+            "s3", endpoint_url=endpoint or None, aws_access_key_id=access_key or None,
+            aws_secret_access_key=secret_key or None, region_name=region,
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5, "mode": "standard"}),
+        )
+
+    def ensure_bucket(self) -> None:
+        """Create the bucket with Object Lock if it is missing; refuse a bucket without Object Lock."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError:
+            self.client.create_bucket(Bucket=self.bucket, ObjectLockEnabledForBucket=True)
+        try:
+            config = self.client.get_object_lock_configuration(Bucket=self.bucket)
+        except ClientError as exc:
+            raise StoreError(f"bucket {self.bucket} does not have Object Lock enabled") from exc
+        if config.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") != "Enabled":
+            raise StoreError(f"bucket {self.bucket} does not have Object Lock enabled")
+
+    def _existing(self, key: str) -> StoredObject | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise
+        return StoredObject(self.name, key, head.get("VersionId", ""))
+
+    def _lock_args(self, retain_until: dt.datetime | None, legal_hold: bool) -> dict:
+        until = retain_until or (dt.datetime.now(dt.UTC) + self.default_retention)
+        args = {"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": until}
+        if legal_hold:
+            args["ObjectLockLegalHoldStatus"] = "ON"
+        return args
+
+    def commit(self, staged: Path, digests: Digests, *, retain_until: dt.datetime | None = None,
+               legal_hold: bool = False) -> tuple[StoredObject, bool]:
+        key = object_key(digests.sha256)
+        try:
+            existing = self._existing(key)
+            if existing is not None:
+                return existing, False
+            args = {"Bucket": self.bucket, "Key": key, "ChecksumAlgorithm": "SHA256",
+                    **self._lock_args(retain_until, legal_hold)}
+            if digests.size <= self.SINGLE_PUT_LIMIT:
+                with open(staged, "rb") as body:
+                    response = self.client.put_object(Body=body, **args)
+            else:
+                response = self._multipart(staged, digests.size, args)
+            return StoredObject(self.name, key, response.get("VersionId", "")), True
+        finally:
+            staged.unlink(missing_ok=True)
+
+    def _multipart(self, staged: Path, size: int, args: dict) -> dict:
+        part_size = max(self.SINGLE_PUT_LIMIT, -(-size // self.MAX_PARTS))
+        upload = self.client.create_multipart_upload(**args)
+        upload_id = upload["UploadId"]
+        parts = []
+        try:
+            with open(staged, "rb") as body:
+                number = 1
+                while chunk := body.read(part_size):
+                    part = self.client.upload_part(Bucket=args["Bucket"], Key=args["Key"], UploadId=upload_id,
+                                                   PartNumber=number, Body=chunk, ChecksumAlgorithm="SHA256")
+                    parts.append({"PartNumber": number, "ETag": part["ETag"],
+                                  "ChecksumSHA256": part.get("ChecksumSHA256")})
+                    number += 1
+                    del chunk
+            parts = [{k: v for k, v in p.items() if v is not None} for p in parts]
+            return self.client.complete_multipart_upload(Bucket=args["Bucket"], Key=args["Key"], UploadId=upload_id,
+                                                         MultipartUpload={"Parts": parts})
+        except BaseException:
+            self.client.abort_multipart_upload(Bucket=args["Bucket"], Key=args["Key"], UploadId=upload_id)
+            raise
+
+    def _version(self, obj: StoredObject) -> dict:
+        return {"VersionId": obj.version_id} if obj.version_id else {}
+
+    def read_range(self, obj: StoredObject, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        byte_range = f"bytes={start}-{'' if end is None else end}"
+        response = self.client.get_object(Bucket=self.bucket, Key=obj.key, Range=byte_range, **self._version(obj))
+        yield from response["Body"].iter_chunks(READ_CHUNK)
+
+    def size(self, obj: StoredObject) -> int:
+        return self.client.head_object(Bucket=self.bucket, Key=obj.key, **self._version(obj))["ContentLength"]
+
+    def extend_retention(self, obj: StoredObject, until: dt.datetime) -> dt.datetime:
+        """Move the COMPLIANCE retain-until date later, never earlier; return the date now in force."""
+        current = self.client.get_object_retention(Bucket=self.bucket, Key=obj.key, **self._version(obj))
+        in_force = current["Retention"]["RetainUntilDate"]
+        if until <= in_force:
+            return in_force
+        self.client.put_object_retention(Bucket=self.bucket, Key=obj.key, **self._version(obj),
+                                         Retention={"Mode": "COMPLIANCE", "RetainUntilDate": until})
+        return until
+
+    def set_legal_hold(self, obj: StoredObject, on: bool) -> None:
+        self.client.put_object_legal_hold(Bucket=self.bucket, Key=obj.key, **self._version(obj),
+                                          LegalHold={"Status": "ON" if on else "OFF"})
+
+
+@cache
+def store_named(name: str) -> ObjectStore:
+    if name == LocalStore.name:
+        return LocalStore(settings.EVIDENCE_STORE_DIR)
+    if name == S3Store.name:
+        s3 = settings.EVIDENCE_S3
+        if not s3["bucket"]:
+            raise StoreError("LAWTRACE_S3_BUCKET is not set")
+        return S3Store(**s3, staging_dir=settings.DATA_DIR / "staging")
+    raise StoreError(f"unknown object store {name!r}")
+
+
+def default_store() -> ObjectStore:
+    """The store new objects go to; objects already stored are read through the backend named on their row."""
+    return store_named(settings.EVIDENCE_STORE)
