@@ -13,3 +13,11 @@ class EvidenceConfig(AppConfig):
 
         # Multipart uploads from stations spool here, on the data disk rather than a RAM-backed /tmp.
         Path(settings.FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+
+        import datetime as dt
+
+        from evidence.tasks import expire_abandoned_uploads
+        from lawtrace import scheduler
+
+        scheduler.register("evidence.expire_abandoned_uploads", expire_abandoned_uploads,
+                           every=lambda: dt.timedelta(hours=6))

@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from django.utils.translation import gettext as _
 
@@ -51,9 +52,9 @@ def dump_files(root: Path) -> list[Path]:
     return found
 
 
-def import_one(path: Path, relative: str, origin: Origin) -> FileResult:
+def import_one(source: Path | BinaryIO, name: str, relative: str, origin: Origin) -> FileResult:
     try:
-        outcome = ingest_file(path, path.name, origin, source_path=relative)
+        outcome = ingest_file(source, name, origin, source_path=relative)
     except IngestRefused as exc:
         status = "skipped" if exc.code == "unknown_type" else "refused"
         return FileResult(relative, status, str(exc))
@@ -67,7 +68,7 @@ def import_dump(root: Path, origin: Origin, *, progress: Callable[[int, int, Fil
     files = dump_files(root)
     report = DumpReport()
     for index, path in enumerate(files, start=1):
-        result = import_one(path, path.resolve().relative_to(root.resolve()).as_posix(), origin)
+        result = import_one(path, path.name, path.resolve().relative_to(root.resolve()).as_posix(), origin)
         report.results.append(result)
         if progress is not None:
             progress(index, len(files), result)

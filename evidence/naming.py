@@ -20,7 +20,7 @@ EXTENSIONS: dict[str, str] = {
                     RecordKind.AV),
     **dict.fromkeys(["jpg", "jpeg", "png", "heic", "heif", "bmp", "webp"], RecordKind.PHOTO),
     **dict.fromkeys(["wav", "mp3", "aac", "m4a", "amr", "ogg", "opus", "flac", "wma"], RecordKind.AUDIO),
-    **dict.fromkeys(["pdf", "doc", "docx", "wps", "ofd", "tif", "tiff", "txt", "rtf", "xls", "xlsx"],
+    **dict.fromkeys(["pdf", "doc", "docx", "wps", "ofd", "tif", "tiff", "rtf", "xls", "xlsx"],
                     RecordKind.DOCUMENT),
 }
 

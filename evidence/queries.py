@@ -58,3 +58,23 @@ def worklist(user: User, name: str) -> QuerySet[Record]:
     if name == "unplayable":
         return records.filter(playable=False)
     return records.none()
+
+
+def worklist_counts(user: User, *, mine: bool = False) -> dict[str, int]:
+    """How many records are on each worklist, in one query."""
+    from django.db.models import Count
+
+    agency = record_agency(user)
+    if agency is None:
+        return dict.fromkeys(WORKLISTS, 0)
+    records = visible_records(user)
+    if mine:
+        records = records.filter(officer=user)
+    fields = classify.classification_fields(registry().in_force(agency.pack_code))
+    conditions = {
+        "unlinked": Q(link_state__in=[Record.LinkState.UNMATCHED, Record.LinkState.AMBIGUOUS]),
+        "missing": classify.missing_condition(fields),
+        "late": Q(late=True),
+        "unplayable": Q(playable=False),
+    }
+    return records.aggregate(**{name: Count("pk", filter=condition) for name, condition in conditions.items()})

@@ -19,3 +19,18 @@ def make_derivatives(record_id: int) -> list[str]:
         # A derivative is a convenience: the original stays filed and playable through its own stream.
         log.exception("derivatives failed for record %s", record_id)
         raise
+
+
+@task()
+def file_upload(session_id: str) -> str:
+    from evidence.models import UploadSession
+    from evidence.uploads import file_session
+
+    return file_session(UploadSession.objects.select_related("user__agency").get(pk=session_id)).state
+
+
+@task()
+def expire_abandoned_uploads() -> int:
+    from evidence.uploads import expire_abandoned
+
+    return expire_abandoned()

@@ -12,11 +12,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from cases.models import Case
 from cases.queries import visible_activities, visible_cases
 from devices.models import Device
 from devices.services import visible_devices
+from evidence.queries import worklist_counts
 from ledger.models import Event
 from org.models import RoleGrant, User
 from org.roles import Role
@@ -50,6 +52,22 @@ def _case_rows(cases) -> list[Row]:
     return [Row(f"{c.number} {c.title}", reverse("case_detail", args=[c.pk]), c.get_state_display()) for c in cases]
 
 
+WORKLIST_LABELS = {
+    "unlinked": _lazy("not linked to an activity"),
+    "missing": _lazy("classification incomplete"),
+    "late": _lazy("stored late"),
+    "unplayable": _lazy("unreadable media"),
+}
+
+
+def _worklist_panel(user: User, title: str, *, mine: bool) -> Panel:
+    counts = worklist_counts(user, mine=mine)
+    suffix = "&mine=1" if mine else ""
+    rows = [Row(f"{WORKLIST_LABELS[name]}: {count}", reverse("record_list") + f"?worklist={name}{suffix}")
+            for name, count in counts.items() if count]
+    return Panel(title, rows, reverse("record_list") + ("?mine=1" if mine else ""), _("Nothing to do."))
+
+
 def _officer(user: User) -> list[Panel]:
     now = timezone.now()
     mine = visible_activities(user).filter(participants__user=user).select_related("case")
@@ -63,6 +81,7 @@ def _officer(user: User) -> list[Panel]:
               _("Every past activity has its actual times.")),
         Panel(_("My open cases"), _case_rows(my_cases), reverse("case_list") + "?state=open",
               _("No open cases.")),
+        _worklist_panel(user, _("My recordings needing attention"), mine=True),
     ]
 
 
@@ -71,6 +90,7 @@ def _archivist(user: User) -> list[Panel]:
     devices = visible_devices(user).values("status").annotate(n=Count("id")).order_by("status")
     labels = dict(Device.Status.choices)
     return [
+        _worklist_panel(user, _("Evidence records needing attention"), mine=False),
         Panel(_("Closed cases waiting to be archived"), _case_rows(to_archive), reverse("case_list") + "?state=closed",
               _("Nothing waiting.")),
         Panel(_("Recording devices by status"),

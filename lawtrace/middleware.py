@@ -11,7 +11,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-PUBLIC_PATHS = ("/accounts/login/", "/static/", "/healthz")
+# Stations authenticate with their own token on every request instead of a login session.
+PUBLIC_PATHS = ("/accounts/login/", "/static/", "/healthz", "/api/v1/station/")
 
 
 class RequestIdMiddleware:

@@ -1,9 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
 
 from cases import views as cases
 from devices import views as devices
+from evidence import api as evidence_api
+from evidence import tus_views
+from evidence import views as evidence
 from lawtrace.dashboard import dashboard
 from ledger import views as ledger
 from policy import views as policy
@@ -23,6 +27,21 @@ urlpatterns = [
     path("activities/<int:pk>/", cases.activity_detail, name="activity_detail"),
     path("activities/<int:pk>/edit/", cases.activity_edit, name="activity_edit"),
     path("devices/", devices.device_list, name="device_list"),
+    path("evidence/", evidence.record_list, name="record_list"),
+    path("evidence/upload/", evidence.upload, name="record_upload"),
+    path("evidence/upload/status/", evidence.upload_status, name="upload_status"),
+    path("evidence/tus/", tus_views.collection, name="tus_collection"),
+    path("evidence/tus/<uuid:upload_id>", tus_views.resource, name="tus_upload"),
+    path("evidence/<int:pk>/", evidence.record_detail, name="record_detail"),
+    path("evidence/<int:pk>/classify/", evidence.record_classify, name="record_classify"),
+    path("evidence/<int:pk>/link/", evidence.record_link, name="record_link"),
+    path("evidence/<int:pk>/unlink/", evidence.record_unlink, name="record_unlink"),
+    path("evidence/<int:pk>/play/", evidence.record_play, name="record_play"),
+    path("evidence/<int:pk>/stream/<str:token>/", evidence.record_stream, name="record_stream"),
+    path("evidence/<int:pk>/stream/<str:token>/<str:part>/", evidence.record_stream, name="record_stream_part"),
+    path("api/v1/station/dumps/", evidence_api.StationDumpView.as_view(), name="api_station_dump"),
+    path("api/v1/station/docking/", evidence_api.StationDockingView.as_view(), name="api_station_docking"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("rules/", policy.agency_rules, name="agency_rules"),
     path("ledger/", ledger.ledger_overview, name="ledger_overview"),
     path("ledger/verify/", ledger.start_verification, name="ledger_verify"),

@@ -150,6 +150,11 @@ def test_disk_full_during_ingest_refuses_cleanly(origin, clip, monkeypatch):
 
 
 def test_camera_file_names_give_device_officer_and_start_time(agency, tmp_path):
+    from evidence.models import FilenamePattern
+
+    FilenamePattern.objects.create(brand="海康威视", model="DSJ-A8",
+                                   regex=r"(?P<serial>[A-Z0-9]+)_(?P<officer>\d+)_(?P<start>\d{14})_(?P<seq>\d+)")
+    FilenamePattern.objects.create(brand="其他", regex=r"(?P<officer>\d+)_(?P<serial>[A-Z0-9]+)_(?P<start>\d{14})")
     person = officer(agency, staff_number="410423")
     camera = DeviceFactory(agency=agency, serial="DSJA8X0001")
     path = make_video(tmp_path / "x.mp4", seconds=2)

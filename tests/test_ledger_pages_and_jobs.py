@@ -48,10 +48,10 @@ def test_auditor_runs_a_verification_and_reads_the_report(client, agency, settin
 def test_checkpoints_are_signed_on_schedule_never_twice_at_once(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     now = timezone.now()
-    assert scheduler.run_due(now) == ["ledger.checkpoint"]
+    assert "ledger.checkpoint" in scheduler.run_due(now)
     assert scheduler.run_due(now + dt.timedelta(minutes=1)) == []  # not due yet
     # Due again, but the first run is still waiting for a worker: it is not enqueued a second time.
-    assert scheduler.run_due(now + dt.timedelta(minutes=10)) == []
+    assert "ledger.checkpoint" not in scheduler.run_due(now + dt.timedelta(minutes=10))
     job = ScheduledJob.objects.get(name="ledger.checkpoint")
     assert job.next_run_at == now + dt.timedelta(minutes=settings.LEDGER_CHECKPOINT_MINUTES)
 

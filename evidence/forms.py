@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Activity, Case
+from devices.models import Device
+from evidence.models import Record
+from org.models import Agency, Unit, User
+from policy.vocabulary import RecordUsage
+
+_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M:%S")
+
+
+class ClassifyForm(forms.ModelForm):
+    """Completing a record's classification (R4.2, R4.3); the content itself is never editable."""
+
+    class Meta:
+        model = Record
+        fields = ["unit", "device", "officer", "case", "party", "usage", "recorded_start", "recorded_end",
+                  "remote_reason", "returned_to_unit_at"]
+        widgets = {"recorded_start": _DATETIME, "recorded_end": _DATETIME, "returned_to_unit_at": _DATETIME}
+
+    def __init__(self, *args, agency: Agency, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(agency=agency)
+        self.fields["device"].queryset = Device.objects.filter(agency=agency)
+        self.fields["officer"].queryset = User.objects.filter(agency=agency, is_active=True)
+        self.fields["case"].queryset = Case.objects.filter(agency=agency)
+        for name in ("recorded_start", "recorded_end", "returned_to_unit_at"):
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
+
+
+class LinkForm(forms.Form):
+    activity = forms.ModelChoiceField(queryset=Activity.objects.none(), label=_("enforcement activity"))
+
+    def __init__(self, *args, agency: Agency, candidates=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["activity"].queryset = candidates if candidates is not None else \
+            Activity.objects.filter(agency=agency)
+
+
+class UnlinkForm(forms.Form):
+    reason = forms.CharField(label=_("why the link is wrong"), max_length=500)
+
+
+class UploadDetailsForm(forms.Form):
+    """What the officer states once for a batch of uploads; sent with each file as tus metadata."""
+
+    case = forms.ModelChoiceField(queryset=Case.objects.none(), required=False, label=_("case"))
+    activity = forms.ModelChoiceField(queryset=Activity.objects.none(), required=False,
+                                      label=_("enforcement activity"))
+    device = forms.ModelChoiceField(queryset=Device.objects.none(), required=False, label=_("recording device"))
+    party = forms.CharField(required=False, max_length=200, label=_("party"))
+    usage = forms.ChoiceField(choices=[("", "—"), *RecordUsage.choices], required=False, label=_("usage"))
+    remote_reason = forms.CharField(
+        required=False, max_length=200, label=_("remote or continuous work"),
+        help_text=_("Only when the recordings could not be stored the same day (000/2/13, 001/3/6)."))
+    returned_to_unit_at = forms.DateTimeField(required=False, widget=_DATETIME, label=_("returned to unit at"),
+                                              input_formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"])
+
+    def __init__(self, *args, agency: Agency, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["case"].queryset = Case.objects.filter(agency=agency).exclude(state="archived")
+        self.fields["activity"].queryset = Activity.objects.filter(agency=agency).order_by("-planned_start")
+        self.fields["device"].queryset = Device.objects.filter(agency=agency, status="in_service")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("returned_to_unit_at") and not data.get("remote_reason"):
+            self.add_error("remote_reason", _("State the remote or continuous work the return time belongs to."))
+        return data

@@ -1,0 +1,87 @@
+"""HTTP side of the resumable upload protocol (tus 1.0.0: core, creation, termination)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from evidence import queries, uploads
+from evidence.models import UploadSession
+from ledger.events import RequestContext, record_denial
+from org.visibility import record_agency
+
+VERSION = "1.0.0"
+
+
+def _tus(response: HttpResponse) -> HttpResponse:
+    response["Tus-Resumable"] = VERSION
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _error(error: uploads.UploadError) -> HttpResponse:
+    return _tus(HttpResponse(str(error), status=error.status, content_type="text/plain; charset=utf-8"))
+
+
+def _check_filer(request: HttpRequest) -> None:
+    if not queries.can_file(request.user) or record_agency(request.user) is None:
+        record_denial("record.upload", actor=request.user, context=RequestContext.from_request(request),
+                      detail={"path": request.path})
+        raise PermissionDenied
+
+
+def collection(request: HttpRequest) -> HttpResponse:
+    if request.method == "OPTIONS":
+        response = HttpResponse(status=204)
+        response["Tus-Version"] = VERSION
+        response["Tus-Extension"] = "creation,termination"
+        response["Tus-Max-Size"] = str(settings.EVIDENCE_MAX_UPLOAD_BYTES)
+        return _tus(response)
+    if request.method != "POST":
+        return _tus(HttpResponse(status=405))
+    _check_filer(request)
+    try:
+        length = int(request.headers.get("Upload-Length", ""))
+    except ValueError:
+        return _tus(HttpResponse("Upload-Length is required", status=400))
+    try:
+        metadata = uploads.parse_metadata(request.headers.get("Upload-Metadata", ""))
+        session = uploads.create_session(request.user, length, metadata)
+    except uploads.UploadError as error:
+        return _error(error)
+    response = HttpResponse(status=201)
+    response["Location"] = request.build_absolute_uri(reverse("tus_upload", args=[session.pk]))
+    return _tus(response)
+
+
+def resource(request: HttpRequest, upload_id: str) -> HttpResponse:
+    session = get_object_or_404(UploadSession, pk=upload_id, user=request.user)
+    if request.method == "HEAD":
+        response = HttpResponse(status=200)
+        response["Upload-Offset"] = str(session.offset)
+        response["Upload-Length"] = str(session.length)
+        return _tus(response)
+    if request.method == "PATCH":
+        if request.content_type != "application/offset+octet-stream":
+            return _tus(HttpResponse(status=415))
+        try:
+            offset = int(request.headers.get("Upload-Offset", ""))
+            declared = int(request.headers["Content-Length"]) if request.headers.get("Content-Length") else None
+            session = uploads.append(session, offset, request, declared)
+        except ValueError:
+            return _tus(HttpResponse("Upload-Offset is required", status=400))
+        except uploads.UploadError as error:
+            return _error(error)
+        response = HttpResponse(status=204)
+        response["Upload-Offset"] = str(session.offset)
+        return _tus(response)
+    if request.method == "DELETE":
+        try:
+            uploads.cancel(session)
+        except uploads.UploadError as error:
+            return _error(error)
+        return _tus(HttpResponse(status=204))
+    return _tus(HttpResponse(status=405))
