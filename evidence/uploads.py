@@ -26,7 +26,7 @@ from evidence.naming import BadName, kind_for, safe_name
 from ledger.events import RequestContext
 
 APPEND_CHUNK = 1 << 20
-METADATA_FIELDS = ("filename", "filetype", "case", "activity", "device", "party", "usage", "remote_reason",
+METADATA_FIELDS = ("filename", "filetype", "name", "type", "case", "activity", "device", "party", "usage", "remote_reason",
                    "returned_to_unit_at", "sha256", "sm3")
 
 
@@ -44,9 +44,11 @@ def parse_metadata(header: str) -> dict[str, str]:
         if key not in METADATA_FIELDS:
             continue
         try:
-            result[key] = base64.b64decode(value, validate=True).decode("utf-8") if value else ""
+            decoded = base64.b64decode(value, validate=True).decode("utf-8") if value else ""
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise UploadError(_("The upload's details are not readable."), 400) from exc
+        # Browser clients send unset fields as the text "undefined" or "null".
+        result[key] = "" if decoded in ("undefined", "null") else decoded
     return result
 
 
@@ -56,7 +58,7 @@ def part_path(session: UploadSession) -> Path:
 
 def create_session(user, length: int, metadata: dict[str, str]) -> UploadSession:
     try:
-        name = safe_name(metadata.get("filename", ""))
+        name = safe_name(metadata.get("filename") or metadata.get("name", ""))
     except BadName as exc:
         raise UploadError(str(exc), 400) from exc
     if kind_for(name) is None:

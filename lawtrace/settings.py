@@ -105,6 +105,9 @@ def _database() -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
+        # Tests use a file too: an in-memory shared-cache database answers concurrent requests of the live
+        # server with "table is locked" instead of waiting, which production's file database never does.
+        config["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
     elif config["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must point to SQLite or PostgreSQL")
     return config

@@ -33,7 +33,7 @@
     chunkSize: 64 * 1024 * 1024,
     retryDelays: [0, 1000, 3000, 5000, 10000],
     removeFingerprintOnSuccess: true,
-    allowedMetaFields: ["filename", "filetype", ...fields],
+    allowedMetaFields: ["name", "type", ...fields],
   });
   uppy.on("complete", function () {
     if (window.htmx) htmx.trigger("#upload-status", "load");

@@ -104,3 +104,34 @@ def test_audit_administrator_verifies_the_ledger(page, live_server, agency, sett
     page.get_by_role("button", name="核验整个日志").click()
     page.wait_for_url(f"{live_server.url}/ledger/verify/*/")
     assert page.get_by_text("每一条事件、每一个树节点和每一个检查点都核验无误。").is_visible()
+
+
+def test_officer_uploads_recordings_and_plays_one_back_under_a_watermark(page, live_server, agency, settings,
+                                                                          tmp_path):
+    from evidence.models import Record
+    from evidence.synthetic import make_video
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+                                  "QUEUES": ["default"]}}
+    user = officer(agency, full_name="李取证")
+    clips = [make_video(tmp_path / "现场检查一.mp4", seconds=3), make_video(tmp_path / "现场检查二.mp4", seconds=2, fps=12)]
+    _log_in(page, live_server, user)
+    page.get_by_role("link", name="证据", exact=True).click()
+    page.get_by_role("link", name="上传记录").click()
+    page.get_by_label("当事人").fill("某建材有限公司")
+    page.locator("input.uppy-Dashboard-input").first.set_input_files([str(c) for c in clips])
+    page.get_by_role("button", name="上传 2 个文件").click()
+    page.locator("#upload-table").get_by_text("已归档为第").first.wait_for(timeout=30_000)
+    page.wait_for_function("document.querySelectorAll('#upload-table a').length == 2", timeout=30_000)
+    assert Record.objects.filter(party="某建材有限公司").count() == 2
+
+    record = Record.objects.get(original_name="现场检查一.mp4")
+    page.locator("#upload-table").get_by_role("link").filter(has_text=f"第 {record.pk} 号").click()
+    assert page.locator(".mono").get_by_text(record.blob.sm3).is_visible()
+    page.get_by_role("link", name="查看", exact=True).click()
+    page.wait_for_function("document.getElementById('player').readyState >= 1", timeout=30_000)
+    assert page.evaluate("document.getElementById('player').duration") == pytest.approx(3, abs=0.3)
+    page.evaluate("document.getElementById('player').currentTime = 2")  # seeking goes through Range requests
+    page.wait_for_function("document.getElementById('player').currentTime >= 2", timeout=10_000)
+    assert page.locator(".watermark span").first.inner_text().startswith("李取证")
+    assert Event.objects.filter(verb="record.view", actor=user, object_id=str(record.pk)).exists()
