@@ -26,8 +26,8 @@ from evidence.naming import BadName, kind_for, safe_name
 from ledger.events import RequestContext
 
 APPEND_CHUNK = 1 << 20
-METADATA_FIELDS = ("filename", "filetype", "name", "type", "case", "activity", "device", "party", "usage", "remote_reason",
-                   "returned_to_unit_at", "sha256", "sm3")
+METADATA_FIELDS = ("filename", "filetype", "name", "type", "case", "activity", "device", "party", "usage",
+                   "remote_reason", "returned_to_unit_at", "sha256", "sm3")
 
 
 class UploadError(Exception):

@@ -114,7 +114,8 @@ def test_officer_uploads_recordings_and_plays_one_back_under_a_watermark(page, l
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
                                   "QUEUES": ["default"]}}
     user = officer(agency, full_name="李取证")
-    clips = [make_video(tmp_path / "现场检查一.mp4", seconds=3), make_video(tmp_path / "现场检查二.mp4", seconds=2, fps=12)]
+    clips = [make_video(tmp_path / "现场检查一.mp4", seconds=3),
+             make_video(tmp_path / "现场检查二.mp4", seconds=2, fps=12)]
     _log_in(page, live_server, user)
     page.get_by_role("link", name="证据", exact=True).click()
     page.get_by_role("link", name="上传记录").click()
