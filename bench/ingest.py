@@ -41,8 +41,9 @@ def origin():
     from org.models import Agency, User
     from org.services import create_agency, create_staff
 
+    pack = os.environ.get("BENCH_PACK") or sorted(p.name for p in (ROOT / "policy" / "packs").iterdir())[0]
     agency = Agency.objects.filter(code="bench").first() or create_agency(code="bench", name="基准测试局",
-                                                                          pack_code="lushan_finance")
+                                                                          pack_code=pack)
     user = User.objects.filter(username="bench").first() or create_staff(
         agency, username="bench", full_name="基准", password="Bench-2026-password")
     return Origin(agency=agency, channel="upload", ingested_by=user, officer=user)
@@ -114,6 +115,7 @@ def photos(data: str, count: int) -> dict:
         path = folder / f"IMG_{index:05d}.jpg"
         path.write_bytes(buffer.getvalue() + index.to_bytes(4, "big"))
         paths.append(path)
+    os.sync()  # the photos are on disk before they are imported, as a camera dump would be
     start = time.perf_counter()
     for path in paths:
         ingest_file(path, path.name, who)

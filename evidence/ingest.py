@@ -144,7 +144,10 @@ def _check_declared(origin: Origin, name: str, digests: Digests) -> None:
 
 def _duplicate_of(origin: Origin, digests: Digests, kind: str) -> Record | None:
     """Recordings are filed once per agency; a written record may be filed again on another case."""
-    records = Record.objects.filter(agency=origin.agency, blob__sha256=digests.sha256)
+    blob_id = Blob.objects.filter(sha256=digests.sha256).values_list("pk", flat=True).first()
+    if blob_id is None:  # new content, the usual case: one indexed lookup
+        return None
+    records = Record.objects.filter(agency=origin.agency, blob_id=blob_id)
     if kind == RecordKind.DOCUMENT:
         records = records.filter(case=origin.case)
     return records.order_by("pk").first()

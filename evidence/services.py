@@ -121,3 +121,33 @@ def report_docking(device, *, device_time: dt.datetime, reference_time: dt.datet
                      detail={"device_time": device_time.isoformat(), "reference_time": reference_time.isoformat(),
                              "skew_seconds": skew})
     return report
+
+
+def disable_station(station: Station, *, actor: User | None = None, context: RequestContext = SYSTEM) -> None:
+    with transaction.atomic():
+        Station.objects.filter(pk=station.pk).update(active=False)
+        record_event("station.disable", actor=actor, obj=station, context=context, before={"active": True},
+                     after={"active": False})
+
+
+def add_name_pattern(*, brand: str, model: str, regex: str, time_format: str = "%Y%m%d%H%M%S", note: str = "",
+                     actor: User | None = None, context: RequestContext = SYSTEM):
+    """A camera model's file-name pattern; refused unless it compiles and names what it can tell."""
+    import re
+
+    from evidence.models import FilenamePattern
+
+    try:
+        compiled = re.compile(regex)
+    except re.error as exc:
+        raise ValidationError({"regex": [_("The pattern is not a valid regular expression: %(error)s")
+                                         % {"error": exc}]}) from exc
+    known = {"serial", "officer", "start", "end", "seq"}
+    if not set(compiled.groupindex) & known or set(compiled.groupindex) - known:
+        raise ValidationError({"regex": [_("Name the parts with groups among: serial, officer, start, end, seq.")]})
+    with transaction.atomic():
+        pattern = FilenamePattern.objects.create(brand=brand, model=model, regex=regex, time_format=time_format,
+                                                 note=note)
+        record_event("name_pattern.add", actor=actor, obj=pattern, context=context,
+                     after={"brand": brand, "model": model, "regex": regex, "time_format": time_format})
+    return pattern

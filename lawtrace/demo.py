@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import tempfile
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Case
 from cases.services import create_activity, create_case
+from devices.models import Device
 from devices.services import register_device
 from org.models import Agency, Qualification, User
 from org.roles import Role
@@ -91,6 +94,7 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
         register_device(agency, kind=kinds[number % len(kinds)], brand=rng.choice(["海康威视", "大华", "华德安"]),
                         model=rng.choice(["DSJ-V7", "DSJ-K8", "DSJ-T9"]),
                         serial=f"{spec['code'][:2].upper()}-BWC-{number:04d}", unit=units[0])
+    devices = list(Device.objects.filter(agency=agency).order_by("serial"))
     officers = [people["officer"], people["officer2"]]
     cases = []
     categories = [c.value for c in pack.agency.categories]
@@ -109,6 +113,7 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
             "state_secret": False, "commercial_secret": number == 5, "personal_privacy": kind == "person",
         }
         cases.append(create_case(agency, data, [rng.choice(officers), people["head"]], actor=officers[0]))
+    activities = []
     for number in range(1, 25):
         case = cases[number % len(cases)] if number % 3 else None
         category = case.category if case else categories[number % len(categories)]
@@ -126,8 +131,66 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
             "dispute_likely": number % 4 == 0, "major_hazard": number % 7 == 0, "major_violation": False,
             "remote_or_continuous": number % 5 == 0, "description": row.requirement,
         }
-        create_activity(agency, data, officers, [people["assistant"]] if number % 2 else [], actor=officers[0])
+        activities.append(create_activity(agency, data, officers, [people["assistant"]] if number % 2 else [],
+                                          actor=officers[0]))
+    # An inspection that ended an hour ago: its clip arrives on time and links itself.
+    recent_start = (now - dt.timedelta(hours=2)).replace(second=0, microsecond=0)
+    recent_row = (rules.checklist_rows(pack, cases[-1].category) or pack.recording.checklist)[0]
+    recent_category = cases[-1].category if cases[-1].category in {c.value for c in recent_row.categories} \
+        else recent_row.categories[0].value
+    recent = create_activity(agency, {
+        "case": cases[-1], "category": recent_category, "stage": recent_row.id,
+        "place": PLACES[0], "planned_start": recent_start, "planned_end": recent_start + dt.timedelta(hours=1),
+        "actual_start": recent_start, "actual_end": recent_start + dt.timedelta(hours=1), "dispute_likely": False,
+        "major_hazard": False, "major_violation": False, "remote_or_continuous": False, "description": "",
+    }, officers, [], actor=officers[0])
+    past = max((a for a in activities if a.actual_end and a.actual_end < now - dt.timedelta(days=1)),
+               key=lambda a: a.actual_end)
+    _file_demo_evidence(agency, people["officer"], devices[0], cases[-1], [recent, past], now)
     return agency
+
+
+def _file_demo_evidence(agency: Agency, officer: User, device, case: Case, activities: list, now: dt.datetime) -> None:
+    """A camera dump as the station would send it: a clip on time, one stored late, one of no planned activity, a
+    photo, and a scanned written record on the case. Files are made on the spot; none ship in the repository."""
+    from evidence.ingest import Origin, ingest_file
+    from evidence.synthetic import make_photo, make_video
+
+    moments = [timezone.localtime(a.actual_start + dt.timedelta(minutes=10)) for a in activities]
+    moments.append(timezone.localtime(now - dt.timedelta(hours=30)).replace(minute=7, second=0, microsecond=0))
+    origin = Origin(agency=agency, channel="dump", device=device, officer=officer, unit=device.unit)
+    with tempfile.TemporaryDirectory() as folder:
+        for sequence, moment in enumerate(moments):
+            name = f"{device.serial}_{officer.staff_number}_{moment:%Y%m%d%H%M%S}_{sequence + 1:04d}.mp4"
+            path = make_video(Path(folder) / name, seconds=4 + sequence, fps=10 + sequence, size=(320, 240))
+            ingest_file(path, name, origin, source_path=f"DCIM/100MEDIA/{name}")
+        taken = (moments[0] + dt.timedelta(minutes=3)).replace(tzinfo=None)
+        photo = make_photo(Path(folder) / "photo.jpg", size=(640, 480), taken=taken, make=device.brand,
+                           model=device.model)
+        ingest_file(photo, f"现场照片_{taken:%Y%m%d}_01.jpg", origin, source_path="DCIM/100MEDIA/IMG_0001.jpg")
+        scan = Path(folder) / "scan.pdf"
+        scan.write_bytes(_demo_pdf(case.pk))
+        ingest_file(scan, "询问笔录（扫描件）.pdf", Origin(agency=agency, channel="upload", officer=officer,
+                                                      ingested_by=officer, case=case, unit=officer.unit))
+
+
+def _demo_pdf(reference: int) -> bytes:
+    """A one-page PDF written by hand: enough for the viewer to show a written record."""
+    stream = f"BT /F1 18 Tf 72 720 Td (Lawtrace demo: scanned interview record, case {reference}) Tj ET".encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
 
 
 def _title(category: str) -> str:

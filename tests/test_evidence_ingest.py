@@ -240,3 +240,33 @@ def test_ingest_dump_does_not_follow_links_out_of_the_folder(agency, camera, dum
     (dump / "link.mp4").symlink_to(outside)
     call_command("ingest_dump", str(dump), "--device", "DSJ00042", "--officer", "410001", stdout=io.StringIO())
     assert not Record.objects.filter(original_name="link.mp4").exists()
+
+
+def test_station_command_shows_the_token_once_and_keeps_only_its_hash(agency):
+    from evidence.models import Station
+    from evidence.services import station_for_token
+
+    out = io.StringIO()
+    call_command("station", "add", "二号采集站", "--agency", agency.code, stdout=out)
+    token = out.getvalue().strip().splitlines()[-1]
+    station = Station.objects.get(name="二号采集站")
+    assert token not in station.token_hash and station_for_token(token) == station
+    call_command("station", "disable", "二号采集站", "--agency", agency.code, stdout=io.StringIO())
+    assert station_for_token(token) is None
+    assert Event.objects.filter(verb="station.disable").exists()
+
+
+@pytest.mark.parametrize("regex", ["(unclosed", r"(?P<colour>\w+)", r"\d+"])
+def test_file_name_patterns_must_compile_and_name_their_parts(regex):
+    with pytest.raises(CommandError):
+        call_command("station", "pattern", "某品牌", "X1", regex, stdout=io.StringIO())
+
+
+def test_a_new_file_name_pattern_applies_to_the_next_import(agency, tmp_path):
+    call_command("station", "pattern", "华德安", "", r"(?P<start>\d{14})-(?P<officer>\d+)", stdout=io.StringIO())
+    person = officer(agency, staff_number="7788")
+    path = make_video(tmp_path / "x.mp4", seconds=1)
+    record = ingest_file(path, "20261121101500-7788.mp4",
+                         Origin(agency=agency, channel=Record.Channel.UPLOAD, ingested_by=person)).record
+    assert record.officer == person
+    assert record.recorded_start == timezone.make_aware(dt.datetime(2026, 11, 21, 10, 15))
