@@ -19,9 +19,12 @@ class Blob(models.Model):
     key = models.CharField(_("object key"), max_length=200)
     version_id = models.CharField(_("object version"), max_length=200, blank=True)
     stored_at = models.DateTimeField(_("stored at"), auto_now_add=True)
+    fixity_checked_at = models.DateTimeField(_("last fixity check"), null=True, blank=True)
+    fixity_ok = models.BooleanField(_("fixity intact"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("stored object")
+        indexes = [models.Index(fields=["fixity_checked_at"])]
         verbose_name_plural = _("stored objects")
 
     def __str__(self) -> str:
@@ -219,3 +222,29 @@ class UploadSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.offset}/{self.length})"
+
+
+class FixityCheck(models.Model):
+    """One re-hash of a stored object against the hashes taken when it was filed."""
+
+    class Outcome(models.TextChoices):
+        INTACT = "intact", _("intact")
+        CHANGED = "changed", _("content changed")
+        MISSING = "missing", _("object missing or unreadable")
+
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="fixity_checks")
+    checked_at = models.DateTimeField(_("checked at"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    sha256_found = models.CharField(max_length=64, blank=True)
+    sm3_found = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = _("fixity check")
+        verbose_name_plural = _("fixity checks")
+        ordering = ["-checked_at", "-id"]
+        indexes = [models.Index(fields=["outcome", "checked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.blob} {self.outcome}"

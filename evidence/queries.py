@@ -78,3 +78,9 @@ def worklist_counts(user: User, *, mine: bool = False) -> dict[str, int]:
         "unplayable": Q(playable=False),
     }
     return records.aggregate(**{name: Count("pk", filter=condition) for name, condition in conditions.items()})
+
+
+def fixity_failures(user: User) -> QuerySet[Record]:
+    """Records whose stored original failed its last fixity check."""
+    broken = visible_records(user).filter(blob__fixity_ok=False)
+    return broken.select_related("blob").order_by("-blob__fixity_checked_at")

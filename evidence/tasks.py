@@ -34,3 +34,10 @@ def expire_abandoned_uploads() -> int:
     from evidence.uploads import expire_abandoned
 
     return expire_abandoned()
+
+
+@task()
+def fixity_sweep() -> dict:
+    from evidence.fixity import sweep
+
+    return sweep().__dict__

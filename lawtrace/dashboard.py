@@ -18,7 +18,7 @@ from cases.models import Case
 from cases.queries import visible_activities, visible_cases
 from devices.models import Device
 from devices.services import visible_devices
-from evidence.queries import worklist_counts
+from evidence.queries import fixity_failures, worklist_counts
 from ledger.models import Event
 from org.models import RoleGrant, User
 from org.roles import Role
@@ -68,6 +68,14 @@ def _worklist_panel(user: User, title: str, *, mine: bool) -> Panel:
     return Panel(title, rows, reverse("record_list") + ("?mine=1" if mine else ""), _("Nothing to do."))
 
 
+def _fixity_panel(user: User) -> Panel:
+    broken = fixity_failures(user)[:10]
+    rows = [Row(f"{r.original_name} · {r.blob.sha256[:16]}…", reverse("record_detail", args=[r.pk]),
+                f"{timezone.localtime(r.blob.fixity_checked_at):%Y-%m-%d %H:%M}") for r in broken]
+    return Panel(_("Fixity alerts: stored originals that changed or are missing"), rows, "",
+                 _("Every original checked so far is intact."))
+
+
 def _officer(user: User) -> list[Panel]:
     now = timezone.now()
     mine = visible_activities(user).filter(participants__user=user).select_related("case")
@@ -90,6 +98,7 @@ def _archivist(user: User) -> list[Panel]:
     devices = visible_devices(user).values("status").annotate(n=Count("id")).order_by("status")
     labels = dict(Device.Status.choices)
     return [
+        _fixity_panel(user),
         _worklist_panel(user, _("Evidence records needing attention"), mine=False),
         Panel(_("Closed cases waiting to be archived"), _case_rows(to_archive), reverse("case_list") + "?state=closed",
               _("Nothing waiting.")),
@@ -157,7 +166,13 @@ def _security_admin(user: User) -> list[Panel]:
 
 def _audit_admin(user: User) -> list[Panel]:
     events = Event.objects.filter(agency_code=user.agency.code if user.agency else "").order_by("-seq")[:20]
-    return [Panel(_("Latest events"),
+    alerts = Event.objects.filter(verb__in=["fixity.changed", "fixity.missing"],
+                                  agency_code=user.agency.code if user.agency else "").order_by("-seq")[:10]
+    return [Panel(_("Fixity alerts: stored originals that changed or are missing"),
+                  [Row(f"{timezone.localtime(e.occurred_at):%Y-%m-%d %H:%M} {e.object_label}", "",
+                       (e.detail or {}).get("sha256_expected", "")[:16]) for e in alerts],
+                  "", _("Every original checked so far is intact.")),
+            Panel(_("Latest events"),
                   [Row(f"{timezone.localtime(e.occurred_at):%Y-%m-%d %H:%M:%S} {e.verb} {e.object_label}", "",
                        f"{e.actor_label} · {e.get_result_display()}") for e in events], empty=_("No events."))]
 

@@ -214,6 +214,11 @@ EVIDENCE_UPLOAD_DIR = env_path("LAWTRACE_UPLOAD_DIR", DATA_DIR / "uploads")
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("LAWTRACE_MAX_UPLOAD_GB", 64, minimum=1) << 30
 EVIDENCE_LINK_TOLERANCE_MINUTES = env_int("LAWTRACE_LINK_TOLERANCE_MINUTES", 30, minimum=0, maximum=24 * 60)
 EVIDENCE_STREAM_TOKEN_SECONDS = env_int("LAWTRACE_STREAM_TOKEN_SECONDS", 4 * 3600, minimum=60)
+# Fixity: every original is re-hashed on a cycle (shorter for open cases), read at no more than this rate.
+FIXITY_CYCLE_DAYS = env_int("LAWTRACE_FIXITY_CYCLE_DAYS", 90, minimum=1)
+FIXITY_OPEN_CASE_CYCLE_DAYS = env_int("LAWTRACE_FIXITY_OPEN_CASE_CYCLE_DAYS", 30, minimum=1)
+FIXITY_MAX_MB_PER_S = env_int("LAWTRACE_FIXITY_MAX_MB_PER_S", 50, minimum=1)
+FIXITY_RUN_MINUTES = env_int("LAWTRACE_FIXITY_RUN_MINUTES", 50, minimum=1, maximum=24 * 60)
 FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
 
 REST_FRAMEWORK = {
