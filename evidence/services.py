@@ -21,7 +21,9 @@ EDITABLE_FIELDS = ["unit", "device", "officer", "case", "party", "usage", "recor
 
 
 def _locked(record: Record) -> Record:
-    return Record.objects.select_for_update().select_related("agency", "blob", "activity").get(pk=record.pk)
+    # Lock only the record's own row: PostgreSQL refuses FOR UPDATE on the nullable side of the activity join.
+    locked = Record.objects.select_for_update(of=("self",)).select_related("agency", "blob", "activity")
+    return locked.get(pk=record.pk)
 
 
 def link_record(record: Record, activity, *, actor: User, context: RequestContext = SYSTEM) -> Record:
