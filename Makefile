@@ -19,6 +19,7 @@ install-test: $(UV)
 	$(UV) sync --frozen --group test --python $(VENV)/bin/python
 
 demo: install
+	scripts/system-deps.sh --runtime
 	scripts/demo.sh
 
 test: install-test

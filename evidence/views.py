@@ -5,8 +5,10 @@ import mimetypes
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,7 +20,7 @@ from evidence.forms import ClassifyForm, LinkForm, UnlinkForm, UploadDetailsForm
 from evidence.models import Derivative, Record, UploadSession
 from evidence.naming import accepted_extensions
 from lawtrace.pages import paginate
-from ledger.events import RequestContext, events_for_object, record_denial
+from ledger.events import RequestContext, events_for_object, record_denial, record_event
 from org.visibility import record_agency
 from policy.registry import registry
 from policy.vocabulary import RecordKind
@@ -35,7 +37,7 @@ def _require_filer(request: HttpRequest, verb: str) -> None:
         raise PermissionDenied(_("Your role cannot file or change evidence records."))
 
 
-def record_list(request: HttpRequest) -> HttpResponse:
+def _filtered(request: HttpRequest):
     name = request.GET.get("worklist", "")
     records = queries.worklist(request.user, name) if name in queries.WORKLISTS else \
         queries.visible_records(request.user)
@@ -44,7 +46,14 @@ def record_list(request: HttpRequest) -> HttpResponse:
         records = records.filter(kind=kind)
     if request.GET.get("mine"):
         records = records.filter(officer=request.user)
-    page, query = paginate(request, queries.with_listing_relations(records))
+    if case := request.GET.get("case", "").strip():
+        records = records.filter(case_id=int(case)) if case.isdigit() else records.none()
+    return queries.with_listing_relations(records)
+
+
+def record_list(request: HttpRequest) -> HttpResponse:
+    name = request.GET.get("worklist", "")
+    page, query = paginate(request, _filtered(request))
     return render(request, "evidence/record_list.html", {
         "page": page, "query": query, "kinds": RecordKind.choices, "worklist": name,
         "worklists": queries.WORKLISTS, "can_file": queries.can_file(request.user),
@@ -176,3 +185,31 @@ def upload(request: HttpRequest) -> HttpResponse:
 def upload_status(request: HttpRequest) -> HttpResponse:
     sessions = UploadSession.objects.filter(user=request.user).select_related("record").order_by("-created_at")[:50]
     return render(request, "evidence/upload_status.html", {"sessions": sessions})
+
+
+REPORT_LIMIT = 500
+
+
+def four_properties_report(request: HttpRequest) -> HttpResponse:
+    """四性检测 report (DA/T 70) for the records the list's filters select, as PDF."""
+    from evidence.four_properties import PROPERTIES, assess
+    from lawtrace.pdf import pdf_response, render_pdf
+
+    records = list(_filtered(request)[: REPORT_LIMIT + 1])
+    if not records:
+        messages.error(request, _("No records match; choose some before asking for a report."))
+        return redirect(f"{reverse('record_list')}?{request.GET.urlencode()}")
+    if len(records) > REPORT_LIMIT:
+        messages.error(request, _("A report covers at most %(n)s records; narrow the search.") % {"n": REPORT_LIMIT})
+        return redirect(f"{reverse('record_list')}?{request.GET.urlencode()}")
+    results = assess(records)
+    with transaction.atomic():
+        event = record_event("report.four_properties", actor=request.user, context=RequestContext.from_request(request),
+                             detail={"records": [r.pk for r in records],
+                                     "passed": sum(1 for r in results if r.passed)})
+    content = render_pdf("evidence/four_properties.html", {
+        "results": results, "properties": [str(p) for p in PROPERTIES.values()], "user": request.user,
+        "made_at": timezone.localtime(), "event": event, "agency": record_agency(request.user),
+        "passed": sum(1 for r in results if r.passed),
+    }, request=request)
+    return pdf_response(content, f"四性检测报告-{timezone.localtime():%Y%m%d%H%M}.pdf")

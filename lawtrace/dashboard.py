@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from cases.models import Case
 from cases.queries import visible_activities, visible_cases
@@ -53,10 +53,10 @@ def _case_rows(cases) -> list[Row]:
 
 
 WORKLIST_LABELS = {
-    "unlinked": _lazy("not linked to an activity"),
-    "missing": _lazy("classification incomplete"),
-    "late": _lazy("stored late"),
-    "unplayable": _lazy("unreadable media"),
+    "unlinked": gettext_lazy("not linked to an activity"),
+    "missing": gettext_lazy("classification incomplete"),
+    "late": gettext_lazy("stored late"),
+    "unplayable": gettext_lazy("unreadable media"),
 }
 
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("activities/<int:pk>/edit/", cases.activity_edit, name="activity_edit"),
     path("devices/", devices.device_list, name="device_list"),
     path("evidence/", evidence.record_list, name="record_list"),
+    path("evidence/report/four-properties/", evidence.four_properties_report, name="four_properties_report"),
     path("evidence/upload/", evidence.upload, name="record_upload"),
     path("evidence/upload/status/", evidence.upload_status, name="upload_status"),
     path("evidence/tus/", tus_views.collection, name="tus_collection"),

@@ -38,3 +38,20 @@ def proof_bundle(events: Sequence[Event], files: Sequence[dict] = (), checkpoint
         "events": items,
         "files": list(files),
     }
+
+
+def event_is_proven(event: Event, checkpoint: Checkpoint) -> bool:
+    """Whether the event, as stored now, is included in the signed checkpoint (signature and inclusion proof)."""
+    from lawtrace_verify import merkle
+    from lawtrace_verify.canonical import canonical_bytes
+    from lawtrace_verify.checkpoint import parse_note, verify_signature
+
+    if event.seq >= checkpoint.size:
+        return False
+    key = signing.ensure_key()
+    if not verify_signature(checkpoint.algorithm, key.public, checkpoint.note, bytes(checkpoint.signature)):
+        return False
+    root = parse_note(checkpoint.note).root
+    leaf = merkle.leaf_hash(canonical_bytes(event_fields(event)))
+    return merkle.verify_inclusion(leaf, event.seq, checkpoint.size, tree.inclusion_proof(event.seq, checkpoint.size),
+                                   root)

@@ -102,3 +102,55 @@ def test_reading_is_throttled_to_the_configured_rate(monkeypatch):
     while stream.read(1 << 20):
         pass
     assert sum(slept) == pytest.approx(3, abs=0.5)  # three megabytes at one megabyte per second
+
+
+# --- 四性检测 (DA/T 70) ----------------------------------------------------------------------------------
+
+
+def pdf_text_and_fonts(content: bytes) -> tuple[str, list[str]]:
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(content))
+    text = "".join(page.extract_text() for page in reader.pages)
+    embedded = []
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor") or font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            if any(key.startswith("/FontFile") for key in descriptor.get_object()):
+                embedded.append(str(font["/BaseFont"]))
+    return text, embedded
+
+
+def test_four_properties_report_passes_intact_records_and_names_what_fails(client, agency, an_officer, records):
+    from evidence.four_properties import assess
+    from ledger.checkpoints import make_checkpoint
+
+    fixity.sweep(minutes=5)
+    make_checkpoint(force=True)
+    results = assess(records)
+    authenticity = [c for c in results[0].checks if c.prop == "authenticity"]
+    assert authenticity[0].passed and authenticity[1].passed  # hashes as recorded, filing event proven
+
+    original = default_store().path(fixity.stored_object(records[2].blob)).read_bytes()
+    tamper(records[2], original[::-1])
+    fixity.check(records[2].blob)
+    assert not next(r for r in assess(records) if r.record == records[2]).passed
+
+    login(client, an_officer)
+    response = client.get("/evidence/report/four-properties/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text, fonts = pdf_text_and_fonts(response.content)
+    assert "四性" in text and "真实性" in text and "未通过" in text
+    assert records[0].blob.sha256[:20] in text.replace("\n", "")
+    assert any("CJK" in font for font in fonts)  # the Chinese font travels inside the PDF
+    assert Event.objects.filter(verb="report.four_properties", actor=an_officer).exists()
+
+
+def test_four_properties_report_refuses_an_empty_selection(client, an_officer, records):
+    login(client, an_officer)
+    response = client.get("/evidence/report/four-properties/", {"q": "没有这样的记录"})
+    assert response.status_code == 302
+    assert not Event.objects.filter(verb="report.four_properties").exists()

@@ -37,3 +37,19 @@ def test_no_string_in_the_code_is_missing_from_the_catalogue(tmp_path):
     regenerated = {e.msgid for e in polib.pofile(str(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))}
     shipped = {e.msgid for e in polib.pofile(str(PO))}
     assert regenerated - shipped == set()
+
+
+def test_translation_functions_keep_names_makemessages_recognises():
+    """An alias such as ``gettext_lazy as _lazy`` hides its strings from makemessages: they would stay English."""
+    import re
+
+    allowed = re.compile(r"import (gettext|gettext_lazy|ngettext|pgettext)( as _)?$")
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        if any(part in (".venv", "var", "tests") for part in path.relative_to(ROOT).parts):
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("from django.utils.translation import ") and " as " in line:
+                if not allowed.search(line):
+                    offenders.append(f"{path.relative_to(ROOT)}: {line}")
+    assert offenders == []

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from devices.models import Device
 from evidence.dump import import_dump
@@ -16,8 +16,8 @@ from evidence.models import Record
 from evidence.services import report_docking
 from org.services import staff_by_number
 
-STATUS_LABELS = {"filed": _lazy("filed"), "duplicate": _lazy("already filed"), "skipped": _lazy("skipped"),
-                 "refused": _lazy("refused")}
+STATUS_LABELS = {"filed": gettext_lazy("filed"), "duplicate": gettext_lazy("already filed"),
+                 "skipped": gettext_lazy("skipped"), "refused": gettext_lazy("refused")}
 
 
 def _moment(value: str, option: str) -> dt.datetime:
