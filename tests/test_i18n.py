@@ -49,7 +49,7 @@ def test_translation_functions_keep_names_makemessages_recognises():
         if any(part in (".venv", "var", "tests") for part in path.relative_to(ROOT).parts):
             continue
         for line in path.read_text(encoding="utf-8").splitlines():
-            if line.startswith("from django.utils.translation import ") and " as " in line:
-                if not allowed.search(line):
-                    offenders.append(f"{path.relative_to(ROOT)}: {line}")
+            translation_import = line.startswith("from django.utils.translation import ") and " as " in line
+            if translation_import and not allowed.search(line):
+                offenders.append(f"{path.relative_to(ROOT)}: {line}")
     assert offenders == []
