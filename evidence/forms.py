@@ -70,3 +70,22 @@ class UploadDetailsForm(forms.Form):
         if data.get("returned_to_unit_at") and not data.get("remote_reason"):
             self.add_error("remote_reason", _("State the remote or continuous work the return time belongs to."))
         return data
+
+
+class StationForm(forms.Form):
+    name = forms.CharField(label=_("station name"), max_length=100)
+    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), required=False, label=_("unit"))
+
+    def __init__(self, *args, agency: Agency, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(agency=agency)
+
+
+class NamePatternForm(forms.Form):
+    brand = forms.CharField(label=_("brand"), max_length=64)
+    model = forms.CharField(label=_("model"), max_length=64, required=False,
+                            help_text=_("Empty: every model of the brand."))
+    regex = forms.CharField(label=_("pattern"), max_length=300,
+                            help_text=_("A regular expression over the name without its extension, with named groups "
+                                        "serial, officer, start, end, seq; e.g. (?P<serial>\\w+)_(?P<start>\\d{14})"))
+    time_format = forms.CharField(label=_("time format"), max_length=40, initial="%Y%m%d%H%M%S")

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from cases import views as cases
 from devices import views as devices
+from evidence import admin_views as evidence_admin
 from evidence import api as evidence_api
 from evidence import tus_views
 from evidence import views as evidence
@@ -28,6 +29,7 @@ urlpatterns = [
     path("activities/<int:pk>/edit/", cases.activity_edit, name="activity_edit"),
     path("devices/", devices.device_list, name="device_list"),
     path("evidence/", evidence.record_list, name="record_list"),
+    path("settings/intake/", evidence_admin.intake_settings, name="intake_settings"),
     path("evidence/report/four-properties/", evidence.four_properties_report, name="four_properties_report"),
     path("evidence/upload/", evidence.upload, name="record_upload"),
     path("evidence/upload/status/", evidence.upload_status, name="upload_status"),

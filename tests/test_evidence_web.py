@@ -280,3 +280,43 @@ def test_formats_browsers_cannot_play_get_an_h264_proxy(an_officer, agency, tmp_
         checked = probe(copy, "av")
     assert checked.info["video_codec"] == "h264" and checked.browser_ready()
     assert record.blob.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()  # the original is untouched
+
+
+# --- intake settings (system administrator) -------------------------------------------------------------
+
+
+def test_system_administrator_registers_a_station_sees_its_token_once_and_disables_it(client, agency):
+    from evidence.models import Station
+    from evidence.services import station_for_token
+
+    admin = UserFactory(agency=agency, roles=(Role.SYSTEM_ADMIN,))
+    login(client, admin)
+    page = client.post("/settings/intake/", {"action": "add_station", "station-name": "三号采集站"})
+    token = page.context["new_token"]
+    assert token and token in page.content.decode()
+    station = Station.objects.get(name="三号采集站")
+    assert station_for_token(token) == station
+    assert token not in client.get("/settings/intake/").content.decode()
+    client.post("/settings/intake/", {"action": "disable_station", "station": station.pk})
+    assert station_for_token(token) is None
+
+
+def test_a_bad_file_name_pattern_is_refused_with_the_reason(client, agency):
+    from evidence.models import FilenamePattern
+
+    admin = UserFactory(agency=agency, roles=(Role.SYSTEM_ADMIN,))
+    login(client, admin)
+    before = FilenamePattern.objects.count()
+    page = client.post("/settings/intake/", {"action": "add_pattern", "pattern-brand": "某品牌", "pattern-model": "",
+                                              "pattern-regex": "(?P<start>\\d{14}", "pattern-time_format": "%Y"})
+    assert page.status_code == 200 and "正则" in page.content.decode()
+    assert FilenamePattern.objects.count() == before
+    client.post("/settings/intake/", {"action": "add_pattern", "pattern-brand": "某品牌", "pattern-model": "",
+                                      "pattern-regex": "(?P<start>\\d{14})", "pattern-time_format": "%Y%m%d%H%M%S"})
+    assert FilenamePattern.objects.count() == before + 1
+
+
+def test_only_the_system_administrator_configures_intake(client, an_officer):
+    login(client, an_officer)
+    assert client.get("/settings/intake/").status_code == 403
+    assert Event.objects.filter(verb="settings.view", result="denied").exists()
