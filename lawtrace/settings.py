@@ -198,6 +198,8 @@ SITE_TITLE = _("Enforcement Full-Process Record System")
 # The tamper-evident ledger: the name witnesses see in checkpoints, the signing key, how often to sign.
 LEDGER_ORIGIN = env_str("LAWTRACE_LEDGER_ORIGIN", "lawtrace")
 LEDGER_KEY_DIR = env_path("LAWTRACE_LEDGER_KEY_DIR", DATA_DIR / "ledger-keys")
+# Ed25519 by default; sm2 (GB/T 32918, via the platform's OpenSSL) where 国密 signatures are required.
+LEDGER_SIGNATURE = env_choice("LAWTRACE_LEDGER_SIGNATURE", "ed25519", ("ed25519", "sm2"))
 LEDGER_CHECKPOINT_MINUTES = env_int("LAWTRACE_LEDGER_CHECKPOINT_MINUTES", 5, minimum=1, maximum=24 * 60)
 
 # Evidence: where originals go (a local write-once directory, or S3 with Object Lock), and how uploads arrive.

@@ -23,7 +23,7 @@ def covering_checkpoint(events: Sequence[Event]) -> Checkpoint:
 def proof_bundle(events: Sequence[Event], files: Sequence[dict] = (), checkpoint: Checkpoint | None = None) -> dict:
     """``files`` are ``{"path", "sha256", "sm3"}`` entries relative to where the bundle will be written."""
     checkpoint = checkpoint or covering_checkpoint(events)
-    key = signing.ensure_key()
+    key = signing.ensure_key(checkpoint.algorithm)
     items = []
     for event in sorted(events, key=lambda e: e.seq):
         if event.seq >= checkpoint.size:
@@ -48,7 +48,7 @@ def event_is_proven(event: Event, checkpoint: Checkpoint) -> bool:
 
     if event.seq >= checkpoint.size:
         return False
-    key = signing.ensure_key()
+    key = signing.ensure_key(checkpoint.algorithm)
     if not verify_signature(checkpoint.algorithm, key.public, checkpoint.note, bytes(checkpoint.signature)):
         return False
     root = parse_note(checkpoint.note).root

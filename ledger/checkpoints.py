@@ -26,7 +26,7 @@ def make_checkpoint(*, force: bool = False) -> Checkpoint | None:
         note = CheckpointNote(settings.LEDGER_ORIGIN, head.size, root,
                               now.astimezone(dt.UTC).isoformat(timespec="seconds")).note()
         return Checkpoint.objects.create(size=head.size, root=root, signed_at=now, note=note,
-                                         algorithm=signing.ALGORITHM, key_id=key.key_id,
+                                         algorithm=key.algorithm, key_id=key.key_id,
                                          signature=key.sign(note.encode("utf-8")))
 
 
@@ -37,7 +37,7 @@ def witness_text(day: dt.date | None = None) -> str:
     if day is not None:
         checkpoints = checkpoints.filter(signed_at__date=day)
     last = checkpoints.first()
-    lines = [f"algorithm: {signing.ALGORITHM}", f"public key: {key.public.hex()}", f"key fingerprint: {key.key_id}"]
+    lines = [f"algorithm: {key.algorithm}", f"public key: {key.public.hex()}", f"key fingerprint: {key.key_id}"]
     if last is None:
         lines.append("checkpoint: none")
     else:

@@ -1,24 +1,38 @@
-"""The checkpoint signing key: Ed25519, generated once, private half readable by the service account only."""
+"""The checkpoint signing key, generated once, private half readable by the service account only.
+
+Ed25519 by default (``cryptography``). SM2 with SM3 (GB/T 32918) when ``LAWTRACE_LEDGER_SIGNATURE=sm2`` and the
+platform's OpenSSL offers it: ``cryptography`` has no SM2, so the key is made and used by the ``openssl`` command.
+Each algorithm keeps its own key files, so checkpoints signed before a change of algorithm still verify.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from lawtrace_verify.checkpoint import key_id
+from lawtrace_verify.sm2 import DEFAULT_ID
 
-ALGORITHM = "ed25519"
-PRIVATE_NAME = "checkpoint-signing.pem"
-PUBLIC_NAME = "checkpoint-signing.pub"
+FILES = {"ed25519": ("checkpoint-signing.pem", "checkpoint-signing.pub"),
+         "sm2": ("checkpoint-signing-sm2.pem", "checkpoint-signing-sm2.pub")}
+
+
+class SigningUnavailable(RuntimeError):
+    pass
 
 
 @dataclass(frozen=True)
 class SigningKey:
-    private: Ed25519PrivateKey
+    algorithm: str
+    private_path: Path
     public: bytes
 
     @property
@@ -26,32 +40,74 @@ class SigningKey:
         return key_id(self.public)
 
     def sign(self, message: bytes) -> bytes:
-        return self.private.sign(message)
+        if self.algorithm == "ed25519":
+            private = serialization.load_pem_private_key(self.private_path.read_bytes(), password=None)
+            return private.sign(message)
+        return _openssl("pkeyutl", "-sign", "-inkey", str(self.private_path), "-rawin", "-digest", "sm3",
+                        "-pkeyopt", f"distid:{DEFAULT_ID.decode()}", stdin=message)
+
+
+def configured_algorithm() -> str:
+    return settings.LEDGER_SIGNATURE
 
 
 def key_dir() -> Path:
     return Path(settings.LEDGER_KEY_DIR)
 
 
-def ensure_key() -> SigningKey:
+@cache
+def openssl_offers_sm2() -> bool:
+    if shutil.which("openssl") is None:
+        return False
+    listed = subprocess.run(["openssl", "list", "-signature-algorithms"], capture_output=True, text=True)
+    return listed.returncode == 0 and "SM2" in listed.stdout.upper()
+
+
+def _openssl(*args: str, stdin: bytes | None = None) -> bytes:
+    result = subprocess.run(["openssl", *args], input=stdin, capture_output=True, check=False)
+    if result.returncode != 0:
+        raise SigningUnavailable(f"openssl {args[0]} failed: {result.stderr.decode(errors='replace').strip()}")
+    return result.stdout
+
+
+def ensure_key(algorithm: str | None = None) -> SigningKey:
     """Load the key pair, creating it on first use (the install step runs ``manage.py ledger keygen``)."""
-    private_path = key_dir() / PRIVATE_NAME
+    algorithm = algorithm or configured_algorithm()
+    if algorithm not in FILES:
+        raise SigningUnavailable(f"unknown signature algorithm {algorithm}")
+    if algorithm == "sm2" and not openssl_offers_sm2():
+        raise SigningUnavailable("this platform's OpenSSL does not offer SM2; use Ed25519")
+    private_path = key_dir() / FILES[algorithm][0]
     if not private_path.exists():
-        _generate(private_path)
+        _generate(algorithm, private_path)
     if private_path.stat().st_mode & 0o077:
         raise PermissionError(f"{private_path} is readable by others; it must be mode 600")
-    private = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
-    if not isinstance(private, Ed25519PrivateKey):
-        raise ValueError(f"{private_path} is not an Ed25519 key")
-    public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return SigningKey(private, public)
+    return SigningKey(algorithm, private_path, _public(algorithm, private_path))
 
 
-def _generate(private_path: Path) -> None:
+def _public(algorithm: str, private_path: Path) -> bytes:
+    if algorithm == "ed25519":
+        private = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
+        if not isinstance(private, Ed25519PrivateKey):
+            raise ValueError(f"{private_path} is not an Ed25519 key")
+        return private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    der = _openssl("pkey", "-in", str(private_path), "-pubout", "-outform", "DER")
+    return der[-65:]  # SubjectPublicKeyInfo ends with the uncompressed point 04 ‖ x ‖ y
+
+
+def _private_pem(algorithm: str) -> bytes:
+    if algorithm == "ed25519":
+        return Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                          serialization.NoEncryption())
+    with tempfile.TemporaryDirectory() as scratch:
+        target = Path(scratch) / "key.pem"
+        _openssl("genpkey", "-algorithm", "SM2", "-out", str(target))
+        return target.read_bytes()
+
+
+def _generate(algorithm: str, private_path: Path) -> None:
     private_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = _private_pem(algorithm)
     # O_EXCL: two processes starting at once must not both write a key; the loser reads the winner's.
     try:
         descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -61,5 +117,5 @@ def _generate(private_path: Path) -> None:
         handle.write(pem)
         handle.flush()
         os.fsync(handle.fileno())
-    public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    (private_path.parent / PUBLIC_NAME).write_text(public.hex() + "\n", encoding="ascii")
+    public = _public(algorithm, private_path)
+    (private_path.parent / FILES[algorithm][1]).write_text(public.hex() + "\n", encoding="ascii")

@@ -149,15 +149,21 @@ def _compare_internal_nodes(internal: dict[int, bytearray], report: Report) -> N
 
 
 def _check_checkpoints(checkpoints: list[Checkpoint], roots: dict[int, bytes], size: int, report: Report) -> None:
-    key = signing.ensure_key()
+    keys: dict[str, signing.SigningKey | None] = {}
     largest_seen: Checkpoint | None = None
     by_size: dict[int, bytes] = {}
     for checkpoint in checkpoints:
         report.checkpoints_checked += 1
         where = _("checkpoint %(id)d (size %(size)d)") % {"id": checkpoint.id, "size": checkpoint.size}
         note, root = checkpoint.note, bytes(checkpoint.root)
-        if checkpoint.key_id != key.key_id or not verify_signature(checkpoint.algorithm, key.public, note,
-                                                                   bytes(checkpoint.signature)):
+        if checkpoint.algorithm not in keys:
+            try:
+                keys[checkpoint.algorithm] = signing.ensure_key(checkpoint.algorithm)
+            except signing.SigningUnavailable:
+                keys[checkpoint.algorithm] = None
+        key = keys[checkpoint.algorithm]
+        if key is None or checkpoint.key_id != key.key_id or not verify_signature(
+                checkpoint.algorithm, key.public, note, bytes(checkpoint.signature)):
             report.add("signature", where, _("The signature does not verify with the ledger's public key."))
             continue
         parsed = parse_note(note)
@@ -199,7 +205,7 @@ def check_witness_note(note: str, signature_hex: str) -> list[Problem]:
     key = signing.ensure_key()
     problems: list[Problem] = []
     where = _("witnessed checkpoint")
-    if not verify_signature(signing.ALGORITHM, key.public, note, bytes.fromhex(signature_hex)):
+    if not verify_signature(key.algorithm, key.public, note, bytes.fromhex(signature_hex)):
         return [Problem("signature", where, _("The signature does not verify with the ledger's public key."))]
     parsed = parse_note(note)
     size = tree.current_size()

@@ -36,8 +36,8 @@ class Command(BaseCommand):
 
     def _keygen(self, **options) -> None:
         key = signing.ensure_key()
-        self.stdout.write(f"{signing.ALGORITHM} {key.public.hex()}\nfingerprint {key.key_id}\n"
-                          f"private key: {signing.key_dir() / signing.PRIVATE_NAME} (mode 600)")
+        self.stdout.write(f"{key.algorithm} {key.public.hex()}\nfingerprint {key.key_id}\n"
+                          f"private key: {key.private_path} (mode 600)")
 
     def _checkpoint(self, force: bool, **options) -> None:
         made = checkpoints.make_checkpoint(force=force)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from lawtrace_verify import ed25519
+from lawtrace_verify import ed25519, sm2
 
 HEADER = "lawtrace-ledger"
 
@@ -38,6 +38,8 @@ def key_id(public_key: bytes) -> str:
 
 
 def verify_signature(algorithm: str, public_key: bytes, note: str, signature: bytes) -> bool:
-    if algorithm != "ed25519":
-        raise ValueError(f"unsupported signature algorithm {algorithm}")
-    return ed25519.verify(public_key, note.encode("utf-8"), signature)
+    if algorithm == "ed25519":
+        return ed25519.verify(public_key, note.encode("utf-8"), signature)
+    if algorithm == "sm2":
+        return sm2.verify(public_key, note.encode("utf-8"), signature)
+    raise ValueError(f"unsupported signature algorithm {algorithm}")
