@@ -57,3 +57,37 @@ def activities_overlapping(agency_id: int, start, end, *, officer_id: int | None
     if officer_id is not None:
         spans = spans.filter(participants__user_id=officer_id)
     return spans.distinct()
+
+
+ACTIVITY_FACT_FIELDS = (
+    "id", "agency_id", "agency__pack_code", "pack_version", "category", "stage", "planned_start", "planned_end",
+    "actual_start", "actual_end", "dispute_likely", "major_hazard", "major_violation", "remote_or_continuous",
+    "case_id",
+)
+
+
+def activity_fact_rows(activity_ids: list[int]) -> list[dict]:
+    """Plain rows for evaluating activities in bulk, each with its participants as (user, part) pairs."""
+    from cases.models import ActivityOfficer
+
+    rows = list(Activity.objects.filter(pk__in=activity_ids).values(*ACTIVITY_FACT_FIELDS))
+    people: dict[int, list[tuple[int, str]]] = {row["id"]: [] for row in rows}
+    for activity_id, user_id, part in (ActivityOfficer.objects.filter(activity_id__in=activity_ids)
+                                       .order_by("id").values_list("activity_id", "user_id", "part")):
+        people[activity_id].append((user_id, part))
+    for row in rows:
+        row["participants"] = people[row["id"]]
+    return rows
+
+
+def activity_ids(*, agency_id: int | None = None, ended_between: tuple | None = None) -> QuerySet:
+    """Activity ids in id order, for sweeps; ``ended_between`` keeps those ending in [from, to)."""
+    from django.db.models.functions import Coalesce
+
+    activities = Activity.objects.all()
+    if agency_id is not None:
+        activities = activities.filter(agency_id=agency_id)
+    if ended_between is not None:
+        activities = activities.annotate(span_end=Coalesce("actual_end", "planned_end")).filter(
+            span_end__gte=ended_between[0], span_end__lt=ended_between[1])
+    return activities.order_by("pk").values_list("pk", flat=True)

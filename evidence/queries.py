@@ -84,3 +84,22 @@ def fixity_failures(user: User) -> QuerySet[Record]:
     """Records whose stored original failed its last fixity check."""
     broken = visible_records(user).filter(blob__fixity_ok=False)
     return broken.select_related("blob").order_by("-blob__fixity_checked_at")
+
+
+CLIP_FIELDS = ("id", "activity_id", "kind", "recorded_start", "recorded_end", "clock_skew_seconds", "officer_id",
+               "device_id", "late", "deadline_cite")
+
+
+def clip_rows(activity_ids: list[int]) -> list[dict]:
+    """The records linked to these activities, as plain rows for the compliance engine (no user scope: a job)."""
+    return list(Record.objects.filter(activity_id__in=activity_ids).order_by("recorded_start", "id")
+                .values(*CLIP_FIELDS))
+
+
+def activity_of_record(record_id: int) -> int | None:
+    return Record.objects.filter(pk=record_id).values_list("activity_id", flat=True).first()
+
+
+def activities_recorded_by_device(device_id: int, start, end) -> list[int]:
+    return list(Record.objects.filter(device_id=device_id, activity__isnull=False, recorded_start__lte=end,
+                                      recorded_end__gte=start).values_list("activity_id", flat=True).distinct())

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "cases",
     "devices",
     "evidence",
+    "compliance",
     "rest_framework",
     "drf_spectacular",
 ]
@@ -224,6 +225,13 @@ FIXITY_OPEN_CASE_CYCLE_DAYS = env_int("LAWTRACE_FIXITY_OPEN_CASE_CYCLE_DAYS", 30
 FIXITY_MAX_MB_PER_S = env_int("LAWTRACE_FIXITY_MAX_MB_PER_S", 50, minimum=1)
 FIXITY_RUN_MINUTES = env_int("LAWTRACE_FIXITY_RUN_MINUTES", 50, minimum=1, maximum=24 * 60)
 FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
+# Compliance tolerances: the regulations name no numbers, so these are the deployment's reading of "uninterrupted",
+# "from arrival to departure" and "clock set to the current time"; every finding still cites the pack's article.
+COMPLIANCE_GAP_SECONDS = env_int("LAWTRACE_GAP_TOLERANCE_SECONDS", 120, minimum=0)
+COMPLIANCE_UNINTERRUPTED_GAP_SECONDS = env_int("LAWTRACE_UNINTERRUPTED_GAP_SECONDS", 10, minimum=0)
+COMPLIANCE_EDGE_SECONDS = env_int("LAWTRACE_COVERAGE_EDGE_SECONDS", 300, minimum=0)
+COMPLIANCE_CLOCK_SECONDS = env_int("LAWTRACE_CLOCK_TOLERANCE_SECONDS", 60, minimum=0)
+COMPLIANCE_PRE_USE_HOURS = env_int("LAWTRACE_PRE_USE_CHECK_HOURS", 12, minimum=1, maximum=72)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

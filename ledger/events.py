@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
 from lawtrace_verify import merkle
@@ -39,6 +40,10 @@ class RequestContext:
 
 
 SYSTEM = RequestContext(request_id="system")
+
+# Sent after an event is written, inside the same transaction, so derived state (compliance findings) follows the
+# change it derives from. Receivers get ``event``; what they write is part of the change.
+event_recorded = Signal()
 
 
 def record_event(
@@ -77,6 +82,8 @@ def record_event(
         detail=_as_stored(detail),
     )
     append_events([event])
+    if result == Event.Result.DONE:
+        event_recorded.send(sender=Event, event=event)
     return event
 
 

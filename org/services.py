@@ -107,3 +107,16 @@ def staff_by_number(agency: Agency, number: str) -> User | None:
     if found is None:
         found = User.objects.filter(agency=agency, qualifications__certificate_number=number).first()
     return found
+
+
+def enforcement_qualifications(user_ids: list[int]) -> dict[int, list[tuple[dt.date, dt.date]]]:
+    """Each user's enforcement-qualification validity periods (004/7-8), for judging many activities at once."""
+    periods: dict[int, list[tuple[dt.date, dt.date]]] = {}
+    rows = Qualification.objects.filter(user_id__in=user_ids, kind=Qualification.Kind.ENFORCEMENT)
+    for user_id, start, end in rows.values_list("user_id", "valid_from", "valid_until"):
+        periods.setdefault(user_id, []).append((start, end))
+    return periods
+
+
+def units_of(user_ids: list[int]) -> dict[int, int | None]:
+    return dict(User.objects.filter(pk__in=user_ids).values_list("pk", "unit_id"))

@@ -134,7 +134,9 @@ def topics(pack: PolicyPack) -> list[Topic]:
               [rule_view(t) for t in pack.recording.full_uninterrupted_when]
               + ([rule_view(pack.recording.key_moments_when_full_impossible)]
                  if pack.recording.key_moments_when_full_impossible else [])),
-        Topic("conduct", _("Recording conduct"), [rule_view(c) for c in pack.recording.conduct]),
+        Topic("conduct", _("Recording conduct"),
+              ([rule_view(pack.recording.subject_rule)] if pack.recording.subject_rule else [])
+              + [rule_view(c) for c in pack.recording.conduct]),
         Topic("ingest", _("Upload deadlines and classification"),
               [rule_view(d) for d in pack.ingest.deadlines]
               + ([rule_view(pack.ingest.classification, _("Classification fields"))]

@@ -159,6 +159,8 @@ class Recording(Strict):
     checklist: list[ChecklistRow] = Field(min_length=1)
     full_uninterrupted_when: list[Trigger] = []
     key_moments_when_full_impossible: Labelled | None = None
+    # Given, only qualified enforcement officers may be the recording subject of a clip (004/7-8).
+    subject_rule: Labelled | None = None
     conduct: list[RecordingConduct] = []
 
 
@@ -308,11 +310,16 @@ class NoteReview(Cited):
     label: Text
 
 
+class PreUseCheckItem(Labelled):
+    # Marks the item that asks for the device clock to be set: clips with a larger skew are findings under it.
+    clock: bool = False
+
+
 class Devices(Strict):
     kinds: list[Labelled] = Field(min_length=1)
     managed_by: ResponsibleUnit | None = None
     usage_ledger: UsageLedger | None = None
-    pre_use_checks: list[Labelled] = []
+    pre_use_checks: list[PreUseCheckItem] = []
     maintenance: list[Labelled] = []
     fault_handling: list[Labelled] = []
     prohibitions: list[Labelled] = []

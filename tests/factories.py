@@ -118,3 +118,29 @@ class DeviceFactory(factory.django.DjangoModelFactory):
     brand = "海康威视"
     model = "DSJ-A8"
     serial = factory.Sequence(lambda n: f"DSJ{n:05d}")
+
+
+class BlobFactory(factory.django.DjangoModelFactory):
+    """A stored-content row without bytes behind it: for rules that read only the catalogue (compliance)."""
+
+    class Meta:
+        model = "evidence.Blob"
+
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    sm3 = factory.Sequence(lambda n: f"{n + 1:064x}")
+    size = 1024
+    backend = "local"
+    key = factory.LazyAttribute(lambda o: o.sha256)
+
+
+class RecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "evidence.Record"
+
+    agency = factory.SubFactory(AgencyFactory)
+    kind = "av"
+    blob = factory.SubFactory(BlobFactory)
+    original_name = factory.Sequence(lambda n: f"clip{n:04d}.mp4")
+    channel = "upload"
+    link_state = "manual"
+    pack_version = 1

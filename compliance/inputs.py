@@ -1,0 +1,103 @@
+"""Gathering the facts for many activities with a fixed number of queries, whatever their number of clips."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.conf import settings
+from django.utils import timezone
+
+from cases.queries import activity_fact_rows
+from compliance.engine import ActivityFacts, Clip, DeviceCheck, Note, Tolerances
+from compliance.models import InterruptionNote
+from devices.services import checks_between, hand_overs_between
+from evidence.queries import clip_rows
+from org.services import enforcement_qualifications, units_of
+from policy import rules
+from policy.registry import registry
+
+
+def tolerances() -> Tolerances:
+    return Tolerances(
+        gap=dt.timedelta(seconds=settings.COMPLIANCE_GAP_SECONDS),
+        uninterrupted_gap=dt.timedelta(seconds=settings.COMPLIANCE_UNINTERRUPTED_GAP_SECONDS),
+        edge=dt.timedelta(seconds=settings.COMPLIANCE_EDGE_SECONDS),
+        clock=dt.timedelta(seconds=settings.COMPLIANCE_CLOCK_SECONDS),
+        pre_use_window=dt.timedelta(hours=settings.COMPLIANCE_PRE_USE_HOURS),
+    )
+
+
+def _clip(row: dict) -> Clip:
+    skew = dt.timedelta(seconds=row["clock_skew_seconds"] or 0)
+    start = row["recorded_start"] - skew if row["recorded_start"] else None
+    end = (row["recorded_end"] or row["recorded_start"]) - skew if row["recorded_start"] else None
+    return Clip(record_id=row["id"], kind=row["kind"], start=start, end=end, officer_id=row["officer_id"],
+                device_id=row["device_id"], skew_seconds=row["clock_skew_seconds"], late=row["late"],
+                deadline_cite=row["deadline_cite"])
+
+
+def _qualified(periods: list[tuple[dt.date, dt.date]], day: dt.date) -> bool:
+    return any(start <= day <= end for start, end in periods)
+
+
+def load(activity_ids: list[int], tolerance: Tolerances) -> tuple[list[ActivityFacts], dict[int, dict]]:
+    """Facts per activity, and what its stored status needs (agency, unit, lead officer, category, start)."""
+    rows = activity_fact_rows(activity_ids)
+    clips: dict[int, list[Clip]] = defaultdict(list)
+    for row in clip_rows(activity_ids):
+        clips[row["activity_id"]].append(_clip(row))
+    notes: dict[int, list[Note]] = defaultdict(list)
+    for note_id, activity_id, state, start, end in InterruptionNote.objects.filter(
+            activity_id__in=activity_ids).values_list("id", "activity_id", "state", "gap_start", "gap_end"):
+        notes[activity_id].append(Note(note_id, state, start, end))
+    people = {user_id for row in rows for user_id, _part in row["participants"]}
+    people |= {c.officer_id for cs in clips.values() for c in cs if c.officer_id}
+    qualifications = enforcement_qualifications(list(people))
+    units = units_of(list(people))
+    device_ids = sorted({c.device_id for cs in clips.values() for c in cs if c.device_id})
+    checks: dict[int, list[DeviceCheck]] = defaultdict(list)
+    tracked: set[int] = set()
+    hand_overs: dict[int, list[tuple[int, dt.datetime, dt.datetime | None]]] = defaultdict(list)
+    if device_ids:
+        starts = [c.start for cs in clips.values() for c in cs if c.start]
+        ends = [c.end for cs in clips.values() for c in cs if c.end]
+        window = (min(starts) - tolerance.pre_use_window, max(ends) + tolerance.edge)
+        for device_id, at, passed in checks_between(device_ids, *window):
+            checks[device_id].append(DeviceCheck(device_id, at, passed))
+        spans = [row["actual_start"] or row["planned_start"] for row in rows]
+        tracked, found = hand_overs_between(device_ids, min(spans + starts), max(ends))
+        for device_id, holder_id, out_at, back_at in found:
+            hand_overs[device_id].append((holder_id, out_at, back_at))
+    tz = timezone.get_default_timezone()
+    facts: list[ActivityFacts] = []
+    extra: dict[int, dict] = {}
+    for row in rows:
+        pack = registry().get(row["agency__pack_code"], row["pack_version"])
+        start = row["actual_start"] or row["planned_start"]
+        end = row["actual_end"] or row["planned_end"]
+        day = timezone.localtime(start).date()
+        officers = [user_id for user_id, part in row["participants"] if part == "officer"]
+        lead = officers[0] if officers else None
+        mine = clips.get(row["id"], [])
+        involved = {c.officer_id for c in mine if c.officer_id} | set(officers)
+        qualified = frozenset(u for u in involved if _qualified(qualifications.get(u, []), day))
+        devices_used = sorted({c.device_id for c in mine if c.device_id})
+        holders = {
+            d: frozenset(h for h, out_at, back_at in hand_overs[d]
+                         if out_at <= end and (back_at is None or back_at >= start))
+            for d in devices_used if d in tracked
+        }
+        due = rules.storage_due(pack, recorded_end=end, activity_end=end,
+                                remote_or_continuous=row["remote_or_continuous"], returned_to_unit_at=None, tz=tz)
+        flags = frozenset(name for name in ("dispute_likely", "major_hazard", "major_violation") if row[name])
+        facts.append(ActivityFacts(
+            activity_id=row["id"], pack=pack, stage=row["stage"], category=row["category"], flags=flags,
+            start=start, end=end, lead_officer_id=lead, qualified_officer_ids=qualified, clips=tuple(mine),
+            notes=tuple(notes.get(row["id"], ())),
+            device_checks=tuple(k for d in devices_used for k in checks.get(d, ())),
+            holders=holders, recordings_due_at=due.due_at,
+        ))
+        extra[row["id"]] = {"agency_id": row["agency_id"], "officer_id": lead, "unit_id": units.get(lead),
+                            "category": row["category"], "start": start, "units": units}
+    return facts, extra
