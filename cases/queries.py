@@ -91,3 +91,7 @@ def activity_ids(*, agency_id: int | None = None, ended_between: tuple | None = 
         activities = activities.annotate(span_end=Coalesce("actual_end", "planned_end")).filter(
             span_end__gte=ended_between[0], span_end__lt=ended_between[1])
     return activities.order_by("pk").values_list("pk", flat=True)
+
+
+def participant_ids(activity: Activity) -> set[int]:
+    return set(activity.participants.values_list("user_id", flat=True))

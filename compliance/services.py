@@ -268,3 +268,7 @@ def decide_note(note: InterruptionNote, *, approve: bool, comment: str, actor: U
         record_event("note.approve" if approve else "note.return", actor=actor, obj=locked, context=context,
                      before=before, after=snapshot(locked, NOTE_FIELDS))
     return locked
+
+
+def last_recompute() -> RecomputeRun | None:
+    return RecomputeRun.objects.filter(finished_at__isnull=False).first()

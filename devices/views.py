@@ -1,20 +1,128 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from devices.models import Device
-from devices.services import device_kinds, visible_devices
+from cases.forms import apply_service_errors
+from devices import forms, services, usage_ledger
+from devices.models import Device, FaultReport, HandOver
 from lawtrace.pages import paginate
+from lawtrace.pdf import pdf_response, render_pdf
+from ledger.events import RequestContext, events_for_object, record_denial
+from org.models import User
 
 
 def device_list(request: HttpRequest) -> HttpResponse:
-    devices = visible_devices(request.user).select_related("unit")
+    devices = services.visible_devices(request.user).select_related("unit")
     if text := request.GET.get("q", "").strip():
         devices = devices.filter(Q(serial__icontains=text) | Q(brand__icontains=text) | Q(model__icontains=text))
     if status := request.GET.get("status"):
         devices = devices.filter(status=status)
     page, query = paginate(request, devices)
-    kinds = device_kinds(request.user.agency) if request.user.agency else {}
+    kinds = services.device_kinds(request.user.agency) if request.user.agency else {}
     return render(request, "devices/device_list.html", {
         "page": page, "query": query, "statuses": Device.Status.choices, "kinds": kinds,
     })
+
+
+def _staff(device: Device):
+    return User.objects.filter(agency=device.agency, is_active=True).order_by("username")
+
+
+def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    device = get_object_or_404(services.visible_devices(request.user).select_related("agency", "unit"), pk=pk)
+    items = services.check_items(device.agency)
+    manager = services.can_manage(request.user, device)
+    current = HandOver.objects.filter(device=device, back_at__isnull=True).select_related("holder").first()
+    open_fault = device.faults.exclude(state__in=[FaultReport.State.REPAIRED, FaultReport.State.WRITTEN_OFF]).first()
+    action = request.POST.get("action", "")
+    data = request.POST if request.method == "POST" else None
+    panel = {
+        "hand_out": forms.HandOutForm(data if action == "hand_out" else None, staff=_staff(device), items=items),
+        "take_back": forms.ReturnForm(data if action == "take_back" else None),
+        "check": forms.CheckForm(data if action == "check" else None, items=items),
+        "fault": forms.FaultForm(data if action == "fault" else None),
+        "repair": forms.RepairForm(data if action == "repair" else None),
+        "close_fault": forms.CloseFaultForm(data if action == "close_fault" else None),
+    }
+    if request.method == "POST":
+        form = panel.get(action)
+        if form is None:
+            return redirect("device_detail", device.pk)
+        if form.is_valid():
+            context = RequestContext.from_request(request)
+            try:
+                _act(action, form, device, open_fault, items, request.user, context)
+            except PermissionError as error:
+                record_denial(f"device.{action}", actor=request.user, obj=device, context=context)
+                raise PermissionDenied(str(error)) from error
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("device_detail", device.pk)
+    return render(request, "devices/device_detail.html", {
+        "device": device, "kinds": services.device_kinds(device.agency), "manager": manager, "current": current,
+        "open_fault": open_fault, "panel": panel, "items": items, "action": action,
+        "hand_overs": device.hand_overs.select_related("holder", "out_by", "back_by")[:20],
+        "checks": device.checks.select_related("checked_by")[:20], "faults": device.faults.all()[:20],
+        "events": events_for_object(device),
+    })
+
+
+def _act(action, form, device, open_fault, items, user, context) -> None:
+    data = form.cleaned_data
+    if action == "hand_out":
+        services.hand_out(device, data["holder"], actor=user, purpose=data["purpose"],
+                          results=forms.check_results(form, items) if items else None, context=context)
+    elif action == "take_back":
+        services.take_back(device, actor=user, note=data["note"], context=context)
+    elif action == "check":
+        services.record_check(device, forms.check_results(form, items), actor=user, note=data["note"],
+                              context=context)
+    elif action == "fault":
+        services.report_fault(device, actor=user, description=data["description"], context=context)
+    elif open_fault is None:
+        raise ValidationError(_("There is no open fault on this device."))
+    elif action == "repair":
+        services.send_for_repair(open_fault, actor=user, repairer=data["repairer"], context=context)
+    elif action == "close_fault":
+        services.close_fault(open_fault, actor=user, repaired=data["repaired"], outcome=data["outcome"],
+                             context=context)
+
+
+def usage_ledger_view(request: HttpRequest) -> HttpResponse:
+    devices = services.visible_devices(request.user)
+    today = timezone.localdate()
+    form = forms.LedgerFilterForm(request.GET or {"start": today.replace(day=1), "end": today}, devices=devices)
+    ledger, start, end = [], None, None
+    if form.is_valid() and request.user.agency:
+        tz = timezone.get_current_timezone()
+        start = dt.datetime.combine(form.cleaned_data["start"], dt.time.min, tzinfo=tz)
+        end = dt.datetime.combine(form.cleaned_data["end"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        device = form.cleaned_data["device"]
+        ledger = usage_ledger.rows(request.user.agency, start, end, device.pk if device else None)
+        fmt = request.GET.get("format")
+        name = f"使用情况台账-{form.cleaned_data['start']:%Y%m%d}-{form.cleaned_data['end']:%Y%m%d}"
+        if fmt == "xlsx":
+            response = HttpResponse(
+                usage_ledger.xlsx(request.user.agency, ledger, start, end),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            from urllib.parse import quote
+
+            response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}.xlsx"
+            return response
+        if fmt == "pdf":
+            content = render_pdf("devices/usage_ledger_print.html", {
+                "ledger": ledger, "agency": request.user.agency, "form": form, "printed_at": timezone.now()},
+                request=request)
+            return pdf_response(content, f"{name}.pdf")
+    return render(request, "devices/usage_ledger.html", {"form": form, "ledger": ledger,
+                                                          "query": request.GET.urlencode()})

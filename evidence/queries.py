@@ -103,3 +103,9 @@ def activity_of_record(record_id: int) -> int | None:
 def activities_recorded_by_device(device_id: int, start, end) -> list[int]:
     return list(Record.objects.filter(device_id=device_id, activity__isnull=False, recorded_start__lte=end,
                                       recorded_end__gte=start).values_list("activity_id", flat=True).distinct())
+
+
+def device_recordings(device_ids: list[int], start, end) -> list[tuple[int, object, object, str]]:
+    """(device, start, end, kind) of every record made by these devices in a period, for the usage ledger."""
+    return list(Record.objects.filter(device_id__in=device_ids, recorded_start__gte=start, recorded_start__lte=end)
+                .values_list("device_id", "recorded_start", "recorded_end", "kind"))

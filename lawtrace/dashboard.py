@@ -16,6 +16,9 @@ from django.utils.translation import gettext_lazy
 
 from cases.models import Case
 from cases.queries import visible_activities, visible_cases
+from compliance import labels as finding_labels
+from compliance import queries as compliance
+from compliance.models import InterruptionNote
 from devices.models import Device
 from devices.services import visible_devices
 from evidence.queries import fixity_failures, worklist_counts
@@ -76,6 +79,36 @@ def _fixity_panel(user: User) -> Panel:
                  _("Every original checked so far is intact."))
 
 
+def _my_findings_panel(user: User) -> Panel:
+    mine = compliance.visible_findings(user).filter(closed_at=None).filter(
+        Q(officer=user) | Q(activity__in=visible_activities(user).filter(participants__user=user).values("pk")))
+    counts = mine.values("rule").annotate(n=Count("pk")).order_by("-n")
+    rows = [Row(f"{finding_labels.RULES.get(c['rule'], c['rule'])}: {c['n']}",
+                reverse("finding_list") + f"?rule={c['rule']}&officer={user.pk}") for c in counts]
+    returned = compliance.visible_notes(user).filter(author=user, state=InterruptionNote.State.RETURNED)
+    rows += [Row(_("Returned note: %(note)s") % {"note": n}, reverse("note_detail", args=[n.pk]), n.review_comment)
+             for n in returned[:5]]
+    return Panel(_("My open compliance findings"), rows, reverse("finding_list") + f"?officer={user.pk}",
+                 _("None: your recordings meet the rules as far as the system can judge."))
+
+
+def _notes_to_review_panel(user: User) -> Panel:
+    waiting = compliance.notes_waiting(user).exclude(author=user).select_related("activity", "author")
+    rows = [Row(f"{n.author} · {n.reason_label}", reverse("note_detail", args=[n.pk]),
+                f"{timezone.localtime(n.submitted_at):%m-%d %H:%M}") for n in waiting[:8]]
+    return Panel(_("Interruption notes to review"), rows, reverse("note_list") + "?state=submitted",
+                 _("No note is waiting."))
+
+
+def _rates_panel(user: User) -> Panel:
+    month_start = timezone.localdate().replace(day=1)
+    rows = [Row(f"{r['unit__name'] or _('no unit')}: {r['rate']}%（{r['compliant']}/{r['total']}）",
+                reverse("finding_list") + (f"?unit={r['unit']}" if r["unit"] else ""))
+            for r in compliance.rates(user, "unit", month_start)]
+    return Panel(_("Compliance this month by unit"), rows, reverse("compliance_overview"),
+                 _("No activity this month had to be recorded."))
+
+
 def _officer(user: User) -> list[Panel]:
     now = timezone.now()
     mine = visible_activities(user).filter(participants__user=user).select_related("case")
@@ -90,6 +123,7 @@ def _officer(user: User) -> list[Panel]:
         Panel(_("My open cases"), _case_rows(my_cases), reverse("case_list") + "?state=open",
               _("No open cases.")),
         _worklist_panel(user, _("My recordings needing attention"), mine=True),
+        _my_findings_panel(user),
     ]
 
 
@@ -118,7 +152,7 @@ def _head(user: User) -> list[Panel]:
     )
     month_start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     this_month = visible_activities(user).filter(planned_start__gte=month_start).count()
-    return [Panel(_("Agency overview"), [
+    return [_notes_to_review_panel(user), _rates_panel(user), Panel(_("Agency overview"), [
         Row(_("Open cases: %(n)d") % {"n": counts["open"]}, reverse("case_list") + "?state=open"),
         Row(_("Closed, not archived: %(n)d") % {"n": counts["closed"]}, reverse("case_list") + "?state=closed"),
         Row(_("Archived cases: %(n)d") % {"n": counts["archived"]}, reverse("case_list") + "?state=archived"),
@@ -140,7 +174,7 @@ def _supervisor(user: User) -> list[Panel]:
     by_category = (visible_activities(user).filter(planned_start__gte=year_start)
                    .values("category").annotate(n=Count("id")).order_by("-n"))
     labels = dict(Category.choices)
-    return [Panel(_("Activities this year by category"),
+    return [_rates_panel(user), Panel(_("Activities this year by category"),
                   [Row(f"{labels.get(r['category'], r['category'])}: {r['n']}",
                        reverse("activity_list") + f"?category={r['category']}&from={year_start:%Y-%m-%d}")
                    for r in by_category], reverse("activity_list"), _("No activities this year."))]

@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from cases import views as cases
+from compliance import views as compliance
 from devices import views as devices
 from evidence import admin_views as evidence_admin
 from evidence import api as evidence_api
@@ -28,6 +29,14 @@ urlpatterns = [
     path("activities/<int:pk>/", cases.activity_detail, name="activity_detail"),
     path("activities/<int:pk>/edit/", cases.activity_edit, name="activity_edit"),
     path("devices/", devices.device_list, name="device_list"),
+    path("devices/usage-ledger/", devices.usage_ledger_view, name="device_usage_ledger"),
+    path("devices/<int:pk>/", devices.device_detail, name="device_detail"),
+    path("compliance/", compliance.overview, name="compliance_overview"),
+    path("compliance/findings/", compliance.finding_list, name="finding_list"),
+    path("compliance/notes/", compliance.note_list, name="note_list"),
+    path("compliance/notes/<int:pk>/", compliance.note_detail, name="note_detail"),
+    path("compliance/notes/<int:pk>/pdf/", compliance.note_pdf, name="note_pdf"),
+    path("activities/<int:activity_pk>/notes/new/", compliance.note_create, name="note_create"),
     path("evidence/", evidence.record_list, name="record_list"),
     path("settings/intake/", evidence_admin.intake_settings, name="intake_settings"),
     path("evidence/report/four-properties/", evidence.four_properties_report, name="four_properties_report"),

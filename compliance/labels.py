@@ -1,0 +1,69 @@
+"""How findings read: one sentence per rule, and where each is put right."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from compliance.models import Finding
+
+RULES = {
+    "not_recorded": gettext_lazy("required recording missing"),
+    "start_not_covered": gettext_lazy("recording started late"),
+    "end_not_covered": gettext_lazy("recording stopped early"),
+    "gap": gettext_lazy("recording interrupted"),
+    "key_photos_missing": gettext_lazy("no photos of key moments"),
+    "written_record_missing": gettext_lazy("no written record for a partial recording"),
+    "stored_late": gettext_lazy("stored after the deadline"),
+    "recorder_unqualified": gettext_lazy("recorded by someone without enforcement qualification"),
+    "pre_use_check_missing": gettext_lazy("no pre-use check of the device"),
+    "clock_off": gettext_lazy("device clock was wrong"),
+    "device_not_handed_out": gettext_lazy("device used without being handed over"),
+}
+
+
+def describe(finding: Finding) -> str:
+    p = finding.params or {}
+    rule = finding.rule
+    if rule == "not_recorded":
+        return _("%(stage)s must be recorded (%(requirement)s); nothing is linked to the activity.") % p
+    if rule in ("start_not_covered", "end_not_covered", "gap"):
+        text = _("%(minutes)s minutes without recording") % p
+        if p.get("moment"):
+            text += _(" (the recording must run from: %(moment)s)") % p
+        if p.get("note_state") == "submitted":
+            text += _("; an interruption note waits for review")
+        return text
+    if rule == "key_photos_missing":
+        return _("%(stage)s asks for photos of the key moments; none is linked.") % p
+    if rule == "clock_off":
+        return _("The device clock was off by %(skew_seconds)s seconds.") % p
+    if rule == "pre_use_check_missing" and p.get("failed_check"):
+        return _("The device failed its pre-use check and was used anyway.")
+    return str(RULES.get(rule, rule))
+
+
+def fix_url(finding: Finding) -> str:
+    p = finding.params or {}
+    if finding.rule in ("start_not_covered", "end_not_covered", "gap"):
+        if p.get("note_id"):
+            return reverse("note_detail", args=[p["note_id"]])
+        return reverse("note_create", args=[finding.activity_id]) + "?" + urlencode(
+            {"from": p.get("from", ""), "to": p.get("to", "")})
+    if finding.rule in ("pre_use_check_missing", "clock_off", "device_not_handed_out") and p.get("device_id"):
+        return reverse("device_detail", args=[p["device_id"]])
+    if finding.record_id:
+        return reverse("record_detail", args=[finding.record_id])
+    return reverse("activity_detail", args=[finding.activity_id])
+
+
+def decorate(findings):
+    """Attach the reading text and the fix link to each finding, for templates."""
+    for finding in findings:
+        finding.rule_label = RULES.get(finding.rule, finding.rule)
+        finding.text = describe(finding)
+        finding.fix_url = fix_url(finding)
+    return findings
