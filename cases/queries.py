@@ -69,8 +69,11 @@ ACTIVITY_FACT_FIELDS = (
 def activity_fact_rows(activity_ids: list[int]) -> list[dict]:
     """Plain rows for evaluating activities in bulk, each with its participants as (user, part) pairs."""
     from cases.models import ActivityOfficer
+    from lawtrace import rawrows
 
-    rows = list(Activity.objects.filter(pk__in=activity_ids).values(*ACTIVITY_FACT_FIELDS))
+    rows = rawrows.values(Activity.objects.filter(pk__in=activity_ids), ACTIVITY_FACT_FIELDS,
+                          times=("planned_start", "planned_end", "actual_start", "actual_end"),
+                          flags=("dispute_likely", "major_hazard", "major_violation", "remote_or_continuous"))
     people: dict[int, list[tuple[int, str]]] = {row["id"]: [] for row in rows}
     for activity_id, user_id, part in (ActivityOfficer.objects.filter(activity_id__in=activity_ids)
                                        .order_by("id").values_list("activity_id", "user_id", "part")):
@@ -81,7 +84,7 @@ def activity_fact_rows(activity_ids: list[int]) -> list[dict]:
 
 
 def activity_ids(*, agency_id: int | None = None, ended_between: tuple | None = None) -> QuerySet:
-    """Activity ids in id order, for sweeps; ``ended_between`` keeps those ending in [from, to)."""
+    """Activity ids for sweeps; ``ended_between`` keeps those ending in [from, to)."""
     from django.db.models.functions import Coalesce
 
     activities = Activity.objects.all()
@@ -90,7 +93,8 @@ def activity_ids(*, agency_id: int | None = None, ended_between: tuple | None = 
     if ended_between is not None:
         activities = activities.annotate(span_end=Coalesce("actual_end", "planned_end")).filter(
             span_end__gte=ended_between[0], span_end__lt=ended_between[1])
-    return activities.order_by("pk").values_list("pk", flat=True)
+    # In time order, so each chunk of a sweep covers a short period and reads only that period's device checks.
+    return activities.order_by("planned_start", "pk").values_list("pk", flat=True)
 
 
 def participant_ids(activity: Activity) -> set[int]:

@@ -95,7 +95,8 @@ def load(activity_ids: list[int], tolerance: Tolerances) -> tuple[list[ActivityF
             activity_id=row["id"], pack=pack, stage=row["stage"], category=row["category"], flags=flags,
             start=start, end=end, lead_officer_id=lead, qualified_officer_ids=qualified, clips=tuple(mine),
             notes=tuple(notes.get(row["id"], ())),
-            device_checks=tuple(k for d in devices_used for k in checks.get(d, ())),
+            device_checks=tuple(k for d in devices_used for k in checks.get(d, ())
+                                if start - tolerance.pre_use_window <= k.checked_at <= end + tolerance.edge),
             holders=holders, recordings_due_at=due.due_at,
         ))
         extra[row["id"]] = {"agency_id": row["agency_id"], "officer_id": lead, "unit_id": units.get(lead),

@@ -57,14 +57,19 @@ def _store(verdicts: list[tuple[engine.ActivityFacts, engine.Verdict]], extra: d
         changes.append({"activity": finding.activity_id, "rule": finding.rule, "change": "closed"})
     Finding.objects.bulk_create(to_create)
     Finding.objects.bulk_update(to_update + gone, ["severity", "cites", "params", "closed_at"])
+    known = {row[0]: row[1:] for row in ActivityStatus.objects.filter(activity_id__in=ids).values_list(
+        "activity_id", "unit_id", "officer_id", "category", "month", "required", "compliant", "open_findings")}
     statuses = []
     for facts, verdict in verdicts:
         info = extra[facts.activity_id]
-        start = timezone.localtime(info["start"]).date()
+        month = timezone.localtime(info["start"]).date().replace(day=1)
+        state = (info["unit_id"], info["officer_id"], info["category"], month, verdict.required, verdict.compliant,
+                 len(verdict.findings))
+        if known.get(facts.activity_id) == state:
+            continue  # unchanged: a nightly recompute rewrites nothing
         statuses.append(ActivityStatus(
-            activity_id=facts.activity_id, agency_id=info["agency_id"], unit_id=info["unit_id"],
-            officer_id=info["officer_id"], category=info["category"], month=start.replace(day=1),
-            required=verdict.required, compliant=verdict.compliant, open_findings=len(verdict.findings),
+            activity_id=facts.activity_id, agency_id=info["agency_id"], unit_id=state[0], officer_id=state[1],
+            category=state[2], month=month, required=state[4], compliant=state[5], open_findings=state[6],
             evaluated_at=now))
     ActivityStatus.objects.bulk_create(
         statuses, update_conflicts=True, unique_fields=["activity"],

@@ -92,8 +92,10 @@ CLIP_FIELDS = ("id", "activity_id", "kind", "recorded_start", "recorded_end", "c
 
 def clip_rows(activity_ids: list[int]) -> list[dict]:
     """The records linked to these activities, as plain rows for the compliance engine (no user scope: a job)."""
-    return list(Record.objects.filter(activity_id__in=activity_ids).order_by("recorded_start", "id")
-                .values(*CLIP_FIELDS))
+    from lawtrace import rawrows
+
+    records = Record.objects.filter(activity_id__in=activity_ids).order_by("recorded_start", "id")
+    return rawrows.values(records, CLIP_FIELDS, times=("recorded_start", "recorded_end"), flags=("late",))
 
 
 def activity_of_record(record_id: int) -> int | None:

@@ -72,6 +72,10 @@ def load(now: dt.datetime | None = None, seed: int = 2019) -> list[Agency]:
             continue
         with transaction.atomic():
             created.append(_load_agency(spec, now, rng))
+    if created:
+        from compliance.services import recompute_all
+
+        recompute_all(now=now)  # judge the history the demo wrote in one go
     return created
 
 
@@ -146,8 +150,36 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
     }, officers, [], actor=officers[0])
     past = max((a for a in activities if a.actual_end and a.actual_end < now - dt.timedelta(days=1)),
                key=lambda a: a.actual_end)
+    _hand_over_demo_device(devices[0], people, pack, recent_start)
     _file_demo_evidence(agency, people["officer"], devices[0], cases[-1], [recent, past], now)
+    _note_demo_interruption(recent, people["officer"], now)
     return agency
+
+
+def _hand_over_demo_device(device, people: dict[str, User], pack, out_at: dt.datetime) -> None:
+    """The archivist hands the camera out with its pre-use check and takes it back after the inspection (000/2/4)."""
+    from devices.services import hand_out, take_back
+
+    results = {item.id: True for item in pack.devices.pre_use_checks} or None
+    hand_out(device, people["officer"], actor=people["archivist"], purpose="现场执法检查", results=results,
+             at=out_at - dt.timedelta(minutes=30))
+    take_back(device, actor=people["archivist"], note="设备完好，已充电", at=out_at + dt.timedelta(minutes=70))
+
+
+def _note_demo_interruption(activity, officer: User, now: dt.datetime) -> None:
+    """The officer explains why the recent inspection's recording stops short; the head has it to review."""
+    from compliance.services import reasons, submit_note
+    from evidence.queries import clip_rows
+
+    clips = [c for c in clip_rows([activity.pk]) if c["recorded_end"]]
+    if not clips:
+        return
+    stopped = max(c["recorded_end"] for c in clips)
+    reason = next(iter(reasons(activity.agency)))
+    submit_note(activity, {
+        "reason": reason, "explanation": "检查途中执法记录仪电量耗尽，未能继续录像，已用手机拍照补充关键环节。",
+        "basis": "设备电量不足，属制度允许的中断情形", "gap_start": stopped, "gap_end": activity.actual_end,
+    }, [], actor=officer, participant_ids={officer.pk})
 
 
 def _file_demo_evidence(agency: Agency, officer: User, device, case: Case, activities: list, now: dt.datetime) -> None:

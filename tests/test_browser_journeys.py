@@ -136,3 +136,41 @@ def test_officer_uploads_recordings_and_plays_one_back_under_a_watermark(page, l
     page.wait_for_function("document.getElementById('player').currentTime >= 2", timeout=10_000)
     assert page.locator(".watermark span").first.inner_text().startswith("李取证")
     assert Event.objects.filter(verb="record.view", actor=user, object_id=str(record.pk)).exists()
+
+
+def test_officer_explains_an_interruption_and_the_head_files_it(page, live_server, agency):
+    from compliance import services
+    from compliance.models import InterruptionNote
+    from org.roles import Role
+    from tests.factories import ActivityFactory, RecordFactory, UserFactory
+
+    person = officer(agency, full_name="张执法")
+    head = UserFactory(agency=agency, full_name="李局长", roles=(Role.HEAD,))
+    start = (timezone.now() - dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    activity = ActivityFactory(agency=agency, stage="hearing", category="penalty", planned_start=start,
+                               planned_end=start + dt.timedelta(hours=1), officers=[person])
+    RecordFactory(agency=agency, activity=activity, officer=person, recorded_start=start,
+                  recorded_end=start + dt.timedelta(minutes=20))
+    RecordFactory(agency=agency, activity=activity, officer=person, recorded_start=start + dt.timedelta(minutes=30),
+                  recorded_end=start + dt.timedelta(hours=1))
+    services.refresh([activity.pk])
+
+    _log_in(page, live_server, person)
+    page.goto(f"{live_server.url}/activities/{activity.pk}/")
+    assert page.get_by_text("录制中断").first.is_visible()
+    page.get_by_role("link", name="去整改").first.click()
+    page.get_by_label("中断原因").select_option(index=1)
+    page.get_by_label("情况说明").fill("听证中途记录仪存储空间已满，更换存储卡")
+    page.get_by_label("依据").fill("存储空间不足")
+    page.get_by_role("button", name="提交审核").click()
+    assert page.get_by_text("中断工作记录已提交审核").is_visible()
+    page.get_by_role("button", name="退出").click()
+
+    _log_in(page, live_server, head)
+    page.get_by_role("link", name="张执法").first.click()
+    page.get_by_label("同意并备案").check()
+    page.get_by_role("button", name="提交审核意见").click()
+    assert page.get_by_text("审核意见已记录").is_visible()
+    assert InterruptionNote.objects.get().state == InterruptionNote.State.APPROVED
+    page.goto(f"{live_server.url}/activities/{activity.pk}/")
+    assert page.get_by_text("没有未解决的问题").is_visible()

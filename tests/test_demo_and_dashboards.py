@@ -48,3 +48,16 @@ def test_demo_logins_prints_url_and_accounts(demo_data, capsys):
     out = capsys.readouterr().out
     assert "http://127.0.0.1:8000/" in out and demo.DEMO_PASSWORD in out
     assert all(name in out for name in PANEL_TITLE)
+
+
+def test_demo_has_findings_a_note_to_review_and_a_device_ledger(demo_data):
+    from compliance.models import Finding, InterruptionNote
+    from ledger.models import Event
+
+    for agency in Agency.objects.all():
+        assert Finding.objects.filter(agency=agency, closed_at=None).exists()
+        assert InterruptionNote.objects.filter(agency=agency, state="submitted").count() == 1
+        assert Event.objects.filter(agency_code=agency.code, verb="device.hand_out").count() == 1
+    client = Client()
+    client.post("/accounts/login/", {"username": "head", "password": demo.DEMO_PASSWORD})
+    assert "待审核的中断工作记录" in client.get("/").content.decode()
