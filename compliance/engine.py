@@ -93,6 +93,7 @@ class FindingSpec:
 class Verdict:
     required: bool
     findings: tuple[FindingSpec, ...]
+    due: bool = True  # the activity has ended and its recordings were due: it counts in compliance rates
 
     @property
     def compliant(self) -> bool:
@@ -159,7 +160,7 @@ def evaluate(facts: ActivityFacts, now: dt.datetime, tolerance: Tolerances = Tol
                                      key=f"r{clip.record_id}", record_id=clip.record_id, officer_id=clip.officer_id))
     found.extend(_subjects(facts))
     found.extend(_devices(facts, tolerance))
-    return Verdict(required=required, findings=tuple(found))
+    return Verdict(required=required, findings=tuple(found), due=ended and due)
 
 
 def _coverage(facts: ActivityFacts, row: ChecklistRow, moving: list[Clip], tolerance: Tolerances,

@@ -54,7 +54,7 @@ class ActivityStatus(models.Model):
                                 related_name="+")
     category = models.CharField(max_length=16)
     month = models.DateField()
-    required = models.BooleanField()
+    required = models.BooleanField()  # required by the checklist and past its storage deadline
     compliant = models.BooleanField()
     open_findings = models.PositiveIntegerField(default=0)
     evaluated_at = models.DateTimeField()

@@ -63,8 +63,9 @@ def _store(verdicts: list[tuple[engine.ActivityFacts, engine.Verdict]], extra: d
     for facts, verdict in verdicts:
         info = extra[facts.activity_id]
         month = timezone.localtime(info["start"]).date().replace(day=1)
-        state = (info["unit_id"], info["officer_id"], info["category"], month, verdict.required, verdict.compliant,
-                 len(verdict.findings))
+        # Rates count an activity once its recordings were due; until then it is neither compliant nor not.
+        state = (info["unit_id"], info["officer_id"], info["category"], month, verdict.required and verdict.due,
+                 verdict.compliant, len(verdict.findings))
         if known.get(facts.activity_id) == state:
             continue  # unchanged: a nightly recompute rewrites nothing
         statuses.append(ActivityStatus(

@@ -54,8 +54,10 @@ def overview(request: HttpRequest) -> HttpResponse:
     trend = {"months": [f"{r['month']:%Y-%m}" for r in months], "rates": [r["rate"] for r in months],
              "totals": [r["total"] for r in months]}
     by_rule = queries.findings_by_rule(request.user)
+    severities = dict(Finding.Severity.choices)
     for row in by_rule:
         row["label"] = labels.RULES.get(row["rule"], row["rule"])
+        row["severity_label"] = severities.get(row["severity"], row["severity"])
     return render(request, "compliance/overview.html", {
         "since": since, "months": months, "by_unit": queries.rates(request.user, "unit", since),
         "by_officer": queries.rates(request.user, "officer", since), "by_category": by_category,

@@ -306,3 +306,16 @@ class TestIncrementalAndNightly:
         assert repaired.closed == 1 and repaired.sample == [
             {"activity": activity.pk, "rule": "not_recorded", "change": "closed"}]
         assert Event.objects.filter(verb="compliance.recompute").count() == 3
+
+
+@pytest.mark.django_db
+def test_002_checklist_activities_count_in_rates_once_their_recordings_are_due():
+    agency = agency_for("pingdingshan_emergency")
+    person = officer(agency)
+    future = ActivityFactory(agency=agency, stage="daily_inspection", category="inspection",
+                             planned_start=dt.datetime(2099, 1, 1, 9, tzinfo=TZ),
+                             planned_end=dt.datetime(2099, 1, 1, 11, tzinfo=TZ), officers=[person])
+    past = activity_for(agency, person, "daily_inspection", "inspection")
+    services.refresh([future.pk, past.pk])
+    assert not ActivityStatus.objects.get(activity=future).required
+    assert ActivityStatus.objects.get(activity=past).required
