@@ -76,7 +76,7 @@ def load(activity_ids: list[int], tolerance: Tolerances) -> tuple[list[ActivityF
         pack = registry().get(row["agency__pack_code"], row["pack_version"])
         start = row["actual_start"] or row["planned_start"]
         end = row["actual_end"] or row["planned_end"]
-        day = timezone.localtime(start).date()
+        day = start.astimezone(tz).date()
         officers = [user_id for user_id, part in row["participants"] if part == "officer"]
         lead = officers[0] if officers else None
         mine = clips.get(row["id"], [])

@@ -32,7 +32,8 @@ CHUNK = 500
 def _store(verdicts: list[tuple[engine.ActivityFacts, engine.Verdict]], extra: dict[int, dict],
            now: dt.datetime) -> tuple[int, int, list[dict]]:
     ids = [facts.activity_id for facts, _verdict in verdicts]
-    current = {(f.activity_id, f.fingerprint): f for f in Finding.objects.filter(activity_id__in=ids, closed_at=None)}
+    current = {(row[1], row[2]): row for row in Finding.objects.filter(activity_id__in=ids, closed_at=None)
+               .values_list("pk", "activity_id", "fingerprint", "rule", "severity", "cites", "params")}
     wanted: dict[tuple[int, str], tuple[engine.FindingSpec, dict]] = {}
     for facts, verdict in verdicts:
         for spec in verdict.findings:
@@ -48,21 +49,21 @@ def _store(verdicts: list[tuple[engine.ActivityFacts, engine.Verdict]], extra: d
                 unit_id=info["units"].get(officer) if officer else None, rule=spec.rule, fingerprint=spec.fingerprint,
                 severity=spec.severity, cites=cites, params=spec.params, opened_at=now))
             changes.append({"activity": key[0], "rule": spec.rule, "change": "opened"})
-        elif (found.severity, found.cites, found.params) != (spec.severity, cites, spec.params):
-            found.severity, found.cites, found.params = spec.severity, cites, spec.params
-            to_update.append(found)
-    gone = [f for key, f in current.items() if key not in wanted]
-    for finding in gone:
-        finding.closed_at = now
-        changes.append({"activity": finding.activity_id, "rule": finding.rule, "change": "closed"})
+        elif found[4:] != (spec.severity, cites, spec.params):
+            to_update.append(Finding(pk=found[0], severity=spec.severity, cites=cites, params=spec.params))
+    gone = [row for key, row in current.items() if key not in wanted]
+    for _pk, activity_id, _fingerprint, rule, *_rest in gone:
+        changes.append({"activity": activity_id, "rule": rule, "change": "closed"})
     Finding.objects.bulk_create(to_create)
-    Finding.objects.bulk_update(to_update + gone, ["severity", "cites", "params", "closed_at"])
+    Finding.objects.bulk_update(to_update, ["severity", "cites", "params"])
+    Finding.objects.filter(pk__in=[row[0] for row in gone]).update(closed_at=now)
     known = {row[0]: row[1:] for row in ActivityStatus.objects.filter(activity_id__in=ids).values_list(
         "activity_id", "unit_id", "officer_id", "category", "month", "required", "compliant", "open_findings")}
     statuses = []
+    tz = timezone.get_default_timezone()
     for facts, verdict in verdicts:
         info = extra[facts.activity_id]
-        month = timezone.localtime(info["start"]).date().replace(day=1)
+        month = info["start"].astimezone(tz).date().replace(day=1)
         # Rates count an activity once its recordings were due; until then it is neither compliant nor not.
         state = (info["unit_id"], info["officer_id"], info["category"], month, verdict.required and verdict.due,
                  verdict.compliant, len(verdict.findings))

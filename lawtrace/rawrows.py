@@ -9,14 +9,24 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import CharField, F, QuerySet, Value
+from django.db.models.functions import Concat
 
 
 def values(queryset: QuerySet, fields: tuple[str, ...], *, times: tuple[str, ...] = (),
            flags: tuple[str, ...] = ()) -> list[dict]:
     """Rows of ``queryset.values(*fields)`` as dicts; ``times`` are parsed to aware datetimes, ``flags`` to bool."""
-    sql, params = queryset.values_list(*fields).query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
+    connection = connections[queryset.db]
+    if connection.vendor == "sqlite" and times:
+        # A column of declared type datetime goes through the driver's per-value converter; the same value as an
+        # expression comes back as text, which fromisoformat parses far faster.
+        texts = {name: Concat(F(name), Value(""), output_field=CharField()) for name in times}
+        queryset = queryset.annotate(**{f"_text_{name}": expression for name, expression in texts.items()})
+        selected = [f"_text_{name}" if name in times else name for name in fields]
+    else:
+        selected = list(fields)
+    sql, params = queryset.values_list(*selected).query.sql_with_params()
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     at = [fields.index(name) for name in times]
@@ -27,7 +37,7 @@ def values(queryset: QuerySet, fields: tuple[str, ...], *, times: tuple[str, ...
         for i in at:
             value = row[i]
             if isinstance(value, str):
-                value = dt.datetime.fromisoformat(value)
+                value = dt.datetime.fromisoformat(value) if value else None  # Concat turns NULL into 
             if value is not None and value.tzinfo is None:
                 value = value.replace(tzinfo=dt.UTC)  # stored as UTC (USE_TZ)
             row[i] = value
