@@ -37,7 +37,7 @@ def values(queryset: QuerySet, fields: tuple[str, ...], *, times: tuple[str, ...
         for i in at:
             value = row[i]
             if isinstance(value, str):
-                value = dt.datetime.fromisoformat(value) if value else None  # Concat turns NULL into 
+                value = dt.datetime.fromisoformat(value) if value else None  # Concat turns NULL into
             if value is not None and value.tzinfo is None:
                 value = value.replace(tzinfo=dt.UTC)  # stored as UTC (USE_TZ)
             row[i] = value
