@@ -17,6 +17,19 @@ def check_results(form: forms.Form, items: list[tuple[str, str, list[str]]]) -> 
     return {item_id: bool(form.cleaned_data.get(f"check_{item_id}")) for item_id, _label, _cites in items}
 
 
+class RegisterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("device kind"))
+    brand = forms.CharField(label=_("brand"), max_length=64)
+    model = forms.CharField(label=_("model"), max_length=64)
+    serial = forms.CharField(label=_("serial number"), max_length=64)
+    unit = forms.ModelChoiceField(label=_("unit"), queryset=None, required=False)
+
+    def __init__(self, *args, kinds: dict[str, str], units, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "---------"), *kinds.items()]
+        self.fields["unit"].queryset = units
+
+
 class HandOutForm(forms.Form):
     holder = forms.ModelChoiceField(label=_("used by"), queryset=User.objects.none())
     purpose = forms.CharField(label=_("purpose"), max_length=200)

@@ -16,10 +16,28 @@ from devices.models import Device, FaultReport, HandOver
 from lawtrace.pages import paginate
 from lawtrace.pdf import pdf_response, render_pdf
 from ledger.events import RequestContext, events_for_object, record_denial
-from org.models import User
+from org.models import Unit, User
 
 
 def device_list(request: HttpRequest) -> HttpResponse:
+    agency = request.user.agency
+    manager = agency is not None and bool(request.user.role_set & services.MANAGER_ROLES)
+    register = None
+    if manager:
+        register = forms.RegisterForm(request.POST or None, kinds=services.device_kinds(agency),
+                                      units=Unit.objects.filter(agency=agency))
+        if request.method == "POST" and register.is_valid():
+            try:
+                device = services.register_device(agency, **register.cleaned_data, actor=request.user,
+                                                  context=RequestContext.from_request(request))
+            except ValidationError as error:
+                apply_service_errors(register, error)
+            else:
+                messages.success(request, _("Device registered."))
+                return redirect("device_detail", device.pk)
+    elif request.method == "POST":
+        record_denial("device.register", actor=request.user, context=RequestContext.from_request(request))
+        raise PermissionDenied(_("Only the device managers of the agency may do this."))
     devices = services.visible_devices(request.user).select_related("unit")
     if text := request.GET.get("q", "").strip():
         devices = devices.filter(Q(serial__icontains=text) | Q(brand__icontains=text) | Q(model__icontains=text))
@@ -28,7 +46,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
     page, query = paginate(request, devices)
     kinds = services.device_kinds(request.user.agency) if request.user.agency else {}
     return render(request, "devices/device_list.html", {
-        "page": page, "query": query, "statuses": Device.Status.choices, "kinds": kinds,
+        "page": page, "query": query, "statuses": Device.Status.choices, "kinds": kinds, "register": register,
     })
 
 

@@ -191,3 +191,17 @@ def test_list_and_dashboard_queries_do_not_grow_with_rows(client, lushan):
         grow()
     after = [_queries(client, url, params) for url, params in pages]
     assert before == after
+
+
+@pytest.mark.django_db
+def test_000_2_2_archivist_registers_a_device_of_a_kind_the_pack_lists(client, lushan):
+    keeper = UserFactory(agency=lushan, roles=(Role.ARCHIVIST,))
+    login(client, keeper)
+    url = reverse("device_list")
+    refused = client.post(url, {"kind": "drone", "brand": "大疆", "model": "M3", "serial": "X1"})
+    assert refused.status_code == 200 and not Device.objects.exists()
+    done = client.post(url, {"kind": "body_camera", "brand": "海康威视", "model": "DSJ-A8", "serial": "LS-0001"})
+    device = Device.objects.get()
+    assert done.url == reverse("device_detail", args=[device.pk])
+    login(client, officer(lushan))
+    assert client.post(url, {"kind": "body_camera", "brand": "a", "model": "b", "serial": "c"}).status_code == 403
