@@ -44,13 +44,15 @@ from org.services import create_agency, create_staff, create_unit  # noqa: E402
 from policy.registry import registry  # noqa: E402
 
 ACTIVITIES = int(os.environ.get("BENCH_ACTIVITIES", "100000"))
+# Any shipped pack will do; the first one alphabetically has a usage ledger and pre-use checks to exercise.
+PACK = os.environ.get("BENCH_PACK") or registry().codes()[0]
 CLIPS = int(os.environ.get("BENCH_CLIPS_PER_ACTIVITY", "10"))
 CHUNK = 2000
 
 
 def build() -> None:
     rng = random.Random(20261122)
-    agency = create_agency(code="bench", name="基准测试局", pack_code="lushan_finance")
+    agency = create_agency(code="bench", name="基准测试局", pack_code=PACK)
     units = [create_unit(agency, name=f"第{i}执法股") for i in range(5)]
     staff = [create_staff(agency, username=f"officer{i}", full_name=f"执法员{i}", password="Bench-2026-password",
                           unit=units[i % 5], roles=["officer"]) for i in range(50)]
@@ -59,7 +61,7 @@ def build() -> None:
                                      issuer="bench", valid_from=dt.date(2020, 1, 1), valid_until=dt.date(2030, 1, 1))
     devices = [Device.objects.create(agency=agency, unit=units[i % 5], kind="body_camera", brand="海康威视",
                                      model="DSJ-A8", serial=f"B{i:05d}") for i in range(50)]
-    rows = [r for r in registry().in_force("lushan_finance").recording.checklist]
+    rows = list(registry().in_force(PACK).recording.checklist)
     start_of_year = timezone.now() - dt.timedelta(days=365)
     day_seconds = 365 * 24 * 3600
     blob_seq = 0
