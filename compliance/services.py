@@ -93,6 +93,10 @@ def refresh(activity_ids: Iterable[int], *, now: dt.datetime | None = None) -> t
         return _store(verdicts, extra, now)
 
 
+# Changes to a record that can alter its activity's verdict; views and streams cannot, and are many.
+RECORD_CHANGES = frozenset({"record.ingest", "record.link", "record.unlink", "record.classify"})
+
+
 def _as_id(value: object) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
@@ -106,7 +110,7 @@ def affected_activities(event) -> set[int]:
     values = [event.before or {}, event.after or {}]
     if event.object_type == "cases.activity":
         ids.add(int(event.object_id))
-    elif event.object_type == "evidence.record":
+    elif event.object_type == "evidence.record" and event.verb in RECORD_CHANGES:
         ids.update(_as_id(v.get("activity")) for v in values)
         ids.add(activity_of_record(int(event.object_id)))
     elif event.object_type == "compliance.interruptionnote":

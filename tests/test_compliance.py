@@ -319,3 +319,20 @@ def test_002_checklist_activities_count_in_rates_once_their_recordings_are_due()
     services.refresh([future.pk, past.pk])
     assert not ActivityStatus.objects.get(activity=future).required
     assert ActivityStatus.objects.get(activity=past).required
+
+
+@pytest.mark.django_db
+def test_viewing_a_clip_does_not_re_judge_its_activity():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    agency = agency_for("pingdingshan_emergency")
+    person = officer(agency)
+    activity = activity_for(agency, person, "daily_inspection", "inspection")
+    seen = clip(activity, person, START, END)
+    with CaptureQueriesContext(connection) as captured:
+        evidence.record_view(seen, actor=person)
+    assert not [q["sql"] for q in captured if "compliance_" in q["sql"]]
+    with CaptureQueriesContext(connection) as captured:
+        evidence.link_record(seen, activity, actor=person)
+    assert [q["sql"] for q in captured if "compliance_" in q["sql"]]
