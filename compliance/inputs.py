@@ -12,6 +12,7 @@ from cases.queries import activity_fact_rows
 from compliance.engine import ActivityFacts, Clip, DeviceCheck, Note, Tolerances
 from compliance.models import InterruptionNote
 from devices.services import checks_between, hand_overs_between
+from evidence.classify import corrected_span
 from evidence.queries import clip_rows
 from org.services import enforcement_qualifications, units_of
 from policy import rules
@@ -29,9 +30,7 @@ def tolerances() -> Tolerances:
 
 
 def _clip(row: dict) -> Clip:
-    skew = dt.timedelta(seconds=row["clock_skew_seconds"] or 0)
-    start = row["recorded_start"] - skew if row["recorded_start"] else None
-    end = (row["recorded_end"] or row["recorded_start"]) - skew if row["recorded_start"] else None
+    start, end = corrected_span(row["recorded_start"], row["recorded_end"], row["clock_skew_seconds"]) or (None, None)
     return Clip(record_id=row["id"], kind=row["kind"], start=start, end=end, officer_id=row["officer_id"],
                 device_id=row["device_id"], skew_seconds=row["clock_skew_seconds"], late=row["late"],
                 deadline_cite=row["deadline_cite"])

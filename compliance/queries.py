@@ -34,6 +34,12 @@ def visible_findings(user: User) -> QuerySet[Finding]:
     return findings.filter(Q(officer=user) | Q(activity__in=_my_activities(user)))
 
 
+def my_open_findings(user: User) -> QuerySet[Finding]:
+    """Open findings on the user's own clips or activities, whatever else their roles let them see."""
+    return visible_findings(user).filter(closed_at=None).filter(
+        Q(officer=user) | Q(activity__in=_my_activities(user)))
+
+
 def visible_notes(user: User) -> QuerySet[InterruptionNote]:
     agency = record_agency(user)
     if agency is None:

@@ -23,15 +23,11 @@ from org.models import Unit
 from policy.vocabulary import Category
 
 
-def _decorate(findings) -> list[Finding]:
-    return labels.decorate(findings)
-
-
 def finding_list(request: HttpRequest) -> HttpResponse:
     findings = queries.filter_findings(queries.visible_findings(request.user), request.GET)
     findings = findings.select_related("activity", "officer", "unit", "record").order_by("-opened_at", "-id")
     page, query = paginate(request, findings)
-    _decorate(page.object_list)
+    labels.decorate(page.object_list)
     agency = request.user.agency
     return render(request, "compliance/finding_list.html", {
         "page": page, "query": query, "rules": list(labels.RULES.items()), "severities": Finding.Severity.choices,

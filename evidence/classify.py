@@ -57,12 +57,17 @@ def fill_from_name_and_media(record: Record, name: str, found: Probe) -> None:
         record.unit = getattr(record.officer, "unit", None) or getattr(record.device, "unit", None)
 
 
-def true_span(record: Record) -> tuple[dt.datetime, dt.datetime] | None:
-    """The recording's span on the reference clock: device times corrected by the skew reported at docking."""
-    if record.recorded_start is None:
+def corrected_span(start: dt.datetime | None, end: dt.datetime | None,
+                   skew_seconds: int | None) -> tuple[dt.datetime, dt.datetime] | None:
+    """A span on the reference clock: device times corrected by the skew reported at docking."""
+    if start is None:
         return None
-    skew = dt.timedelta(seconds=record.clock_skew_seconds or 0)
-    return record.recorded_start - skew, (record.recorded_end or record.recorded_start) - skew
+    skew = dt.timedelta(seconds=skew_seconds or 0)
+    return start - skew, (end or start) - skew
+
+
+def true_span(record: Record) -> tuple[dt.datetime, dt.datetime] | None:
+    return corrected_span(record.recorded_start, record.recorded_end, record.clock_skew_seconds)
 
 
 def auto_link(record: Record) -> None:

@@ -80,9 +80,7 @@ def _fixity_panel(user: User) -> Panel:
 
 
 def _my_findings_panel(user: User) -> Panel:
-    mine = compliance.visible_findings(user).filter(closed_at=None).filter(
-        Q(officer=user) | Q(activity__in=visible_activities(user).filter(participants__user=user).values("pk")))
-    counts = mine.values("rule").annotate(n=Count("pk")).order_by("-n")
+    counts = compliance.my_open_findings(user).values("rule").annotate(n=Count("pk")).order_by("-n")
     rows = [Row(f"{finding_labels.RULES.get(c['rule'], c['rule'])}: {c['n']}",
                 reverse("finding_list") + f"?rule={c['rule']}&officer={user.pk}") for c in counts]
     returned = compliance.visible_notes(user).filter(author=user, state=InterruptionNote.State.RETURNED)
