@@ -1,4 +1,4 @@
-"""Every query for cases and activities starts here, scoped to what the user may see."""
+"""Every query for cases and activities starts here, scoped by the access choke point (``access.scope.restrict``)."""
 
 from __future__ import annotations
 
@@ -7,23 +7,25 @@ from django.db.models import Q, QuerySet
 from cases.models import Activity, Case
 from org.models import User
 from org.roles import Role
-from org.visibility import record_agency
 
 EDITOR_ROLES = frozenset({Role.OFFICER, Role.ARCHIVIST, Role.HEAD})
 
 
 def visible_cases(user: User) -> QuerySet[Case]:
-    agency = record_agency(user)
-    if agency is None:
-        return Case.objects.none()
-    return Case.objects.filter(agency=agency)
+    from access.scope import restrict
+
+    return restrict(Case.objects.all(), user)
 
 
 def visible_activities(user: User) -> QuerySet[Activity]:
-    agency = record_agency(user)
-    if agency is None:
-        return Activity.objects.none()
-    return Activity.objects.filter(agency=agency)
+    from access.scope import restrict
+
+    return restrict(Activity.objects.all(), user)
+
+
+def handled_case_ids(user: User) -> QuerySet:
+    """Ids of the cases the user handles (承办), as a subquery."""
+    return Case.handlers.through.objects.filter(user_id=user.pk).values("case_id")
 
 
 def can_edit(user: User) -> bool:
@@ -99,3 +101,16 @@ def activity_ids(*, agency_id: int | None = None, ended_between: tuple | None = 
 
 def participant_ids(activity: Activity) -> set[int]:
     return set(activity.participants.values_list("user_id", flat=True))
+
+
+def case_by_number(number: str, agency_code: str | None = None) -> Case:
+    """The case with this number (for operators' commands, which have no user scope)."""
+    cases = Case.objects.filter(number=number).select_related("agency")
+    if agency_code:
+        cases = cases.filter(agency__code=agency_code)
+    found = list(cases[:2])
+    if not found:
+        raise LookupError(f"没有案号为 {number} 的案件 no case numbered {number}")
+    if len(found) > 1:
+        raise LookupError(f"案号 {number} 在多个机关中使用，请加 --agency no unique case {number}; give --agency")
+    return found[0]

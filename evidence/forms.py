@@ -18,7 +18,7 @@ class ClassifyForm(forms.ModelForm):
     class Meta:
         model = Record
         fields = ["unit", "device", "officer", "case", "party", "usage", "recorded_start", "recorded_end",
-                  "remote_reason", "returned_to_unit_at"]
+                  "remote_reason", "returned_to_unit_at", "confidentiality", "conclusive"]
         widgets = {"recorded_start": _DATETIME, "recorded_end": _DATETIME, "returned_to_unit_at": _DATETIME}
 
     def __init__(self, *args, agency: Agency, **kwargs) -> None:
@@ -29,6 +29,15 @@ class ClassifyForm(forms.ModelForm):
         self.fields["case"].queryset = Case.objects.filter(agency=agency)
         for name in ("recorded_start", "recorded_end", "returned_to_unit_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
+        from policy.registry import registry
+
+        marks = registry().in_force(agency.pack_code).confidentiality
+        if marks is None:
+            del self.fields["confidentiality"]
+        else:
+            offered = {str(mark) for mark in marks.marks}
+            self.fields["confidentiality"].choices = [
+                choice for choice in self.fields["confidentiality"].choices if choice[0] in offered or not choice[0]]
 
 
 class LinkForm(forms.Form):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from policy.vocabulary import RecordKind, RecordUsage
+from policy.vocabulary import ConfidentialityMark, RecordKind, RecordUsage
 
 
 class Blob(models.Model):
@@ -93,6 +93,11 @@ class Record(models.Model):
     station = models.ForeignKey("evidence.Station", verbose_name=_("collection station"), null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="records")
     pack_version = models.PositiveIntegerField(_("policy pack version"))
+    # R9: a marked record is hidden from everyone not cleared for the mark (or the marks of its case).
+    confidentiality = models.CharField(_("confidentiality mark"), max_length=32, blank=True,
+                                       choices=ConfidentialityMark.choices)
+    # 000/1/7, 001/4/5: the party and its lawyer may see conclusive documents (决定书 …) and nothing else written.
+    conclusive = models.BooleanField(_("conclusive document"), default=False)
 
     class Meta:
         verbose_name = _("evidence record")

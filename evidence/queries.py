@@ -1,5 +1,4 @@
-"""Every query for evidence records starts here, scoped to what the user may see (the access issue's choke point
-will replace the agency rule inside ``visible_records``, not its callers)."""
+"""Every query for evidence records starts here, scoped by the access choke point (``access.scope.restrict``)."""
 
 from __future__ import annotations
 
@@ -15,11 +14,11 @@ from policy.registry import registry
 FILING_ROLES = frozenset({Role.OFFICER, Role.ARCHIVIST, Role.HEAD})
 
 
-def visible_records(user: User) -> QuerySet[Record]:
-    agency = record_agency(user)
-    if agency is None:
-        return Record.objects.none()
-    return Record.objects.filter(agency=agency)
+def visible_records(user: User, action: str = "list") -> QuerySet[Record]:
+    """Records the user may list (``"list"``), play inside the application (``"play"``) or copy out (``"copy"``)."""
+    from access.scope import restrict
+
+    return restrict(Record.objects.all(), user, action)
 
 
 def can_file(user: User) -> bool:
@@ -111,3 +110,9 @@ def device_recordings(device_ids: list[int], start, end) -> list[tuple[int, obje
     """(device, start, end, kind) of every record made by these devices in a period, for the usage ledger."""
     return list(Record.objects.filter(device_id__in=device_ids, recorded_start__gte=start, recorded_start__lte=end)
                 .values_list("device_id", "recorded_start", "recorded_end", "kind"))
+
+
+def case_records(case_id: int) -> list[Record]:
+    """Every record of a case with what a package needs (operators' commands: no user scope)."""
+    return list(Record.objects.filter(case_id=case_id).select_related("blob", "device", "officer", "unit", "case")
+                .order_by("recorded_start", "pk"))

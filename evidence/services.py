@@ -17,7 +17,7 @@ from ledger.events import SYSTEM, RequestContext, changed, record_event, snapsho
 from org.models import Agency, Unit, User
 
 EDITABLE_FIELDS = ["unit", "device", "officer", "case", "party", "usage", "recorded_start", "recorded_end",
-                   "remote_reason", "returned_to_unit_at"]
+                   "remote_reason", "returned_to_unit_at", "confidentiality", "conclusive"]
 
 
 def _locked(record: Record) -> Record:
@@ -83,11 +83,15 @@ def classify_record(record: Record, data: dict, *, actor: User, context: Request
     return record
 
 
-def record_view(record: Record, *, actor: User, context: RequestContext = SYSTEM, what: str = "view") -> int:
-    """A view starts; returns the event's sequence number, which the stream token carries."""
+def record_view(record: Record, *, actor: User, context: RequestContext = SYSTEM, what: str = "view",
+                grant_id: int | None = None) -> int:
+    """A view starts; returns the event's sequence number, which the stream token carries. A view under an access
+    grant names it, so the register shows whose request the look served."""
+    detail = {"sha256": record.blob.sha256}
+    if grant_id is not None:
+        detail["grant"] = grant_id
     with transaction.atomic():
-        event = record_event(f"record.{what}", actor=actor, obj=record, context=context,
-                             detail={"sha256": record.blob.sha256})
+        event = record_event(f"record.{what}", actor=actor, obj=record, context=context, detail=detail)
     return event.seq
 
 

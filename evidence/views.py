@@ -71,6 +71,7 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
         candidates = activities_overlapping(record.agency_id, span[0] - dt.timedelta(hours=12),
                                             span[1] + dt.timedelta(hours=12), officer_id=None)
     return render(request, "evidence/record_detail.html", {
+        "can_play": queries.visible_records(request.user, "play").filter(pk=record.pk).exists(),
         "record": record, "events": events_for_object(record), "missing": missing, "can_file": can_file,
         "span": span, "link_form": LinkForm(agency=record.agency, candidates=candidates),
         "unlink_form": UnlinkForm(), "derivatives": {d.kind: d for d in record.derivatives.all()},
@@ -140,10 +141,25 @@ def _playable_source(record: Record) -> tuple[object, str] | None:
     return record.blob, mimetypes.guess_type(record.original_name)[0] or "application/octet-stream"
 
 
+def _playable_record(request: HttpRequest, pk: int, verb: str) -> Record:
+    """The record if the user may see its content now; otherwise the refusal is on record. Checked on every request,
+    so a grant revoked or expired mid-stream stops the stream at its next range."""
+    record = _record(request, pk)
+    if not queries.visible_records(request.user, "play").filter(pk=pk).exists():
+        record_denial(verb, actor=request.user, obj=record, context=RequestContext.from_request(request),
+                      detail={"path": request.path, "reason": "no viewing right"})
+        raise PermissionDenied(_("You may not view this record's content without an approved access request."))
+    return record
+
+
 def record_play(request: HttpRequest, pk: int) -> HttpResponse:
     """The viewing room: starting a view is an event, and only this page's token opens the stream."""
-    record = _record(request, pk)
-    seq = services.record_view(record, actor=request.user, context=RequestContext.from_request(request))
+    from access.services import grant_covering
+
+    record = _playable_record(request, pk, "record.view")
+    grant = grant_covering(request.user, record.pk)
+    seq = services.record_view(record, actor=request.user, context=RequestContext.from_request(request),
+                               grant_id=grant.pk if grant else None)
     token = streaming.stream_token(record_id=record.pk, user_id=request.user.pk, view_seq=seq)
     source = _playable_source(record) if record.playable else None
     strip = record.derivatives.filter(kind=Derivative.Kind.CONTACT_STRIP).first()
@@ -159,7 +175,7 @@ def record_stream(request: HttpRequest, pk: int, token: str, part: str = "main")
         record_denial("record.stream", actor=request.user, context=RequestContext.from_request(request),
                       detail={"path": request.path, "reason": "no view token"})
         raise PermissionDenied(_("Open the record's viewing page to play it."))
-    record = _record(request, pk)
+    record = _playable_record(request, pk, "record.stream")
     if part == "strip":
         strip = record.derivatives.filter(kind=Derivative.Kind.CONTACT_STRIP).select_related("blob").first()
         if strip is None:

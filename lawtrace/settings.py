@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "devices",
     "evidence",
     "compliance",
+    "access",
     "rest_framework",
     "drf_spectacular",
 ]
@@ -219,6 +220,11 @@ EVIDENCE_UPLOAD_DIR = env_path("LAWTRACE_UPLOAD_DIR", DATA_DIR / "uploads")
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("LAWTRACE_MAX_UPLOAD_GB", 64, minimum=1) << 30
 EVIDENCE_LINK_TOLERANCE_MINUTES = env_int("LAWTRACE_LINK_TOLERANCE_MINUTES", 30, minimum=0, maximum=24 * 60)
 EVIDENCE_STREAM_TOKEN_SECONDS = env_int("LAWTRACE_STREAM_TOKEN_SECONDS", 4 * 3600, minimum=60)
+# The longest an access grant (调阅) may run; the regulations set none, so the deployment does.
+ACCESS_GRANT_MAX_DAYS = env_int("LAWTRACE_ACCESS_GRANT_MAX_DAYS", 30, minimum=1)
+# Packages checked on the verification page are unpacked on the server; larger ones go to the offline verifier.
+ACCESS_REGISTER_EXPORT_LIMIT = env_int("LAWTRACE_REGISTER_EXPORT_ROWS", 20000, minimum=100)
+ACCESS_VERIFY_MAX_BYTES = env_int("LAWTRACE_VERIFY_MAX_MB", 2048, minimum=1) * 1024 * 1024
 # Fixity: every original is re-hashed on a cycle (shorter for open cases), read at no more than this rate.
 FIXITY_CYCLE_DAYS = env_int("LAWTRACE_FIXITY_CYCLE_DAYS", 90, minimum=1)
 FIXITY_OPEN_CASE_CYCLE_DAYS = env_int("LAWTRACE_FIXITY_OPEN_CASE_CYCLE_DAYS", 30, minimum=1)

@@ -3,6 +3,7 @@ from django.http import HttpResponse
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
+from access import views as access
 from cases import views as cases
 from compliance import views as compliance
 from devices import views as devices
@@ -54,6 +55,14 @@ urlpatterns = [
     path("api/v1/station/dumps/", evidence_api.StationDumpView.as_view(), name="api_station_dump"),
     path("api/v1/station/docking/", evidence_api.StationDockingView.as_view(), name="api_station_docking"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("access/", access.request_list, name="access_request_list"),
+    path("access/new/", access.request_create, name="access_request_create"),
+    path("access/<int:pk>/", access.request_detail, name="access_request_detail"),
+    path("access/<int:pk>/decide/", access.request_decide, name="access_request_decide"),
+    path("access/<int:pk>/revoke/", access.request_revoke, name="access_request_revoke"),
+    path("access/<int:pk>/package/", access.request_package, name="access_request_package"),
+    path("access/register/", access.register_view, name="access_register"),
+    path("access/verify/", access.verify_page, name="package_verify"),
     path("rules/", policy.agency_rules, name="agency_rules"),
     path("ledger/", ledger.ledger_overview, name="ledger_overview"),
     path("ledger/verify/", ledger.start_verification, name="ledger_verify"),

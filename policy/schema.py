@@ -296,6 +296,8 @@ class EvidenceExtraction(Cited):
 class Confidentiality(Cited):
     marks: listed(ConfidentialityMark) = Field(min_length=1)
     use_only_for_enforcement: bool = False
+    # Copying a marked record out needs these steps on top of the access rule's own (R9.1: 按保密规定使用).
+    export_approval: Annotated[list[ApprovalStep], BeforeValidator(_steps)] = []
 
 
 # --- devices and interruptions (R2, R3) ----------------------------------------------------------------

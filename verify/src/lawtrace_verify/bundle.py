@@ -96,6 +96,7 @@ def verify_bundle(bundle_path: Path, expected_key: str | None = None) -> Report:
         else:
             report.fail(f"{label}：包含证明不成立 inclusion proof fails (content or proof altered)")
 
+    recorded = {item["index"]: item["event"] for item in bundle.get("events", [])}
     base = bundle_path.parent
     for item in bundle.get("files", []):
         relative = PurePosixPath(item["path"])
@@ -114,4 +115,22 @@ def verify_bundle(bundle_path: Path, expected_key: str | None = None) -> Report:
         else:
             checked = "、".join(n.upper() for n in ("sha256", "sm3") if item.get(n) and n in actual)
             report.ok(f"{item['path']}：{checked} 一致 hashes match")
+        if "event" in item:
+            _check_against_event(report, item, actual, recorded.get(item["event"]))
     return report
+
+
+def _check_against_event(report: Report, item: dict, actual: dict[str, str], event: dict | None) -> None:
+    """The file must be the very content whose hashes the ledger recorded when it was received."""
+    label = f"{item['path']} ↔ 事件 event #{item['event']}"
+    if event is None:
+        report.fail(f"{label}：证明文件中没有该事件 the bundle lacks the event that recorded this file")
+        return
+    stated = event.get("after") or {}
+    compared = [name for name in ("sha256", "sm3") if stated.get(name) and name in actual]
+    if not compared:
+        report.fail(f"{label}：该事件未记录文件哈希 the event records no hash for this file")
+    elif any(stated[name].lower() != actual[name] for name in compared):
+        report.fail(f"{label}：文件与入库时记录的哈希不符 the file differs from what the ledger recorded at ingest")
+    else:
+        report.ok(f"{label}：与入库时记录的哈希一致 matches the hashes recorded at ingest")

@@ -1,4 +1,5 @@
-"""``lawtrace-verify BUNDLE.json [--key FINGERPRINT]``: exit status 0 when everything checks, 1 otherwise."""
+"""``lawtrace-verify PACKAGE_DIR|BUNDLE.json [--key FINGERPRINT]``: exit status 0 when everything checks, 1
+otherwise."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ import sys
 from pathlib import Path
 
 from lawtrace_verify.bundle import verify_bundle
+from lawtrace_verify.package import verify_package
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lawtrace-verify",
                                      description="离线核验执法记录证据包 / verify a Lawtrace proof bundle offline")
-    parser.add_argument("bundle", type=Path, help="proof bundle (JSON) from an evidence package")
+    parser.add_argument("bundle", type=Path, help="evidence package directory, or a proof bundle (JSON)")
     parser.add_argument("--key", help="expected signing key fingerprint or hex public key, from the witness")
     args = parser.parse_args(argv)
-    report = verify_bundle(args.bundle, args.key)
+    check = verify_package if args.bundle.is_dir() else verify_bundle
+    report = check(args.bundle, args.key)
     for line in report.lines:
         print(line)
     print("结论 RESULT: " + ("全部通过 all checks passed" if report.passed

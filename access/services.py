@@ -1,0 +1,326 @@
+"""Access requests, approvals and grants (R7, R9): one action function per change, each writing its event; refusals
+are events too (``record_denial``) and say in words what to do instead."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from access import rules
+from access.models import AccessRequest, ApprovalDecision
+from access.scope import Action, restrict
+from ledger.events import SYSTEM, RequestContext, record_denial, record_event
+from org.models import User
+from org.roles import Role
+from org.visibility import record_agency
+from policy.registry import registry
+from policy.vocabulary import Credential, RequesterType
+
+HANDLER_ROLES = frozenset({Role.ARCHIVIST})
+
+
+class AccessRefused(Exception):
+    """The request or decision was refused; the message says why, citing the rule where there is one."""
+
+
+@dataclass
+class Application:
+    """What a requester asks for, as the form or the API collected it."""
+
+    requester_type: str
+    requester_name: str
+    requester_unit: str
+    purpose: str
+    reason: str
+    actions: list[str]
+    record_ids: list[int]
+    valid_until: dt.datetime
+    requester_user: User | None = None
+    requester_id_number: str = ""
+    case_id: int | None = None
+    credentials: list[dict] = field(default_factory=list)
+    credentials_verified: bool = False
+
+
+def _refuse(verb: str, actor: User, message: str, context: RequestContext, obj=None, **detail) -> AccessRefused:
+    record_denial(verb, actor=actor, obj=obj, context=context, detail={"reason": message, **detail})
+    return AccessRefused(message)
+
+
+def submit_request(application: Application, *, actor: User, context: RequestContext = SYSTEM) -> AccessRequest:
+    """File a request. Staff file their own; the archivist files for outside requesters after seeing their papers.
+    A rule without approval steps grants at once (registration only: 001/4/3, 000/1/6)."""
+    from cases.queries import visible_cases
+    from evidence.queries import visible_records
+
+    agency = record_agency(actor)
+    if agency is None:
+        raise _refuse("access.request", actor, _("Your account does not belong to an agency."), context)
+    pack = registry().in_force(agency.pack_code)
+    actions = set(application.actions)
+    problem = _check_requester(application, actor, pack)
+    rule = None
+    if problem is None:
+        rule = rules.matching_rule(pack, application.requester_type, actions, application.purpose)
+        if rule is None:
+            problem = _("%(agency)s's rules give this requester no right to these actions for this purpose.") % {
+                "agency": agency.name}
+    case = visible_cases(actor).filter(pk=application.case_id).first() if application.case_id else None
+    if problem is None and application.case_id and case is None:
+        problem = _("The case was not found.")
+    if problem is None:
+        problem = _check_rule(application, rule, pack, case)
+    records = list(visible_records(actor).filter(pk__in=application.record_ids).select_related("case"))
+    if problem is None:
+        problem = _check_items(application, rule, records, case)
+    if problem is not None:
+        raise _refuse("access.request", actor, problem, context, requester=application.requester_name,
+                      actions=sorted(actions), records=sorted(application.record_ids))
+    marked = any(r.confidentiality or (r.case and _case_marked(r.case)) for r in records)
+    steps = rules.approval_steps(rule, pack, copies_marked=marked and bool(actions & rules.COPY_ACTIONS))
+    now = timezone.now()
+    with transaction.atomic():
+        access = AccessRequest.objects.create(
+            agency=agency, case=case, requester_type=application.requester_type,
+            requester_user=application.requester_user, requester_name=application.requester_name,
+            requester_unit=application.requester_unit, requester_id_number=application.requester_id_number,
+            purpose=application.purpose, reason=application.reason, actions=sorted(actions),
+            credentials=application.credentials, credentials_verified=application.credentials_verified,
+            rule_id=rule.id, cites="、".join(rule.cite), steps=steps, valid_from=now,
+            valid_until=application.valid_until, handled_by=actor, pack_version=pack.version, submitted_at=now,
+            status=AccessRequest.Status.PENDING if steps else AccessRequest.Status.GRANTED,
+            decided_at=None if steps else now)
+        access.records.set(records)
+        record_event("access.request", actor=actor, obj=access, context=context, after=_summary(access, records))
+        if not steps:
+            record_event("access.grant", actor=actor, obj=access, context=context,
+                         detail={"rule": rule.id, "cite": access.cites, "until": access.valid_until.isoformat()})
+    return access
+
+
+def _check_requester(application: Application, actor: User, pack) -> str | None:
+    staff = application.requester_type in rules.STAFF_REQUESTERS
+    if staff:
+        person = application.requester_user
+        if person is None or person.agency_id != actor.agency_id:
+            return _("A staff request must name a staff member of this agency.")
+        if person != actor and not actor.role_set & HANDLER_ROLES:
+            return _("Staff file their own requests; the archivist may file for others.")
+        return None
+    if application.requester_user is not None:
+        return _("An outside requester has no account here; the archivist files the request for them.")
+    if not actor.role_set & HANDLER_ROLES:
+        return _("Requests from outside the agency are filed by the archivist, who checks the papers.")
+    if not application.requester_name.strip() or not application.requester_unit.strip():
+        return _("Give the requester's name and unit.")
+    return None
+
+
+def _check_rule(application: Application, rule, pack, case) -> str | None:
+    cites = "、".join(rule.cite)
+    if not application.reason.strip():
+        return _("State the reason for the request.")
+    if rule.special_reason_required and len(application.reason.strip()) < 10:
+        return _("A special reason is required and must be stated in full (%(cite)s).") % {"cite": cites}
+    given = {c.get("kind"): (c.get("reference") or "").strip() for c in application.credentials}
+    labels = dict(Credential.choices)
+    missing = [str(labels[c]) for c in rules.required_credentials(rule, application.requester_type) if not given.get(c)]
+    if missing:
+        return _("Missing credentials: %(missing)s (%(cite)s).") % {"missing": "、".join(missing), "cite": cites}
+    if rule.verify_credentials and not application.credentials_verified:
+        return _("The credentials must be checked against the originals before the request is filed (%(cite)s).") % {
+            "cite": cites}
+    exclusion = rules.unarchived_excluded(pack)
+    if exclusion is not None and (case is None or case.archived_on is None):
+        return _("%(label)s (%(cite)s): only archived cases are released through this procedure.") % {
+            "label": exclusion.label, "cite": "、".join(exclusion.cite)}
+    now = timezone.now()
+    if application.valid_until <= now:
+        return _("The end of the access period must be in the future.")
+    if application.valid_until > now + dt.timedelta(days=settings.ACCESS_GRANT_MAX_DAYS):
+        return _("An access period may last at most %(days)d days.") % {"days": settings.ACCESS_GRANT_MAX_DAYS}
+    if application.requester_type == RequesterType.CASE_OFFICER and case is not None \
+            and not case.handlers.filter(pk=application.requester_user.pk).exists():
+        return _("Only a handler of the case may ask as its case officer; ask as other staff.")
+    return None
+
+
+def _check_items(application: Application, rule, records: list, case) -> str | None:
+    if not records:
+        return _("Choose at least one record.")
+    if len(records) != len(set(application.record_ids)):
+        return _("Some of the chosen records were not found.")
+    if case is not None and any(r.case_id != case.pk for r in records):
+        return _("Every item must belong to the chosen case.")
+    from evidence.models import Record
+
+    admitted = set(Record.objects.filter(pk__in=[r.pk for r in records]).filter(rules.scope_condition(rule.scope))
+                   .values_list("pk", flat=True))
+    outside = [r for r in records if r.pk not in admitted]
+    if outside:
+        return _("Outside what this requester may see (%(scope)s, %(cite)s): %(items)s.") % {
+            "scope": _scope_label(rule.scope), "cite": "、".join(rule.cite),
+            "items": "、".join(r.original_name for r in outside)}
+    return None
+
+
+def _scope_label(scope: str) -> str:
+    from policy.vocabulary import AccessScope
+
+    return str(dict(AccessScope.choices)[scope])
+
+
+def _case_marked(case) -> bool:
+    return case.state_secret or case.commercial_secret or case.personal_privacy
+
+
+def _summary(access: AccessRequest, records: Iterable) -> dict:
+    return {"requester_type": access.requester_type, "requester": access.requester_name,
+            "unit": access.requester_unit, "purpose": access.purpose, "actions": access.actions,
+            "credentials": access.credentials, "credentials_verified": access.credentials_verified,
+            "rule": access.rule_id, "cite": access.cites, "steps": access.steps,
+            "records": sorted(r.pk for r in records), "until": access.valid_until.isoformat()}
+
+
+def next_step(access: AccessRequest) -> tuple[int, dict] | None:
+    if access.status != AccessRequest.Status.PENDING:
+        return None
+    done = access.decisions.count()
+    return (done, access.steps[done]) if done < len(access.steps) else None
+
+
+def can_decide(user: User, access: AccessRequest) -> bool:
+    step = next_step(access)
+    return step is not None and _decision_problem(user, access, step[1]) is None
+
+
+def _decision_problem(user: User, access: AccessRequest, step: dict) -> str | None:
+    if user.agency_id != access.agency_id:
+        return _("This request belongs to another agency.")
+    if rules.APPROVER_ROLE[step["role"]] not in user.role_set:
+        return _("This step is for the %(role)s.") % {"role": _approver_label(step["role"])}
+    if user.pk in (access.requester_user_id, access.handled_by_id):
+        return _("Nobody decides a request they filed or that was filed for them.")
+    if access.decisions.filter(decided_by=user).exists():
+        return _("You already decided an earlier step of this request; the next step needs someone else.")
+    return None
+
+
+def _approver_label(role: str) -> str:
+    from policy.vocabulary import Approver
+
+    return str(dict(Approver.choices)[role])
+
+
+def decide(access: AccessRequest, *, actor: User, approve: bool, comment: str = "",
+           context: RequestContext = SYSTEM) -> AccessRequest:
+    """Decide the next step. The request row is locked, so two approvers cannot both decide the same step."""
+    verb = "access.approve" if approve else "access.reject"
+    if not approve and not comment.strip():
+        raise _refuse(verb, actor, _("Say why the request is rejected."), context, obj=access)
+    with transaction.atomic():
+        locked = AccessRequest.objects.select_for_update().get(pk=access.pk)
+        step = next_step(locked)
+        problem = _("This request is no longer awaiting a decision.") if step is None else \
+            _decision_problem(actor, locked, step[1])
+        if problem is None:
+            index, spec = step
+            ApprovalDecision.objects.create(request=locked, step=index, role=spec["role"], kind=spec["kind"],
+                                            approved=approve, comment=comment.strip(), decided_by=actor)
+            record_event(verb, actor=actor, obj=locked, context=context,
+                         detail={"step": index, "role": spec["role"], "kind": spec["kind"], "comment": comment})
+            if not approve:
+                _close(locked, AccessRequest.Status.REJECTED)
+            elif index + 1 == len(locked.steps):
+                _close(locked, AccessRequest.Status.GRANTED)
+                record_event("access.grant", actor=actor, obj=locked, context=context,
+                             detail={"rule": locked.rule_id, "cite": locked.cites,
+                                     "until": locked.valid_until.isoformat()})
+            return locked
+    raise _refuse(verb, actor, problem, context, obj=access)
+
+
+def _close(access: AccessRequest, status: str) -> None:
+    access.status = status
+    access.decided_at = timezone.now()
+    access.save(update_fields=["status", "decided_at"])
+
+
+def revoke(access: AccessRequest, *, actor: User, reason: str, context: RequestContext = SYSTEM) -> AccessRequest:
+    """End a grant now; streams under it stop at their next request."""
+    if not (actor.role_set & (HANDLER_ROLES | {Role.HEAD})) or actor.agency_id != access.agency_id:
+        raise _refuse("access.revoke", actor, _("Only the archivist or the head may revoke a grant."), context,
+                      obj=access)
+    if not reason.strip():
+        raise _refuse("access.revoke", actor, _("Say why the grant is revoked."), context, obj=access)
+    with transaction.atomic():
+        locked = AccessRequest.objects.select_for_update().get(pk=access.pk)
+        if locked.status not in (AccessRequest.Status.GRANTED, AccessRequest.Status.PENDING):
+            raise AccessRefused(_("This request is already closed."))
+        _close(locked, AccessRequest.Status.REVOKED)
+        record_event("access.revoke", actor=actor, obj=locked, context=context, detail={"reason": reason})
+    return locked
+
+
+def expire_due(now: dt.datetime | None = None) -> int:
+    """Grants past their end become expired, each with its event."""
+    now = now or timezone.now()
+    count = 0
+    for access in AccessRequest.objects.filter(status=AccessRequest.Status.GRANTED, valid_until__lt=now):
+        with transaction.atomic():
+            _close(access, AccessRequest.Status.EXPIRED)
+            record_event("access.expire", obj=access, detail={"until": access.valid_until.isoformat()})
+        count += 1
+    return count
+
+
+def grant_covering(user: User, record_id: int, actions: frozenset[str] = rules.PLAY_ACTIONS) -> AccessRequest | None:
+    """The user's active grant that covers the record for one of ``actions``, newest first."""
+    now = timezone.now()
+    grants = (AccessRequest.objects.filter(status=AccessRequest.Status.GRANTED, valid_from__lte=now,
+                                           valid_until__gte=now, records__pk=record_id)
+              .filter(_holder(user)).order_by("-submitted_at"))
+    return next((g for g in grants if set(g.actions) & actions), None)
+
+
+def _holder(user: User):
+    from django.db.models import Q
+
+    return Q(requester_user=user) | Q(requester_user__isnull=True, handled_by=user)
+
+
+def copyable_items(access: AccessRequest, user: User) -> list:
+    """The request's items the user may copy out now (the choke point decides, not the request row)."""
+    from evidence.models import Record
+
+    if not access.is_active() or not set(access.actions) & rules.COPY_ACTIONS:
+        return []
+    allowed = restrict(Record.objects.filter(pk__in=access.records.values("pk")), user, Action.COPY)
+    return list(allowed.select_related("blob", "device", "officer", "unit", "case").order_by("recorded_start", "pk"))
+
+
+REGISTER_ROLES = frozenset({Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR})
+
+
+def record_fee(access: AccessRequest, amount, *, actor: User, context: RequestContext = SYSTEM) -> None:
+    """The copying cost charged to the requester (000/1/11, 001/4/11); viewing is never charged."""
+    with transaction.atomic():
+        locked = AccessRequest.objects.select_for_update().get(pk=access.pk)
+        before = {"fee_yuan": str(locked.fee_yuan) if locked.fee_yuan is not None else None}
+        locked.fee_yuan = (locked.fee_yuan or 0) + amount
+        locked.save(update_fields=["fee_yuan"])
+        record_event("access.fee", actor=actor, obj=locked, context=context, before=before,
+                     after={"fee_yuan": str(locked.fee_yuan)}, detail={"charged": str(amount)})
+
+
+def record_verification(name: str, passed: bool, failures: int, *, actor: User,
+                        context: RequestContext = SYSTEM) -> None:
+    with transaction.atomic():
+        record_event("package.verify", actor=actor, context=context,
+                     detail={"file": name, "passed": passed, "failures": failures})

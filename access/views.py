@@ -1,0 +1,245 @@
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from access import forms, packages, register, rules, services
+from access.models import AccessRequest
+from access.scope import restrict
+from cases.queries import visible_cases
+from evidence.queries import visible_records
+from lawtrace.pages import paginate
+from lawtrace.pdf import pdf_response, render_pdf
+from ledger.events import RequestContext, events_for_object, record_denial
+from org.models import User
+from org.visibility import record_agency
+from policy.registry import registry
+
+
+def _requests(request: HttpRequest):
+    return restrict(AccessRequest.objects.all(), request.user).select_related("case", "requester_user", "handled_by")
+
+
+def _agency_or_refuse(request: HttpRequest, verb: str):
+    agency = record_agency(request.user)
+    if agency is None:
+        record_denial(verb, actor=request.user, context=RequestContext.from_request(request),
+                      detail={"path": request.path})
+        raise PermissionDenied(_("Access requests are handled by the staff of an agency."))
+    return agency
+
+
+def request_list(request: HttpRequest) -> HttpResponse:
+    _agency_or_refuse(request, "access.list")
+    requests = _requests(request)
+    if status := request.GET.get("status"):
+        requests = requests.filter(status=status)
+    if text := request.GET.get("q", "").strip():
+        requests = requests.filter(Q(requester_name__icontains=text) | Q(requester_unit__icontains=text)
+                                   | Q(case__number__icontains=text))
+    page, query = paginate(request, requests)
+    return render(request, "access/request_list.html", {
+        "page": page, "query": query, "statuses": AccessRequest.Status.choices})
+
+
+def request_create(request: HttpRequest) -> HttpResponse:
+    agency = _agency_or_refuse(request, "access.request")
+    pack = registry().in_force(agency.pack_code)
+    case_id = request.POST.get("case") or request.GET.get("case")
+    records = visible_records(request.user).select_related("case")
+    if case_id and str(case_id).isdigit():
+        records = records.filter(case_id=int(case_id))
+    initial = {"requester_user": request.user.pk, "requester_type": "other_staff"}
+    if case_id:
+        initial["case"] = case_id
+    if ids := request.GET.get("records"):
+        initial["records"] = [int(i) for i in ids.split(",") if i.isdigit()]
+    staff = User.objects.filter(agency=agency, is_active=True).order_by("username")
+    form = forms.RequestForm(request.POST or None, pack=pack, staff=staff, cases=visible_cases(request.user),
+                             records=records.order_by("case_id", "recorded_start", "pk"), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        case = data["case"]
+        chosen = [r.pk for r in data["records"]]
+        if not chosen and case is not None:
+            rule = rules.matching_rule(pack, data["requester_type"], set(data["actions"]), data["purpose"])
+            scope = rules.scope_condition(rule.scope) if rule else Q(pk__in=[])
+            chosen = list(visible_records(request.user).filter(case=case).filter(scope).values_list("pk", flat=True))
+        person = data["requester_user"] if form.is_staff_request() else None
+        application = services.Application(
+            requester_type=data["requester_type"], requester_user=person,
+            requester_name=(person.full_name or person.username) if person else data["requester_name"],
+            requester_unit=(str(person.unit or agency.name)) if person else data["requester_unit"],
+            requester_id_number=data["requester_id_number"], purpose=data["purpose"], reason=data["reason"],
+            actions=data["actions"], record_ids=chosen, valid_until=data["valid_until"],
+            case_id=case.pk if case else None, credentials=form.credentials(),
+            credentials_verified=data["credentials_verified"])
+        try:
+            access = services.submit_request(application, actor=request.user,
+                                             context=RequestContext.from_request(request))
+        except services.AccessRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("Access granted: the rule needs registration only.")
+                             if access.status == AccessRequest.Status.GRANTED else _("Request filed for approval."))
+            return redirect("access_request_detail", access.pk)
+    return render(request, "access/request_form.html", {
+        "form": form, "rules": pack.access.rules, "fees": pack.access.fees, "exclusions": pack.access.exclusions})
+
+
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access = get_object_or_404(_requests(request), pk=pk)
+    items = list(access.records.select_related("blob", "officer", "case").order_by("recorded_start", "pk"))
+    playable = set(visible_records(request.user, "play").filter(pk__in=[r.pk for r in items])
+                   .values_list("pk", flat=True))
+    copyable = services.copyable_items(access, request.user)
+    pack = registry().get(access.agency.pack_code, access.pack_version)
+    rule = next((r for r in pack.access.rules if r.id == access.rule_id), None)
+    return render(request, "access/request_detail.html", {
+        "access": access, "items": items, "playable": playable, "rule": rule, "fees": pack.access.fees,
+        "decisions": access.decisions.select_related("decided_by"), "next_step": services.next_step(access),
+        "can_decide": services.can_decide(request.user, access), "decision_form": forms.DecisionForm(),
+        "revoke_form": forms.RevokeForm(), "package_form": forms.PackageForm(initial={
+            "maker": str(request.user), "extractor": str(request.user)}) if copyable else None,
+        "copyable": copyable, "events": events_for_object(access), "now": timezone.now(),
+    })
+
+
+@require_POST
+def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    access = get_object_or_404(_requests(request), pk=pk)
+    form = forms.DecisionForm(request.POST)
+    form.is_valid()
+    try:
+        services.decide(access, actor=request.user, approve=request.POST.get("decision") == "approve",
+                        comment=form.cleaned_data.get("comment", ""), context=RequestContext.from_request(request))
+    except services.AccessRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("access_request_detail", access.pk)
+
+
+@require_POST
+def request_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    access = get_object_or_404(_requests(request), pk=pk)
+    form = forms.RevokeForm(request.POST)
+    try:
+        services.revoke(access, actor=request.user, reason=request.POST.get("reason", "") if form.is_valid() else "",
+                        context=RequestContext.from_request(request))
+    except services.AccessRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("The grant was revoked."))
+    return redirect("access_request_detail", access.pk)
+
+
+@require_POST
+def request_package(request: HttpRequest, pk: int) -> HttpResponse:
+    """Copy out under the grant: the evidence package of the items the choke point still allows, as a .zip."""
+    access = get_object_or_404(_requests(request), pk=pk)
+    items = services.copyable_items(access, request.user)
+    form = forms.PackageForm(request.POST)
+    if not items:
+        record_denial("package.export", actor=request.user, obj=access, context=RequestContext.from_request(request),
+                      detail={"reason": "no active copying grant"})
+        messages.error(request, _("Nothing may be copied under this request now (not granted, expired or revoked)."))
+        return redirect("access_request_detail", access.pk)
+    fees = registry().get(access.agency.pack_code, access.pack_version).access.fees
+    pays = fees is not None and fees.copying == "requester_pays"
+    if form.is_valid() and pays and form.cleaned_data["fee_yuan"] is None:
+        form.add_error("fee_yuan", _("The requester bears the copying cost (%(cite)s); enter the fee charged.") % {
+            "cite": "、".join(fees.cite)})
+    if not form.is_valid():
+        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("access_request_detail", access.pk)
+    data = form.cleaned_data
+    extraction = packages.Extraction(maker=data["maker"], extractor=data["extractor"], proves=data["proves"],
+                                     purpose=access.get_purpose_display(),
+                                     case_label=str(access.case) if access.case else "")
+    if data["fee_yuan"] is not None:
+        services.record_fee(access, data["fee_yuan"], actor=request.user, context=RequestContext.from_request(request))
+    name = f"evidence-package-{access.pk}-{timezone.localtime():%Y%m%d%H%M%S}"
+    with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as work:
+        try:
+            built = packages.build_package(items, Path(work) / name, extraction=extraction, agency=access.agency,
+                                           actor=request.user, case=access.case, access_request=access,
+                                           context=RequestContext.from_request(request))
+        except packages.PackageError as error:
+            messages.error(request, str(error))
+            return redirect("access_request_detail", access.pk)
+        archive = packages.zipped(built.path)
+    return FileResponse(archive, as_attachment=True, filename=f"{name}.zip", content_type="application/zip")
+
+
+def verify_page(request: HttpRequest) -> HttpResponse:
+    """Check an uploaded package the way ``lawtrace-verify`` does offline."""
+    _agency_or_refuse(request, "package.verify")
+    form = forms.VerifyForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        from lawtrace_verify.package import verify_package
+
+        with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as work:
+            try:
+                root = packages.unpack_upload(form.cleaned_data["package"], Path(work))
+            except packages.PackageError as error:
+                form.add_error("package", str(error))
+            else:
+                report = verify_package(root)
+                services.record_verification(form.cleaned_data["package"].name, report.passed, report.failures,
+                                             actor=request.user, context=RequestContext.from_request(request))
+    return render(request, "access/verify.html", {"form": form, "report": report})
+
+
+def _register_period(request: HttpRequest) -> tuple[forms.RegisterFilter, dt.datetime | None, dt.datetime | None]:
+    form = forms.RegisterFilter(request.GET or None)
+    since = until = None
+    if form.is_valid():
+        if form.cleaned_data["since"]:
+            since = timezone.make_aware(dt.datetime.combine(form.cleaned_data["since"], dt.time.min))
+        if form.cleaned_data["until"]:
+            until = timezone.make_aware(dt.datetime.combine(form.cleaned_data["until"], dt.time.min)
+                                        + dt.timedelta(days=1))
+    return form, since, until
+
+
+def register_view(request: HttpRequest) -> HttpResponse:
+    agency = _agency_or_refuse(request, "access.register")
+    if not request.user.role_set & services.REGISTER_ROLES:
+        record_denial("access.register", actor=request.user, context=RequestContext.from_request(request))
+        raise PermissionDenied(_("The register is kept by the archivist and read by the head and supervisors."))
+    form, since, until = _register_period(request)
+    events = register.register_events(agency.code, since, until)
+    if text := (form.cleaned_data.get("q", "") if form.is_valid() else "").strip():
+        events = events.filter(Q(actor_label__icontains=text) | Q(object_label__icontains=text)
+                               | Q(actor__full_name__icontains=text))
+    output = request.GET.get("format")
+    if output in ("pdf", "xlsx"):
+        everything = register.rows(events[: settings.ACCESS_REGISTER_EXPORT_LIMIT])
+        filename = f"{agency.name}查阅登记簿"
+        if output == "xlsx":
+            response = HttpResponse(register.xlsx(agency, everything, since, until), content_type=(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+            from urllib.parse import quote
+
+            response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}.xlsx"
+            return response
+        return pdf_response(render_pdf("access/register_print.html", {
+            "agency": agency, "rows": everything, "headings": register.headings(), "since": since, "until": until,
+            "printed_at": timezone.localtime()}, request=request), f"{filename}.pdf")
+    page, query = paginate(request, events)
+    return render(request, "access/register.html", {
+        "form": form, "page": page, "query": query, "rows": register.rows(page.object_list),
+        "headings": register.headings()})
