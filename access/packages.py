@@ -190,7 +190,7 @@ def _readme(proof: dict) -> str:
         "ledger-proof.json 含各文件入库事件在防篡改账本中的包含证明、已签名检查点及公钥。",
         "",
         "离线核验（任何装有 Python 3.11 的计算机，无需联网）：",
-        "    PYTHONPATH=tools python3 -m lawtrace_verify .  --key <监督机关留存的公钥指纹>",
+        "    PYTHONPATH=tools python3 -B -m lawtrace_verify .  --key <监督机关留存的公钥指纹>",
         "或使用独立取得的 lawtrace-verify：  lawtrace-verify <本目录>",
         "",
         f"签名算法 {key['algorithm']}，公钥指纹 {key['key_id']}。请与监督机关（如司法局）留存的指纹核对；",

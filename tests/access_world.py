@@ -43,6 +43,7 @@ class World:
 
 
 def build(pack: str, tmp_path: Path, *, archived: bool = True) -> World:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     code, name = PACKS[pack]
     agency = AgencyFactory(code=code, name=name, pack_code=pack)
     handler = officer(agency, full_name="承办人甲")
