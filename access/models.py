@@ -8,7 +8,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from policy.vocabulary import AccessPurpose, RequesterType
+from policy.vocabulary import AccessAction, AccessPurpose, Approver, Credential, RequesterType
+
+STEP_KINDS = {"approve": _("approval"), "check": _("check"), "consent": _("consent")}
+
+
+def step_label(role: str, kind: str) -> str:
+    return f"{dict(Approver.choices).get(role, role)} · {STEP_KINDS.get(kind, kind)}"
 
 
 class AccessRequest(models.Model):
@@ -57,6 +63,17 @@ class AccessRequest(models.Model):
     def __str__(self) -> str:
         return f"调阅申请 {self.pk}：{self.requester_name}"
 
+    def action_labels(self) -> str:
+        labels = dict(AccessAction.choices)
+        return "、".join(str(labels.get(a, a)) for a in self.actions)
+
+    def credential_labels(self) -> str:
+        labels = dict(Credential.choices)
+        return "；".join(f"{labels.get(c['kind'], c['kind'])} {c['reference']}" for c in self.credentials)
+
+    def step_labels(self) -> list[str]:
+        return [step_label(step["role"], step["kind"]) for step in self.steps]
+
     def is_active(self, at=None) -> bool:
         at = at or timezone.now()
         return self.status == self.Status.GRANTED and self.valid_from <= at <= self.valid_until
@@ -81,3 +98,6 @@ class ApprovalDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}/{self.step}"
+
+    def label(self) -> str:
+        return step_label(self.role, self.kind)

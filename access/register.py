@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from access.models import AccessRequest
 from ledger.queries import events_matching
-from policy.vocabulary import AccessAction, Credential
+from policy.vocabulary import AccessAction
 
 REGISTER_VERBS = ("record.view", "package.export")
 COLUMNS = ("date", "requester", "unit", "credentials", "items", "action", "approver", "handled_by")
@@ -50,7 +50,6 @@ def rows(events) -> list[RegisterRow]:
     events = list(events)
     grant_ids = {e.detail.get("grant") or e.detail.get("request") for e in events} - {None}
     grants = {g.pk: g for g in AccessRequest.objects.filter(pk__in=grant_ids).prefetch_related("decisions__decided_by")}
-    credential_labels = dict(Credential.choices)
     action_labels = dict(AccessAction.choices)
     result = []
     for event in events:
@@ -66,8 +65,7 @@ def rows(events) -> list[RegisterRow]:
             action = _("copy out as an evidence package")
         if grant is not None:
             requester, unit = grant.requester_name, grant.requester_unit
-            credentials = "；".join(f"{credential_labels.get(c['kind'], c['kind'])} {c['reference']}"
-                                   for c in grant.credentials)
+            credentials = grant.credential_labels()
             if grant.credentials_verified:
                 credentials += _("（verified）") if credentials else ""
             deciders = [str(d.decided_by) for d in grant.decisions.all() if d.approved]

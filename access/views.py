@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from access import forms, packages, register, rules, services
-from access.models import AccessRequest
+from access.models import AccessRequest, step_label
 from access.scope import restrict
 from cases.queries import visible_cases
 from evidence.queries import visible_records
@@ -106,9 +106,11 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     copyable = services.copyable_items(access, request.user)
     pack = registry().get(access.agency.pack_code, access.pack_version)
     rule = next((r for r in pack.access.rules if r.id == access.rule_id), None)
+    step = services.next_step(access)
     return render(request, "access/request_detail.html", {
         "access": access, "items": items, "playable": playable, "rule": rule, "fees": pack.access.fees,
-        "decisions": access.decisions.select_related("decided_by"), "next_step": services.next_step(access),
+        "decisions": access.decisions.select_related("decided_by"), "next_step": step,
+        "next_label": step_label(step[1]["role"], step[1]["kind"]) if step else "",
         "can_decide": services.can_decide(request.user, access), "decision_form": forms.DecisionForm(),
         "revoke_form": forms.RevokeForm(), "package_form": forms.PackageForm(initial={
             "maker": str(request.user), "extractor": str(request.user)}) if copyable else None,

@@ -124,8 +124,8 @@ def world(db, tmp_path):
                                         place="现场", planned_start=now, planned_end=now, pack_version=1)
     note = InterruptionNote.objects.create(
         agency=w.agency, activity=activity, author=w.handler, reason="device_failure", reason_label="设备故障",
-        reason_cites="000/2/12", explanation="电池耗尽", basis="设备故障", gap_start=now, gap_end=now + dt.timedelta(minutes=3),
-        submitted_at=now, pack_version=1)
+        reason_cites="000/2/12", explanation="电池耗尽", basis="设备故障", gap_start=now,
+        gap_end=now + dt.timedelta(minutes=3), submitted_at=now, pack_version=1)
     access = services.submit_request(application(w, "case_officer", ["duplicate"], person=w.handler),
                                      actor=w.handler)
     run = VerificationRun.objects.create()

@@ -1,0 +1,138 @@
+"""The access journeys through the UI: filing, deciding, viewing under a grant, revoking mid-stream, the register."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.utils import timezone
+
+from access import services
+from access.models import AccessRequest
+from ledger.models import Event
+from tests.access_world import application, build
+from tests.conftest import login
+
+LETTER = {"introduction_letter": "检介〔2026〕7号", "valid_id": "410423198001010011"}
+
+
+@pytest.fixture
+def w(db, tmp_path):
+    return build("lushan_finance", tmp_path)
+
+
+def _until() -> str:
+    return (timezone.localtime() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_000_1_5_a_colleague_asks_the_head_approves_and_the_colleague_views(client, w):
+    login(client, w.colleague)
+    assert client.get(f"/evidence/{w.clip.pk}/play/").status_code == 403
+    form = client.get(f"/access/new/?case={w.case.pk}&records={w.clip.pk}")
+    assert form.status_code == 200
+    assert "case_officer" in dict(form.context["form"].fields["requester_type"].choices)
+    data = {"requester_type": "other_staff", "requester_user": w.colleague.pk, "purpose": "work",
+            "reason": "短", "actions": ["view"], "case": w.case.pk, "records": [w.clip.pk], "valid_until": _until()}
+    refused = client.post("/access/new/", data)
+    assert refused.status_code == 200 and "000/1/5" in str(refused.context["form"].non_field_errors())
+    assert refused.context["form"]["reason"].value() == "短"  # nothing typed is lost
+    data["reason"] = "为准备本局执法案卷评查材料，需要查阅该现场记录"
+    response = client.post("/access/new/", data)
+    access = AccessRequest.objects.get()
+    assert response.status_code == 302 and access.status == AccessRequest.Status.PENDING
+    assert client.post(f"/access/{access.pk}/decide/", {"decision": "approve"}).status_code == 302
+    access.refresh_from_db()
+    assert access.status == AccessRequest.Status.PENDING  # the requester cannot approve
+
+    client.force_login(w.head)
+    page = client.get(f"/access/{access.pk}/")
+    assert page.context["can_decide"]
+    client.post(f"/access/{access.pk}/decide/", {"decision": "approve", "comment": "同意"})
+    access.refresh_from_db()
+    assert access.status == AccessRequest.Status.GRANTED
+
+    client.force_login(w.colleague)
+    play = client.get(f"/evidence/{w.clip.pk}/play/")
+    assert play.status_code == 200
+    view = Event.objects.filter(verb="record.view", actor=w.colleague).latest("seq")
+    assert view.detail["grant"] == access.pk
+
+
+def test_a_grant_revoked_mid_stream_stops_the_next_range(client, w):
+    access = services.submit_request(application(w, "other_staff", ["view"], person=w.colleague),
+                                     actor=w.colleague)
+    services.decide(access, actor=w.head, approve=True)
+    login(client, w.colleague)
+    token = client.get(f"/evidence/{w.clip.pk}/play/").context["token"]
+    first = client.get(f"/evidence/{w.clip.pk}/stream/{token}/", HTTP_RANGE="bytes=0-99")
+    assert first.status_code == 206
+    services.revoke(access, actor=w.archivist, reason="申请人调离")
+    second = client.get(f"/evidence/{w.clip.pk}/stream/{token}/", HTTP_RANGE="bytes=100-199")
+    assert second.status_code == 403
+    assert Event.objects.filter(verb="record.stream", result="denied", actor=w.colleague).exists()
+
+
+def test_an_outside_request_is_filed_by_the_archivist_with_the_papers_seen(client, w):
+    login(client, w.archivist)
+    data = {"requester_type": "procuratorate", "requester_name": "李检察官", "requester_unit": "鲁山县人民检察院",
+            "requester_id_number": "410423198001010011", "purpose": "litigation", "reason": "办理公益诉讼案件调取证据",
+            "actions": ["view", "photocopy"], "case": w.case.pk, "valid_until": _until(),
+            "credential_introduction_letter": "鲁检介〔2026〕3号", "credential_valid_id": "410423198001010011"}
+    refused = client.post("/access/new/", data)  # not yet checked against the originals (000/1/6)
+    assert "000/1/6" in str(refused.context["form"].non_field_errors())
+    response = client.post("/access/new/", {**data, "credentials_verified": "on"})
+    access = AccessRequest.objects.get()
+    assert response.status_code == 302 and access.status == AccessRequest.Status.GRANTED
+    assert access.records.count() == 3  # no items chosen: every item of the case the rule admits
+
+
+def test_the_register_lists_every_look_and_copy_and_prints(client, w):
+    access = services.submit_request(application(w, "procuratorate", ["view", "photocopy"], credentials=LETTER),
+                                     actor=w.archivist)
+    login(client, w.handler)
+    client.get(f"/evidence/{w.clip.pk}/play/")  # the case officer's direct look
+    client.force_login(w.archivist)
+    client.get(f"/evidence/{w.clip.pk}/play/")
+    register = client.get("/access/register/")
+    assert register.status_code == 200
+    rows = register.context["rows"]
+    assert [r.requester for r in rows] == ["承办人甲", "王某"]
+    assert rows[1].unit == "某市人民检察院" and "检介〔2026〕12号" not in rows[1].credentials
+    assert "检介〔2026〕7号" in rows[1].credentials and "000/1/6" in rows[1].approver
+    assert rows[0].approver != rows[1].approver
+    pdf = client.get("/access/register/?format=pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    from pypdf import PdfReader
+
+    assert "王某" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    xlsx = client.get("/access/register/?format=xlsx")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    values = [c.value for c in sheet[5]]
+    assert "王某" in values and "某市人民检察院" in values
+    filtered = client.get("/access/register/?q=承办人")
+    assert [r.requester for r in filtered.context["rows"]] == ["承办人甲"]
+    future = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    assert client.get(f"/access/register/?since={future}").context["rows"] == []
+    assert access.pk
+
+
+def test_officers_do_not_read_the_register_and_the_attempt_is_recorded(client, w):
+    login(client, w.colleague)
+    assert client.get("/access/register/").status_code == 403
+    assert Event.objects.filter(verb="access.register", result="denied").exists()
+
+
+def test_the_request_list_shows_staff_their_own_and_the_archivist_all(client, w):
+    services.submit_request(application(w, "other_staff", ["view"], person=w.colleague), actor=w.colleague)
+    services.submit_request(application(w, "procuratorate", ["view"], credentials=LETTER), actor=w.archivist)
+    login(client, w.handler)
+    assert client.get("/access/").context["page"].paginator.count == 0
+    client.force_login(w.colleague)
+    assert client.get("/access/").context["page"].paginator.count == 1
+    client.force_login(w.archivist)
+    assert client.get("/access/").context["page"].paginator.count == 2
+    assert client.get("/access/?q=王某").context["page"].paginator.count == 1
+    assert client.get("/access/?status=pending").context["page"].paginator.count == 1
