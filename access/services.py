@@ -78,7 +78,7 @@ def submit_request(application: Application, *, actor: User, context: RequestCon
         problem = _check_rule(application, rule, pack, case)
     records = list(visible_records(actor).filter(pk__in=application.record_ids).select_related("case"))
     if problem is None:
-        problem = _check_items(application, rule, records, case)
+        problem = _check_items(application, rule, records, case) or _check_archived(pack, records)
     if problem is not None:
         raise _refuse("access.request", actor, problem, context, requester=application.requester_name,
                       actions=sorted(actions), records=sorted(application.record_ids))
@@ -136,10 +136,6 @@ def _check_rule(application: Application, rule, pack, case) -> str | None:
     if rule.verify_credentials and not application.credentials_verified:
         return _("The credentials must be checked against the originals before the request is filed (%(cite)s).") % {
             "cite": cites}
-    exclusion = rules.unarchived_excluded(pack)
-    if exclusion is not None and (case is None or case.archived_on is None):
-        return _("%(label)s (%(cite)s): only archived cases are released through this procedure.") % {
-            "label": exclusion.label, "cite": "、".join(exclusion.cite)}
     now = timezone.now()
     if application.valid_until <= now:
         return _("The end of the access period must be in the future.")
@@ -167,6 +163,15 @@ def _check_items(application: Application, rule, records: list, case) -> str | N
         return _("Outside what this requester may see (%(scope)s, %(cite)s): %(items)s.") % {
             "scope": _scope_label(rule.scope), "cite": "、".join(rule.cite),
             "items": "、".join(r.original_name for r in outside)}
+    return None
+
+
+def _check_archived(pack, records: list) -> str | None:
+    """001/4/10: materials of a case not yet archived are outside the access procedure (they are still in use)."""
+    exclusion = rules.unarchived_excluded(pack)
+    if exclusion is not None and any(r.case is not None and r.case.archived_on is None for r in records):
+        return _("%(label)s (%(cite)s): only archived cases are released through this procedure.") % {
+            "label": exclusion.label, "cite": "、".join(exclusion.cite)}
     return None
 
 

@@ -245,3 +245,35 @@ def register_view(request: HttpRequest) -> HttpResponse:
     return render(request, "access/register.html", {
         "form": form, "page": page, "query": query, "rows": register.rows(page.object_list),
         "headings": register.headings()})
+
+
+def clearances(request: HttpRequest) -> HttpResponse:
+    """The security administrator decides who is cleared for which confidentiality mark (R9)."""
+    from django.core.exceptions import ValidationError
+
+    from org.roles import Role
+    from org.services import set_clearances
+    from policy.vocabulary import ConfidentialityMark
+
+    agency = request.user.agency
+    if agency is None or Role.SECURITY_ADMIN not in request.user.role_set:
+        record_denial("user.clearance", actor=request.user, context=RequestContext.from_request(request),
+                      detail={"path": request.path})
+        raise PermissionDenied(_("Only the security administrator sets clearances."))
+    pack = registry().in_force(agency.pack_code)
+    marks = [(m, label) for m, label in ConfidentialityMark.choices
+             if pack.confidentiality and m in {str(x) for x in pack.confidentiality.marks}]
+    staff = User.objects.filter(agency=agency, is_active=True).order_by("username")
+    if request.method == "POST":
+        person = get_object_or_404(staff, pk=request.POST.get("user"))
+        try:
+            set_clearances(person, request.POST.getlist("marks"), actor=request.user,
+                           context=RequestContext.from_request(request))
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(request, _("Clearances saved for %(name)s.") % {"name": person})
+        return redirect("access_clearances")
+    page, query = paginate(request, staff)
+    cite = pack.confidentiality.cite if pack.confidentiality else []
+    return render(request, "access/clearances.html", {"page": page, "query": query, "marks": marks, "cite": cite})

@@ -107,6 +107,25 @@ def _rates_panel(user: User) -> Panel:
                  _("No activity this month had to be recorded."))
 
 
+def _access_to_decide_panel(user: User) -> Panel:
+    from access.queries import awaiting_decision
+
+    rows = [Row(f"{r.requester_name} · {r.get_requester_type_display()} · {r.action_labels()}",
+                reverse("access_request_detail", args=[r.pk]), f"{timezone.localtime(r.submitted_at):%m-%d %H:%M}")
+            for r in awaiting_decision(user)]
+    return Panel(_("Access requests awaiting your decision"), rows, reverse("access_request_list") + "?status=pending",
+                 _("No request is waiting for you."))
+
+
+def _access_handled_panel(user: User) -> Panel:
+    from access.queries import handled_open
+
+    rows = [Row(f"{r.requester_name} · {r.get_status_display()}", reverse("access_request_detail", args=[r.pk]),
+                f"{timezone.localtime(r.valid_until):%m-%d %H:%M}") for r in handled_open(user)]
+    return Panel(_("Access requests I am handling"), rows, reverse("access_request_list"),
+                 _("No open request."))
+
+
 def _officer(user: User) -> list[Panel]:
     now = timezone.now()
     mine = visible_activities(user).filter(participants__user=user).select_related("case")
@@ -131,6 +150,7 @@ def _archivist(user: User) -> list[Panel]:
     labels = dict(Device.Status.choices)
     return [
         _fixity_panel(user),
+        _access_handled_panel(user),
         _worklist_panel(user, _("Evidence records needing attention"), mine=False),
         Panel(_("Closed cases waiting to be archived"), _case_rows(to_archive), reverse("case_list") + "?state=closed",
               _("Nothing waiting.")),
@@ -150,20 +170,22 @@ def _head(user: User) -> list[Panel]:
     )
     month_start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     this_month = visible_activities(user).filter(planned_start__gte=month_start).count()
-    return [_notes_to_review_panel(user), _rates_panel(user), Panel(_("Agency overview"), [
+    overview = Panel(_("Agency overview"), [
         Row(_("Open cases: %(n)d") % {"n": counts["open"]}, reverse("case_list") + "?state=open"),
         Row(_("Closed, not archived: %(n)d") % {"n": counts["closed"]}, reverse("case_list") + "?state=closed"),
         Row(_("Archived cases: %(n)d") % {"n": counts["archived"]}, reverse("case_list") + "?state=archived"),
         Row(_("Activities this month: %(n)d") % {"n": this_month},
             reverse("activity_list") + f"?from={month_start:%Y-%m-%d}"),
-    ])]
+    ])
+    return [_access_to_decide_panel(user), _notes_to_review_panel(user), _rates_panel(user), overview]
 
 
 def _legal_reviewer(user: User) -> list[Panel]:
     weighty = visible_cases(user).filter(
         Q(major_penalty=True) | Q(compulsory_execution=True) | Q(hearing=True), state=Case.State.OPEN
     )[:10]
-    return [Panel(_("Open cases with major-decision flags"), _case_rows(weighty), reverse("case_list"),
+    return [_access_to_decide_panel(user),
+            Panel(_("Open cases with major-decision flags"), _case_rows(weighty), reverse("case_list"),
                   _("No open case carries a major-decision flag."))]
 
 

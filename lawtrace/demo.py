@@ -5,6 +5,7 @@ Everything goes through the apps' action functions, so the demo also fills the e
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 import tempfile
@@ -153,7 +154,28 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
     _hand_over_demo_device(devices[0], people, pack, recent_start)
     _file_demo_evidence(agency, people["officer"], devices[0], cases[-1], [recent, past], now)
     _note_demo_interruption(recent, people["officer"], now)
+    _ask_demo_access(people["officer2"], now)
     return agency
+
+
+def _ask_demo_access(colleague: User, now: dt.datetime) -> None:
+    """A colleague who did not handle the work asks to view two clips; the request waits for its approver."""
+    from django.db.models import Q
+
+    from access.services import AccessRefused, Application, submit_request
+    from evidence.queries import visible_records
+
+    clips = list(visible_records(colleague).filter(kind="av").filter(
+        Q(case__isnull=True) | Q(case__archived_on__isnull=False)).values_list("pk", flat=True)[:2])
+    if not clips:
+        return
+    # An agency whose rules give other staff no viewing at all simply has no demo request.
+    with contextlib.suppress(AccessRefused):
+        submit_request(Application(
+            requester_type="other_staff", requester_user=colleague, requester_name=colleague.full_name,
+            requester_unit=str(colleague.unit or colleague.agency.name), purpose="work",
+            reason="准备全局执法案卷评查材料，需要查阅近期现场检查的执法记录", actions=["view"],
+            record_ids=clips, valid_until=now + dt.timedelta(days=7)), actor=colleague)
 
 
 def _hand_over_demo_device(device, people: dict[str, User], pack, out_at: dt.datetime) -> None:

@@ -63,6 +63,7 @@ urlpatterns = [
     path("access/<int:pk>/package/", access.request_package, name="access_request_package"),
     path("access/register/", access.register_view, name="access_register"),
     path("access/verify/", access.verify_page, name="package_verify"),
+    path("access/clearances/", access.clearances, name="access_clearances"),
     path("rules/", policy.agency_rules, name="agency_rules"),
     path("ledger/", ledger.ledger_overview, name="ledger_overview"),
     path("ledger/verify/", ledger.start_verification, name="ledger_verify"),

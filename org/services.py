@@ -120,3 +120,25 @@ def enforcement_qualifications(user_ids: list[int]) -> dict[int, list[tuple[dt.d
 
 def units_of(user_ids: list[int]) -> dict[int, int | None]:
     return dict(User.objects.filter(pk__in=user_ids).values_list("pk", "unit_id"))
+
+
+def set_clearances(person: User, marks: list[str], *, actor: User, context: RequestContext = SYSTEM) -> User:
+    """Which confidentiality marks (R9) a staff member may see; only the security administrator of the same agency
+    decides (三员分立: permissions are the security administrator's)."""
+    if Role.SECURITY_ADMIN not in actor.role_set or actor.agency_id is None or actor.agency_id != person.agency_id:
+        record_denial("user.clearance", actor=actor, obj=person, context=context)
+        raise ValidationError(_("Only the security administrator of the agency sets clearances."))
+    offered = registry().in_force(person.agency.pack_code).confidentiality
+    allowed = {str(m) for m in offered.marks} if offered else set()
+    unknown = set(marks) - allowed
+    if unknown:
+        raise ValidationError(_("Unknown confidentiality marks: %(marks)s.") % {"marks": "、".join(sorted(unknown))})
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=person.pk)
+        before = sorted(locked.clearances or [])
+        locked.clearances = sorted(set(marks))
+        if locked.clearances != before:
+            locked.save(update_fields=["clearances"])
+            record_event("user.clearance", actor=actor, obj=locked, context=context,
+                         before={"clearances": before}, after={"clearances": locked.clearances})
+    return locked

@@ -85,6 +85,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "access_request_package": POST_ONLY,
     "access_register": row(403, archivist=200, head=200, supervisor=200),
     "package_verify": row(200, system_admin=403, security_admin=403, audit_admin=403),
+    "access_clearances": row(403, security_admin=200),
     "agency_rules": STAFF,
     "ledger_overview": AUDIT_ONLY,
     "ledger_verify": row(405, anonymous=302),

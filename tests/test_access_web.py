@@ -136,3 +136,27 @@ def test_the_request_list_shows_staff_their_own_and_the_archivist_all(client, w)
     assert client.get("/access/").context["page"].paginator.count == 2
     assert client.get("/access/?q=王某").context["page"].paginator.count == 1
     assert client.get("/access/?status=pending").context["page"].paginator.count == 1
+
+
+def test_000_1_10_the_security_administrator_clears_staff_for_marks(client, w):
+    from evidence.models import Record
+    from org.roles import Role
+    from tests.factories import UserFactory
+
+    Record.objects.filter(pk=w.transcript.pk).update(confidentiality="state_secret")
+    security = UserFactory(agency=w.agency, roles=(Role.SECURITY_ADMIN,))
+    login(client, w.supervisor)
+    assert client.get("/evidence/").context["page"].paginator.count == 2
+    assert client.get(f"/evidence/{w.transcript.pk}/").status_code == 404
+    assert client.post("/access/clearances/", {"user": w.supervisor.pk, "marks": ["state_secret"]}).status_code == 403
+    client.force_login(security)
+    page = client.get("/access/clearances/")
+    assert [m for m, _ in page.context["marks"]] == ["state_secret", "commercial_secret", "personal_privacy"]
+    client.post("/access/clearances/", {"user": w.supervisor.pk, "marks": ["state_secret"]})
+    event = Event.objects.get(verb="user.clearance", result="done")
+    assert event.before == {"clearances": []} and event.after == {"clearances": ["state_secret"]}
+    client.post("/access/clearances/", {"user": w.supervisor.pk, "marks": ["top_secret"]})
+    w.supervisor.refresh_from_db()
+    assert w.supervisor.clearances == ["state_secret"]
+    client.force_login(w.supervisor)
+    assert client.get("/evidence/").context["page"].paginator.count == 3

@@ -61,3 +61,16 @@ def test_demo_has_findings_a_note_to_review_and_a_device_ledger(demo_data):
     client = Client()
     client.post("/accounts/login/", {"username": "head", "password": demo.DEMO_PASSWORD})
     assert "待审核的中断工作记录" in client.get("/").content.decode()
+
+
+def test_demo_has_an_access_request_waiting_on_the_heads_dashboard(demo_data):
+    from access.models import AccessRequest
+
+    waiting = AccessRequest.objects.filter(status="pending")
+    assert waiting.count() == Agency.objects.count()
+    client = Client()
+    client.post("/accounts/login/", {"username": "head", "password": demo.DEMO_PASSWORD})
+    page = client.get("/").content.decode()
+    head_agency = Agency.objects.get(staff__username="head")
+    mine = waiting.get(agency=head_agency)
+    assert "待您审批的调阅申请" in page and f"/access/{mine.pk}/" in page
