@@ -37,7 +37,7 @@ class AccessRequest(models.Model):
     requester_unit = models.CharField(_("requester's unit"), max_length=120)
     requester_id_number = models.CharField(_("identity document number"), max_length=40, blank=True)
     purpose = models.CharField(_("purpose"), max_length=32, choices=AccessPurpose.choices)
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason for the request"))
     actions = models.JSONField(_("actions"))
     credentials = models.JSONField(_("credentials seen"), default=list, blank=True)
     credentials_verified = models.BooleanField(_("credentials verified against the originals"), default=False)
