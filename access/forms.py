@@ -25,7 +25,8 @@ class RequestForm(forms.Form):
     requester_unit = forms.CharField(required=False, max_length=120, label=_("requester's unit"))
     requester_id_number = forms.CharField(required=False, max_length=40, label=_("identity document number"))
     purpose = forms.ChoiceField(choices=AccessPurpose.choices, label=_("purpose"))
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, label=_("reason for the request"))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                             label=_("reason for the request"))
     actions = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, label=_("actions"))
     case = forms.ModelChoiceField(queryset=None, required=False, label=_("case"))
     records = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
