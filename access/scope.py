@@ -62,6 +62,7 @@ def _records(records: QuerySet, user: User, action: Action, pack_code: str) -> Q
     visible = records.filter(_record_cleared(user) | Q(pk__in=granted))
     if action == Action.LIST:
         return visible
+    visible = visible.filter(purged_at__isnull=True)  # a purged record is a tombstone: metadata, no content
     if action == Action.PLAY:
         if user.role_set & CUSTODIAN_ROLES:
             return visible

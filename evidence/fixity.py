@@ -52,7 +52,7 @@ def due(now: dt.datetime | None = None) -> QuerySet[Blob]:
     on_open_case = Q(records__case__state="open")
     return (Blob.objects.filter(Q(fixity_checked_at__isnull=True) | Q(fixity_checked_at__lt=general)
                                 | (on_open_case & Q(fixity_checked_at__lt=open_case)))
-            .filter(records__isnull=False).distinct()
+            .filter(records__isnull=False, purged_at__isnull=True).distinct()
             .order_by(F("fixity_checked_at").asc(nulls_first=True), "pk"))
 
 

@@ -21,6 +21,8 @@ class Blob(models.Model):
     stored_at = models.DateTimeField(_("stored at"), auto_now_add=True)
     fixity_checked_at = models.DateTimeField(_("last fixity check"), null=True, blank=True)
     fixity_ok = models.BooleanField(_("fixity intact"), null=True, blank=True)
+    # Set when an approved retention purge removed the bytes; the row stays as part of the tombstone.
+    purged_at = models.DateTimeField(_("content purged at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("stored object")
@@ -98,6 +100,7 @@ class Record(models.Model):
                                        choices=ConfidentialityMark.choices)
     # 000/1/7, 001/4/5: the party and its lawyer may see conclusive documents (决定书 …) and nothing else written.
     conclusive = models.BooleanField(_("conclusive document"), default=False)
+    purged_at = models.DateTimeField(_("content purged at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("evidence record")

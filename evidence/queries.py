@@ -116,3 +116,22 @@ def case_records(case_id: int) -> list[Record]:
     """Every record of a case with what a package needs (operators' commands: no user scope)."""
     return list(Record.objects.filter(case_id=case_id).select_related("blob", "device", "officer", "unit", "case")
                 .order_by("recorded_start", "pk"))
+
+
+RETENTION_FIELDS = ("id", "agency_id", "agency__pack_code", "kind", "usage", "case_id", "recorded_start",
+                    "stored_at", "case__state", "case__archived_on", "case__procedure", "case__category",
+                    "case__major_penalty", "case__major_social_impact", "case__complex_case", "case__hearing",
+                    "case__compulsory_execution", "purged_at")
+
+
+def retention_rows(record_ids) -> list[dict]:
+    """What retention rules look at, for each record and its case (a job: no user scope)."""
+    return list(Record.objects.filter(pk__in=record_ids).values(*RETENTION_FIELDS))
+
+
+def case_record_ids(case_id: int) -> list[int]:
+    return list(Record.objects.filter(case_id=case_id).values_list("pk", flat=True))
+
+
+def all_record_ids() -> list[int]:
+    return list(Record.objects.filter(purged_at__isnull=True).order_by("pk").values_list("pk", flat=True))

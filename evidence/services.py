@@ -157,3 +157,26 @@ def add_name_pattern(*, brand: str, model: str, regex: str, time_format: str = "
         record_event("name_pattern.add", actor=actor, obj=pattern, context=context,
                      after={"brand": brand, "model": model, "regex": regex, "time_format": time_format})
     return pattern
+
+
+def erase_content(record: Record) -> list[str]:
+    """Remove a record's bytes from the store for an approved purge; returns the keys removed. Content shared with
+    a record not being purged (a document filed on two cases) stays. No event here: the purge writes it."""
+    from evidence.derivatives import stored_object
+    from evidence.store import store_named
+
+    removed = []
+    others = Record.objects.filter(blob=record.blob, purged_at__isnull=True).exclude(pk=record.pk).exists()
+    derivatives = list(record.derivatives.select_related("blob"))
+    blobs = [d.blob for d in derivatives] + ([] if others else [record.blob])
+    for blob in blobs:
+        if blob.purged_at is None:
+            store_named(blob.backend).delete(stored_object(blob))
+            removed.append(blob.key)
+    now = timezone.now()
+    with transaction.atomic():
+        from evidence.models import Blob
+
+        Blob.objects.filter(pk__in=[b.pk for b in blobs], purged_at__isnull=True).update(purged_at=now)
+        Record.objects.filter(pk=record.pk).update(purged_at=now)
+    return removed

@@ -33,6 +33,10 @@ class StorageFull(StoreError):
     pass
 
 
+class ObjectLocked(StoreError):
+    """The object is under retention or legal hold; the store itself refuses to delete it."""
+
+
 @dataclass(frozen=True)
 class StoredObject:
     backend: str
@@ -71,6 +75,17 @@ class ObjectStore(ABC):
     def open_local_path(self, obj: StoredObject) -> Path | None:
         """A path the media tools can open directly, where the backend has one."""
         return None
+
+    def extend_retention(self, obj: StoredObject, until: dt.datetime) -> dt.datetime | None:
+        """Keep the object at least until ``until`` where the backend enforces retention (never shortened)."""
+        return None
+
+    def set_legal_hold(self, obj: StoredObject, on: bool) -> None:  # noqa: B027 (only S3 enforces holds)
+        """Put the object under legal hold, or lift it, where the backend enforces holds."""
+
+    @abstractmethod
+    def delete(self, obj: StoredObject) -> None:
+        """Remove the object for good; only an approved purge calls this (design principle 2)."""
 
 
 def _fsync_dir(path: Path) -> None:
@@ -135,6 +150,11 @@ class LocalStore(ObjectStore):
 
     def open_local_path(self, obj: StoredObject) -> Path | None:
         return self.path(obj)
+
+    def delete(self, obj: StoredObject) -> None:
+        path = self.path(obj)
+        path.unlink(missing_ok=True)
+        _fsync_dir(path.parent)
 
 
 class S3Store(ObjectStore):
@@ -255,6 +275,19 @@ class S3Store(ObjectStore):
     def set_legal_hold(self, obj: StoredObject, on: bool) -> None:
         self.client.put_object_legal_hold(Bucket=self.bucket, Key=obj.key, **self._version(obj),
                                           LegalHold={"Status": "ON" if on else "OFF"})
+
+    def delete(self, obj: StoredObject) -> None:
+        from botocore.exceptions import ClientError
+
+        if not obj.version_id:  # without a version, S3 only lays a delete marker over locked bytes
+            raise StoreError(f"{obj.key}: no version id, refusing to lay a delete marker instead of deleting")
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=obj.key, **self._version(obj))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("AccessDenied", "InvalidRequest",
+                                                               "ObjectLockConfigurationNotFoundError"):
+                raise ObjectLocked(f"{obj.key}: {error}") from error
+            raise
 
 
 @cache

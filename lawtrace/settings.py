@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "evidence",
     "compliance",
     "access",
+    "retention",
     "rest_framework",
     "drf_spectacular",
 ]

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RetentionConfig(AppConfig):
+    name = "retention"
+    verbose_name = _("retention and preservation")
+
+    def ready(self) -> None:
+        import datetime as dt
+
+        from lawtrace import scheduler
+        from ledger.events import event_recorded
+        from retention import services
+        from retention.tasks import purge_approved, refresh_schedules
+
+        event_recorded.connect(services.on_event, dispatch_uid="retention.on_event")
+        scheduler.register("retention.purge_approved", purge_approved, every=lambda: dt.timedelta(hours=1))
+        scheduler.register("retention.refresh_schedules", refresh_schedules, every=lambda: dt.timedelta(days=1))

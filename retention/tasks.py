@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def purge_approved() -> int:
+    from retention.services import purge_approved as run
+
+    return run()
+
+
+@task()
+def refresh_schedules() -> int:
+    from retention.services import refresh_all
+
+    return refresh_all()
