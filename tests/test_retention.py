@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ledger.models import Event
 from retention import services
-from retention.models import PurgeProposal, Schedule, Tombstone
+from retention.models import Schedule
 from tests.factories import AgencyFactory, CaseFactory, RecordFactory
 
 PACK_AGENCY = {"lushan_finance": "lushan-finance", "pingdingshan_emergency": "pingdingshan-emergency",
