@@ -126,6 +126,17 @@ def _access_handled_panel(user: User) -> Panel:
                  _("No open request."))
 
 
+def _retention_panel(user: User) -> Panel:
+    """In-application notice of what falls due (R5): due for review, expiring within 30 days, purges to decide."""
+    from retention import queries as retention
+
+    url = reverse("retention_overview")
+    rows = [Row(_("Due for review: %(n)d") % {"n": retention.due_for_review(user).count()}, url),
+            Row(_("Expiring within 30 days: %(n)d") % {"n": retention.expiring_within(user).count()}, url),
+            Row(_("Purges awaiting approval: %(n)d") % {"n": retention.proposals_waiting(user).count()}, url)]
+    return Panel(_("Retention"), rows, url)
+
+
 def _officer(user: User) -> list[Panel]:
     now = timezone.now()
     mine = visible_activities(user).filter(participants__user=user).select_related("case")
@@ -150,6 +161,7 @@ def _archivist(user: User) -> list[Panel]:
     labels = dict(Device.Status.choices)
     return [
         _fixity_panel(user),
+        _retention_panel(user),
         _access_handled_panel(user),
         _worklist_panel(user, _("Evidence records needing attention"), mine=False),
         Panel(_("Closed cases waiting to be archived"), _case_rows(to_archive), reverse("case_list") + "?state=closed",
@@ -177,7 +189,8 @@ def _head(user: User) -> list[Panel]:
         Row(_("Activities this month: %(n)d") % {"n": this_month},
             reverse("activity_list") + f"?from={month_start:%Y-%m-%d}"),
     ])
-    return [_access_to_decide_panel(user), _notes_to_review_panel(user), _rates_panel(user), overview]
+    return [_access_to_decide_panel(user), _notes_to_review_panel(user), _retention_panel(user), _rates_panel(user),
+            overview]
 
 
 def _legal_reviewer(user: User) -> list[Panel]:

@@ -14,6 +14,7 @@ from evidence import views as evidence
 from lawtrace.dashboard import dashboard
 from ledger import views as ledger
 from policy import views as policy
+from retention import views as retention
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
@@ -64,6 +65,12 @@ urlpatterns = [
     path("access/register/", access.register_view, name="access_register"),
     path("access/verify/", access.verify_page, name="package_verify"),
     path("access/clearances/", access.clearances, name="access_clearances"),
+    path("retention/", retention.overview, name="retention_overview"),
+    path("retention/propose/", retention.propose, name="retention_propose"),
+    path("retention/decide/", retention.decide, name="retention_decide"),
+    path("retention/holds/<int:pk>/release/", retention.release_hold, name="retention_release"),
+    path("evidence/<int:pk>/hold/", retention.place_hold, name="retention_hold"),
+    path("evidence/<int:pk>/shorten/", retention.shorten, name="retention_shorten"),
     path("rules/", policy.agency_rules, name="agency_rules"),
     path("ledger/", ledger.ledger_overview, name="ledger_overview"),
     path("ledger/verify/", ledger.start_verification, name="ledger_verify"),

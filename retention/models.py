@@ -49,7 +49,7 @@ class Hold(models.Model):
     trigger = models.CharField(_("preservation trigger"), max_length=64, blank=True)
     trigger_label = models.CharField(_("preservation trigger"), max_length=200, blank=True)
     cites = models.CharField(_("articles"), max_length=200, blank=True)
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason for the hold"))
     supporting = models.ManyToManyField("evidence.Record", verbose_name=_("supporting records"), blank=True,
                                         related_name="+")
     placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

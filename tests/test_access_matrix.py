@@ -86,6 +86,12 @@ MATRIX: dict[str, dict[str, int]] = {
     "access_register": row(403, archivist=200, head=200, supervisor=200),
     "package_verify": row(200, system_admin=403, security_admin=403, audit_admin=403),
     "access_clearances": row(403, security_admin=200),
+    "retention_overview": row(200, system_admin=403, security_admin=403, audit_admin=403),
+    "retention_propose": POST_ONLY,
+    "retention_decide": POST_ONLY,
+    "retention_release": POST_ONLY,
+    "retention_hold": POST_ONLY,
+    "retention_shorten": POST_ONLY,
     "agency_rules": STAFF,
     "ledger_overview": AUDIT_ONLY,
     "ledger_verify": row(405, anonymous=302),
@@ -142,7 +148,8 @@ def world(db, tmp_path):
         "tus_upload": {"upload_id": "00000000-0000-0000-0000-000000000000"},
         "access_request_detail": {"pk": access.pk}, "access_request_decide": {"pk": access.pk},
         "access_request_revoke": {"pk": access.pk}, "access_request_package": {"pk": access.pk},
-        "ledger_run": {"pk": run.pk},
+        "ledger_run": {"pk": run.pk}, "retention_release": {"pk": 1}, "retention_hold": {"pk": w.clip.pk},
+        "retention_shorten": {"pk": w.clip.pk},
     }
     return people, kwargs
 

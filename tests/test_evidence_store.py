@@ -69,12 +69,25 @@ def test_store_never_replaces_an_original_even_when_told_it_has_the_same_hash(an
     assert b"".join(any_store.read_range(result)) == original
 
 
-def test_local_store_files_are_read_only_and_it_offers_no_delete():
+def test_local_store_files_are_read_only_and_only_an_approved_purge_deletes():
+    import re
+    from pathlib import Path
+
     store = default_store()
     assert isinstance(store, LocalStore)
     stored, _ = store.commit(*stage(store, b"evidence"))
     assert store.path(stored).stat().st_mode & 0o222 == 0
-    assert not any(hasattr(store, name) for name in ("delete", "remove", "overwrite", "replace"))
+    assert not any(hasattr(store, name) for name in ("remove", "overwrite", "replace"))
+    # Design principle 2: deletion happens only through the approved purge. One function deletes from a store,
+    # and only the retention purge job calls it.
+    root = Path(__file__).resolve().parent.parent
+    sources = {p: p.read_text(encoding="utf-8") for p in root.glob("*/*.py")
+               if p.parent.name not in ("tests", ".venv")}
+    deleting = {p.relative_to(root).as_posix() for p, text in sources.items()
+                if re.search(r"\)\.delete\(stored_object", text)}
+    assert deleting == {"evidence/services.py"}
+    callers = {p.relative_to(root).as_posix() for p, text in sources.items() if "erase_content(" in text}
+    assert callers == {"evidence/services.py", "retention/services.py"}
 
 
 def test_local_store_refuses_a_size_mismatch_as_damage():

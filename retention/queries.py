@@ -1,0 +1,52 @@
+"""Retention worklists, through the access choke point."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from evidence.models import Record
+from evidence.queries import visible_records
+from org.models import User
+from retention.models import Hold, PurgeProposal
+
+
+def _unheld_live(records: QuerySet) -> QuerySet:
+    held = Hold.objects.filter(record=OuterRef("pk"), released_at__isnull=True)
+    proposed = PurgeProposal.objects.filter(record=OuterRef("pk"), state__in=[PurgeProposal.State.PROPOSED,
+                                                                             PurgeProposal.State.APPROVED])
+    return (records.filter(purged_at__isnull=True, retention__permanent=False)
+            .filter(Q(case__isnull=True) | Q(case__archived_on__isnull=False))
+            .exclude(Exists(held)).exclude(Exists(proposed)))
+
+
+def due_for_review(user: User, today: dt.date | None = None) -> QuerySet[Record]:
+    """Records whose term has ended and that nothing keeps (000/2/15: the archivist reviews them for purge)."""
+    today = today or timezone.localdate()
+    return (_unheld_live(visible_records(user)).filter(retention__retain_until__lt=today)
+            .select_related("retention", "case", "officer").order_by("retention__retain_until", "pk"))
+
+
+def expiring_within(user: User, days: int = 30, today: dt.date | None = None) -> QuerySet[Record]:
+    today = today or timezone.localdate()
+    return (_unheld_live(visible_records(user))
+            .filter(retention__retain_until__gte=today, retention__retain_until__lte=today + dt.timedelta(days=days))
+            .select_related("retention").order_by("retention__retain_until", "pk"))
+
+
+def proposals_waiting(user: User) -> QuerySet[PurgeProposal]:
+    return (PurgeProposal.objects.filter(state=PurgeProposal.State.PROPOSED,
+                                         record__in=visible_records(user))
+            .select_related("record__retention", "proposed_by").order_by("proposed_at"))
+
+
+def active_holds(user: User) -> QuerySet[Hold]:
+    return (Hold.objects.filter(released_at__isnull=True, record__in=visible_records(user))
+            .select_related("record", "placed_by").order_by("-placed_at"))
+
+
+def holds_of(user: User, record_id: int) -> QuerySet[Hold]:
+    return Hold.objects.filter(record_id=record_id, record__in=visible_records(user)).select_related(
+        "placed_by", "released_by")
