@@ -61,9 +61,16 @@ def _hashers() -> dict:
     return {name: hashlib.new(name) for name in ALGORITHMS}
 
 
-def _safe_name(name: str) -> str:
-    cleaned = "".join("_" if c in '/\\:*?"<>|\r\n\t' or ord(c) < 32 else c for c in name).strip(". ")
-    return cleaned[:150] or "file"
+def _safe_name(name: str, limit: int = 57) -> str:
+    """A file name that survives every target: no separators, and short enough that with the record number in
+    front it fits Joliet's 64 characters when the package is burned to disc."""
+    cleaned = "".join("_" if c in '/\\:*?"<>|\r\n\t' or ord(c) < 32 else c for c in name).strip(". ") or "file"
+    if len(cleaned) <= limit:
+        return cleaned
+    stem, dot, suffix = cleaned.rpartition(".")
+    if not dot or len(suffix) > 8:
+        return cleaned[:limit]
+    return stem[:limit - len(suffix) - 1] + "." + suffix
 
 
 def _copy_original(record, target: Path) -> dict[str, str]:

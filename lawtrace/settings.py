@@ -224,6 +224,8 @@ EVIDENCE_STREAM_TOKEN_SECONDS = env_int("LAWTRACE_STREAM_TOKEN_SECONDS", 4 * 360
 # The longest an access grant (调阅) may run; the regulations set none, so the deployment does.
 ACCESS_GRANT_MAX_DAYS = env_int("LAWTRACE_ACCESS_GRANT_MAX_DAYS", 30, minimum=1)
 # Packages checked on the verification page are unpacked on the server; larger ones go to the offline verifier.
+# How often each disc copy is test-read (R6.3); the regulations name no interval.
+DISC_READ_CHECK_DAYS = env_int("LAWTRACE_DISC_READ_CHECK_DAYS", 365, minimum=7)
 ACCESS_REGISTER_EXPORT_LIMIT = env_int("LAWTRACE_REGISTER_EXPORT_ROWS", 20000, minimum=100)
 ACCESS_VERIFY_MAX_BYTES = env_int("LAWTRACE_VERIFY_MAX_MB", 2048, minimum=1) * 1024 * 1024
 # Fixity: every original is re-hashed on a cycle (shorter for open cases), read at no more than this rate.

@@ -120,3 +120,70 @@ class Tombstone(models.Model):
 
     def __str__(self) -> str:
         return f"tombstone #{self.record_id}"
+
+
+class Disc(models.Model):
+    """One disc image (R6.2): an evidence package burned as ISO 9660 with Joliet names, kept as two carriers."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        MAKING = "making", _("being made")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("activity or case name and number"), max_length=200)
+    case = models.ForeignKey("cases.Case", verbose_name=_("case"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    records = models.ManyToManyField("evidence.Record", verbose_name=_("records"), related_name="discs")
+    maker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("made by"), on_delete=models.PROTECT,
+                              related_name="+")
+    requested_at = models.DateTimeField(_("requested at"))
+    made_at = models.DateTimeField(_("made at"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
+    error = models.TextField(_("error"), blank=True)
+    image_name = models.CharField(_("image file"), max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    sm3 = models.CharField("SM3", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("disc image")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.pk})"
+
+
+class Carrier(models.Model):
+    """A physical copy of a disc, kept in its own place (two copies: 000/2/16, 002/音像/16)."""
+
+    disc = models.ForeignKey(Disc, on_delete=models.PROTECT, related_name="carriers")
+    copy_number = models.PositiveSmallIntegerField(_("copy"))
+    serial = models.CharField(_("carrier serial"), max_length=64)
+    storage_place = models.CharField(_("storage place"), max_length=120)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField(_("registered at"))
+    next_check_on = models.DateField(_("next read check"))
+
+    class Meta:
+        verbose_name = _("disc carrier")
+        ordering = ["disc", "copy_number"]
+        constraints = [models.UniqueConstraint(fields=["disc", "copy_number"], name="one_carrier_per_copy")]
+
+    def __str__(self) -> str:
+        return f"{self.disc.title} #{self.copy_number} {self.serial}"
+
+
+class ReadCheck(models.Model):
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="checks")
+    checked_at = models.DateTimeField(_("checked at"))
+    readable = models.BooleanField(_("readable and hashes match"))
+    note = models.TextField(_("note"), blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-checked_at"]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.checked_at:%Y-%m-%d}"

@@ -15,3 +15,10 @@ def refresh_schedules() -> int:
     from retention.services import refresh_all
 
     return refresh_all()
+
+
+@task()
+def make_disc(disc_id: int) -> None:
+    from retention.disc_services import make
+
+    make(disc_id)
