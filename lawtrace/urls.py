@@ -14,6 +14,7 @@ from evidence import views as evidence
 from lawtrace.dashboard import dashboard
 from ledger import views as ledger
 from policy import views as policy
+from retention import disc_views as discs
 from retention import views as retention
 
 urlpatterns = [
@@ -71,6 +72,13 @@ urlpatterns = [
     path("retention/holds/<int:pk>/release/", retention.release_hold, name="retention_release"),
     path("evidence/<int:pk>/hold/", retention.place_hold, name="retention_hold"),
     path("evidence/<int:pk>/shorten/", retention.shorten, name="retention_shorten"),
+    path("retention/discs/", discs.disc_list, name="disc_list"),
+    path("retention/discs/<int:pk>/", discs.disc_detail, name="disc_detail"),
+    path("retention/discs/<int:pk>/carriers/", discs.disc_carriers, name="disc_carriers"),
+    path("retention/discs/<int:pk>/image/", discs.disc_image, name="disc_image"),
+    path("retention/discs/<int:pk>/label/", discs.disc_label, name="disc_label"),
+    path("retention/discs/<int:pk>/form/", discs.disc_form, name="disc_form"),
+    path("retention/carriers/<int:pk>/check/", discs.disc_read_check, name="disc_read_check"),
     path("rules/", policy.agency_rules, name="agency_rules"),
     path("ledger/", ledger.ledger_overview, name="ledger_overview"),
     path("ledger/verify/", ledger.start_verification, name="ledger_verify"),

@@ -92,6 +92,13 @@ MATRIX: dict[str, dict[str, int]] = {
     "retention_release": POST_ONLY,
     "retention_hold": POST_ONLY,
     "retention_shorten": POST_ONLY,
+    "disc_list": row(200, system_admin=403, security_admin=403, audit_admin=403),
+    "disc_detail": row(404),
+    "disc_carriers": POST_ONLY,
+    "disc_image": row(404),
+    "disc_label": row(404),
+    "disc_form": row(404),
+    "disc_read_check": POST_ONLY,
     "agency_rules": STAFF,
     "ledger_overview": AUDIT_ONLY,
     "ledger_verify": row(405, anonymous=302),
@@ -149,7 +156,8 @@ def world(db, tmp_path):
         "access_request_detail": {"pk": access.pk}, "access_request_decide": {"pk": access.pk},
         "access_request_revoke": {"pk": access.pk}, "access_request_package": {"pk": access.pk},
         "ledger_run": {"pk": run.pk}, "retention_release": {"pk": 1}, "retention_hold": {"pk": w.clip.pk},
-        "retention_shorten": {"pk": w.clip.pk},
+        "retention_shorten": {"pk": w.clip.pk}, "disc_detail": {"pk": 1}, "disc_carriers": {"pk": 1},
+        "disc_image": {"pk": 1}, "disc_label": {"pk": 1}, "disc_form": {"pk": 1}, "disc_read_check": {"pk": 1},
     }
     return people, kwargs
 

@@ -88,3 +88,52 @@ def test_only_the_archivist_makes_discs(w):
     with pytest.raises(RetentionRefused):
         discs.request_disc([w.clip], title="x", actor=w.colleague)
     assert Event.objects.filter(verb="retention.disc_request", result="denied").exists()
+
+
+def test_the_disc_journey_through_the_pages_with_label_and_record_form(client, w):
+    import io
+
+    from pypdf import PdfReader
+
+    from tests.conftest import login
+
+    login(client, w.archivist)
+    response = client.post("/retention/discs/", {"title": f"{w.case.title}（{w.case.number}）", "case": w.case.pk})
+    disc = Disc.objects.get()
+    assert response.status_code == 302 and disc.records.count() == 3 and disc.state == Disc.State.QUEUED
+    assert "hx-trigger" in client.get(f"/retention/discs/{disc.pk}/").content.decode()  # refreshes until ready
+    discs.make(disc.pk)
+    page = client.get(f"/retention/discs/{disc.pk}/")
+    assert page.status_code == 200 and disc.records.first().original_name in page.content.decode()
+    client.post(f"/retention/discs/{disc.pk}/carriers/", {"serial": ["LS-2026-001", "LS-2026-002"],
+                                                          "place": ["档案室2号柜", "局机关备份室"]})
+    assert disc.carriers.count() == 2
+    label = PdfReader(io.BytesIO(client.get(f"/retention/discs/{disc.pk}/label/").content))
+    text = "".join(p.extract_text() for p in label.pages)
+    assert "LS-2026-002" in text and w.agency.name in text and w.case.number in text.replace("\n", "")
+    form = client.get(f"/retention/discs/{disc.pk}/form/")
+    assert form["Content-Type"] == "application/pdf"
+    image = client.get(f"/retention/discs/{disc.pk}/image/")
+    assert image.status_code == 200 and b"".join(image.streaming_content)[32769:32774] == b"CD001"
+    assert Event.objects.filter(verb="retention.disc_download", actor=w.archivist).exists()
+    client.force_login(w.colleague)
+    assert client.get(f"/retention/discs/{disc.pk}/image/").status_code == 404
+
+
+def test_001_3_9_the_disc_record_form_names_every_field_and_has_the_signature_lines(client, db, tmp_path, settings):
+    import io
+
+    from pypdf import PdfReader
+
+    from tests.conftest import login
+
+    settings.DATA_DIR = tmp_path / "data"
+    world = build("pingdingshan_emergency", tmp_path / "media")
+    disc = discs.request_disc([world.clip], title="某公司检查", case=world.case, actor=world.archivist)
+    discs.make(disc.pk)
+    login(client, world.archivist)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        client.get(f"/retention/discs/{disc.pk}/form/").content)).pages).replace("\n", "")
+    for expected in ("执法音像记录设备摄录内容刻盘存储记录表", "摄录人员", "录音录像格式", "承办人甲", "本部门主要负责人",
+                     "001/3/9"):
+        assert expected in text, expected

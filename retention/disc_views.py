@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases.queries import visible_cases
+from evidence.queries import visible_records
+from lawtrace.pages import paginate
+from lawtrace.pdf import pdf_response, render_pdf
+from ledger.events import RequestContext, events_for_object, record_event
+from policy.registry import registry
+from retention import disc_services, queries
+from retention.discs import image_dir
+from retention.models import Carrier, Disc
+from retention.services import RetentionRefused
+from retention.views import _staff_only
+
+
+def _discs(request: HttpRequest):
+    """Discs of the user's agency whose every record the user may see (a marked record hides its disc too)."""
+    from evidence.models import Record
+
+    agency = request.user.agency
+    hidden = Record.objects.filter(agency=agency).exclude(pk__in=visible_records(request.user).values("pk"))
+    return Disc.objects.filter(agency=agency).exclude(records__in=hidden).select_related("maker", "case")
+
+
+def disc_list(request: HttpRequest) -> HttpResponse:
+    _staff_only(request, "retention.view")
+    held = queries.active_holds(request.user)
+    if request.method == "POST":
+        case = visible_cases(request.user).filter(pk=request.POST.get("case") or 0).first()
+        records = visible_records(request.user).filter(pk__in=request.POST.getlist("records"))
+        if case is not None and not records.exists():
+            records = visible_records(request.user).filter(case=case)
+        try:
+            disc = disc_services.request_disc(list(records), title=request.POST.get("title", ""), case=case,
+                                              actor=request.user, context=RequestContext.from_request(request))
+        except RetentionRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, _("The disc image is being made; this page shows when it is ready."))
+            return redirect("disc_detail", disc.pk)
+    page, query = paginate(request, _discs(request))
+    return render(request, "retention/disc_list.html", {
+        "page": page, "query": query, "cases": visible_cases(request.user).order_by("-opened_on")[:200],
+        "held": held[:200], "due": disc_services.checks_due(request.user.agency_id) if request.user.agency_id
+        else []})
+
+
+def disc_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    disc = get_object_or_404(_discs(request), pk=pk)
+    needed = disc_services.copies_required(disc.agency)
+    return render(request, "retention/disc_detail.html", {
+        "disc": disc, "carriers": disc.carriers.prefetch_related("checks__checked_by"),
+        "copy_numbers": range(1, needed + 1), "records": disc.records.order_by("recorded_start", "pk"),
+        "events": events_for_object(disc), "today": timezone.localdate(),
+    })
+
+
+@require_POST
+def disc_carriers(request: HttpRequest, pk: int) -> HttpResponse:
+    disc = get_object_or_404(_discs(request), pk=pk)
+    pairs = list(zip(request.POST.getlist("serial"), request.POST.getlist("place"), strict=False))
+    try:
+        disc_services.register_carriers(disc, pairs, actor=request.user, context=RequestContext.from_request(request))
+    except RetentionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Copies registered."))
+    return redirect("disc_detail", disc.pk)
+
+
+@require_POST
+def disc_read_check(request: HttpRequest, pk: int) -> HttpResponse:
+    carrier = get_object_or_404(Carrier.objects.filter(disc__in=_discs(request)), pk=pk)
+    try:
+        disc_services.record_read_check(carrier, readable=request.POST.get("readable") == "yes",
+                                        note=request.POST.get("note", ""), actor=request.user,
+                                        context=RequestContext.from_request(request))
+    except RetentionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Read check recorded."))
+    return redirect("disc_detail", carrier.disc_id)
+
+
+def disc_image(request: HttpRequest, pk: int) -> HttpResponse:
+    """The image for burning: a copy leaving the system, so it is on the record like any other."""
+    disc = get_object_or_404(_discs(request).filter(state=Disc.State.READY), pk=pk)
+    if not disc_services.BURNERS & request.user.role_set:
+        raise Http404
+    from django.db import transaction
+
+    with transaction.atomic():
+        record_event("retention.disc_download", actor=request.user, obj=disc,
+                     context=RequestContext.from_request(request), detail={"sha256": disc.sha256})
+    return FileResponse((image_dir() / disc.image_name).open("rb"), as_attachment=True, filename=disc.image_name)
+
+
+def disc_label(request: HttpRequest, pk: int) -> HttpResponse:
+    disc = get_object_or_404(_discs(request), pk=pk)
+    copies = registry().in_force(disc.agency.pack_code).long_term.copies
+    return pdf_response(render_pdf("retention/disc_label.html", {
+        "disc": disc, "carriers": disc.carriers.all(), "fields": copies.label_fields if copies else [],
+        "cite": copies.cite if copies else []}, request=request), f"disc-{disc.pk}-label.pdf")
+
+
+def disc_form(request: HttpRequest, pk: int) -> HttpResponse:
+    """执法音像记录设备摄录内容刻盘存储记录表 (001/3/9), with a signature line for every case officer and the head."""
+    from cases.models import ActivityOfficer
+
+    disc = get_object_or_404(_discs(request), pk=pk)
+    form = registry().in_force(disc.agency.pack_code).long_term.disc_record_form
+    records = (disc.records.select_related("officer", "device", "activity").order_by("recorded_start", "pk")
+               .prefetch_related(Prefetch("activity__participants",
+                                          queryset=ActivityOfficer.objects.select_related("user"))))
+    signers = list(disc.case.handlers.all()) if disc.case else []
+    return pdf_response(render_pdf("retention/disc_form.html", {
+        "disc": disc, "records": records, "form": form, "signers": signers}, request=request),
+        f"disc-{disc.pk}-record-form.pdf")
