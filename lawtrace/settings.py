@@ -224,6 +224,13 @@ EVIDENCE_STREAM_TOKEN_SECONDS = env_int("LAWTRACE_STREAM_TOKEN_SECONDS", 4 * 360
 # The longest an access grant (调阅) may run; the regulations set none, so the deployment does.
 ACCESS_GRANT_MAX_DAYS = env_int("LAWTRACE_ACCESS_GRANT_MAX_DAYS", 30, minimum=1)
 # Packages checked on the verification page are unpacked on the server; larger ones go to the offline verifier.
+# Notices by e-mail go out only when an SMTP server is configured; the dashboard shows them regardless.
+EMAIL_HOST = env_str("LAWTRACE_SMTP_HOST", "")
+EMAIL_PORT = env_int("LAWTRACE_SMTP_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("LAWTRACE_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env_str("LAWTRACE_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_str("LAWTRACE_SMTP_TLS", "false").lower() == "true"
+DEFAULT_FROM_EMAIL = env_str("LAWTRACE_MAIL_FROM", "lawtrace@localhost")
 # How often each disc copy is test-read (R6.3); the regulations name no interval.
 DISC_READ_CHECK_DAYS = env_int("LAWTRACE_DISC_READ_CHECK_DAYS", 365, minimum=7)
 ACCESS_REGISTER_EXPORT_LIMIT = env_int("LAWTRACE_REGISTER_EXPORT_ROWS", 20000, minimum=100)

@@ -12,8 +12,9 @@ class RetentionConfig(AppConfig):
         from lawtrace import scheduler
         from ledger.events import event_recorded
         from retention import services
-        from retention.tasks import purge_approved, refresh_schedules
+        from retention.tasks import purge_approved, refresh_schedules, send_notices
 
         event_recorded.connect(services.on_event, dispatch_uid="retention.on_event")
         scheduler.register("retention.purge_approved", purge_approved, every=lambda: dt.timedelta(hours=1))
         scheduler.register("retention.refresh_schedules", refresh_schedules, every=lambda: dt.timedelta(days=1))
+        scheduler.register("retention.send_notices", send_notices, every=lambda: dt.timedelta(days=1))

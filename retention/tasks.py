@@ -22,3 +22,10 @@ def make_disc(disc_id: int) -> None:
     from retention.disc_services import make
 
     make(disc_id)
+
+
+@task()
+def send_notices() -> int:
+    from retention.notices import send_notices as run
+
+    return run()

@@ -137,3 +137,23 @@ def test_001_3_9_the_disc_record_form_names_every_field_and_has_the_signature_li
     for expected in ("执法音像记录设备摄录内容刻盘存储记录表", "摄录人员", "录音录像格式", "承办人甲",
                      "本部门主要负责人", "001/3/9"):
         assert expected in text, expected
+
+
+def test_archivists_are_told_by_mail_what_expires_and_which_copies_need_reading(w, mailoutbox, settings):
+    from retention.notices import due_counts, send_notices
+
+    w.archivist.email = "dangan@example.gov.cn"
+    w.archivist.save()
+    disc = discs.request_disc([w.clip], title="现场检查", actor=w.archivist)
+    disc = discs.make(disc.pk)
+    first, _second = discs.register_carriers(disc, [("A1", "档案室"), ("A2", "备份室")], actor=w.archivist)
+    later = first.next_check_on  # both copies due that day, and the clip's twelve months end within 30 days
+    assert due_counts(w.agency, later) == (1, 2)
+    assert due_counts(w.agency) == (0, 0)
+    assert send_notices(later) == 1
+    message = mailoutbox[0]
+    assert message.to == ["dangan@example.gov.cn"] and w.agency.name in message.body
+    assert Event.objects.filter(verb="retention.notice").exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = ""
+    assert send_notices(later) == 0  # no SMTP configured: the dashboard alone tells
