@@ -155,7 +155,19 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
     _file_demo_evidence(agency, people["officer"], devices[0], cases[-1], [recent, past], now)
     _note_demo_interruption(recent, people["officer"], now)
     _ask_demo_access(people["officer2"], now)
+    _hold_demo_record(people["archivist"], pack)
     return agency
+
+
+def _hold_demo_record(archivist: User, pack) -> None:
+    """The party objected on the spot: the archivist keeps the clip long-term under the pack's first trigger."""
+    from evidence.queries import visible_records
+    from retention.services import place_hold
+
+    clip = visible_records(archivist).filter(kind="av").order_by("pk").first()
+    if clip is not None:
+        place_hold([clip], kind="long_term", trigger=pack.long_term.triggers[0].id,
+                   reason="当事人对现场执法有异议，表示将投诉", actor=archivist)
 
 
 def _ask_demo_access(colleague: User, now: dt.datetime) -> None:

@@ -74,3 +74,11 @@ def test_demo_has_an_access_request_waiting_on_the_heads_dashboard(demo_data):
     head_agency = Agency.objects.get(staff__username="head")
     mine = waiting.get(agency=head_agency)
     assert "待您审批的调阅申请" in page and f"/access/{mine.pk}/" in page
+
+
+def test_demo_keeps_one_clip_long_term_in_each_agency(demo_data):
+    from retention.models import Hold, Schedule
+
+    for agency in Agency.objects.all():
+        assert Hold.objects.filter(agency=agency, kind="long_term", released_at__isnull=True).count() == 1
+        assert Schedule.objects.filter(agency=agency).exists()
