@@ -214,3 +214,29 @@ def test_archivist_files_a_court_request_copies_out_a_package_and_verifies_it(pa
     assert page.get_by_role("heading", name="全部通过").is_visible()
     page.goto(f"{live_server.url}/access/register/")
     assert page.get_by_text("赵法官").first.is_visible()
+
+
+def test_archivist_proposes_a_purge_and_the_head_approves_it(page, live_server, tmp_path):
+    """R5, 000/2/15: an expired clip of no preservation value goes with the head's approval, leaving a tombstone."""
+    from retention import services
+    from retention.models import Schedule
+    from tests.access_world import build
+
+    world = build("lushan_finance", tmp_path)
+    Schedule.objects.filter(record=world.clip).update(retain_until=timezone.localdate() - dt.timedelta(days=1))
+    _log_in(page, live_server, world.archivist)
+    page.get_by_role("link", name="保存期限", exact=True).click()
+    page.get_by_label(world.clip.original_name).check()
+    page.get_by_label("无保存价值的理由").fill("日常检查，当事人无异议，无保存价值")
+    page.get_by_role("button", name="提出清除").click()
+    assert page.get_by_text("待负责人审批").is_visible()
+    page.get_by_role("button", name="退出").click()
+
+    _log_in(page, live_server, world.head)
+    page.get_by_role("link", name="待审批的清除：1").click()
+    page.get_by_label(world.clip.original_name).check()
+    page.get_by_role("button", name="批准清除").click()
+    assert page.get_by_text("后台任务将清除记录内容").is_visible()
+    assert services.purge_approved() == 1
+    page.goto(f"{live_server.url}/evidence/{world.clip.pk}/")
+    assert page.get_by_text("经批准清除").is_visible()
