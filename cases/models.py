@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from policy.vocabulary import CaseFlag, Category, ConfidentialityMark, PartyKind, Procedure
+from policy.vocabulary import CaseFlag, Category, ConfidentialityMark, DecisionType, PartyKind, Procedure
 
 
 class Case(models.Model):
@@ -148,3 +148,64 @@ class ActivityOfficer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_part_display()})"
+
+
+class Decision(models.Model):
+    """A decision drafted on a case (R11): whether legal review is required comes from the pack's catalogue."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        IN_REVIEW = "in_review", _("under legal review")
+        REVIEW_PASSED = "review_passed", _("legal review passed")
+        REVIEW_FAILED = "review_failed", _("legal review not passed")
+        FINAL = "final", _("finalised")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="decisions")
+    decision_type = models.CharField(_("decision type"), max_length=32, choices=DecisionType.choices)
+    amount_yuan = models.PositiveBigIntegerField(_("amount (yuan)"), null=True, blank=True)
+    measures = models.TextField(_("measures and reasons"))
+    law_requires_review = models.BooleanField(
+        _("a law, regulation or rule requires legal review"), default=False,
+        help_text=_("For items the catalogue leaves to other rules (e.g. a 'large' fine without a set amount)."))
+    required_items = models.JSONField(_("legal review required by"), default=list)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.DRAFT)
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("drafted by"), on_delete=models.PROTECT,
+                                   related_name="+")
+    drafted_at = models.DateTimeField(_("drafted at"))
+    finalised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
+    pack_version = models.PositiveIntegerField(_("policy pack version"))
+
+    class Meta:
+        verbose_name = _("decision")
+        ordering = ["-drafted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} {self.get_decision_type_display()}"
+
+    @property
+    def review_required(self) -> bool:
+        return bool(self.required_items)
+
+
+class LegalReview(models.Model):
+    """One submission of a decision to the legal reviewer, with the materials and a finding per review point."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="reviews")
+    materials = models.JSONField(_("materials submitted"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("submitted at"))
+    findings = models.JSONField(_("findings per review point"), default=list)
+    passed = models.BooleanField(_("passed"), null=True)
+    opinion = models.TextField(_("review opinion"), blank=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("legal review")
+        ordering = ["-submitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"review {self.pk} of {self.decision_id}"

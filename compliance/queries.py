@@ -109,3 +109,8 @@ def findings_by_rule(user: User) -> list[dict]:
 
 def notes_waiting(user: User) -> QuerySet[InterruptionNote]:
     return visible_notes(user).filter(state=InterruptionNote.State.SUBMITTED)
+
+
+def open_findings_on_case(case_id: int) -> QuerySet[Finding]:
+    """Open findings on the activities of a case (the decision gate reads these; no user scope)."""
+    return Finding.objects.filter(activity__case_id=case_id, closed_at=None).select_related("activity")

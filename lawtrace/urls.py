@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from access import views as access
+from cases import decision_views as decisions
 from cases import views as cases
 from compliance import views as compliance
 from devices import views as devices
@@ -27,6 +28,11 @@ urlpatterns = [
     path("cases/new/", cases.case_edit, name="case_create"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", cases.case_edit, name="case_edit"),
+    path("cases/<int:case_pk>/decisions/new/", decisions.decision_create, name="decision_create"),
+    path("decisions/<int:pk>/", decisions.decision_detail, name="decision_detail"),
+    path("decisions/<int:pk>/submit/", decisions.decision_submit, name="decision_submit"),
+    path("decisions/<int:pk>/review/", decisions.decision_review, name="decision_review"),
+    path("decisions/<int:pk>/finalise/", decisions.decision_finalise, name="decision_finalise"),
     path("activities/", cases.activity_list, name="activity_list"),
     path("activities/new/", cases.activity_edit, name="activity_create"),
     path("activities/<int:pk>/", cases.activity_detail, name="activity_detail"),

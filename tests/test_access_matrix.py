@@ -99,6 +99,11 @@ MATRIX: dict[str, dict[str, int]] = {
     "disc_label": row(404),
     "disc_form": row(404),
     "disc_read_check": POST_ONLY,
+    "decision_create": EVIDENCE_DETAIL,
+    "decision_detail": row(404),
+    "decision_submit": POST_ONLY,
+    "decision_review": POST_ONLY,
+    "decision_finalise": POST_ONLY,
     "agency_rules": STAFF,
     "ledger_overview": AUDIT_ONLY,
     "ledger_verify": row(405, anonymous=302),
@@ -156,7 +161,9 @@ def world(db, tmp_path):
         "access_request_detail": {"pk": access.pk}, "access_request_decide": {"pk": access.pk},
         "access_request_revoke": {"pk": access.pk}, "access_request_package": {"pk": access.pk},
         "ledger_run": {"pk": run.pk}, "retention_release": {"pk": 1}, "retention_hold": {"pk": w.clip.pk},
-        "retention_shorten": {"pk": w.clip.pk}, "disc_detail": {"pk": 1}, "disc_carriers": {"pk": 1},
+        "retention_shorten": {"pk": w.clip.pk}, "decision_create": {"case_pk": w.case.pk},
+        "decision_detail": {"pk": 1}, "decision_submit": {"pk": 1}, "decision_review": {"pk": 1},
+        "decision_finalise": {"pk": 1}, "disc_detail": {"pk": 1}, "disc_carriers": {"pk": 1},
         "disc_image": {"pk": 1}, "disc_label": {"pk": 1}, "disc_form": {"pk": 1}, "disc_read_check": {"pk": 1},
     }
     return people, kwargs

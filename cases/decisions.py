@@ -1,0 +1,149 @@
+"""Decisions and the legal-review gate (R11): the pack's catalogue decides whether review is required; a decision
+is final only after a passed review where one is required and while no required recording is missing."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Case, Decision, LegalReview
+from ledger.events import SYSTEM, RequestContext, record_denial, record_event
+from org.models import User
+from org.roles import Role
+from policy import rules
+from policy.registry import registry
+
+DRAFTERS = frozenset({Role.OFFICER, Role.HEAD})
+
+
+class DecisionRefused(Exception):
+    """Refused, with the reason in words and the article where there is one."""
+
+
+def required_items(case: Case, decision_type: str, amount: int | None, law_requires_review: bool) -> list[dict]:
+    pack = registry().get(case.agency.pack_code, case.pack_version)
+    facts = rules.Decision(category=case.category, decision_type=decision_type, party_kind=case.party_kind,
+                           amount=amount, law_requires_review=law_requires_review)
+    return [{"id": item.id, "item": item.item, "cite": "、".join(item.cite), "materials": item.materials,
+             "review_points": item.review_points, "reviewed_by": item.reviewed_by or ""}
+            for item in rules.legal_review_items(pack, facts)]
+
+
+def _refuse(verb: str, actor: User, message: str, context: RequestContext, obj=None) -> DecisionRefused:
+    record_denial(verb, actor=actor, obj=obj, context=context, detail={"reason": message})
+    return DecisionRefused(message)
+
+
+def draft(case: Case, *, decision_type: str, amount_yuan: int | None, measures: str, law_requires_review: bool,
+          actor: User, context: RequestContext = SYSTEM) -> Decision:
+    if not actor.role_set & DRAFTERS or actor.agency_id != case.agency_id:
+        raise _refuse("decision.draft", actor, _("Decisions are drafted by the case's officers or the head."),
+                      context, case)
+    if not measures.strip():
+        raise _refuse("decision.draft", actor, _("State the measures and the reasons."), context, case)
+    items = required_items(case, decision_type, amount_yuan, law_requires_review)
+    with transaction.atomic():
+        decision = Decision.objects.create(
+            case=case, decision_type=decision_type, amount_yuan=amount_yuan, measures=measures,
+            law_requires_review=law_requires_review, required_items=items, drafted_by=actor,
+            drafted_at=timezone.now(), pack_version=case.pack_version)
+        record_event("decision.draft", actor=actor, obj=decision, context=context,
+                     after={"case": case.pk, "type": decision_type, "amount": amount_yuan,
+                            "review_required_by": [i["id"] for i in items]})
+    return decision
+
+
+def materials_needed(decision: Decision) -> list[str]:
+    return list(dict.fromkeys(m for item in decision.required_items for m in item["materials"]))
+
+
+def points_to_review(decision: Decision) -> list[str]:
+    points = list(dict.fromkeys(p for item in decision.required_items for p in item["review_points"]))
+    return points or [_("Lawfulness of the decision as a whole")]
+
+
+def submit_for_review(decision: Decision, materials: dict[str, str], *, actor: User,
+                      context: RequestContext = SYSTEM) -> LegalReview:
+    """``materials`` maps each material the catalogue lists to the reference of what is attached."""
+    missing = [m for m in materials_needed(decision) if not (materials.get(m) or "").strip()]
+    problem = None
+    if decision.state not in (Decision.State.DRAFT, Decision.State.REVIEW_FAILED):
+        problem = _("This decision is not a draft awaiting review.")
+    elif not decision.review_required:
+        problem = _("The catalogue does not require legal review of this decision.")
+    elif missing:
+        problem = _("Attach the materials the catalogue lists: %(missing)s.") % {"missing": "、".join(missing)}
+    if problem is not None:
+        raise _refuse("decision.submit_review", actor, problem, context, decision)
+    with transaction.atomic():
+        review = LegalReview.objects.create(decision=decision, materials=materials, submitted_by=actor,
+                                            submitted_at=timezone.now())
+        Decision.objects.filter(pk=decision.pk).update(state=Decision.State.IN_REVIEW)
+        record_event("decision.submit_review", actor=actor, obj=decision, context=context,
+                     detail={"review": review.pk, "materials": materials})
+    return review
+
+
+def record_review(review: LegalReview, findings: list[dict], *, passed: bool, opinion: str, actor: User,
+                  context: RequestContext = SYSTEM) -> LegalReview:
+    """The legal reviewer's finding per review point and conclusion; never the drafter or the submitter."""
+    decision = review.decision
+    points = points_to_review(decision)
+    problem = None
+    if Role.LEGAL_REVIEWER not in actor.role_set or actor.agency_id != decision.case.agency_id:
+        problem = _("Only the legal reviewer of the agency reviews decisions.")
+    elif actor.pk in (decision.drafted_by_id, review.submitted_by_id):
+        problem = _("Nobody reviews a decision they drafted or submitted.")
+    elif [f.get("point") for f in findings] != points or any(not (f.get("finding") or "").strip() for f in findings):
+        problem = _("Record a finding for every review point.")
+    elif passed and any(not f.get("ok") for f in findings):
+        problem = _("A review cannot pass while a review point is found wanting.")
+    elif not opinion.strip():
+        problem = _("Write the review opinion.")
+    if problem is not None:
+        raise _refuse("decision.review", actor, problem, context, decision)
+    with transaction.atomic():
+        locked = LegalReview.objects.select_for_update().get(pk=review.pk)
+        if locked.reviewed_at is not None:
+            raise DecisionRefused(_("This review is already recorded."))
+        locked.findings, locked.passed, locked.opinion = findings, passed, opinion
+        locked.reviewer, locked.reviewed_at = actor, timezone.now()
+        locked.save(update_fields=["findings", "passed", "opinion", "reviewer", "reviewed_at"])
+        Decision.objects.filter(pk=decision.pk).update(
+            state=Decision.State.REVIEW_PASSED if passed else Decision.State.REVIEW_FAILED)
+        record_event("decision.review", actor=actor, obj=decision, context=context,
+                     detail={"review": locked.pk, "passed": passed, "findings": findings, "opinion": opinion})
+    return locked
+
+
+def gate(decision: Decision) -> list[str]:
+    """Why the decision may not be finalised now (empty when it may)."""
+    from compliance.labels import describe
+    from compliance.queries import open_findings_on_case
+
+    reasons = []
+    if decision.review_required and decision.state != Decision.State.REVIEW_PASSED:
+        reasons.append(_("Legal review is required (%(cites)s) and has not passed.") % {
+            "cites": "、".join(i["cite"] for i in decision.required_items)})
+    open_findings = list(open_findings_on_case(decision.case_id))
+    if open_findings:
+        reasons.append(_("Required recordings of the case still have open compliance findings: %(items)s.") % {
+            "items": "；".join(f"{f.activity}：{describe(f)}" for f in open_findings[:5])})
+    return reasons
+
+
+def finalise(decision: Decision, *, actor: User, context: RequestContext = SYSTEM) -> Decision:
+    if Role.HEAD not in actor.role_set or actor.agency_id != decision.case.agency_id:
+        raise _refuse("decision.finalise", actor, _("The head finalises decisions."), context, decision)
+    with transaction.atomic():
+        locked = Decision.objects.select_for_update().get(pk=decision.pk)
+        if locked.state == Decision.State.FINAL:
+            raise DecisionRefused(_("This decision is already final."))
+        reasons = gate(locked)
+        if not reasons:
+            locked.state, locked.finalised_by, locked.finalised_at = Decision.State.FINAL, actor, timezone.now()
+            locked.save(update_fields=["state", "finalised_by", "finalised_at"])
+            record_event("decision.finalise", actor=actor, obj=locked, context=context)
+            return locked
+    raise _refuse("decision.finalise", actor, " ".join(reasons), context, decision)

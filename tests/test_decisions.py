@@ -1,0 +1,118 @@
+"""The legal-review gate (R11): thresholds from the pack's catalogue, review per point, and the finalising gate."""
+
+from __future__ import annotations
+
+import pytest
+
+from cases import decisions
+from cases.models import Decision
+from ledger.models import Event
+from org.roles import Role
+from tests.factories import AgencyFactory, CaseFactory, UserFactory, officer
+
+
+def _world(pack: str, code: str, party_kind: str = "person", category: str = "penalty"):
+    agency = AgencyFactory(code=code, name=pack, pack_code=pack)
+    drafter = officer(agency)
+    staff = {"drafter": drafter, "legal": UserFactory(agency=agency, roles=(Role.LEGAL_REVIEWER,)),
+             "head": UserFactory(agency=agency, roles=(Role.HEAD,))}
+    case = CaseFactory(agency=agency, party_kind=party_kind, category=category, handlers=[drafter])
+    return case, staff
+
+
+def _draft(case, staff, amount=None, decision_type="fine", law=False):
+    return decisions.draft(case, decision_type=decision_type, amount_yuan=amount, measures="罚款",
+                           actor=staff["drafter"], law_requires_review=law)
+
+
+@pytest.mark.parametrize("party_kind, amount, required", [
+    ("person", 9_999, False), ("person", 10_000, True),
+    ("organisation", 99_999, False), ("organisation", 100_000, True), ("organisation", 10_000, False),
+])
+def test_002_legal_review_fine_thresholds(db, party_kind, amount, required):
+    case, staff = _world("ruzhou_water", "ruzhou-water", party_kind)
+    decision = _draft(case, staff, amount)
+    assert decision.review_required is required
+    if required:
+        assert decision.required_items[0]["cite"] == "002/附件2/1"
+
+
+def test_002_legal_review_every_compulsory_measure(db):
+    case, staff = _world("ruzhou_water", "ruzhou-water", category="compulsion")
+    decision = _draft(case, staff, decision_type="seal_or_seize")
+    assert [i["cite"] for i in decision.required_items] == ["002/附件2/2"]
+
+
+def test_001_5_the_catalogue_names_the_decisions_that_need_review(db):
+    case, staff = _world("pingdingshan_emergency", "pingdingshan-emergency")
+    assert _draft(case, staff, decision_type="stop_production").required_items[0]["cite"] == "001/5/一/1"
+    assert not _draft(case, staff, amount=50_000).review_required  # 较大数额: the amount is set by other rules
+    assert _draft(case, staff, amount=50_000, law=True).required_items[0]["cite"] == "001/5/一/4"
+
+
+def test_002_legal_review_gate_review_per_point_then_finalise(db):
+    case, staff = _world("ruzhou_water", "ruzhou-water")
+    decision = _draft(case, staff, 20_000)
+    with pytest.raises(decisions.DecisionRefused, match="002/附件2/1"):
+        decisions.finalise(decision, actor=staff["head"])
+    assert Event.objects.filter(verb="decision.finalise", result="denied").exists()
+    with pytest.raises(decisions.DecisionRefused, match="现场勘验笔录"):
+        decisions.submit_for_review(decision, {"立案审批表": "立审〔2026〕1号"}, actor=staff["drafter"])
+    materials = {m: "附件" for m in decisions.materials_needed(decision)}
+    review = decisions.submit_for_review(decision, materials, actor=staff["drafter"])
+    points = decisions.points_to_review(decision)
+    findings = [{"point": p, "finding": "符合规定", "ok": True} for p in points]
+    with pytest.raises(decisions.DecisionRefused):  # the drafter does not review their own decision
+        decisions.record_review(review, findings, passed=True, opinion="同意", actor=staff["drafter"])
+    with pytest.raises(decisions.DecisionRefused):  # every point needs a finding
+        decisions.record_review(review, findings[:-1], passed=True, opinion="同意", actor=staff["legal"])
+    wanting = [*findings[:-1], {"point": points[-1], "finding": "未告知陈述申辩权利", "ok": False}]
+    with pytest.raises(decisions.DecisionRefused):  # cannot pass with a point found wanting
+        decisions.record_review(review, wanting, passed=True, opinion="同意", actor=staff["legal"])
+    decisions.record_review(review, findings, passed=True, opinion="事实清楚，程序合法，同意", actor=staff["legal"])
+    decision.refresh_from_db()
+    assert decision.state == Decision.State.REVIEW_PASSED
+    final = decisions.finalise(decision, actor=staff["head"])
+    assert final.state == Decision.State.FINAL
+
+
+def test_a_decision_waits_while_required_recordings_have_open_findings(db):
+    from compliance import services as compliance
+    from tests.factories import ActivityFactory
+
+    case, staff = _world("lushan_finance", "lushan-finance")
+    import datetime as dt
+
+    from django.utils import timezone
+
+    start = timezone.now() - dt.timedelta(days=3)
+    activity = ActivityFactory(agency=case.agency, case=case, category="penalty", stage="hearing",
+                               planned_start=start, planned_end=start + dt.timedelta(hours=1),
+                               officers=[staff["drafter"]])
+    compliance.refresh([activity.pk])
+    decision = _draft(case, staff, 500)
+    assert not decision.review_required
+    with pytest.raises(decisions.DecisionRefused, match="open compliance findings|合规"):
+        decisions.finalise(decision, actor=staff["head"])
+
+
+def test_002_legal_review_through_the_pages(client, db):
+    from tests.conftest import login
+
+    case, staff = _world("ruzhou_water", "ruzhou-water")
+    login(client, staff["drafter"])
+    client.post(f"/cases/{case.pk}/decisions/new/", {"decision_type": "fine", "amount_yuan": "10000",
+                                                     "measures": "罚款一万元"})
+    decision = Decision.objects.get()
+    page = client.get(f"/decisions/{decision.pk}/")
+    assert "002/附件2/1" in page.content.decode() and page.context["can_submit"]
+    client.post(f"/decisions/{decision.pk}/submit/", {f"material-{i}": "附件" for i in range(3)})
+    client.force_login(staff["legal"])
+    points = decisions.points_to_review(decision)
+    form = {f"finding-{i}": "符合规定" for i in range(len(points))} | {f"ok-{i}": "on" for i in range(len(points))}
+    client.post(f"/decisions/{decision.pk}/review/", {**form, "opinion": "同意", "conclusion": "pass"})
+    client.force_login(staff["head"])
+    client.post(f"/decisions/{decision.pk}/finalise/")
+    decision.refresh_from_db()
+    assert decision.state == Decision.State.FINAL
+    assert "罚款" in client.get(f"/cases/{case.pk}/").content.decode()
