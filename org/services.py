@@ -142,3 +142,10 @@ def set_clearances(person: User, marks: list[str], *, actor: User, context: Requ
             record_event("user.clearance", actor=actor, obj=locked, context=context,
                          before={"clearances": before}, after={"clearances": locked.clearances})
     return locked
+
+
+def qualified_officers(agency: Agency, day: dt.date) -> list[User]:
+    """Active staff of the agency holding an enforcement qualification valid on ``day``, with a staff number."""
+    return list(User.objects.filter(agency=agency, is_active=True, qualifications__kind=Qualification.Kind.ENFORCEMENT,
+                                    qualifications__valid_from__lte=day, qualifications__valid_until__gte=day)
+                .exclude(staff_number="").distinct().order_by("staff_number"))

@@ -372,6 +372,8 @@ class InspectionPlan(Cited):
     method: Text
     share: float = Field(gt=0, le=1)
     frequency: Frequency
+    # The checklist row a drawn inspection is recorded under.
+    stage: Identifier | None = None
 
 
 class RandomInspection(Strict):

@@ -1,0 +1,127 @@
+"""Double-random inspections (R12): the registry import, commit and reveal, re-running the draw, conflicts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from lawtrace_verify import draw as algorithm
+
+from cases.models import Activity
+from ledger.models import Event
+from org.roles import Role
+from supervision import draws
+from supervision.models import Conflict, InspectionTarget
+from supervision.targets import import_targets
+from tests.factories import AgencyFactory, UserFactory, officer
+
+CODES = [f"91410482MA{n:07d}X" for n in range(1, 11)]
+
+
+@pytest.fixture
+def ruzhou(db):
+    agency = AgencyFactory(code="ruzhou-water", name="汝州市水利局", pack_code="ruzhou_water")
+    staff = [officer(agency, staff_number=f"SZ{n:03d}", full_name=f"监察员{n}") for n in range(1, 6)]
+    supervisor = UserFactory(agency=agency, roles=(Role.SUPERVISOR,))
+    for number, code in enumerate(CODES, start=1):
+        InspectionTarget.objects.create(agency=agency, name=f"汝州某水厂{number}", credit_code=code,
+                                        address=f"汝州市某路{number}号")
+    return agency, staff, supervisor
+
+
+def _csv(text: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile("targets.csv", text.encode("utf-8-sig"), content_type="text/csv")
+
+
+def test_002_random_inspection_the_registry_import_lists_every_bad_row(ruzhou):
+    agency, _staff, supervisor = ruzhou
+    text = ("名称,统一社会信用代码,地址,行业\n"
+            "汝州新水务有限公司,91410482MA9999999Y,汝州市广成路1号,供水\n"
+            ",91410482MA8888888Y,,\n"
+            "无效代码公司,12345,,\n"
+            "重复公司,91410482MA9999999Y,,\n"
+            f"已在名录,{CODES[0]},,\n"
+            ",,,\n")
+    report = import_targets(agency, _csv(text), actor=supervisor)
+    assert report.imported == 1
+    assert [n for n, _reason in report.rejected] == [3, 4, 5, 6, 7]
+    assert InspectionTarget.objects.filter(agency=agency).count() == 11
+    with pytest.raises(ValueError, match="统一社会信用代码|columns"):
+        import_targets(agency, _csv("名称,地址\n某公司,某地\n"), actor=supervisor)
+
+
+def test_002_random_inspection_xlsx_registry(ruzhou):
+    import xlsxwriter
+
+    agency, _staff, supervisor = ruzhou
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    sheet = book.add_worksheet()
+    for row, values in enumerate([["名称", "统一社会信用代码"], ["汝州某砂场", "91410482MA7777777Y"]]):
+        sheet.write_row(row, 0, values)
+    book.close()
+    upload = SimpleUploadedFile("名录.xlsx", buffer.getvalue())
+    assert import_targets(agency, upload, actor=supervisor).imported == 1
+
+
+def test_002_random_inspection_twenty_percent_drawn_by_commit_and_reveal(ruzhou):
+    agency, staff, supervisor = ruzhou
+    made = draws.commit(agency, plan_id="double_random", period="2026年第四季度",
+                        inspect_on=timezone.now() + dt.timedelta(days=7), actor=supervisor)
+    committed = Event.objects.get(verb="draw.commit")
+    assert committed.after["seed_hash"] == made.seed_hash and made.seed not in str(committed.after)
+    done = draws.perform(made, actor=supervisor)
+    assert len(done.result["targets"]) == 2  # 20 % of 10
+    assert all(len(officers) == 2 for officers in done.result["assignments"].values())
+    revealed = Event.objects.get(verb="draw.reveal")
+    assert revealed.after["seed"] == done.seed and revealed.seq > committed.seq
+    # Anyone re-runs the draw from the published seed and lists.
+    again = algorithm.draw(revealed.after["seed"], done.inputs["targets"], done.inputs["officers"], done.share,
+                           done.per_target, done.inputs["conflicts"])
+    assert again == done.result and draws.check(done, done.seed)
+    assert not draws.check(done, "0" * 64)  # a seed other than the committed one is refused
+    activities = Activity.objects.filter(agency=agency, stage="on_site_enforcement")
+    assert activities.count() == 2
+    assert {a.participants.count() for a in activities} == {2}
+    with pytest.raises(draws.DrawRefused):
+        draws.perform(done, actor=supervisor)
+
+
+def test_002_random_inspection_a_changed_registry_refuses_the_committed_draw(ruzhou):
+    agency, _staff, supervisor = ruzhou
+    made = draws.commit(agency, plan_id="double_random", period="2026Q4", inspect_on=timezone.now(),
+                        actor=supervisor)
+    InspectionTarget.objects.filter(credit_code=CODES[3]).update(active=False)
+    with pytest.raises(draws.DrawRefused, match="changed|变动"):
+        draws.perform(made, actor=supervisor)
+    assert Event.objects.filter(verb="draw.reveal", result="denied").exists()
+
+
+def test_002_random_inspection_conflicted_officers_are_skipped(ruzhou):
+    agency, staff, supervisor = ruzhou
+    for target in InspectionTarget.objects.filter(agency=agency):
+        for person in staff[:3]:
+            Conflict.objects.create(target=target, officer=person, reason="亲属在该企业任职")
+    made = draws.perform(draws.commit(agency, plan_id="double_random", period="2026Q4", inspect_on=timezone.now(),
+                                      actor=supervisor), actor=supervisor)
+    drawn = {o for officers in made.result["assignments"].values() for o in officers}
+    assert drawn == {"SZ004", "SZ005"}
+
+
+def test_same_seed_same_result_and_the_order_of_the_lists_does_not_matter():
+    targets, officers = [f"T{n}" for n in range(50)], [f"O{n}" for n in range(8)]
+    first = algorithm.draw("seed", targets, officers, 0.2, 2, [])
+    assert first == algorithm.draw("seed", list(reversed(targets)), list(reversed(officers)), 0.2, 2, [])
+    assert first != algorithm.draw("other seed", targets, officers, 0.2, 2, [])
+    assert len(first["targets"]) == 10
+
+
+def test_only_supervisors_or_heads_draw_and_only_from_the_packs_plans(ruzhou):
+    agency, staff, supervisor = ruzhou
+    with pytest.raises(draws.DrawRefused):
+        draws.commit(agency, plan_id="double_random", period="Q4", inspect_on=timezone.now(), actor=staff[0])
+    with pytest.raises(draws.DrawRefused):
+        draws.commit(agency, plan_id="no_such_plan", period="Q4", inspect_on=timezone.now(), actor=supervisor)
