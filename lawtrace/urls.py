@@ -17,6 +17,7 @@ from ledger import views as ledger
 from policy import views as policy
 from retention import disc_views as discs
 from retention import views as retention
+from supervision import views as supervision
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
@@ -85,6 +86,10 @@ urlpatterns = [
     path("retention/discs/<int:pk>/label/", discs.disc_label, name="disc_label"),
     path("retention/discs/<int:pk>/form/", discs.disc_form, name="disc_form"),
     path("retention/carriers/<int:pk>/check/", discs.disc_read_check, name="disc_read_check"),
+    path("supervision/draws/", supervision.draw_list, name="draw_list"),
+    path("supervision/draws/<int:pk>/", supervision.draw_detail, name="draw_detail"),
+    path("supervision/draws/<int:pk>/draw/", supervision.draw_perform, name="draw_perform"),
+    path("supervision/targets/", supervision.targets, name="inspection_targets"),
     path("rules/", policy.agency_rules, name="agency_rules"),
     path("ledger/", ledger.ledger_overview, name="ledger_overview"),
     path("ledger/verify/", ledger.start_verification, name="ledger_verify"),

@@ -74,6 +74,10 @@ def _field(model, key: str):
 def _readable(field, value: object) -> str:
     if value in (None, "", [], {}):
         return "—"
+    if isinstance(value, dict):
+        import json
+
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     choices = dict(getattr(field, "flatchoices", None) or ())
     if not isinstance(value, list) and value in choices:
         return str(choices[value])

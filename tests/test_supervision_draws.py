@@ -125,3 +125,23 @@ def test_only_supervisors_or_heads_draw_and_only_from_the_packs_plans(ruzhou):
         draws.commit(agency, plan_id="double_random", period="Q4", inspect_on=timezone.now(), actor=staff[0])
     with pytest.raises(draws.DrawRefused):
         draws.commit(agency, plan_id="no_such_plan", period="Q4", inspect_on=timezone.now(), actor=supervisor)
+
+
+def test_the_draw_through_the_pages(client, ruzhou):
+    from tests.conftest import login
+
+    agency, staff, supervisor = ruzhou
+    login(client, supervisor)
+    report = client.post("/supervision/targets/", {"file": _csv("名称,统一社会信用代码\n坏行,123\n")})
+    assert report.context["report"].rejected == [(2, report.context["report"].rejected[0][1])]
+    client.post("/supervision/draws/", {"plan": "double_random", "period": "2026年第四季度",
+                                        "inspect_on": "2026-12-01T09:00"})
+    made = agency_draw = draws.Draw.objects.get()
+    page = client.get(f"/supervision/draws/{made.pk}/").content.decode()
+    assert made.seed_hash in page and made.seed not in page  # the seed stays secret until the draw
+    client.post(f"/supervision/draws/{made.pk}/draw/")
+    agency_draw.refresh_from_db()
+    page = client.get(f"/supervision/draws/{made.pk}/")
+    assert page.context["verified"] and made.seed in page.content.decode()
+    client.force_login(staff[0])
+    assert client.post("/supervision/targets/", {"file": _csv("名称,统一社会信用代码\n")}).status_code == 403

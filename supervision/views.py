@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lawtrace.pages import paginate
+from ledger.events import RequestContext, events_for_object, record_denial
+from org.visibility import record_agency
+from policy.registry import registry
+from supervision import draws
+from supervision.models import Draw, InspectionTarget
+from supervision.targets import import_targets
+
+
+def _agency(request: HttpRequest, verb: str):
+    agency = record_agency(request.user)
+    if agency is None:
+        record_denial(verb, actor=request.user, context=RequestContext.from_request(request),
+                      detail={"path": request.path})
+        raise PermissionDenied(_("Supervision is for the staff of an agency."))
+    return agency
+
+
+def draw_list(request: HttpRequest) -> HttpResponse:
+    agency = _agency(request, "draw.view")
+    pack = registry().in_force(agency.pack_code)
+    plans = pack.random_inspection.plans if pack.random_inspection else []
+    if request.method == "POST":
+        try:
+            when = dt.datetime.fromisoformat(request.POST.get("inspect_on", ""))
+        except ValueError:
+            messages.error(request, _("Give the date and time the inspections are planned for."))
+            return redirect("draw_list")
+        try:
+            made = draws.commit(agency, plan_id=request.POST.get("plan", ""), period=request.POST.get("period", ""),
+                                inspect_on=timezone.make_aware(when) if timezone.is_naive(when) else when,
+                                actor=request.user, context=RequestContext.from_request(request))
+        except draws.DrawRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect("draw_list")
+        messages.success(request, _("Committed: the seed's hash is in the ledger. Draw when the witnesses are "
+                                    "present."))
+        return redirect("draw_detail", made.pk)
+    page, query = paginate(request, Draw.objects.filter(agency=agency))
+    return render(request, "supervision/draw_list.html", {
+        "page": page, "query": query, "plans": plans,
+        "targets": InspectionTarget.objects.filter(agency=agency, active=True).count(),
+        "can_draw": bool(request.user.role_set & draws.DRAWERS)})
+
+
+def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = _agency(request, "draw.view")
+    made = get_object_or_404(Draw.objects.filter(agency=agency), pk=pk)
+    names = dict(InspectionTarget.objects.filter(agency=agency).values_list("credit_code", "name"))
+    assignments = [(code, names.get(code, code), officers)
+                   for code, officers in (made.result or {}).get("assignments", {}).items()]
+    return render(request, "supervision/draw_detail.html", {
+        "draw": made, "assignments": assignments, "verified": draws.check(made, made.seed) if made.result else None,
+        "can_draw": bool(request.user.role_set & draws.DRAWERS), "events": events_for_object(made)})
+
+
+@require_POST
+def draw_perform(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = _agency(request, "draw.reveal")
+    made = get_object_or_404(Draw.objects.filter(agency=agency), pk=pk)
+    try:
+        draws.perform(made, actor=request.user, context=RequestContext.from_request(request))
+    except draws.DrawRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Drawn; the inspections are planned as activities of the drawn officers."))
+    return redirect("draw_detail", made.pk)
+
+
+def targets(request: HttpRequest) -> HttpResponse:
+    agency = _agency(request, "supervision.import_targets")
+    report = None
+    if request.method == "POST":
+        if not request.user.role_set & draws.DRAWERS:
+            record_denial("supervision.import_targets", actor=request.user,
+                          context=RequestContext.from_request(request))
+            raise PermissionDenied(_("The registry is kept by the supervisor or the head."))
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose a .csv or .xlsx file."))
+        else:
+            try:
+                report = import_targets(agency, upload, actor=request.user,
+                                        context=RequestContext.from_request(request))
+            except ValueError as error:
+                messages.error(request, str(error))
+    listed = InspectionTarget.objects.filter(agency=agency, active=True)
+    if text := request.GET.get("q", "").strip():
+        listed = listed.filter(name__icontains=text) | listed.filter(credit_code__icontains=text)
+    page, query = paginate(request, listed)
+    return render(request, "supervision/targets.html", {"page": page, "query": query, "report": report})
