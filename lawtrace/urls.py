@@ -89,6 +89,7 @@ urlpatterns = [
     path("supervision/draws/", supervision.draw_list, name="draw_list"),
     path("supervision/draws/<int:pk>/", supervision.draw_detail, name="draw_detail"),
     path("supervision/draws/<int:pk>/draw/", supervision.draw_perform, name="draw_perform"),
+    path("supervision/draws/<int:pk>/record.json", supervision.draw_record, name="draw_record"),
     path("supervision/targets/", supervision.targets, name="inspection_targets"),
     path("rules/", policy.agency_rules, name="agency_rules"),
     path("ledger/", ledger.ledger_overview, name="ledger_overview"),

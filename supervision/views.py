@@ -101,3 +101,20 @@ def targets(request: HttpRequest) -> HttpResponse:
         listed = listed.filter(name__icontains=text) | listed.filter(credit_code__icontains=text)
     page, query = paginate(request, listed)
     return render(request, "supervision/targets.html", {"page": page, "query": query, "report": report})
+
+
+def draw_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """The drawn record as JSON, for ``lawtrace-verify draw.json`` on any machine."""
+    import json
+
+    from lawtrace_verify.draw import FORMAT
+
+    agency = _agency(request, "draw.view")
+    made = get_object_or_404(Draw.objects.filter(agency=agency, state=Draw.State.DRAWN), pk=pk)
+    content = json.dumps({"format": FORMAT, "plan": made.plan_id, "period": made.period, "seed": made.seed,
+                          "seed_hash": made.seed_hash, "digests": made.digests, "inputs": made.inputs,
+                          "share": made.share, "per_target": made.per_target, "result": made.result},
+                         ensure_ascii=False, indent=1)
+    response = HttpResponse(content, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="draw-{made.pk}.json"'
+    return response

@@ -107,6 +107,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "draw_list": row(200, system_admin=403, security_admin=403, audit_admin=403),
     "draw_detail": row(404, system_admin=403, security_admin=403, audit_admin=403),
     "draw_perform": POST_ONLY,
+    "draw_record": row(404, system_admin=403, security_admin=403, audit_admin=403),
     "inspection_targets": row(200, system_admin=403, security_admin=403, audit_admin=403),
     "agency_rules": STAFF,
     "ledger_overview": AUDIT_ONLY,
@@ -167,7 +168,7 @@ def world(db, tmp_path):
         "ledger_run": {"pk": run.pk}, "retention_release": {"pk": 1}, "retention_hold": {"pk": w.clip.pk},
         "retention_shorten": {"pk": w.clip.pk}, "decision_create": {"case_pk": w.case.pk},
         "decision_detail": {"pk": 1}, "decision_submit": {"pk": 1}, "decision_review": {"pk": 1},
-        "decision_finalise": {"pk": 1}, "draw_detail": {"pk": 1}, "draw_perform": {"pk": 1},
+        "decision_finalise": {"pk": 1}, "draw_detail": {"pk": 1}, "draw_perform": {"pk": 1}, "draw_record": {"pk": 1},
         "disc_detail": {"pk": 1}, "disc_carriers": {"pk": 1},
         "disc_image": {"pk": 1}, "disc_label": {"pk": 1}, "disc_form": {"pk": 1}, "disc_read_check": {"pk": 1},
     }

@@ -127,7 +127,7 @@ def test_only_supervisors_or_heads_draw_and_only_from_the_packs_plans(ruzhou):
         draws.commit(agency, plan_id="no_such_plan", period="Q4", inspect_on=timezone.now(), actor=supervisor)
 
 
-def test_the_draw_through_the_pages(client, ruzhou):
+def test_the_draw_through_the_pages(client, ruzhou, tmp_path):
     from tests.conftest import login
 
     agency, staff, supervisor = ruzhou
@@ -143,5 +143,19 @@ def test_the_draw_through_the_pages(client, ruzhou):
     agency_draw.refresh_from_db()
     page = client.get(f"/supervision/draws/{made.pk}/")
     assert page.context["verified"] and made.seed in page.content.decode()
+    record = client.get(f"/supervision/draws/{made.pk}/record.json").content
+    import json
+    import subprocess
+    import sys
+
+    path = tmp_path / "draw.json"
+    path.write_bytes(record)
+    run = subprocess.run([sys.executable, "-m", "lawtrace_verify", str(path)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout
+    forged = json.loads(record)
+    forged["result"]["targets"].append("91410482MA0000000X")  # a target slipped into the published result
+    path.write_text(json.dumps(forged), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "lawtrace_verify", str(path)], capture_output=True, text=True)
+    assert run.returncode == 1 and "重新抽取的结果不同" in run.stdout
     client.force_login(staff[0])
     assert client.post("/supervision/targets/", {"file": _csv("名称,统一社会信用代码\n")}).status_code == 403

@@ -17,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("bundle", type=Path, help="evidence package directory, or a proof bundle (JSON)")
     parser.add_argument("--key", help="expected signing key fingerprint or hex public key, from the witness")
     args = parser.parse_args(argv)
+    if args.bundle.suffix == ".json" and _is_draw(args.bundle):
+        return _verify_draw(args.bundle)
     check = verify_package if args.bundle.is_dir() else verify_bundle
     report = check(args.bundle, args.key)
     for line in report.lines:
@@ -24,6 +26,30 @@ def main(argv: list[str] | None = None) -> int:
     print("结论 RESULT: " + ("全部通过 all checks passed" if report.passed
                              else f"{report.failures} 项未通过 check(s) failed"))
     return 0 if report.passed else 1
+
+
+def _is_draw(path: Path) -> bool:
+    import json
+
+    from lawtrace_verify.draw import FORMAT
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _verify_draw(path: Path) -> int:
+    import json
+
+    from lawtrace_verify.draw import verify_record
+
+    problems = verify_record(json.loads(path.read_text(encoding="utf-8")))
+    for problem in problems:
+        print(f"[失败 FAIL] {problem}")
+    print("结论 RESULT: " + ("抽取可复现 the draw re-runs to the same result" if not problems
+                             else f"{len(problems)} 项未通过 check(s) failed"))
+    return 0 if not problems else 1
 
 
 if __name__ == "__main__":

@@ -34,3 +34,24 @@ def draw(seed: str, targets: list[str], officers: list[str], share: float, per_t
         eligible = [o for o in officers if (target, o) not in barred]
         assignments[target] = sorted(eligible, key=lambda o: _rank(seed, "officer", target, o))[:per_target]
     return {"targets": chosen, "assignments": assignments}
+
+
+FORMAT = "lawtrace-draw/1"
+
+
+def verify_record(record: dict) -> list[str]:
+    """Problems with a published draw record (empty when the seed matches its commitment and the draw re-runs)."""
+    problems = []
+    if seed_hash(record["seed"]) != record["seed_hash"]:
+        problems.append("随机种子与承诺值不符 the seed does not match its commitment")
+    inputs = record["inputs"]
+    for name in ("targets", "officers"):
+        if digest(inputs[name]) != record["digests"][name]:
+            problems.append(f"{name} 名单与承诺的摘要不符 the {name} list differs from the committed digest")
+    if digest(["\t".join(c) for c in inputs["conflicts"]]) != record["digests"]["conflicts"]:
+        problems.append("回避名单与承诺的摘要不符 the conflicts differ from the committed digest")
+    again = draw(record["seed"], inputs["targets"], inputs["officers"], record["share"], record["per_target"],
+                 inputs["conflicts"])
+    if again != record["result"]:
+        problems.append("重新抽取的结果不同 re-running the draw gives a different result")
+    return problems
