@@ -129,7 +129,7 @@ def gate(decision: Decision) -> list[str]:
     open_findings = list(open_findings_on_case(decision.case_id))
     if open_findings:
         reasons.append(_("Required recordings of the case still have open compliance findings: %(items)s.") % {
-            "items": "；".join(f"{f.activity}：{describe(f)}" for f in open_findings[:5])})
+            "items": "；".join(f"{f.activity}：{describe(f).rstrip('。.')}" for f in open_findings[:5])})
     return reasons
 
 
