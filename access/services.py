@@ -104,6 +104,18 @@ def submit_request(application: Application, *, actor: User, context: RequestCon
     return access
 
 
+def admitted_items(actor: User, case, requester_type: str, actions: list[str], purpose: str) -> list[int]:
+    """Every record of the case that the rule for this request admits: what "the whole case" means for it."""
+    from evidence.queries import visible_records
+
+    pack = registry().in_force(case.agency.pack_code)
+    rule = rules.matching_rule(pack, requester_type, set(actions), purpose)
+    if rule is None:
+        return []
+    return list(visible_records(actor).filter(case=case).filter(rules.scope_condition(rule.scope))
+                .values_list("pk", flat=True))
+
+
 def _check_requester(application: Application, actor: User, pack) -> str | None:
     staff = application.requester_type in rules.STAFF_REQUESTERS
     if staff:

@@ -14,16 +14,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from access import forms, packages, register, rules, services
+from access import forms, packages, register, services
 from access.models import AccessRequest, step_label
 from access.scope import restrict
 from cases.queries import visible_cases
 from evidence.queries import visible_records
-from lawtrace.pages import paginate
+from lawtrace.pages import agency_or_refuse, paginate
 from lawtrace.pdf import pdf_response, render_pdf
 from ledger.events import RequestContext, events_for_object, record_denial
 from org.models import User
-from org.visibility import record_agency
 from policy.registry import registry
 
 
@@ -32,12 +31,7 @@ def _requests(request: HttpRequest):
 
 
 def _agency_or_refuse(request: HttpRequest, verb: str):
-    agency = record_agency(request.user)
-    if agency is None:
-        record_denial(verb, actor=request.user, context=RequestContext.from_request(request),
-                      detail={"path": request.path})
-        raise PermissionDenied(_("Access requests are handled by the staff of an agency."))
-    return agency
+    return agency_or_refuse(request, verb, _("Access requests are handled by the staff of an agency."))
 
 
 def request_list(request: HttpRequest) -> HttpResponse:
@@ -73,9 +67,8 @@ def request_create(request: HttpRequest) -> HttpResponse:
         case = data["case"]
         chosen = [r.pk for r in data["records"]]
         if not chosen and case is not None:
-            rule = rules.matching_rule(pack, data["requester_type"], set(data["actions"]), data["purpose"])
-            scope = rules.scope_condition(rule.scope) if rule else Q(pk__in=[])
-            chosen = list(visible_records(request.user).filter(case=case).filter(scope).values_list("pk", flat=True))
+            chosen = services.admitted_items(request.user, case, data["requester_type"], data["actions"],
+                                             data["purpose"])
         person = data["requester_user"] if form.is_staff_request() else None
         application = services.Application(
             requester_type=data["requester_type"], requester_user=person,

@@ -9,7 +9,6 @@ missed. Findings write no events of their own: the events of the changes they de
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
@@ -20,12 +19,11 @@ from django.utils.translation import gettext as _
 from compliance import engine, inputs
 from compliance.models import ActivityStatus, Finding, InterruptionNote, RecomputeRun
 from evidence.queries import activities_recorded_by_device, activity_of_record
-from ledger.events import SYSTEM, RequestContext, record_event, snapshot
+from ledger.events import SYSTEM, RequestContext, follow, record_event, snapshot
 from org.models import User
 from org.roles import Role
 from policy.registry import registry
 
-log = logging.getLogger(__name__)
 CHUNK = 500
 
 
@@ -130,12 +128,7 @@ def on_event(sender, event, **kwargs) -> None:
     ids = affected_activities(event)
     if not ids:
         return
-    try:
-        with transaction.atomic():  # a savepoint: a fault here must not undo the change the event records
-            refresh(ids)
-    except Exception:
-        # The nightly recompute repairs what this missed, and reports it.
-        log.exception("compliance refresh failed after %s on %s", event.verb, event.object_id)
+    follow(event, refresh, ids)  # the nightly recompute repairs what this misses, and reports it
 
 
 def recompute_all(*, agency_id: int | None = None, progress: Callable[[int, int], None] | None = None,

@@ -13,3 +13,19 @@ def paginate(request: HttpRequest, queryset: QuerySet) -> tuple[Page, str]:
     params = request.GET.copy()
     params.pop("page", None)
     return page, params.urlencode()
+
+
+def agency_or_refuse(request: HttpRequest, verb: str, message: str):
+    """The agency whose records the user works with; anyone else (administrators, accounts without an agency) is
+    refused, and the refusal is on record."""
+    from django.core.exceptions import PermissionDenied
+
+    from ledger.events import RequestContext, record_denial
+    from org.visibility import record_agency
+
+    agency = record_agency(request.user)
+    if agency is None:
+        record_denial(verb, actor=request.user, context=RequestContext.from_request(request),
+                      detail={"path": request.path})
+        raise PermissionDenied(message)
+    return agency

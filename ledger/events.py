@@ -46,6 +46,19 @@ SYSTEM = RequestContext(request_id="system")
 event_recorded = Signal()
 
 
+def follow(event, refresh, ids) -> None:
+    """Run a receiver's ``refresh(ids)`` of derived state in a savepoint: a fault there is logged, never allowed to
+    undo the change the event records (the receiver's nightly sweep repairs what it missed)."""
+    import logging
+
+    try:
+        with transaction.atomic():
+            refresh(ids)
+    except Exception:
+        logging.getLogger(refresh.__module__).exception("%s failed after %s on %s", refresh.__qualname__,
+                                                        event.verb, event.object_id)
+
+
 def record_event(
     verb: str,
     *,

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ledger.events import SYSTEM, RequestContext, record_denial, record_event
+from ledger.events import SYSTEM, RequestContext, follow, record_denial, record_event
 from org.models import User
 from org.roles import Role
 from retention.models import Hold, PurgeProposal, Schedule, Tombstone
 from retention.schedule import compute
-
-log = logging.getLogger(__name__)
 
 RECORD_VERBS = frozenset({"record.ingest", "record.classify", "record.link", "record.unlink"})
 CASE_VERBS = frozenset({"case.update"})
@@ -86,12 +83,7 @@ def on_event(sender, event, **kwargs) -> None:
         ids = case_record_ids(int(event.object_id))
     else:
         return
-    try:
-        with transaction.atomic():  # a savepoint: a fault here must not undo the change the event records
-            refresh(ids)
-    except Exception:
-        # The nightly sweep recomputes every schedule; an unset one also blocks any purge.
-        log.exception("retention refresh failed after %s on %s", event.verb, event.object_id)
+    follow(event, refresh, ids)  # the nightly sweep recomputes every schedule; an unset one blocks any purge
 
 
 def refresh_all(batch: int = 2000) -> int:

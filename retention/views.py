@@ -1,26 +1,21 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from evidence.queries import visible_records
-from lawtrace.pages import paginate
-from ledger.events import RequestContext, record_denial
+from lawtrace.pages import agency_or_refuse, paginate
+from ledger.events import RequestContext
 from org.roles import Role
-from org.visibility import record_agency
 from retention import forms, queries, services
 from retention.models import Hold, Schedule
 
 
 def _staff_only(request: HttpRequest, verb: str) -> None:
-    if record_agency(request.user) is None:
-        record_denial(verb, actor=request.user, context=RequestContext.from_request(request),
-                      detail={"path": request.path})
-        raise PermissionDenied(_("Retention is handled by the staff of an agency."))
+    agency_or_refuse(request, verb, _("Retention is handled by the staff of an agency."))
 
 
 def overview(request: HttpRequest) -> HttpResponse:

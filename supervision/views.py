@@ -10,9 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lawtrace.pages import paginate
+from lawtrace.pages import agency_or_refuse, paginate
 from ledger.events import RequestContext, events_for_object, record_denial
-from org.visibility import record_agency
 from policy.registry import registry
 from supervision import draws
 from supervision.models import Draw, InspectionTarget
@@ -20,12 +19,7 @@ from supervision.targets import import_targets
 
 
 def _agency(request: HttpRequest, verb: str):
-    agency = record_agency(request.user)
-    if agency is None:
-        record_denial(verb, actor=request.user, context=RequestContext.from_request(request),
-                      detail={"path": request.path})
-        raise PermissionDenied(_("Supervision is for the staff of an agency."))
-    return agency
+    return agency_or_refuse(request, verb, _("Supervision is for the staff of an agency."))
 
 
 def draw_list(request: HttpRequest) -> HttpResponse:

@@ -115,3 +115,22 @@ def test_a_case_change_recomputes_its_records_and_shortening_waits_for_the_head(
     services.approve_shortening(result, actor=head)
     assert Schedule.objects.get(record=record).retain_until == dt.date(2031, 3, 1)
     assert Event.objects.filter(verb="retention.shorten").exists()
+
+
+def test_a_fault_in_a_derived_refresh_does_not_undo_the_change_it_follows(db, monkeypatch):
+    from evidence.services import classify_record
+    from org.roles import Role
+    from tests.factories import UserFactory
+
+    owner = agency("lushan_finance")
+    record = clip(owner)
+    person = UserFactory(agency=owner, roles=(Role.ARCHIVIST,))
+
+    def broken(ids):
+        raise RuntimeError("bug in a receiver")
+
+    monkeypatch.setattr(services, "refresh", broken)
+    classify_record(record, {"party": "某公司"}, actor=person)
+    record.refresh_from_db()
+    assert record.party == "某公司"
+    assert Event.objects.filter(verb="record.classify", object_id=str(record.pk)).exists()
