@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from access.models import AccessRequest
 from ledger.queries import events_matching
 from policy.vocabulary import AccessAction
+from supervision.queries import round_titles
 
 REGISTER_VERBS = ("record.view", "package.export")
 COLUMNS = ("date", "requester", "unit", "credentials", "items", "action", "approver", "handled_by")
@@ -50,6 +51,7 @@ def rows(events) -> list[RegisterRow]:
     events = list(events)
     grant_ids = {e.detail.get("grant") or e.detail.get("request") for e in events} - {None}
     grants = {g.pk: g for g in AccessRequest.objects.filter(pk__in=grant_ids).prefetch_related("decisions__decided_by")}
+    reviews = round_titles({e.detail["review"] for e in events if e.detail.get("review")})
     action_labels = dict(AccessAction.choices)
     result = []
     for event in events:
@@ -76,7 +78,10 @@ def rows(events) -> list[RegisterRow]:
             requester = handler
             unit = str(actor.unit) if actor and actor.unit else ""
             credentials = ""
-            approver = _("direct access as custodian or case officer")
+            if review := reviews.get(event.detail.get("review")):
+                approver = _("sampling review: %(round)s") % {"round": review}
+            else:
+                approver = _("direct access as custodian or case officer")
         result.append(RegisterRow(event.seq, event.occurred_at, requester, unit, credentials or "—", items, action,
                                   approver, handler))
     return result

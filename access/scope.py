@@ -4,7 +4,8 @@ cases and activities is narrowed here, in SQL, by what the user may do.
 - ``LIST``: the record exists for the user (metadata, counts). Staff of the agency, minus confidential records they
   are not cleared for (R9) — not even counted.
 - ``PLAY``: the content may be shown inside the application: the archivist who keeps it, the case officer where the
-  pack lets case officers view directly, and holders of an active grant with a viewing action.
+  pack lets case officers view directly, holders of an active grant with a viewing action, and the reviewers of an
+  open sampling round for the records it sampled.
 - ``COPY``: a copy may leave (download, package, disc): only under an active grant with a copying action, or the
   case officer extracting evidence for the case (001/2/11) through ``evidence_extractable``.
 Administrators see no evidence at all (三员分立): the audit administrator reads the ledger, nothing else.
@@ -27,6 +28,8 @@ from policy.vocabulary import ConfidentialityMark
 CUSTODIAN_ROLES = frozenset({Role.ARCHIVIST})
 # Who sees every access request of the agency (to handle, approve, check or supervise them); others see their own.
 REQUEST_OVERSEERS = frozenset({Role.ARCHIVIST, Role.HEAD, Role.LEGAL_REVIEWER, Role.SUPERVISOR})
+# Who sees every review round and misconduct case of the agency; reviewers see their rounds, officers their own cases.
+SUPERVISION_OVERSEERS = frozenset({Role.HEAD, Role.SUPERVISOR})
 
 
 class Action(StrEnum):
@@ -52,11 +55,17 @@ def restrict(queryset: QuerySet, user: User, action: Action = Action.LIST) -> Qu
         if user.role_set & REQUEST_OVERSEERS:
             return requests
         return requests.filter(Q(requester_user=user) | Q(handled_by=user))
+    if label in ("supervision.reviewround", "supervision.misconductcase"):
+        rows = queryset.filter(agency=agency)
+        if user.role_set & SUPERVISION_OVERSEERS:
+            return rows
+        return rows.filter(reviewers=user) if label == "supervision.reviewround" else rows.filter(officer=user)
     return queryset.none()
 
 
 def _records(records: QuerySet, user: User, action: Action, pack_code: str) -> QuerySet:
     from cases.queries import handled_case_ids
+    from supervision.queries import reviewing_record_ids
 
     granted = granted_record_ids(user)
     visible = records.filter(_record_cleared(user) | Q(pk__in=granted))
@@ -66,7 +75,8 @@ def _records(records: QuerySet, user: User, action: Action, pack_code: str) -> Q
     if action == Action.PLAY:
         if user.role_set & CUSTODIAN_ROLES:
             return visible
-        allowed = Q(pk__in=granted_record_ids(user, rules.PLAY_ACTIONS))
+        # Reviewers of an open sampling round play what was sampled (000/2/17, 001/3/16, 004/22).
+        allowed = Q(pk__in=granted_record_ids(user, rules.PLAY_ACTIONS)) | Q(pk__in=reviewing_record_ids(user))
         if rules.plays_directly(registry().in_force(pack_code)):
             allowed |= Q(officer=user) | Q(case_id__in=handled_case_ids(user))
         return visible.filter(allowed)

@@ -114,3 +114,16 @@ def case_by_number(number: str, agency_code: str | None = None) -> Case:
     if len(found) > 1:
         raise LookupError(f"案号 {number} 在多个机关中使用，请加 --agency no unique case {number}; give --agency")
     return found[0]
+
+
+def decision_summary(user: User, start, end) -> dict[str, int]:
+    """Decisions drafted in [start, end) on cases the user may see: how many, how many needed legal review, and how
+    the reviews ended."""
+    from cases.models import Decision
+
+    drafted = Decision.objects.filter(case__in=visible_cases(user), drafted_at__gte=start, drafted_at__lt=end)
+    required = sum(1 for items in drafted.values_list("required_items", flat=True) if items)
+    return {"drafted": drafted.count(), "review_required": required,
+            "passed": drafted.filter(reviews__passed=True).distinct().count(),
+            "failed": drafted.filter(reviews__passed=False).distinct().count(),
+            "final": drafted.filter(state=Decision.State.FINAL).count()}

@@ -114,3 +114,18 @@ def notes_waiting(user: User) -> QuerySet[InterruptionNote]:
 def open_findings_on_case(case_id: int) -> QuerySet[Finding]:
     """Open findings on the activities of a case (the decision gate reads these; no user scope)."""
     return Finding.objects.filter(activity__case_id=case_id, closed_at=None).select_related("activity")
+
+
+def findings_opened(user: User, start, end) -> list[dict]:
+    """Findings opened in [start, end) by rule: how many, and how many are still open."""
+    from compliance.labels import RULES
+
+    rows = (visible_findings(user).filter(opened_at__gte=start, opened_at__lt=end).values("rule")
+            .annotate(opened=Count("pk"), still_open=Count("pk", filter=Q(closed_at=None))).order_by("-opened"))
+    return [{**row, "label": str(RULES.get(row["rule"], row["rule"]))} for row in rows]
+
+
+def findings_per_officer(user: User, start, end) -> dict[int, int]:
+    rows = (visible_findings(user).filter(opened_at__gte=start, opened_at__lt=end, officer__isnull=False)
+            .values("officer").annotate(n=Count("pk")))
+    return {row["officer"]: row["n"] for row in rows}

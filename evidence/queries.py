@@ -135,3 +135,14 @@ def case_record_ids(case_id: int) -> list[int]:
 
 def all_record_ids() -> list[int]:
     return list(Record.objects.filter(purged_at__isnull=True).order_by("pk").values_list("pk", flat=True))
+
+
+def ingest_summary(user: User, start, end) -> dict:
+    """Records stored in [start, end) that the user may list: how many, how many late, and by kind."""
+    from django.db.models import Count
+
+    stored = visible_records(user).filter(stored_at__gte=start, stored_at__lt=end)
+    kinds = dict(Record._meta.get_field("kind").choices)
+    by_kind = [(str(kinds.get(row["kind"], row["kind"])), row["n"])
+               for row in stored.values("kind").annotate(n=Count("pk")).order_by("kind")]
+    return {"total": stored.count(), "late": stored.filter(late=True).count(), "by_kind": by_kind}

@@ -155,11 +155,13 @@ def _playable_record(request: HttpRequest, pk: int, verb: str) -> Record:
 def record_play(request: HttpRequest, pk: int) -> HttpResponse:
     """The viewing room: starting a view is an event, and only this page's token opens the stream."""
     from access.services import grant_covering
+    from supervision.queries import round_covering
 
     record = _playable_record(request, pk, "record.view")
     grant = grant_covering(request.user, record.pk)
+    review = None if grant else round_covering(request.user, record.pk)
     seq = services.record_view(record, actor=request.user, context=RequestContext.from_request(request),
-                               grant_id=grant.pk if grant else None)
+                               grant_id=grant.pk if grant else None, review_id=review.pk if review else None)
     token = streaming.stream_token(record_id=record.pk, user_id=request.user.pk, view_seq=seq)
     source = _playable_source(record) if record.playable else None
     strip = record.derivatives.filter(kind=Derivative.Kind.CONTACT_STRIP).first()

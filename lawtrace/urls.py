@@ -17,6 +17,7 @@ from ledger import views as ledger
 from policy import views as policy
 from retention import disc_views as discs
 from retention import views as retention
+from supervision import accountability_views, report_views, review_views
 from supervision import views as supervision
 
 urlpatterns = [
@@ -91,6 +92,17 @@ urlpatterns = [
     path("supervision/draws/<int:pk>/draw/", supervision.draw_perform, name="draw_perform"),
     path("supervision/draws/<int:pk>/record.json", supervision.draw_record, name="draw_record"),
     path("supervision/targets/", supervision.targets, name="inspection_targets"),
+    path("supervision/targets/<int:pk>/", supervision.target_detail, name="inspection_target"),
+    path("supervision/reviews/", review_views.round_list, name="review_list"),
+    path("supervision/reviews/<int:pk>/", review_views.round_detail, name="review_round"),
+    path("supervision/reviews/<int:pk>/draw/", review_views.round_draw, name="review_draw"),
+    path("supervision/reviews/<int:pk>/close/", review_views.round_close, name="review_close"),
+    path("supervision/reviews/<int:pk>/sample.json", review_views.round_sample, name="review_sample"),
+    path("supervision/reviews/<int:pk>/ledger.pdf", review_views.round_print, name="review_print"),
+    path("supervision/reviews/<int:pk>/records/<int:record_pk>/", review_views.record_review, name="record_review"),
+    path("supervision/misconduct/", accountability_views.misconduct_list, name="misconduct_list"),
+    path("supervision/misconduct/<int:pk>/", accountability_views.misconduct_detail, name="misconduct_detail"),
+    path("supervision/report/", report_views.supervision_report, name="supervision_report"),
     path("rules/", policy.agency_rules, name="agency_rules"),
     path("ledger/", ledger.ledger_overview, name="ledger_overview"),
     path("ledger/verify/", ledger.start_verification, name="ledger_verify"),

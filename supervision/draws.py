@@ -13,17 +13,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lawtrace_verify import draw as algorithm
 
-from ledger.events import SYSTEM, RequestContext, record_denial, record_event
+from ledger.events import SYSTEM, RequestContext, record_event
 from org.models import User
 from org.roles import Role
 from policy.registry import registry
 from supervision.models import Conflict, Draw, InspectionTarget
+from supervision.refusals import Refused, refuse
 
 DRAWERS = frozenset({Role.SUPERVISOR, Role.HEAD})
 
 
-class DrawRefused(Exception):
-    """Refused, with the reason."""
+DrawRefused = Refused
 
 
 def _lists(agency) -> dict:
@@ -58,8 +58,7 @@ def commit(agency, *, plan_id: str, period: str, inspect_on: dt.datetime, actor:
     if problem is None and len(lists["officers"]) < settings.DRAW_OFFICERS_PER_TARGET:
         problem = _("Too few qualified officers with a staff number to draw from.")
     if problem is not None:
-        record_denial("draw.commit", actor=actor, context=context, detail={"reason": problem})
-        raise DrawRefused(problem)
+        refuse("draw.commit", problem, actor=actor, context=context)
     plan = plans[plan_id]
     seed = secrets.token_hex(32)
     with transaction.atomic():
@@ -97,8 +96,7 @@ def perform(made: Draw, *, actor: User, context: RequestContext = SYSTEM) -> Dra
                          after={"seed": locked.seed, "result": locked.result})
             _plan_inspections(locked, actor, context)
             return locked
-    record_denial("draw.reveal", actor=actor, obj=made, context=context, detail={"reason": problem})
-    raise DrawRefused(problem)
+    refuse("draw.reveal", problem, actor=actor, obj=made, context=context)
 
 
 def _plan_inspections(made: Draw, actor: User, context: RequestContext) -> None:

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ledger.events import SYSTEM, RequestContext, record_event
-from supervision.models import InspectionTarget
+from supervision.models import Conflict, InspectionTarget
 
 COLUMNS = {"名称": "name", "统一社会信用代码": "credit_code", "地址": "address", "行业": "industry"}
 _CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
@@ -75,3 +75,41 @@ def import_targets(agency, upload, *, actor, context: RequestContext = SYSTEM) -
                      detail={"file": upload.name, "imported": report.imported,
                              "rejected": [[n, str(reason)] for n, reason in report.rejected]})
     return report
+
+
+def declare_conflict(target: InspectionTarget, *, officer, reason: str, actor,
+                     context: RequestContext = SYSTEM) -> Conflict:
+    """An officer who must not inspect the target (回避); a draw committed before this refuses to reveal."""
+    from supervision.draws import DRAWERS
+    from supervision.refusals import refuse
+
+    problem = None
+    if not actor.role_set & DRAWERS or actor.agency_id != target.agency_id:
+        problem = _("The registry is kept by the supervisor or the head.")
+    elif officer.agency_id != target.agency_id:
+        problem = _("The officer must be of the agency.")
+    elif not reason.strip():
+        problem = _("Say why the officer must stand aside.")
+    elif Conflict.objects.filter(target=target, officer=officer).exists():
+        problem = _("This conflict is already declared.")
+    if problem is not None:
+        refuse("conflict.declare", problem, actor=actor, obj=target, context=context)
+    with transaction.atomic():
+        made = Conflict.objects.create(target=target, officer=officer, reason=reason.strip())
+        record_event("conflict.declare", actor=actor, obj=target, context=context,
+                     after={"officer": officer.pk, "reason": made.reason})
+    return made
+
+
+def withdraw_conflict(conflict: Conflict, *, actor, context: RequestContext = SYSTEM) -> None:
+    from supervision.draws import DRAWERS
+    from supervision.refusals import refuse
+
+    target = conflict.target
+    if not actor.role_set & DRAWERS or actor.agency_id != target.agency_id:
+        refuse("conflict.withdraw", _("The registry is kept by the supervisor or the head."), actor=actor,
+               obj=target, context=context)
+    with transaction.atomic():
+        record_event("conflict.withdraw", actor=actor, obj=target, context=context,
+                     before={"officer": conflict.officer_id, "reason": conflict.reason})
+        conflict.delete()

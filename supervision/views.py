@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,10 +12,12 @@ from django.views.decorators.http import require_POST
 
 from lawtrace.pages import agency_or_refuse, paginate
 from ledger.events import RequestContext, events_for_object, record_denial
+from org.models import User
 from policy.registry import registry
 from supervision import draws
 from supervision.models import Draw, InspectionTarget
-from supervision.targets import import_targets
+from supervision.refusals import Refused
+from supervision.targets import declare_conflict, import_targets, withdraw_conflict
 
 
 def _agency(request: HttpRequest, verb: str):
@@ -112,3 +114,31 @@ def draw_record(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="draw-{made.pk}.json"'
     return response
+
+
+def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A target and the officers who must stand aside from it (回避)."""
+    from supervision.forms import PersonChoice
+
+    agency = _agency(request, "supervision.target")
+    target = get_object_or_404(InspectionTarget.objects.filter(agency=agency), pk=pk)
+    can_edit = bool(request.user.role_set & draws.DRAWERS)
+    field = PersonChoice(queryset=User.objects.filter(agency=agency, is_active=True))
+    if request.method == "POST" and can_edit:
+        context = RequestContext.from_request(request)
+        try:
+            if withdraw := request.POST.get("withdraw"):
+                withdraw_conflict(get_object_or_404(target.conflicts, pk=withdraw), actor=request.user,
+                                  context=context)
+                messages.success(request, _("Conflict withdrawn."))
+            else:
+                officer = field.clean(request.POST.get("officer"))
+                declare_conflict(target, officer=officer, reason=request.POST.get("reason", ""),
+                                 actor=request.user, context=context)
+                messages.success(request, _("Conflict declared; draws committed before it will not be revealed."))
+        except (Refused, ValidationError) as refusal:
+            messages.error(request, " ".join(getattr(refusal, "messages", [str(refusal)])))
+        return redirect("inspection_target", target.pk)
+    return render(request, "supervision/target_detail.html", {
+        "target": target, "conflicts": target.conflicts.select_related("officer"), "can_edit": can_edit,
+        "officers": field.queryset.order_by("full_name", "username"), "events": events_for_object(target)})

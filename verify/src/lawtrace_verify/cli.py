@@ -17,8 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("bundle", type=Path, help="evidence package directory, or a proof bundle (JSON)")
     parser.add_argument("--key", help="expected signing key fingerprint or hex public key, from the witness")
     args = parser.parse_args(argv)
-    if args.bundle.suffix == ".json" and _is_draw(args.bundle):
-        return _verify_draw(args.bundle)
+    if args.bundle.suffix == ".json" and (kind := _draw_format(args.bundle)):
+        return _verify_draw(args.bundle, kind)
     check = verify_package if args.bundle.is_dir() else verify_bundle
     report = check(args.bundle, args.key)
     for line in report.lines:
@@ -28,23 +28,29 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if report.passed else 1
 
 
-def _is_draw(path: Path) -> bool:
+def _draw_format(path: Path) -> str | None:
+    """The record's format when it is a published draw or review sample."""
     import json
 
-    from lawtrace_verify.draw import FORMAT
+    from lawtrace_verify.draw import FORMAT, SAMPLE_FORMAT
 
     try:
-        return json.loads(path.read_text(encoding="utf-8")).get("format") == FORMAT
+        kind = json.loads(path.read_text(encoding="utf-8")).get("format")
     except (OSError, ValueError, AttributeError):
-        return False
+        return None
+    return kind if kind in (FORMAT, SAMPLE_FORMAT) else None
 
 
-def _verify_draw(path: Path) -> int:
+def _verify_draw(path: Path, kind: str) -> int:
     import json
 
-    from lawtrace_verify.draw import verify_record
+    from lawtrace_verify.draw import FORMAT, verify_record, verify_sample_record
 
-    problems = verify_record(json.loads(path.read_text(encoding="utf-8")))
+    check = verify_record if kind == FORMAT else verify_sample_record
+    try:
+        problems = check(json.loads(path.read_text(encoding="utf-8")))
+    except (KeyError, TypeError) as missing:
+        problems = [f"记录缺少字段 the record lacks a field: {missing}"]
     for problem in problems:
         print(f"[失败 FAIL] {problem}")
     print("结论 RESULT: " + ("抽取可复现 the draw re-runs to the same result" if not problems

@@ -1,4 +1,5 @@
-"""Double-random draws (双随机) anyone can re-run: the same seed and the same lists give the same result.
+"""Double-random draws (双随机) and review samples (抽查) anyone can re-run: the same seed and the same lists give
+the same result.
 
 The agency commits to the SHA-256 of a secret seed and to digests of the target registry, the officers and the
 declared conflicts before the draw; at the draw it reveals the seed. Each target's rank is SHA-256(seed, target),
@@ -21,6 +22,11 @@ def digest(items: list[str]) -> str:
 
 def _rank(seed: str, *parts: str) -> str:
     return hashlib.sha256("\n".join((seed, *parts)).encode()).hexdigest()
+
+
+def sample(seed: str, items: list[str], count: int) -> list[str]:
+    """The ``count`` items of lowest rank SHA-256(seed, "sample", item), in sorted order."""
+    return sorted(sorted(items, key=lambda i: _rank(seed, "sample", i))[:max(0, count)])
 
 
 def draw(seed: str, targets: list[str], officers: list[str], share: float, per_target: int,
@@ -54,4 +60,19 @@ def verify_record(record: dict) -> list[str]:
                  inputs["conflicts"])
     if again != record["result"]:
         problems.append("重新抽取的结果不同 re-running the draw gives a different result")
+    return problems
+
+
+SAMPLE_FORMAT = "lawtrace-sample/1"
+
+
+def verify_sample_record(record: dict) -> list[str]:
+    """Problems with a published review sample (empty when the seed matches its commitment and the sample re-runs)."""
+    problems = []
+    if seed_hash(record["seed"]) != record["seed_hash"]:
+        problems.append("随机种子与承诺值不符 the seed does not match its commitment")
+    if digest(record["population"]) != record["population_digest"]:
+        problems.append("抽样总体与承诺的摘要不符 the population differs from the committed digest")
+    if sample(record["seed"], record["population"], record["count"]) != record["sample"]:
+        problems.append("重新抽样的结果不同 re-running the sample gives a different result")
     return problems

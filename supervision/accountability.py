@@ -1,0 +1,97 @@
+"""Accountability (R10.4: 000/2/18, 000/1/12, 001/3/17-18, 004/24): misconduct cases of the pack's list, decided
+with the pack's sanctions by the head; the officer concerned sees their own."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ledger.events import SYSTEM, RequestContext, record_event
+from org.models import User
+from org.roles import Role
+from policy.registry import registry
+from supervision.models import MisconductCase, RecordReview
+from supervision.refusals import refuse
+
+OPENERS = frozenset({Role.SUPERVISOR, Role.HEAD})
+DECIDERS = frozenset({Role.HEAD})
+
+
+def _accountability(agency):
+    return registry().in_force(agency.pack_code).accountability
+
+
+def open_case(agency, *, officer: User, misconduct: str, facts: str, actor: User, review: RecordReview | None = None,
+              finding_id: int | None = None, context: RequestContext = SYSTEM) -> MisconductCase:
+    from compliance.queries import visible_findings
+
+    kinds = {m.id: m for m in _accountability(agency).misconduct}
+    problem = None
+    if not actor.role_set & OPENERS or actor.agency_id != agency.pk:
+        problem = _("Misconduct cases are opened by the supervisor or the head.")
+    elif officer.agency_id != agency.pk:
+        problem = _("The officer concerned must be of the agency.")
+    elif officer.pk == actor.pk:
+        problem = _("Nobody opens a misconduct case on themselves.")
+    elif misconduct not in kinds:
+        problem = _("Choose a misconduct from the agency's rules.")
+    elif not facts.strip():
+        problem = _("State the facts.")
+    elif review is not None and review.round.agency_id != agency.pk:
+        problem = _("That review is not of the agency.")
+    elif finding_id is not None and not visible_findings(actor).filter(pk=finding_id).exists():
+        problem = _("No such compliance finding.")
+    if problem is not None:
+        refuse("misconduct.open", problem, actor=actor, context=context)
+    kind = kinds[misconduct]
+    with transaction.atomic():
+        made = MisconductCase.objects.create(
+            agency=agency, officer=officer, misconduct=kind.id, misconduct_label=kind.label,
+            misconduct_cite="、".join(kind.cite), facts=facts.strip(), review=review, finding_id=finding_id,
+            opened_by=actor, opened_at=timezone.now())
+        record_event("misconduct.open", actor=actor, obj=made, context=context, after={
+            "officer": officer.pk, "misconduct": kind.id, "cite": made.misconduct_cite, "facts": made.facts,
+            "review": review.pk if review else None, "finding": finding_id})
+    return made
+
+
+def decide_case(case: MisconductCase, *, actor: User, sanctions: list[str], decision: str, decided_on: dt.date,
+                dismiss: bool = False, context: RequestContext = SYSTEM) -> MisconductCase:
+    """Decide a case with the pack's sanctions, or dismiss it; either way the reasons are written down."""
+    available = {s.id: s for s in _accountability(case.agency).sanctions}
+    problem = None
+    if not actor.role_set & DECIDERS or actor.agency_id != case.agency_id:
+        problem = _("Misconduct cases are decided by the head.")
+    elif actor.pk == case.officer_id:
+        problem = _("Nobody decides a misconduct case on themselves.")
+    elif case.state != MisconductCase.State.OPEN:
+        problem = _("This case is already decided.")
+    elif not decision.strip():
+        problem = _("Write the decision and its reasons.")
+    elif decided_on > timezone.localdate():
+        problem = _("The decision date cannot be in the future.")
+    elif not dismiss and not sanctions:
+        problem = _("Choose at least one sanction, or dismiss the case.")
+    elif dismiss and sanctions:
+        problem = _("A dismissed case carries no sanction.")
+    elif unknown := set(sanctions) - set(available):
+        problem = _("Not a sanction of the agency's rules: %(s)s.") % {"s": "、".join(sorted(unknown))}
+    if problem is not None:
+        refuse("misconduct.decide", problem, actor=actor, obj=case, context=context)
+    chosen = [{"id": s, "label": available[s].label, "cite": "、".join(available[s].cite),
+               "severity": available[s].severity} for s in sanctions]
+    with transaction.atomic():
+        locked = MisconductCase.objects.select_for_update().get(pk=case.pk)
+        if locked.state == MisconductCase.State.OPEN:  # nobody decided it while this form was open
+            locked.state = MisconductCase.State.DISMISSED if dismiss else MisconductCase.State.DECIDED
+            locked.sanctions, locked.decision, locked.decided_on, locked.decided_by = (
+                chosen, decision.strip(), decided_on, actor)
+            locked.save(update_fields=["state", "sanctions", "decision", "decided_on", "decided_by"])
+            record_event("misconduct.decide", actor=actor, obj=locked, context=context, after={
+                "state": locked.state, "sanctions": [s["id"] for s in chosen], "decision": locked.decision,
+                "decided_on": str(decided_on)})
+            return locked
+    refuse("misconduct.decide", _("This case is already decided."), actor=actor, obj=case, context=context)

@@ -1,0 +1,76 @@
+"""Pages of accountability (R10.4): supervisors and heads see the agency's cases, an officer their own."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lawtrace.pages import agency_or_refuse, paginate
+from ledger.events import RequestContext, events_for_object
+from supervision import accountability
+from supervision.forms import DecideForm, MisconductForm
+from supervision.models import MisconductCase, RecordReview
+from supervision.queries import visible_misconduct, visible_rounds
+from supervision.refusals import Refused
+
+
+def _agency(request: HttpRequest, verb: str):
+    return agency_or_refuse(request, verb, _("Supervision is for the staff of an agency."))
+
+
+def misconduct_list(request: HttpRequest) -> HttpResponse:
+    agency = _agency(request, "misconduct.view")
+    can_open = bool(request.user.role_set & accountability.OPENERS)
+    review = None
+    if review_pk := request.GET.get("review") or request.POST.get("review"):
+        review = RecordReview.objects.filter(round__in=visible_rounds(request.user), pk=review_pk).first()
+    initial = {"officer": review.officer_id, "facts": review.remarks} if review else None
+    if request.GET.get("finding"):
+        initial = {"finding_id": request.GET["finding"]}
+    form = MisconductForm(request.POST or None, agency=agency, initial=initial) if can_open else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            made = accountability.open_case(
+                agency, officer=data["officer"], misconduct=data["misconduct"], facts=data["facts"],
+                review=review, finding_id=data["finding_id"], actor=request.user,
+                context=RequestContext.from_request(request))
+        except Refused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("Misconduct case opened."))
+            return redirect("misconduct_detail", made.pk)
+    listed = visible_misconduct(request.user).select_related("officer", "decided_by")
+    if state := request.GET.get("state"):
+        listed = listed.filter(state=state)
+    page, query = paginate(request, listed)
+    return render(request, "supervision/misconduct_list.html", {
+        "page": page, "query": query, "form": form, "review": review, "states": MisconductCase.State.choices,
+        "own_only": not can_open})
+
+
+def misconduct_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = _agency(request, "misconduct.view")
+    case = get_object_or_404(visible_misconduct(request.user).select_related("officer", "opened_by", "decided_by"),
+                             pk=pk)
+    can_decide = (bool(request.user.role_set & accountability.DECIDERS) and case.state == MisconductCase.State.OPEN
+                  and case.officer_id != request.user.pk)
+    form = None
+    if can_decide:
+        form = DecideForm(request.POST or None, agency=agency, initial={"decided_on": timezone.localdate()})
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            accountability.decide_case(case, actor=request.user, sanctions=data["sanctions"],
+                                       decision=data["decision"], decided_on=data["decided_on"],
+                                       dismiss=data["dismiss"], context=RequestContext.from_request(request))
+        except Refused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect("misconduct_detail", case.pk)
+    return render(request, "supervision/misconduct_detail.html", {
+        "case": case, "form": form, "events": events_for_object(case)})

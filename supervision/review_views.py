@@ -1,0 +1,155 @@
+"""Pages of the sampling checks and annual reviews (R10); the work is done in ``supervision.reviews``."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from evidence.queries import visible_records
+from lawtrace.pages import agency_or_refuse, paginate
+from lawtrace.pdf import pdf_response, render_pdf
+from ledger.events import RequestContext, events_for_object, record_denial
+from supervision import reviews
+from supervision.forms import ReviewForm, RoundForm
+from supervision.models import ReviewRound
+from supervision.queries import visible_rounds
+from supervision.refusals import Refused
+
+
+def _agency(request: HttpRequest, verb: str):
+    return agency_or_refuse(request, verb, _("Supervision is for the staff of an agency."))
+
+
+def _round(request: HttpRequest, pk: int) -> ReviewRound:
+    return get_object_or_404(visible_rounds(request.user), pk=pk)
+
+
+def round_list(request: HttpRequest) -> HttpResponse:
+    agency = _agency(request, "review.view")
+    can_open = bool(request.user.role_set & reviews.OPENERS)
+    form = RoundForm(request.POST or None, agency=agency) if can_open else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        share = float(data["share_percent"]) / 100 if data["share_percent"] is not None else None
+        wanted = reviews.RoundRequest(
+            kind=data["kind"], title=data["title"], period_start=data["period_start"], period_end=data["period_end"],
+            reviewers=list(data["reviewers"]), units=list(data["units"]), categories=data["categories"],
+            share=share, count=data["count"])
+        try:
+            made = reviews.open_round(agency, wanted, actor=request.user, context=RequestContext.from_request(request))
+        except Refused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("Committed: the seed's hash and the population's digest are in the ledger. "
+                                        "Draw the sample now or in front of witnesses."))
+            return redirect("review_round", made.pk)
+    listed = visible_rounds(request.user).select_related("opened_by")
+    if kind := request.GET.get("kind"):
+        listed = listed.filter(kind=kind)
+    page, query = paginate(request, listed)
+    return render(request, "supervision/round_list.html", {"page": page, "query": query, "form": form,
+                                                            "kinds": ReviewRound.Kind.choices})
+
+
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _agency(request, "review.view")
+    made = _round(request, pk)
+    sample = [int(i) for i in made.sample or []]
+    records = {r.pk: r for r in visible_records(request.user).filter(pk__in=sample).select_related("officer")}
+    done = {r.record_id: r for r in made.reviews.select_related("reviewer")}
+    rows = [(records[i], done.get(i)) for i in sample if i in records]
+    is_reviewer = made.reviewers.filter(pk=request.user.pk).exists()
+    return render(request, "supervision/round_detail.html", {
+        "round": made, "rows": rows, "hidden": len(sample) - len(rows), "reviewed": len(done),
+        "can_manage": bool(request.user.role_set & reviews.OPENERS), "is_reviewer": is_reviewer,
+        "verified": reviews.check(made), "events": events_for_object(made),
+        "max_score": reviews.MAX_SCORE})
+
+
+@require_POST
+def round_draw(request: HttpRequest, pk: int) -> HttpResponse:
+    _agency(request, "review.draw")
+    made = _round(request, pk)
+    try:
+        reviews.draw_sample(made, actor=request.user, context=RequestContext.from_request(request))
+    except Refused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Sample drawn; the seed is revealed and the reviewers can start."))
+    return redirect("review_round", made.pk)
+
+
+@require_POST
+def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+    _agency(request, "review.close")
+    made = _round(request, pk)
+    try:
+        reviews.close_round(made, actor=request.user, conclusion=request.POST.get("conclusion", ""),
+                            context=RequestContext.from_request(request))
+    except Refused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Round closed."))
+    return redirect("review_round", made.pk)
+
+
+def record_review(request: HttpRequest, pk: int, record_pk: int) -> HttpResponse:
+    from compliance.labels import decorate
+    from compliance.queries import open_findings_for
+
+    _agency(request, "review.record")
+    made = _round(request, pk)
+    if not made.reviewers.filter(pk=request.user.pk).exists():
+        record_denial("review.record", actor=request.user, obj=made, context=RequestContext.from_request(request),
+                      detail={"record": record_pk, "reason": "not a reviewer of the round"})
+        raise PermissionDenied(_("You are not a reviewer of this round."))
+    record = get_object_or_404(visible_records(request.user).select_related("officer", "activity", "device"),
+                               pk=record_pk)
+    existing = made.reviews.filter(record=record).first()
+    initial = None
+    if existing is not None:
+        initial = {"remarks": existing.remarks, **{f"score_{k}": v for k, v in existing.scores.items()},
+                   **{f"comment_{k}": v for k, v in existing.comments.items()}}
+    form = ReviewForm(request.POST or None, checks=made.checks, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        scores, comments = form.scores()
+        try:
+            reviews.record_review(made, record.pk, reviewer=request.user, scores=scores, comments=comments,
+                                  remarks=form.cleaned_data["remarks"], context=RequestContext.from_request(request))
+        except Refused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("Review saved."))
+            return redirect("review_round", made.pk)
+    findings = decorate(list(open_findings_for(request.user, record.activity_id))) if record.activity_id else []
+    return render(request, "supervision/record_review.html", {
+        "round": made, "record": record, "form": form, "existing": existing, "findings": findings,
+        "can_play": visible_records(request.user, "play").filter(pk=record.pk).exists()})
+
+
+def round_sample(request: HttpRequest, pk: int) -> HttpResponse:
+    """The published sample as JSON, for ``lawtrace-verify sample.json`` on any machine."""
+    _agency(request, "review.view")
+    made = get_object_or_404(visible_rounds(request.user).filter(sample__isnull=False), pk=pk)
+    response = HttpResponse(json.dumps(reviews.sample_record(made), ensure_ascii=False, indent=1),
+                            content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="review-sample-{made.pk}.json"'
+    return response
+
+
+def round_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The check ledger (检查台账, 004/22) of a round: every sampled record, its scores and the reasons."""
+    agency = _agency(request, "review.print")
+    made = _round(request, pk)
+    reviewed = made.reviews.select_related("record", "officer", "reviewer").order_by("record_id")
+    rows = [(r, [(r.scores.get(c["id"]), r.comments.get(c["id"], "")) for c in made.checks]) for r in reviewed]
+    return pdf_response(render_pdf("supervision/round_print.html", {
+        "agency": agency, "round": made, "rows": rows, "max_score": reviews.MAX_SCORE,
+        "printed_at": timezone.localtime()}), f"{made.title}.pdf")
