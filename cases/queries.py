@@ -127,3 +127,11 @@ def decision_summary(user: User, start, end) -> dict[str, int]:
             "passed": drafted.filter(reviews__passed=True).distinct().count(),
             "failed": drafted.filter(reviews__passed=False).distinct().count(),
             "final": drafted.filter(state=Decision.State.FINAL).count()}
+
+
+def decisions_awaiting_review(user: User) -> QuerySet:
+    """Decisions submitted for legal review on cases the user may see, oldest first."""
+    from cases.models import Decision
+
+    return (Decision.objects.filter(case__in=visible_cases(user), state=Decision.State.IN_REVIEW)
+            .select_related("case").order_by("drafted_at"))

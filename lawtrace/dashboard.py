@@ -137,6 +137,39 @@ def _retention_panel(user: User) -> Panel:
     return Panel(_("Retention"), rows, url)
 
 
+def _reviews_panel(user: User) -> Panel:
+    from org.visibility import record_agency
+    from supervision import queries as supervision
+
+    rows = [Row(_("%(round)s: draw the committed sample") % {"round": r}, reverse("review_round", args=[r.pk]))
+            for r in supervision.rounds_to_draw(user)[:5]]
+    rows += [Row(_("%(round)s: %(n)d records to review") % {"round": r, "n": n}, reverse("review_round", args=[r.pk]))
+             for r, n in supervision.reviews_waiting(user)[:8]]
+    agency = record_agency(user)
+    if agency is not None and (missing := supervision.annual_reviews_missing(user, agency)):
+        need, held, cite = missing
+        rows.insert(0, Row(_("Annual reviews this year: %(held)d of at least %(need)d (%(cite)s)") % {
+            "held": held, "need": need, "cite": cite}, reverse("review_list"), _("due")))
+    return Panel(_("Sampling checks and reviews"), rows, reverse("review_list"), _("Nothing to review."))
+
+
+def _misconduct_panel(user: User, title: str, empty: str) -> Panel:
+    from supervision.queries import visible_misconduct
+
+    cases = visible_misconduct(user).filter(state="open").select_related("officer")[:8]
+    return Panel(title, [Row(f"{c.officer} · {c.misconduct_label}", reverse("misconduct_detail", args=[c.pk]),
+                             f"{timezone.localtime(c.opened_at):%Y-%m-%d}") for c in cases],
+                 reverse("misconduct_list") + "?state=open", empty)
+
+
+def _decisions_to_review_panel(user: User) -> Panel:
+    from cases.queries import decisions_awaiting_review
+
+    rows = [Row(f"{d.case.number} · {d.get_decision_type_display()}", reverse("decision_detail", args=[d.pk]),
+                f"{timezone.localtime(d.drafted_at):%Y-%m-%d}") for d in decisions_awaiting_review(user)[:10]]
+    return Panel(_("Decisions awaiting legal review"), rows, "", _("No decision awaits review."))
+
+
 def _officer(user: User) -> list[Panel]:
     now = timezone.now()
     mine = visible_activities(user).filter(participants__user=user).select_related("case")
@@ -152,6 +185,7 @@ def _officer(user: User) -> list[Panel]:
               _("No open cases.")),
         _worklist_panel(user, _("My recordings needing attention"), mine=True),
         _my_findings_panel(user),
+        _misconduct_panel(user, _("Misconduct cases concerning me"), _("None.")),
     ]
 
 
@@ -189,15 +223,16 @@ def _head(user: User) -> list[Panel]:
         Row(_("Activities this month: %(n)d") % {"n": this_month},
             reverse("activity_list") + f"?from={month_start:%Y-%m-%d}"),
     ])
-    return [_access_to_decide_panel(user), _notes_to_review_panel(user), _retention_panel(user), _rates_panel(user),
-            overview]
+    return [_access_to_decide_panel(user), _notes_to_review_panel(user),
+            _misconduct_panel(user, _("Misconduct cases awaiting decision"), _("No case awaits a decision.")),
+            _retention_panel(user), _rates_panel(user), overview]
 
 
 def _legal_reviewer(user: User) -> list[Panel]:
     weighty = visible_cases(user).filter(
         Q(major_penalty=True) | Q(compulsory_execution=True) | Q(hearing=True), state=Case.State.OPEN
     )[:10]
-    return [_access_to_decide_panel(user),
+    return [_decisions_to_review_panel(user), _access_to_decide_panel(user), _reviews_panel(user),
             Panel(_("Open cases with major-decision flags"), _case_rows(weighty), reverse("case_list"),
                   _("No open case carries a major-decision flag."))]
 
@@ -207,7 +242,7 @@ def _supervisor(user: User) -> list[Panel]:
     by_category = (visible_activities(user).filter(planned_start__gte=year_start)
                    .values("category").annotate(n=Count("id")).order_by("-n"))
     labels = dict(Category.choices)
-    return [_rates_panel(user), Panel(_("Activities this year by category"),
+    return [_reviews_panel(user), _rates_panel(user), Panel(_("Activities this year by category"),
                   [Row(f"{labels.get(r['category'], r['category'])}: {r['n']}",
                        reverse("activity_list") + f"?category={r['category']}&from={year_start:%Y-%m-%d}")
                    for r in by_category], reverse("activity_list"), _("No activities this year."))]

@@ -156,7 +156,35 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
     _note_demo_interruption(recent, people["officer"], now)
     _ask_demo_access(people["officer2"], now)
     _hold_demo_record(people["archivist"], pack)
+    _review_demo_sample(agency, people, pack, now)
     return agency
+
+
+def _review_demo_sample(agency: Agency, people: dict[str, User], pack, now: dt.datetime) -> None:
+    """The supervisor samples this quarter's recordings; one is scored with a shortfall, and the officer's failure to
+    record is opened as a misconduct case for the head to decide."""
+    from supervision import accountability, reviews
+    from supervision.refusals import Refused
+
+    today = timezone.localdate(now)
+    title = f"{today.year}年第{(today.month - 1) // 3 + 1}季度音像记录抽查"
+    wanted = reviews.RoundRequest(kind="sampling", title=title,
+                                  period_start=today - dt.timedelta(days=60), period_end=today,
+                                  reviewers=[people["supervisor"], people["legal"]], count=2)
+    try:
+        made = reviews.draw_sample(reviews.open_round(agency, wanted, actor=people["supervisor"]),
+                                   actor=people["supervisor"])
+    except Refused:
+        return
+    checks = [c["id"] for c in made.checks]
+    scores = {c: reviews.MAX_SCORE for c in checks}
+    scores[checks[0]] = reviews.MAX_SCORE - 3
+    review = reviews.record_review(made, int(made.sample[0]), reviewer=people["supervisor"], scores=scores,
+                                   comments={checks[0]: "执法开始后约两分钟才开启记录"}, remarks="其余规范")
+    accountability.open_case(agency, officer=review.officer or people["officer"],
+                             misconduct=pack.accountability.misconduct[0].id,
+                             facts="抽查发现现场执法开始后未及时开启音像记录设备", review=review,
+                             actor=people["supervisor"])
 
 
 def _hold_demo_record(archivist: User, pack) -> None:

@@ -42,3 +42,23 @@ def reviews_waiting(user: User) -> list[tuple[ReviewRound, int]]:
 
 def round_titles(ids: set[int]) -> dict[int, str]:
     return dict(ReviewRound.objects.filter(pk__in=ids).values_list("pk", "title"))
+
+
+def rounds_to_draw(user: User) -> QuerySet[ReviewRound]:
+    return visible_rounds(user).filter(state=ReviewRound.State.COMMITTED)
+
+
+def annual_reviews_missing(user: User, agency) -> tuple[int, int, str] | None:
+    """(required, held, articles) when the pack asks for more annual reviews this year than were opened."""
+    from django.utils import timezone
+
+    from policy.registry import registry
+
+    supervision = registry().in_force(agency.pack_code).supervision
+    if supervision is None or not supervision.annual_review_at_least:
+        return None
+    held = visible_rounds(user).filter(kind=ReviewRound.Kind.ANNUAL,
+                                       opened_at__year=timezone.localdate().year).count()
+    if held >= supervision.annual_review_at_least:
+        return None
+    return supervision.annual_review_at_least, held, "、".join(supervision.annual_review_cite or [])

@@ -46,7 +46,7 @@ def xlsx(report: Report) -> bytes:
     summary.set_column(0, 0, 36)
     summary.write(0, 0, f"{report.agency.name} {_('Supervision report')} {report.period}", bold)
     rec, dec = report.recordings, report.decisions
-    _table(book, summary, 2, [_("item"), _("number")], [
+    _table(book, summary, 2, [_("figure"), _("count")], [
         [_("records stored"), rec["total"]], [_("stored after the deadline"), rec["late"]],
         [_("compliance findings opened"), sum(f["opened"] for f in report.findings)],
         [_("review rounds opened"), len(report.rounds)], [_("annual reviews held"), report.annual_held],
@@ -67,7 +67,7 @@ def xlsx(report: Report) -> bytes:
 
     sheet = book.add_worksheet(_("Review checks")[:31])
     sheet.set_column(0, 0, 48)
-    end = _table(book, sheet, 0, [_("check"), _("average score (%)"), _("records reviewed"), _("shortfalls"),
+    end = _table(book, sheet, 0, [_("review check"), _("average score (%)"), _("records reviewed"), _("shortfalls"),
                                   _("articles")],
                  [[c["label"], c["average"], c["reviewed"], c["shortfalls"], c["cite"]] for c in report.checks], bold)
     _chart(book, sheet, sheet.name, _("average score (%)"), 1, end - 1, 1, "G2")

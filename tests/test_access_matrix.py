@@ -70,8 +70,10 @@ MATRIX: dict[str, dict[str, int]] = {
                            audit_admin=404),
     "record_link": POST_ONLY,
     "record_unlink": POST_ONLY,
-    # Content: the archivist keeps it, the case's handler views directly (000/1/4); everyone else needs a grant.
-    "record_play": row(403, handler=200, archivist=200, system_admin=404, security_admin=404, audit_admin=404),
+    # Content: the archivist keeps it, the case's handler views directly (000/1/4), the supervisor reviews it in an
+    # open sampling round (000/2/17); everyone else needs a grant.
+    "record_play": row(403, handler=200, archivist=200, supervisor=200, system_admin=404, security_admin=404,
+                       audit_admin=404),
     "record_stream": row(403),
     "record_stream_part": row(403),
     "api_station_dump": row(401, anonymous=401),  # stations authenticate with their token, never a session
@@ -109,6 +111,20 @@ MATRIX: dict[str, dict[str, int]] = {
     "draw_perform": POST_ONLY,
     "draw_record": row(404, system_admin=403, security_admin=403, audit_admin=403),
     "inspection_targets": row(200, system_admin=403, security_admin=403, audit_admin=403),
+    "inspection_target": row(200, system_admin=403, security_admin=403, audit_admin=403),
+    "review_list": row(200, system_admin=403, security_admin=403, audit_admin=403),
+    # A round is for the supervisor and the head, and for its reviewers (here the supervisor).
+    "review_round": row(404, head=200, supervisor=200, system_admin=403, security_admin=403, audit_admin=403),
+    "review_sample": row(404, head=200, supervisor=200, system_admin=403, security_admin=403, audit_admin=403),
+    "review_print": row(404, head=200, supervisor=200, system_admin=403, security_admin=403, audit_admin=403),
+    "record_review": row(404, head=403, supervisor=200, system_admin=403, security_admin=403, audit_admin=403),
+    "review_draw": POST_ONLY,
+    "review_close": POST_ONLY,
+    "misconduct_list": row(200, system_admin=403, security_admin=403, audit_admin=403),
+    # The case concerns the "officer"; the handler, archivist and legal reviewer do not see it.
+    "misconduct_detail": row(404, officer=200, head=200, supervisor=200, system_admin=403, security_admin=403,
+                             audit_admin=403),
+    "supervision_report": row(403, head=200, legal_reviewer=200, supervisor=200),
     "agency_rules": STAFF,
     "ledger_overview": AUDIT_ONLY,
     "ledger_verify": row(405, anonymous=302),
@@ -153,6 +169,7 @@ def world(db, tmp_path):
     access = services.submit_request(application(w, "case_officer", ["duplicate"], person=w.handler),
                                      actor=w.handler)
     run = VerificationRun.objects.create()
+    review_round, misconduct, target = _supervision(w)
     kwargs = {
         "case_detail": {"pk": w.case.pk}, "case_edit": {"pk": w.case.pk},
         "activity_detail": {"pk": activity.pk}, "activity_edit": {"pk": activity.pk},
@@ -170,9 +187,28 @@ def world(db, tmp_path):
         "decision_detail": {"pk": 1}, "decision_submit": {"pk": 1}, "decision_review": {"pk": 1},
         "decision_finalise": {"pk": 1}, "draw_detail": {"pk": 1}, "draw_perform": {"pk": 1}, "draw_record": {"pk": 1},
         "disc_detail": {"pk": 1}, "disc_carriers": {"pk": 1},
+        "inspection_target": {"pk": target.pk}, "review_round": {"pk": review_round.pk},
+        "review_sample": {"pk": review_round.pk}, "review_print": {"pk": review_round.pk},
+        "review_draw": {"pk": review_round.pk}, "review_close": {"pk": review_round.pk},
+        "record_review": {"pk": review_round.pk, "record_pk": int(review_round.sample[0])},
+        "misconduct_detail": {"pk": misconduct.pk},
         "disc_image": {"pk": 1}, "disc_label": {"pk": 1}, "disc_form": {"pk": 1}, "disc_read_check": {"pk": 1},
     }
     return people, kwargs
+
+
+def _supervision(w):
+    from supervision import accountability, reviews
+    from supervision.models import InspectionTarget
+
+    day = w.clip.recorded_start or w.clip.stored_at
+    wanted = reviews.RoundRequest(kind="sampling", title="抽查", period_start=day.date() - dt.timedelta(days=1),
+                                  period_end=day.date() + dt.timedelta(days=1), reviewers=[w.supervisor], share=1.0)
+    made = reviews.draw_sample(reviews.open_round(w.agency, wanted, actor=w.supervisor), actor=w.supervisor)
+    case = accountability.open_case(w.agency, officer=w.colleague, misconduct="not_recording", facts="未记录",
+                                    actor=w.supervisor)
+    target = InspectionTarget.objects.create(agency=w.agency, name="某企业", credit_code="91410482MA0000001X")
+    return made, case, target
 
 
 def test_each_role_gets_what_the_matrix_says(world, client):

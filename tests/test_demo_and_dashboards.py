@@ -82,3 +82,13 @@ def test_demo_keeps_one_clip_long_term_in_each_agency(demo_data):
     for agency in Agency.objects.all():
         assert Hold.objects.filter(agency=agency, kind="long_term", released_at__isnull=True).count() == 1
         assert Schedule.objects.filter(agency=agency).exists()
+
+
+def test_demo_has_a_drawn_review_round_and_a_misconduct_case_for_the_head(demo_data):
+    from supervision import reviews
+    from supervision.models import MisconductCase, ReviewRound
+
+    for agency in Agency.objects.all():
+        made = ReviewRound.objects.get(agency=agency)
+        assert made.state == "reviewing" and reviews.check(made) and made.reviews.count() == 1
+        assert MisconductCase.objects.filter(agency=agency, state="open").count() == 1

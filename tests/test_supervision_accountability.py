@@ -149,3 +149,10 @@ def test_report_periods(year, quarter, first, following):
 def test_report_period_refuses_nonsense(year, quarter):
     with pytest.raises(ValueError):
         reports.Period.parse(year, quarter)
+
+
+def test_001_3_17_lending_recordings_without_authority_is_a_misconduct(db):
+    world = build("pingdingshan_emergency", records=0)
+    case = _case(world, world.officers[2], "unauthorised_lending")
+    assert (case.misconduct_label, case.misconduct_cite) == ("擅自借阅或让无关人员查阅执法音像记录信息", "001/3/17/(二)")
+    assert Event.objects.get(verb="misconduct.open").after["cite"] == "001/3/17/(二)"

@@ -145,3 +145,27 @@ def test_004_23_the_quarterly_report_on_screen_in_pdf_and_in_xlsx_with_charts(db
     assert client.get(url, {"year": "26"}).status_code == 302
     client.force_login(world.officers[0])
     assert client.get(url).status_code == 403
+
+
+def test_000_2_17_dashboards_remind_of_the_annual_review_and_list_the_work(db, client):
+    world = build("lushan_finance", records=3)
+    client.force_login(world.supervisor)
+    texts = [row.text for _role, panels in client.get(reverse("dashboard")).context["sections"]
+             for panel in panels for row in panel.rows]
+    assert any("000/2/17" in text for text in texts)
+    client.post(reverse("review_list"), {
+        "kind": "annual", "title": "年度评查", "period_start": FIRST_DAY.isoformat(),
+        "period_end": (FIRST_DAY + dt.timedelta(days=5)).isoformat(), "reviewers": [world.supervisor.pk],
+        "count": "2"})
+    made = ReviewRound.objects.get()
+    client.post(reverse("review_draw", args=[made.pk]))
+    texts = [row.text for _role, panels in client.get(reverse("dashboard")).context["sections"]
+             for panel in panels for row in panel.rows]
+    assert not any("000/2/17" in text for text in texts) and any("年度评查" in text for text in texts)
+    accountability.open_case(world.agency, officer=world.officers[0], misconduct="not_recording", facts="未记录",
+                             actor=world.supervisor)
+    for person in (world.head, world.officers[0]):
+        client.force_login(person)
+        texts = [row.text for _role, panels in client.get(reverse("dashboard")).context["sections"]
+                 for panel in panels for row in panel.rows]
+        assert any("不按规定佩戴" in text for text in texts)
