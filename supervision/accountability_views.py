@@ -70,7 +70,7 @@ def misconduct_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except Refused as refusal:
             form.add_error(None, str(refusal))
         else:
-            messages.success(request, _("Decision recorded."))
+            messages.success(request, _("Misconduct decision recorded."))
             return redirect("misconduct_detail", case.pk)
     return render(request, "supervision/misconduct_detail.html", {
         "case": case, "form": form, "events": events_for_object(case)})

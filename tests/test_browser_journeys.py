@@ -240,3 +240,51 @@ def test_archivist_proposes_a_purge_and_the_head_approves_it(page, live_server, 
     assert services.purge_approved() == 1
     page.goto(f"{live_server.url}/evidence/{world.clip.pk}/")
     assert page.get_by_text("经批准清除").is_visible()
+
+
+def test_supervisor_samples_reviews_and_the_head_decides_the_misconduct(page, live_server):
+    """R10, 004/22-24: a committed sample, a score with its reason, a misconduct case from the review, the head's
+    sanction."""
+    from supervision.models import MisconductCase, ReviewRound
+    from tests.supervision_world import FIRST_DAY, build
+
+    world = build("xinzhou_finance", records=6)
+    _log_in(page, live_server, world.supervisor)
+    page.get_by_role("link", name="监督检查", exact=True).click()
+    page.get_by_text("发起抽查评查").click()
+    form = page.locator("form.form")
+    form.get_by_label("检查类型").select_option("sampling")
+    form.get_by_label("标题").fill("第三季度执法记录回放检查")
+    form.get_by_label("记录起始日期").fill(FIRST_DAY.isoformat())
+    form.get_by_label("记录截止日期").fill((FIRST_DAY + dt.timedelta(days=30)).isoformat())
+    form.get_by_label("或抽查条数").fill("2")
+    form.get_by_label("评查人员").select_option(label=f"{world.supervisor}")
+    form.get_by_role("button", name="承诺并立项").click()
+    assert page.get_by_text("已写入日志").is_visible()
+    page.get_by_role("button", name="公开随机种子并抽取样本").click()
+    assert page.get_by_text("随机种子与承诺值一致").is_visible()
+
+    page.get_by_role("link", name="评查打分").first.click()
+    page.get_by_label("定期抽检执法记录设备反映的执法人员队容风纪、文明执法情况").fill("6")
+    page.get_by_role("button", name="保存评查结果").click()
+    assert page.locator(".errors").is_visible()  # marks taken off without a reason are refused
+    page.get_by_label("扣分理由").first.fill("执法时未按规定着装")
+    page.get_by_role("button", name="保存评查结果").click()
+    assert page.get_by_text("评查结果已保存").is_visible()
+    page.get_by_role("link", name="立执法过错案件").click()
+    page.get_by_label("过错行为").select_option("other")
+    page.get_by_label("事实").fill("回放检查发现执法时未按规定着装")
+    page.get_by_role("button", name="立案").click()
+    assert page.get_by_text("执法过错案件已立案").is_visible()
+    case = MisconductCase.objects.get()
+    assert case.review is not None and ReviewRound.objects.get().reviews.count() == 1
+    page.get_by_role("button", name="退出").click()
+
+    _log_in(page, live_server, world.head)
+    page.get_by_role("link", name=f"{case.officer} · {case.misconduct_label}").click()
+    page.get_by_label("情节轻微的，予以批评教育（004/24）").check()
+    page.get_by_label("决定及理由").fill("情节轻微，予以批评教育")
+    page.get_by_role("button", name="登记决定").click()
+    assert page.get_by_text("处理决定已登记").is_visible()
+    case.refresh_from_db()
+    assert case.state == "decided" and case.decided_by == world.head
