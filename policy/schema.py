@@ -425,3 +425,11 @@ class PolicyPack(Strict):
     @property
     def document_number(self) -> str:
         return self.source[:3]
+
+    @model_validator(mode="after")
+    def _plans_name_checklist_rows(self) -> PolicyPack:
+        rows = {row.id for row in self.recording.checklist}
+        for plan in self.random_inspection.plans if self.random_inspection else []:
+            if plan.stage is not None and plan.stage not in rows:
+                raise ValueError(f"inspection plan {plan.id} names {plan.stage}, which is not a checklist row")
+        return self

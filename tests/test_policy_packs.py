@@ -142,3 +142,14 @@ def test_rules_page_shows_topics_with_citations(client, an_officer):
     assert response.status_code == 200
     for text in ("音像记录事项清单", "保存期限", "调阅与查阅登记", "000/2/15", "000/1/4", "声像资料保存期限为12个月"):
         assert text in page
+
+
+def test_002_random_inspection_plan_stage_must_be_a_checklist_row():
+    import pydantic
+
+    from policy.schema import PolicyPack
+
+    data = registry().in_force("ruzhou_water").model_dump(mode="json")
+    data["random_inspection"]["plans"][0]["stage"] = "no_such_row"
+    with pytest.raises(pydantic.ValidationError, match="no_such_row"):
+        PolicyPack.model_validate(data)
