@@ -370,10 +370,13 @@ class InspectionPlan(Cited):
     content: Text | None = None
     subject: Text
     method: Text
-    share: float = Field(gt=0, le=1)
-    frequency: Frequency
+    # None where the rules set no share or frequency (001): the share is then given at each draw.
+    share: float | None = Field(default=None, gt=0, le=1)
+    frequency: Frequency | None = None
     # The checklist row a drawn inspection is recorded under.
     stage: Identifier | None = None
+    # The checklist row the draw session itself is recorded under (001/1: 行政检查·随机抽查).
+    draw_stage: Identifier | None = None
 
 
 class RandomInspection(Strict):
@@ -430,6 +433,7 @@ class PolicyPack(Strict):
     def _plans_name_checklist_rows(self) -> PolicyPack:
         rows = {row.id for row in self.recording.checklist}
         for plan in self.random_inspection.plans if self.random_inspection else []:
-            if plan.stage is not None and plan.stage not in rows:
-                raise ValueError(f"inspection plan {plan.id} names {plan.stage}, which is not a checklist row")
+            for stage in (plan.stage, plan.draw_stage):
+                if stage is not None and stage not in rows:
+                    raise ValueError(f"inspection plan {plan.id} names {stage}, which is not a checklist row")
         return self

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -41,36 +42,77 @@ def _digests(lists: dict) -> dict:
             "conflicts": algorithm.digest(["\t".join(c) for c in lists["conflicts"]])}
 
 
-def commit(agency, *, plan_id: str, period: str, inspect_on: dt.datetime, actor: User,
-           context: RequestContext = SYSTEM) -> Draw:
+@dataclass
+class Session:
+    """When and by whom the draw is made, for plans whose draw session must be recorded (001/1)."""
+
+    starts_at: dt.datetime
+    officers: list[User]
+
+
+def _problem(agency, plan, share: float | None, session: Session | None, actor: User, period: str) -> str | None:
+    if not actor.role_set & DRAWERS or actor.agency_id != agency.pk:
+        return _("Draws are made by the supervisor or the head.")
+    if plan is None:
+        return _("The agency's rules have no such inspection plan.")
+    if not period.strip():
+        return _("Name the period of the draw (e.g. 2026 Q4).")
+    if plan.share is None and (share is None or not 0 < share <= 1):
+        return _("The agency's rules set no share for this plan: give the share drawn, more than 0 % and at most "
+                 "100 %.")
+    if plan.draw_stage and (session is None or not session.officers):
+        return _("The draw session must be recorded (%(cite)s): give its time and the officers who record it.") % {
+            "cite": "、".join(plan.cite)}
+    return None
+
+
+def commit(agency, *, plan_id: str, period: str, inspect_on: dt.datetime, actor: User, share: float | None = None,
+           session: Session | None = None, context: RequestContext = SYSTEM) -> Draw:
+    """Commit to the seed and the lists; a plan whose draw session must be recorded also plans that session as an
+    activity of its own, so the compliance engine asks for its recording."""
+    from django.core.exceptions import ValidationError
+
     pack = registry().in_force(agency.pack_code)
     plans = {p.id: p for p in (pack.random_inspection.plans if pack.random_inspection else [])}
-    problem = None
-    if not actor.role_set & DRAWERS or actor.agency_id != agency.pk:
-        problem = _("Draws are made by the supervisor or the head.")
-    elif plan_id not in plans:
-        problem = _("The agency's rules have no such inspection plan.")
-    elif not period.strip():
-        problem = _("Name the period of the draw (e.g. 2026 Q4).")
+    plan = plans.get(plan_id)
+    problem = _problem(agency, plan, share, session, actor, period)
     lists = _lists(agency)
     if problem is None and not lists["targets"]:
         problem = _("The registry of inspection targets is empty; import it first.")
     if problem is None and len(lists["officers"]) < settings.DRAW_OFFICERS_PER_TARGET:
         problem = _("Too few qualified officers with a staff number to draw from.")
-    if problem is not None:
-        refuse("draw.commit", problem, actor=actor, context=context)
-    plan = plans[plan_id]
-    seed = secrets.token_hex(32)
-    with transaction.atomic():
-        made = Draw.objects.create(
-            agency=agency, plan_id=plan.id, plan_name=plan.name, cites="、".join(plan.cite), period=period.strip(),
-            share=plan.share, per_target=settings.DRAW_OFFICERS_PER_TARGET, inspect_on=inspect_on, seed=seed,
-            seed_hash=algorithm.seed_hash(seed), inputs=lists, digests=_digests(lists), committed_by=actor,
-            committed_at=timezone.now())
-        record_event("draw.commit", actor=actor, obj=made, context=context,
-                     after={"seed_hash": made.seed_hash, "digests": made.digests, "plan": plan.id,
-                            "share": plan.share, "per_target": made.per_target, "period": made.period})
-    return made
+    if problem is None:
+        seed = secrets.token_hex(32)
+        drawn_share = plan.share if plan.share is not None else share
+        try:
+            with transaction.atomic():
+                made = Draw.objects.create(
+                    agency=agency, plan_id=plan.id, plan_name=plan.name, cites="、".join(plan.cite),
+                    period=period.strip(), share=drawn_share, per_target=settings.DRAW_OFFICERS_PER_TARGET,
+                    inspect_on=inspect_on, seed=seed, seed_hash=algorithm.seed_hash(seed), inputs=lists,
+                    digests=_digests(lists), committed_by=actor, committed_at=timezone.now(),
+                    session=_plan_session(agency, pack, plan, period, session, actor, context))
+                record_event("draw.commit", actor=actor, obj=made, context=context,
+                             after={"seed_hash": made.seed_hash, "digests": made.digests, "plan": plan.id,
+                                    "share": drawn_share, "per_target": made.per_target, "period": made.period,
+                                    "session": made.session_id})
+            return made
+        except ValidationError as invalid:
+            problem = "；".join(invalid.messages)
+    refuse("draw.commit", problem, actor=actor, context=context)
+
+
+def _plan_session(agency, pack, plan, period: str, session: Session | None, actor: User, context: RequestContext):
+    from cases.services import create_activity
+
+    if not plan.draw_stage:
+        return None
+    row = next(r for r in pack.recording.checklist if r.id == plan.draw_stage)
+    return create_activity(agency, {
+        "category": row.categories[0].value, "stage": row.id, "place": row.place or plan.name,
+        "planned_start": session.starts_at, "planned_end": session.starts_at + dt.timedelta(hours=1),
+        "description": f"{plan.name}（{period.strip()}）：{row.requirement}",
+    }, session.officers, [], actor=actor, context=context)
 
 
 def perform(made: Draw, *, actor: User, context: RequestContext = SYSTEM) -> Draw:

@@ -64,6 +64,9 @@ class Draw(models.Model):
     drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
     drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
+    # The draw session as an activity of its own, where the rules require it to be recorded (001/1).
+    session = models.ForeignKey("cases.Activity", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("draw session"))
 
     class Meta:
         verbose_name = _("random draw")

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from lawtrace.pages import agency_or_refuse, paginate
 from ledger.events import RequestContext, events_for_object, record_denial
 from org.models import User
+from org.services import qualified_officers
 from policy.registry import registry
 from supervision import draws
 from supervision.models import Draw, InspectionTarget
@@ -30,14 +31,13 @@ def draw_list(request: HttpRequest) -> HttpResponse:
     plans = pack.random_inspection.plans if pack.random_inspection else []
     if request.method == "POST":
         try:
-            when = dt.datetime.fromisoformat(request.POST.get("inspect_on", ""))
+            made = draws.commit(agency, plan_id=request.POST.get("plan", ""), period=request.POST.get("period", ""),
+                                inspect_on=_moment(request.POST.get("inspect_on", "")), actor=request.user,
+                                share=_share(request.POST.get("share_percent", "")),
+                                session=_session(agency, request.POST), context=RequestContext.from_request(request))
         except ValueError:
             messages.error(request, _("Give the date and time the inspections are planned for."))
             return redirect("draw_list")
-        try:
-            made = draws.commit(agency, plan_id=request.POST.get("plan", ""), period=request.POST.get("period", ""),
-                                inspect_on=timezone.make_aware(when) if timezone.is_naive(when) else when,
-                                actor=request.user, context=RequestContext.from_request(request))
         except draws.DrawRefused as refusal:
             messages.error(request, str(refusal))
             return redirect("draw_list")
@@ -46,9 +46,32 @@ def draw_list(request: HttpRequest) -> HttpResponse:
         return redirect("draw_detail", made.pk)
     page, query = paginate(request, Draw.objects.filter(agency=agency))
     return render(request, "supervision/draw_list.html", {
-        "page": page, "query": query, "plans": plans,
+        "page": page, "query": query, "plans": plans, "officers": qualified_officers(agency, timezone.localdate()),
+        "needs_share": any(p.share is None for p in plans), "needs_session": any(p.draw_stage for p in plans),
         "targets": InspectionTarget.objects.filter(agency=agency, active=True).count(),
         "can_draw": bool(request.user.role_set & draws.DRAWERS)})
+
+
+def _moment(text: str) -> dt.datetime:
+    when = dt.datetime.fromisoformat(text)
+    return timezone.make_aware(when) if timezone.is_naive(when) else when
+
+
+def _share(text: str) -> float | None:
+    try:
+        return float(text) / 100 if text.strip() else None
+    except ValueError:
+        return None  # the action then asks for a share where the plan needs one
+
+
+def _session(agency, form) -> draws.Session | None:
+    if not form.get("session_at"):
+        return None
+    try:
+        ids = [int(pk) for pk in form.getlist("session_officers")]
+    except ValueError:
+        ids = []
+    return draws.Session(_moment(form["session_at"]), list(User.objects.filter(agency=agency, pk__in=ids)))
 
 
 def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -159,3 +159,57 @@ def test_the_draw_through_the_pages(client, ruzhou, tmp_path):
     assert run.returncode == 1 and "重新抽取的结果不同" in run.stdout
     client.force_login(staff[0])
     assert client.post("/supervision/targets/", {"file": _csv("名称,统一社会信用代码\n")}).status_code == 403
+
+
+@pytest.fixture
+def pingdingshan(db):
+    agency = AgencyFactory(code="pingdingshan-emergency", name="平顶山高新区应急管理局",
+                           pack_code="pingdingshan_emergency")
+    staff = [officer(agency, staff_number=f"AJ{n:03d}", full_name=f"安监员{n}") for n in range(1, 5)]
+    supervisor = UserFactory(agency=agency, roles=(Role.SUPERVISOR,))
+    for number, code in enumerate(CODES, start=1):
+        InspectionTarget.objects.create(agency=agency, name=f"高新区某企业{number}", credit_code=code)
+    return agency, staff, supervisor
+
+
+def test_001_1_the_draw_session_is_an_activity_of_its_own_to_be_recorded(pingdingshan):
+    agency, staff, supervisor = pingdingshan
+    at = timezone.now() + dt.timedelta(days=1)
+    session = draws.Session(at, staff[:2])
+    with pytest.raises(draws.DrawRefused, match="比例|share"):  # 001 sets no share: it is given at the draw
+        draws.commit(agency, plan_id="random_inspection", period="2026Q4", inspect_on=at, actor=supervisor,
+                     session=session)
+    with pytest.raises(draws.DrawRefused, match="001/1"):  # nor may the session go unplanned
+        draws.commit(agency, plan_id="random_inspection", period="2026Q4", inspect_on=at, actor=supervisor,
+                     share=0.3)
+    with pytest.raises(draws.DrawRefused):  # the session's officers must be qualified (004/7 and the like)
+        draws.commit(agency, plan_id="random_inspection", period="2026Q4", inspect_on=at, actor=supervisor,
+                     share=0.3, session=draws.Session(at, [supervisor]))
+    assert not draws.Draw.objects.exists() and not Activity.objects.exists()
+
+    made = draws.commit(agency, plan_id="random_inspection", period="2026Q4", inspect_on=at, actor=supervisor,
+                        share=0.3, session=session)
+    assert made.share == 0.3 and made.session.stage == "random_inspection_draw"
+    assert set(made.session.officers.all()) == set(staff[:2]) and made.session.planned_start == at
+    assert Event.objects.get(verb="draw.commit", result="done").after["session"] == made.session_id
+    done = draws.perform(made, actor=supervisor)
+    assert len(done.result["targets"]) == 3
+    inspections = Activity.objects.exclude(pk=made.session_id)
+    assert inspections.count() == 3 and {a.stage for a in inspections} == {"on_site_inspection"}
+
+
+def test_001_1_the_draw_session_through_the_page(client, pingdingshan):
+    from tests.conftest import login
+
+    agency, staff, supervisor = pingdingshan
+    login(client, supervisor)
+    page = client.get("/supervision/draws/")
+    assert page.context["needs_share"] and page.context["needs_session"]
+    client.post("/supervision/draws/", {"plan": "random_inspection", "period": "2026年第四季度",
+                                        "inspect_on": "2026-12-01T09:00", "share_percent": "20",
+                                        "session_at": "2026-11-30T09:00",
+                                        "session_officers": [staff[0].pk, staff[1].pk]})
+    made = draws.Draw.objects.get()
+    assert made.share == 0.2 and made.session is not None
+    detail = client.get(f"/supervision/draws/{made.pk}/").content.decode()
+    assert f"/activities/{made.session_id}/" in detail
