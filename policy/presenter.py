@@ -31,6 +31,7 @@ FIELD_LABELS = {
     "amount_threshold_not_set": gettext_lazy("amount threshold not set"), "category": gettext_lazy("category"),
     "targets": gettext_lazy("targets"), "subject": gettext_lazy("inspecting body"), "method": gettext_lazy("method"),
     "share": gettext_lazy("share"), "frequency": gettext_lazy("frequency"), "content": gettext_lazy("content"),
+    "draw_stage": gettext_lazy("draw session recorded as"),
     "severity": gettext_lazy("severity"), "fields": gettext_lazy("fields"), "count": gettext_lazy("copies"),
     "label_fields": gettext_lazy("label shows"), "signatures": gettext_lazy("signed by"),
     "note_fields": gettext_lazy("explanatory note gives"), "medium": gettext_lazy("medium"),

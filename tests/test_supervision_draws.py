@@ -213,3 +213,14 @@ def test_001_1_the_draw_session_through_the_page(client, pingdingshan):
     assert made.share == 0.2 and made.session is not None
     detail = client.get(f"/supervision/draws/{made.pk}/").content.decode()
     assert f"/activities/{made.session_id}/" in detail
+
+
+def test_001_1_the_agency_rules_page_shows_the_plan_and_its_draw_session(client, pingdingshan):
+    from django.urls import reverse
+
+    from tests.conftest import login
+
+    _agency, _staff, supervisor = pingdingshan
+    login(client, supervisor)
+    page = client.get(reverse("agency_rules")).content.decode()
+    assert "随机抽查" in page and "抽取过程记录环节" in page and "draw_stage" not in page
