@@ -29,7 +29,7 @@ def misconduct_list(request: HttpRequest) -> HttpResponse:
         review = RecordReview.objects.filter(round__in=visible_rounds(request.user), pk=review_pk).first()
     initial = {"officer": review.officer_id, "facts": review.remarks} if review else None
     if request.GET.get("finding"):
-        initial = {"finding_id": request.GET["finding"]}
+        initial = {"finding_id": request.GET["finding"], "officer": request.GET.get("officer")}
     form = MisconductForm(request.POST or None, agency=agency, initial=initial) if can_open else None
     if request.method == "POST" and form is not None and form.is_valid():
         data = form.cleaned_data

@@ -169,3 +169,26 @@ def test_000_2_17_dashboards_remind_of_the_annual_review_and_list_the_work(db, c
         texts = [row.text for _role, panels in client.get(reverse("dashboard")).context["sections"]
                  for panel in panels for row in panel.rows]
         assert any("不按规定佩戴" in text for text in texts)
+
+
+def test_004_24_a_misconduct_case_opened_from_a_compliance_finding(db, client):
+    from compliance.models import Finding
+    from tests.factories import ActivityFactory
+
+    world = build("xinzhou_finance", records=0)
+    activity = ActivityFactory(agency=world.agency, officers=[world.officers[0]])
+    finding = Finding.objects.create(agency=world.agency, activity=activity, officer=world.officers[0],
+                                     rule="not_recorded", fingerprint="not_recorded", severity="high",
+                                     cites="004/9", params={"stage": "现场检查", "requirement": "全过程"},
+                                     opened_at=timezone.now())
+    client.force_login(world.supervisor)
+    listing = client.get(reverse("finding_list")).content.decode()
+    link = f"{reverse('misconduct_list')}?finding={finding.pk}&amp;officer={world.officers[0].pk}"
+    assert link in listing
+    form = client.get(link.replace("&amp;", "&")).context["form"]
+    assert form.initial == {"finding_id": str(finding.pk), "officer": str(world.officers[0].pk)}
+    client.post(reverse("misconduct_list"), {"officer": world.officers[0].pk, "misconduct": "not_recording",
+                                             "facts": "未对现场检查进行记录", "finding_id": finding.pk})
+    assert MisconductCase.objects.get().finding_id == finding.pk
+    client.force_login(world.officers[1])
+    assert link not in client.get(reverse("finding_list")).content.decode()
