@@ -147,11 +147,15 @@ def test_004_23_the_quarterly_report_on_screen_in_pdf_and_in_xlsx_with_charts(db
     assert client.get(url).status_code == 403
 
 
+def _dashboard_texts(client) -> list[str]:
+    sections = client.get(reverse("dashboard")).context["sections"]
+    return [row.text for _role, panels in sections for panel in panels for row in panel.rows]
+
+
 def test_000_2_17_dashboards_remind_of_the_annual_review_and_list_the_work(db, client):
     world = build("lushan_finance", records=3)
     client.force_login(world.supervisor)
-    texts = [row.text for _role, panels in client.get(reverse("dashboard")).context["sections"]
-             for panel in panels for row in panel.rows]
+    texts = _dashboard_texts(client)
     assert any("000/2/17" in text for text in texts)
     client.post(reverse("review_list"), {
         "kind": "annual", "title": "年度评查", "period_start": FIRST_DAY.isoformat(),
@@ -159,15 +163,13 @@ def test_000_2_17_dashboards_remind_of_the_annual_review_and_list_the_work(db, c
         "count": "2"})
     made = ReviewRound.objects.get()
     client.post(reverse("review_draw", args=[made.pk]))
-    texts = [row.text for _role, panels in client.get(reverse("dashboard")).context["sections"]
-             for panel in panels for row in panel.rows]
+    texts = _dashboard_texts(client)
     assert not any("000/2/17" in text for text in texts) and any("年度评查" in text for text in texts)
     accountability.open_case(world.agency, officer=world.officers[0], misconduct="not_recording", facts="未记录",
                              actor=world.supervisor)
     for person in (world.head, world.officers[0]):
         client.force_login(person)
-        texts = [row.text for _role, panels in client.get(reverse("dashboard")).context["sections"]
-                 for panel in panels for row in panel.rows]
+        texts = _dashboard_texts(client)
         assert any("不按规定佩戴" in text for text in texts)
 
 
