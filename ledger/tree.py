@@ -6,54 +6,70 @@ Hashing and proof shapes come from ``lawtrace_verify.merkle`` so the server and 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from lawtrace_verify import merkle
 
 from ledger.models import LedgerHead, MerkleNode
 
 LEVEL_SHIFT = 48
 HASH_SIZE = 32
+_HEAD_TABLE = LedgerHead._meta.db_table
+_NODE_TABLE = MerkleNode._meta.db_table
 
 
 def node_key(level: int, index: int) -> int:
     return level << LEVEL_SHIFT | index
 
 
-def locked_head() -> LedgerHead:
-    """The head row, locked until the caller's transaction ends: appends are serialised here."""
-    if not transaction.get_connection().in_atomic_block:
+@dataclass
+class Head:
+    """The locked head row's values: the tree size and its right edge."""
+
+    size: int
+    edge: bytes
+
+
+def locked_head() -> Head:
+    """The head row, locked until the caller's transaction ends: appends are serialised here.
+
+    Plain SQL because every event passes through here; the ORM's query building cost more than the append.
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("the ledger head may only be locked inside a transaction")
-    try:
-        return LedgerHead.objects.select_for_update().get(pk=1)
-    except LedgerHead.DoesNotExist:
-        try:
-            with transaction.atomic():
-                LedgerHead.objects.create(pk=1)
-        except IntegrityError:
-            pass  # created by a concurrent first append
-        return LedgerHead.objects.select_for_update().get(pk=1)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT size, edge FROM {_HEAD_TABLE} WHERE id = 1{lock}")
+        row = cursor.fetchone()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    cursor.execute(f"INSERT INTO {_HEAD_TABLE} (id, size, edge) VALUES (1, 0, %s)", [b""])
+            except IntegrityError:
+                pass  # created by a concurrent first append
+            cursor.execute(f"SELECT size, edge FROM {_HEAD_TABLE} WHERE id = 1{lock}")
+            row = cursor.fetchone()
+    return Head(row[0], bytes(row[1]))
 
 
-def compact_range(head: LedgerHead) -> merkle.CompactRange:
-    edge = bytes(head.edge)
+def compact_range(head: Head) -> merkle.CompactRange:
+    edge = head.edge
     return merkle.CompactRange(head.size, [edge[i:i + HASH_SIZE] for i in range(0, len(edge), HASH_SIZE)])
 
 
-def append_leaves(head: LedgerHead, leaves: Sequence[bytes]) -> None:
+def append_leaves(head: Head, leaves: Sequence[bytes]) -> None:
     """Add leaf hashes to the tree held by a locked head; stores every perfect subtree they complete."""
     tree = compact_range(head)
     rows: list[tuple[int, bytes]] = []
     for leaf in leaves:
-        rows.extend((node_key(level, index), digest) for level, index, digest in tree.append(leaf))
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {quote(MerkleNode._meta.db_table)} ({quote('key')}, {quote('hash')}) VALUES (%s, %s)", rows
-        )
+        rows.extend((level << LEVEL_SHIFT | index, digest) for level, index, digest in tree.append(leaf))
     head.size = tree.size
     head.edge = b"".join(tree.edge)
-    head.save(update_fields=["size", "edge"])
+    with transaction.get_connection().cursor() as cursor:
+        cursor.executemany(f'INSERT INTO {_NODE_TABLE} ("key", "hash") VALUES (%s, %s)', rows)
+        cursor.execute(f"UPDATE {_HEAD_TABLE} SET size = %s, edge = %s WHERE id = 1", [head.size, head.edge])
 
 
 def current_size() -> int:
