@@ -3,6 +3,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class RowIdKey(models.BigIntegerField):
+    """A 64-bit primary key that SQLite keeps as the table's rowid.
+
+    SQLite makes a column the rowid only when its type reads exactly INTEGER; a BIGINT key costs a second B-tree
+    that every append writes to. PostgreSQL keeps bigint.
+    """
+
+    def db_type(self, connection):
+        return "integer" if connection.vendor == "sqlite" else super().db_type(connection)
+
+
 class Event(models.Model):
     """One thing that happened: a change, a read, a login, a refusal. Rows are only ever appended."""
 
@@ -12,7 +23,7 @@ class Event(models.Model):
 
     # The event's position in the Merkle log, gapless: assigned under the ledger head's lock, never by a sequence
     # (a rolled-back sequence value would leave a hole that looks like a deleted row).
-    seq = models.BigIntegerField(_("sequence number"), primary_key=True)
+    seq = RowIdKey(_("sequence number"), primary_key=True)
     occurred_at = models.DateTimeField(_("time"), db_index=True)
     verb = models.CharField(_("action"), max_length=64, db_index=True)
     result = models.CharField(_("result"), max_length=8, choices=Result.choices, default=Result.DONE)
@@ -21,7 +32,7 @@ class Event(models.Model):
         related_name="+",
     )
     actor_label = models.CharField(_("actor name"), max_length=150, blank=True)
-    agency_code = models.CharField(_("agency"), max_length=64, blank=True, db_index=True)
+    agency_code = models.CharField(_("agency"), max_length=64, blank=True)  # first column of the register index
     object_type = models.CharField(_("object type"), max_length=64, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_label = models.CharField(_("object"), max_length=255, blank=True)
@@ -61,7 +72,7 @@ class LedgerHead(models.Model):
 class MerkleNode(models.Model):
     """A perfect subtree's hash. Key = level << 48 | index, so any proof's nodes come back in one query."""
 
-    key = models.BigIntegerField(primary_key=True)
+    key = RowIdKey(primary_key=True)
     hash = models.BinaryField()
 
     class Meta:
