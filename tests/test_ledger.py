@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import subprocess
 import sys
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -16,7 +18,7 @@ from lawtrace_verify.canonical import canonical_bytes
 
 from ledger import append_only, checkpoints, tree
 from ledger.bundles import proof_bundle
-from ledger.events import event_fields, record_event
+from ledger.events import append_events, canonical_time, column_time, event_fields, record_event
 from ledger.models import Checkpoint, Event
 from ledger.verification import verify_ledger
 from org.services import create_agency
@@ -59,6 +61,22 @@ def test_tree_in_the_database_gives_the_reference_root_and_proofs():
     for old in range(1, 13):
         assert merkle.verify_consistency(old, 13, merkle.root(leaves[:old]), merkle.root(leaves),
                                          tree.consistency_proof(old, 13))
+
+
+def test_the_stored_time_is_the_orms_own_form_and_reads_back_to_the_hashed_leaf():
+    moments = [dt.datetime(2026, 1, 1, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
+               dt.datetime(2026, 11, 23, 7, 33, 10, 5, tzinfo=dt.UTC)]
+    store = column_time(connection)
+    assert [store(m, canonical_time(m)) for m in moments] == \
+        [connection.ops.adapt_datetimefield_value(m) for m in moments]
+    events = [Event(occurred_at=m, verb="test.time", detail={"z": [1, {"b": 2, "a": None}], "a": "执法"})
+              for m in moments]
+    with transaction.atomic():
+        append_events(events)
+    for event in events:
+        stored = Event.objects.get(seq=event.seq)
+        assert (stored.occurred_at, stored.detail) == (event.occurred_at, event.detail)
+        assert merkle.leaf_hash(canonical_bytes(event_fields(stored))) == tree.leaf_at(event.seq)
 
 
 def test_a_proof_needs_one_query(django_assert_num_queries):
