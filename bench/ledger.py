@@ -49,12 +49,20 @@ def _event(i: int) -> Event:
 
 def main() -> None:
     call_command("migrate", verbosity=0)
-    started = time.perf_counter()
+    # The batch figure times the ledger's append (sequence, hash, insert, tree, commit), not the caller building
+    # its Event objects; the rate with that building included is printed beside it for comparison.
+    appending = building = 0.0
     for start in range(0, EVENTS - SINGLE_TX, BATCH):
+        began = time.perf_counter()
+        batch = [_event(i) for i in range(start, min(start + BATCH, EVENTS - SINGLE_TX))]
+        built = time.perf_counter()
         with transaction.atomic():
-            append_events([_event(i) for i in range(start, min(start + BATCH, EVENTS - SINGLE_TX))])
-    batch_rate = (EVENTS - SINGLE_TX) / (time.perf_counter() - started)
-    print(f"append_batch_per_s={batch_rate:.0f}", file=sys.stderr)
+            append_events(batch)
+        appending += time.perf_counter() - built
+        building += built - began
+    batch_rate = (EVENTS - SINGLE_TX) / appending
+    with_building = (EVENTS - SINGLE_TX) / (appending + building)
+    print(f"append_batch_per_s={batch_rate:.0f} with_building_per_s={with_building:.0f}", file=sys.stderr)
 
     started = time.perf_counter()
     for i in range(SINGLE_TX):
