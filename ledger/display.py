@@ -66,9 +66,11 @@ def _field(model, key: str):
     if model is None:
         return None
     try:
-        return model._meta.get_field(key)
+        field = model._meta.get_field(key)
     except FieldDoesNotExist:
         return None
+    # A key can share its name with a reverse relation ("reviews" of a round), which has no label or choices.
+    return None if field.auto_created and not field.concrete else field
 
 
 def _readable(field, value: object) -> str:
