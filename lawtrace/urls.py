@@ -97,6 +97,7 @@ urlpatterns = [
     path("supervision/reviews/<int:pk>/", review_views.round_detail, name="review_round"),
     path("supervision/reviews/<int:pk>/draw/", review_views.round_draw, name="review_draw"),
     path("supervision/reviews/<int:pk>/close/", review_views.round_close, name="review_close"),
+    path("supervision/reviews/<int:pk>/cancel/", review_views.round_cancel, name="review_cancel"),
     path("supervision/reviews/<int:pk>/sample.json", review_views.round_sample, name="review_sample"),
     path("supervision/reviews/<int:pk>/ledger.pdf", review_views.round_print, name="review_print"),
     path("supervision/reviews/<int:pk>/records/<int:record_pk>/", review_views.record_review, name="record_review"),

@@ -87,6 +87,7 @@ class ReviewRound(models.Model):
         COMMITTED = "committed", _("committed, not yet drawn")
         REVIEWING = "reviewing", _("under review")
         CLOSED = "closed", _("closed")
+        CANCELLED = "cancelled", _("cancelled")
 
     agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind of review"), max_length=16, choices=Kind.choices)
@@ -112,6 +113,10 @@ class ReviewRound(models.Model):
     drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     conclusion = models.TextField(_("conclusion of the round"), blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("cancelled by"))
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
 
     class Meta:
         verbose_name = _("review round")

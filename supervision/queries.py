@@ -28,6 +28,11 @@ def visible_rounds(user: User) -> QuerySet[ReviewRound]:
     return restrict(ReviewRound.objects.all(), user)
 
 
+def counting_rounds(user: User) -> QuerySet[ReviewRound]:
+    """The rounds whose results count: a cancelled round's reviews are kept but no longer assess anyone."""
+    return visible_rounds(user).exclude(state=ReviewRound.State.CANCELLED)
+
+
 def visible_misconduct(user: User) -> QuerySet[MisconductCase]:
     from access.scope import restrict
 
@@ -57,7 +62,7 @@ def annual_reviews_missing(user: User, agency) -> tuple[int, int, str] | None:
     supervision = registry().in_force(agency.pack_code).supervision
     if supervision is None or not supervision.annual_review_at_least:
         return None
-    held = visible_rounds(user).filter(kind=ReviewRound.Kind.ANNUAL,
+    held = counting_rounds(user).filter(kind=ReviewRound.Kind.ANNUAL,
                                        opened_at__year=timezone.localdate().year).count()
     if held >= supervision.annual_review_at_least:
         return None

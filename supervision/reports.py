@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from org.models import User
 from org.roles import Role
 from policy.registry import registry
-from supervision.models import Draw, MisconductCase, RecordReview
-from supervision.queries import visible_misconduct, visible_rounds
+from supervision.models import Draw, MisconductCase, RecordReview, ReviewRound
+from supervision.queries import counting_rounds, visible_misconduct, visible_rounds
 from supervision.reviews import MAX_SCORE
 
 READERS = frozenset({Role.SUPERVISOR, Role.HEAD, Role.LEGAL_REVIEWER})
@@ -102,8 +102,9 @@ def _rounds_and_checks(user: User, start, end) -> tuple[list[dict], list[dict], 
         reviews = list(made.reviews.all())
         average = round(sum(r.percent for r in reviews) / len(reviews), 1) if reviews else None
         rows.append({"round": made, "sampled": len(made.sample or []), "population": len(made.population),
-                     "reviewed": len(reviews), "average": average})
-    reviews = list(RecordReview.objects.filter(round__in=visible_rounds(user), reviewed_at__gte=start,
+                     "reviewed": len(reviews), "average": average,
+                     "counts": made.state != ReviewRound.State.CANCELLED})
+    reviews = list(RecordReview.objects.filter(round__in=counting_rounds(user), reviewed_at__gte=start,
                                                reviewed_at__lt=end).select_related("round"))
     labels, totals, counts, shortfalls = {}, defaultdict(int), Counter(), Counter()
     for review in reviews:
@@ -158,7 +159,7 @@ def build(user: User, agency, period: Period) -> Report:
         findings=findings_opened(user, start, end), rounds=rounds,
         annual_required=supervision.annual_review_at_least if supervision else None,
         annual_cite="、".join(supervision.annual_review_cite or []) if supervision else "",
-        annual_held=sum(1 for r in rounds if r["round"].kind == "annual"), checks=checks,
+        annual_held=sum(1 for r in rounds if r["counts"] and r["round"].kind == ReviewRound.Kind.ANNUAL), checks=checks,
         people=_people(user, reviews, decided, start, end),
         draws={"count": draws.count(), "targets": sum(len(d.result["targets"]) for d in draws)},
         decisions=decision_summary(user, start, end),

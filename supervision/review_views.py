@@ -100,6 +100,20 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("review_round", made.pk)
 
 
+@require_POST
+def round_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    _agency(request, "review.cancel")
+    made = _round(request, pk)
+    try:
+        reviews.cancel_round(made, actor=request.user, reason=request.POST.get("reason", ""),
+                             context=RequestContext.from_request(request))
+    except Refused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Round cancelled; it stays listed with its reason."))
+    return redirect("review_round", made.pk)
+
+
 def record_review(request: HttpRequest, pk: int, record_pk: int) -> HttpResponse:
     from compliance.labels import decorate
     from compliance.queries import open_findings_for

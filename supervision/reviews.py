@@ -218,6 +218,29 @@ def close_round(made: ReviewRound, *, actor: User, conclusion: str, context: Req
     return made
 
 
+def cancel_round(made: ReviewRound, *, actor: User, reason: str, context: RequestContext = SYSTEM) -> ReviewRound:
+    """Withdraw a round opened in error. It stays listed with its reason, its seed is published so the commitment can
+    still be checked, and its reviews no longer count: a round cannot be quietly dropped and redrawn."""
+    problem = None
+    if not actor.role_set & OPENERS or actor.agency_id != made.agency_id:
+        problem = _("Review rounds are opened by the supervisor or the head.")
+    elif made.state not in (ReviewRound.State.COMMITTED, ReviewRound.State.REVIEWING):
+        problem = _("Only a round not yet closed can be cancelled.")
+    elif not reason.strip():
+        problem = _("Say why the round is cancelled.")
+    if problem is not None:
+        refuse("review.cancel", problem, actor=actor, obj=made, context=context)
+    with transaction.atomic():
+        before = made.state
+        made.state, made.cancelled_at, made.cancelled_by = ReviewRound.State.CANCELLED, timezone.now(), actor
+        made.cancel_reason = reason.strip()
+        made.save(update_fields=["state", "cancelled_at", "cancelled_by", "cancel_reason"])
+        record_event("review.cancel", actor=actor, obj=made, context=context, before={"state": before},
+                     after={"state": made.state, "reason": made.cancel_reason, "seed": made.seed,
+                            "reviews": made.reviews.count()})
+    return made
+
+
 def sample_record(made: ReviewRound) -> dict:
     """The published sample, for ``lawtrace-verify sample.json`` on any machine."""
     return {"format": algorithm.SAMPLE_FORMAT, "round": made.pk, "title": made.title, "seed": made.seed,

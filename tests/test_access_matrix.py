@@ -120,6 +120,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "record_review": row(404, head=403, supervisor=200, system_admin=403, security_admin=403, audit_admin=403),
     "review_draw": POST_ONLY,
     "review_close": POST_ONLY,
+    "review_cancel": POST_ONLY,
     "misconduct_list": row(200, system_admin=403, security_admin=403, audit_admin=403),
     # The case concerns the "officer"; the handler, archivist and legal reviewer do not see it.
     "misconduct_detail": row(404, officer=200, head=200, supervisor=200, system_admin=403, security_admin=403,
@@ -190,6 +191,7 @@ def world(db, tmp_path):
         "inspection_target": {"pk": target.pk}, "review_round": {"pk": review_round.pk},
         "review_sample": {"pk": review_round.pk}, "review_print": {"pk": review_round.pk},
         "review_draw": {"pk": review_round.pk}, "review_close": {"pk": review_round.pk},
+        "review_cancel": {"pk": review_round.pk},
         "record_review": {"pk": review_round.pk, "record_pk": int(review_round.sample[0])},
         "misconduct_detail": {"pk": misconduct.pk},
         "disc_image": {"pk": 1}, "disc_label": {"pk": 1}, "disc_form": {"pk": 1}, "disc_read_check": {"pk": 1},

@@ -176,3 +176,40 @@ def test_000_2_17_a_round_closes_only_when_every_sampled_record_is_reviewed(db):
     assert closed.state == "closed" and Event.objects.filter(verb="review.close", result="done").exists()
     with pytest.raises(Refused):
         reviews.record_review(made, first, reviewer=world.supervisor, scores=_full(made), comments={})
+
+
+def test_000_2_17_a_cancelled_round_stays_listed_publishes_its_seed_and_no_longer_counts(db):
+    from django.utils import timezone
+
+    from supervision import reports
+    from supervision.queries import annual_reviews_missing, visible_rounds
+
+    world = build("lushan_finance", records=4)
+    made = reviews.draw_sample(_open(world, count=2, kind="annual"), actor=world.supervisor)
+    scored = int(made.sample[0])
+    reviews.record_review(made, scored, reviewer=world.supervisor, scores={**_full(made), made.checks[0]["id"]: 4},
+                          comments={made.checks[0]["id"]: "中断未说明"})
+    assert annual_reviews_missing(world.supervisor, world.agency) is None
+
+    with pytest.raises(Refused):
+        reviews.cancel_round(made, actor=world.officers[0], reason="误开")
+    with pytest.raises(Refused, match="why|原因"):
+        reviews.cancel_round(made, actor=world.supervisor, reason="  ")
+    cancelled = reviews.cancel_round(made, actor=world.supervisor, reason="期间选错，重新组织")
+    event = Event.objects.get(verb="review.cancel", result="done")
+    assert event.after == {"state": "cancelled", "reason": "期间选错，重新组织", "seed": made.seed, "reviews": 1}
+    assert Event.objects.filter(verb="review.cancel", result="denied").count() == 2
+
+    assert visible_rounds(world.supervisor).filter(pk=made.pk, state="cancelled").exists()
+    assert not visible_records(world.supervisor, "play").filter(pk=scored).exists()
+    for refused in (lambda: reviews.record_review(cancelled, scored, reviewer=world.supervisor,
+                                                  scores=_full(made), comments={}),
+                    lambda: reviews.close_round(cancelled, actor=world.supervisor, conclusion="结论"),
+                    lambda: reviews.cancel_round(cancelled, actor=world.supervisor, reason="再次")):
+        with pytest.raises(Refused):
+            refused()
+
+    report = reports.build(world.head, world.agency, reports.Period(timezone.localdate().year))
+    assert report.annual_held == 0 and [r["counts"] for r in report.rounds] == [False]
+    assert all(p.reviewed == 0 for p in report.people) and report.checks == []
+    assert annual_reviews_missing(world.supervisor, world.agency)[:2] == (1, 0)

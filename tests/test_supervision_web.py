@@ -52,8 +52,30 @@ def test_004_22_a_round_through_the_pages(db, client):
     client.post(reverse("review_close", args=[made.pk]), {"conclusion": "总体规范，个别用语需改进"})
     made.refresh_from_db()
     assert made.state == "closed"
+    closed = client.get(reverse("review_round", args=[made.pk]))  # its events name "reviews", also a relation
+    assert closed.status_code == 200 and "总体规范" in closed.content.decode()
     printed = client.get(reverse("review_print", args=[made.pk]))
     assert printed["Content-Type"] == "application/pdf" and printed.content.startswith(b"%PDF")
+
+
+def test_000_2_17_a_round_cancelled_through_its_page_keeps_its_reason(db, client):
+    world = build("lushan_finance", records=4)
+    client.force_login(world.supervisor)
+    client.post(reverse("review_list"), {
+        "kind": "annual", "title": "年度评查", "period_start": "2026-07-01", "period_end": "2026-07-31",
+        "reviewers": [world.supervisor.pk], "count": "2"})
+    made = ReviewRound.objects.get()
+    page = client.get(reverse("review_round", args=[made.pk]))
+    assert reverse("review_cancel", args=[made.pk]) in page.content.decode()
+    refused = client.post(reverse("review_cancel", args=[made.pk]), {"reason": ""}, follow=True)
+    assert "原因" in refused.content.decode()
+    made.refresh_from_db()
+    assert made.state == "committed"
+    done = client.post(reverse("review_cancel", args=[made.pk]), {"reason": "期间选错"}, follow=True)
+    text = done.content.decode()
+    made.refresh_from_db()
+    assert made.state == "cancelled" and "期间选错" in text and made.seed in text
+    assert reverse("review_cancel", args=[made.pk]) not in text
 
 
 def test_004_22_only_reviewers_open_the_review_form(db, client):
