@@ -120,11 +120,17 @@ def _rounds_and_checks(user: User, start, end) -> tuple[list[dict], list[dict], 
     return rows, checks, reviews
 
 
-def _people(user: User, reviews: list[RecordReview], cases: list[MisconductCase], start, end) -> list[PersonRow]:
+def _people(user: User, agency, period: Period, reviews: list[RecordReview],
+            cases: list[MisconductCase]) -> list[PersonRow]:
     from compliance.queries import findings_per_officer
+    from org.services import qualified_officers
 
+    start, end = period.bounds()
     findings = findings_per_officer(user, start, end)
-    ids = {r.officer_id for r in reviews if r.officer_id} | set(findings) | {c.officer_id for c in cases}
+    # Every officer qualified at the period's end is assessed, so one nobody sampled shows as such, not as absent.
+    as_of = min(period.next_first_day - dt.timedelta(days=1), timezone.localdate())
+    ids = {r.officer_id for r in reviews if r.officer_id} | set(findings) | {c.officer_id for c in cases} \
+        | {officer.pk for officer in qualified_officers(agency, as_of)}
     people = {u.pk: PersonRow(u) for u in User.objects.filter(pk__in=ids).select_related("unit")}
     for review in reviews:
         if review.officer_id in people:
@@ -160,7 +166,7 @@ def build(user: User, agency, period: Period) -> Report:
         annual_required=supervision.annual_review_at_least if supervision else None,
         annual_cite="、".join(supervision.annual_review_cite or []) if supervision else "",
         annual_held=sum(1 for r in rounds if r["counts"] and r["round"].kind == ReviewRound.Kind.ANNUAL), checks=checks,
-        people=_people(user, reviews, decided, start, end),
+        people=_people(user, agency, period, reviews, decided),
         draws={"count": draws.count(), "targets": sum(len(d.result["targets"]) for d in draws)},
         decisions=decision_summary(user, start, end),
         misconduct=Counter(c.misconduct_label for c in opened).most_common(),

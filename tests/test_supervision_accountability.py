@@ -12,6 +12,7 @@ from ledger.models import Event
 from supervision import accountability, reports, reviews
 from supervision.queries import visible_misconduct
 from supervision.refusals import Refused
+from tests.factories import officer
 from tests.supervision_world import FIRST_DAY, build
 
 
@@ -99,6 +100,7 @@ def test_004_24_an_officer_sees_their_own_cases_only(db):
 
 def test_004_23_personal_assessment_rolls_up_scores_findings_and_sanctions(db):
     world = build("xinzhou_finance", records=6)
+    unsampled = officer(world.agency, full_name="执法员9", staff_number="ZF009")
     made = reviews.draw_sample(reviews.open_round(world.agency, reviews.RoundRequest(
         kind="sampling", title="回放检查", period_start=FIRST_DAY, period_end=FIRST_DAY + dt.timedelta(days=10),
         reviewers=[world.supervisor], share=1.0), actor=world.supervisor), actor=world.supervisor)
@@ -119,6 +121,8 @@ def test_004_23_personal_assessment_rolls_up_scores_findings_and_sanctions(db):
     assert (first.reviewed, first.average, first.short) == (2, 75.0, 2)
     assert first.sanctions == "情节轻微的，予以批评教育" and len(first.cases) == 1
     assert (second.reviewed, second.average, second.short, second.cases) == (2, 100.0, 0, [])
+    nobody = people[unsampled.pk]  # qualified but never sampled: listed with nothing, not left out
+    assert (nobody.reviewed, nobody.average, nobody.findings, nobody.cases) == (0, None, 0, [])
     conduct = next(c for c in report.checks if c["id"] == "conduct_and_civility")
     assert conduct["shortfalls"] == 2 and conduct["average"] == round(100 * 50 / 60, 1)
     assert report.misconduct == [("其他违反执法记录管理规定的行为", 1)]
