@@ -73,45 +73,37 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "max_score": reviews.MAX_SCORE})
 
 
-@require_POST
-def round_draw(request: HttpRequest, pk: int) -> HttpResponse:
-    _agency(request, "review.draw")
+def _act_on_round(request: HttpRequest, pk: int, verb: str, action, done: str) -> HttpResponse:
+    """A button on the round page: run ``action(round, context)``; a refusal is shown, never a 500."""
+    _agency(request, verb)
     made = _round(request, pk)
     try:
-        reviews.draw_sample(made, actor=request.user, context=RequestContext.from_request(request))
+        action(made, RequestContext.from_request(request))
     except Refused as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, _("Sample drawn; the seed is revealed and the reviewers can start."))
+        messages.success(request, done)
     return redirect("review_round", made.pk)
+
+
+@require_POST
+def round_draw(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act_on_round(request, pk, "review.draw",
+                         lambda made, context: reviews.draw_sample(made, actor=request.user, context=context),
+                         _("Sample drawn; the seed is revealed and the reviewers can start."))
 
 
 @require_POST
 def round_close(request: HttpRequest, pk: int) -> HttpResponse:
-    _agency(request, "review.close")
-    made = _round(request, pk)
-    try:
-        reviews.close_round(made, actor=request.user, conclusion=request.POST.get("conclusion", ""),
-                            context=RequestContext.from_request(request))
-    except Refused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, _("Round closed."))
-    return redirect("review_round", made.pk)
+    return _act_on_round(request, pk, "review.close", lambda made, context: reviews.close_round(
+        made, actor=request.user, conclusion=request.POST.get("conclusion", ""), context=context), _("Round closed."))
 
 
 @require_POST
 def round_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    _agency(request, "review.cancel")
-    made = _round(request, pk)
-    try:
-        reviews.cancel_round(made, actor=request.user, reason=request.POST.get("reason", ""),
-                             context=RequestContext.from_request(request))
-    except Refused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, _("Round cancelled; it stays listed with its reason."))
-    return redirect("review_round", made.pk)
+    return _act_on_round(request, pk, "review.cancel", lambda made, context: reviews.cancel_round(
+        made, actor=request.user, reason=request.POST.get("reason", ""), context=context),
+        _("Round cancelled; it stays listed with its reason."))
 
 
 def record_review(request: HttpRequest, pk: int, record_pk: int) -> HttpResponse:
