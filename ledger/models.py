@@ -24,12 +24,14 @@ class Event(models.Model):
     # The event's position in the Merkle log, gapless: assigned under the ledger head's lock, never by a sequence
     # (a rolled-back sequence value would leave a hole that looks like a deleted row).
     seq = RowIdKey(_("sequence number"), primary_key=True)
-    occurred_at = models.DateTimeField(_("time"), db_index=True)
-    verb = models.CharField(_("action"), max_length=64, db_index=True)
+    # No single-column indexes: every reader filters by agency or by object, and the two indexes below serve them;
+    # each index more is one B-tree more that every append writes to.
+    occurred_at = models.DateTimeField(_("time"))
+    verb = models.CharField(_("action"), max_length=64)
     result = models.CharField(_("result"), max_length=8, choices=Result.choices, default=Result.DONE)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+",
+        related_name="+", db_index=False,  # accounts are deactivated, not deleted: PROTECT's scan is rare
     )
     actor_label = models.CharField(_("actor name"), max_length=150, blank=True)
     agency_code = models.CharField(_("agency"), max_length=64, blank=True)  # first column of the register index
