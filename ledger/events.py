@@ -10,7 +10,6 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
 from django.db import models, transaction
@@ -18,7 +17,7 @@ from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
 from lawtrace_verify import merkle
-from lawtrace_verify.canonical import EVENT_FIELDS, canonical_bytes
+from lawtrace_verify.canonical import EVENT_FIELDS, bytes_from_texts, value_text
 
 from ledger import tree
 from ledger.models import Event
@@ -110,25 +109,22 @@ def append_events(events: list[Event]) -> None:
     rows, leaves = [], []
     for seq, event in enumerate(events, head.size):
         event.seq = seq
-        fields = event_fields(event)
-        leaves.append(merkle.leaf_hash(canonical_bytes(fields)))
-        # What is stored is exactly what the leaf hash covers; only the time and the JSON take the column's form.
-        fields["occurred_at"] = db_time(event.occurred_at, fields["occurred_at"])
-        for column in _JSON_COLUMNS:
-            if fields[column] is not None:
-                fields[column] = _column_json(fields[column])
-        rows.append(_in_column_order(fields))
+        values = event_values(event)
+        texts = [value_text(value) for value in values]
+        leaves.append(merkle.leaf_hash(bytes_from_texts(texts)))
+        # What is stored is exactly what the leaf hash covers: the JSON columns hold the very texts hashed, and only
+        # the time takes the column's form.
+        before, after, detail = values[12:]
+        rows.append((seq, db_time(event.occurred_at, values[1]), *values[2:12], None if before is None else texts[12],
+                     None if after is None else texts[13], None if detail is None else texts[14]))
     # One executemany instead of bulk_create: the ORM's per-value preparation cost more than the hashing.
     with connection.cursor() as cursor:
         cursor.executemany(_INSERT_SQL, rows)
     tree.append_leaves(head, leaves)
 
 
-_JSON_COLUMNS = ("before", "after", "detail")
-_in_column_order = itemgetter(*EVENT_FIELDS)
 _INSERT_SQL = "INSERT INTO {} ({}) VALUES ({})".format(
     Event._meta.db_table, ", ".join(f'"{name}"' for name in EVENT_FIELDS), ", ".join(["%s"] * len(EVENT_FIELDS)))
-_column_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def column_time(connection) -> Callable[[dt.datetime, str], Any]:
@@ -148,19 +144,21 @@ def _sqlite_time(_moment: dt.datetime, canonical: str) -> str:
     return text[:19] if text.endswith(".000000") else text
 
 
+def event_values(event: Event) -> tuple:
+    """The values the leaf hash covers, as they read back from the database, in ``EVENT_FIELDS`` order."""
+    return (event.seq, canonical_time(event.occurred_at), event.verb, event.result, event.actor_id, event.actor_label,
+            event.agency_code, event.object_type, event.object_id, event.object_label, event.request_id,
+            event.client_address, event.before, event.after, event.detail)
+
+
 def event_fields(event: Event) -> dict[str, Any]:
-    """The values the leaf hash covers, as they read back from the database."""
-    return {
-        "seq": event.seq, "occurred_at": canonical_time(event.occurred_at), "verb": event.verb,
-        "result": event.result, "actor_id": event.actor_id, "actor_label": event.actor_label,
-        "agency_code": event.agency_code, "object_type": event.object_type, "object_id": event.object_id,
-        "object_label": event.object_label, "request_id": event.request_id, "client_address": event.client_address,
-        "before": event.before, "after": event.after, "detail": event.detail,
-    }
+    return dict(zip(EVENT_FIELDS, event_values(event), strict=True))
 
 
 def canonical_time(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    if moment.tzinfo is not dt.UTC:  # timezone.now() gives UTC already: no conversion on the append path
+        moment = moment.astimezone(dt.UTC)
+    return moment.isoformat(timespec="microseconds")
 
 
 def _as_stored(value: dict | None) -> dict | None:

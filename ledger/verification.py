@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from types import SimpleNamespace
 
 from django.utils.translation import gettext as _
 from lawtrace_verify import merkle
-from lawtrace_verify.canonical import canonical_bytes
+from lawtrace_verify.canonical import EVENT_FIELDS, bytes_from_texts, value_text
 from lawtrace_verify.checkpoint import parse_note, verify_signature
 
 from ledger import signing, tree
-from ledger.events import event_fields
+from ledger.events import canonical_time
 from ledger.models import Checkpoint, Event, MerkleNode
 
 CHUNK = 5000
@@ -56,10 +55,6 @@ class Report:
         return listed
 
 
-_FIELDS = ["seq", "occurred_at", "verb", "result", "actor_id", "actor_label", "agency_code", "object_type",
-           "object_id", "object_label", "request_id", "client_address", "before", "after", "detail"]
-
-
 def verify_ledger(progress: Callable[[int, int], None] | None = None) -> Report:
     report = Report()
     size = tree.current_size()
@@ -71,7 +66,7 @@ def verify_ledger(progress: Callable[[int, int], None] | None = None) -> Report:
     expected = 0
     last_seq = -1
 
-    rows = Event.objects.order_by("seq").values_list(*_FIELDS)
+    rows = Event.objects.order_by("seq").values_list(*EVENT_FIELDS)
     while True:
         chunk = list(rows.filter(seq__gt=last_seq)[:CHUNK])
         if not chunk:
@@ -79,8 +74,7 @@ def verify_ledger(progress: Callable[[int, int], None] | None = None) -> Report:
         stored_leaves = dict(MerkleNode.objects.filter(
             key__gte=tree.node_key(0, chunk[0][0]), key__lte=tree.node_key(0, chunk[-1][0])).values_list("key", "hash"))
         for values in chunk:
-            event = dict(zip(_FIELDS, values, strict=True))
-            seq = event["seq"]
+            seq = values[0]
             last_seq = seq
             if seq >= size:
                 message = _("Event %(seq)d is beyond the ledger's size %(size)d: it was written behind the "
@@ -92,7 +86,7 @@ def verify_ledger(progress: Callable[[int, int], None] | None = None) -> Report:
                            % {"seq": expected})
                 _append_missing(rebuilt, expected, internal, roots, wanted_roots)
                 expected += 1
-            data = canonical_bytes(event_fields(SimpleNamespace(**event)))
+            data = bytes_from_texts([value_text(value) for value in (seq, canonical_time(values[1]), *values[2:])])
             report.bytes_hashed += len(data)
             leaf = merkle.leaf_hash(data)
             stored = stored_leaves.get(tree.node_key(0, seq))
@@ -101,7 +95,7 @@ def verify_ledger(progress: Callable[[int, int], None] | None = None) -> Report:
             elif bytes(stored) != leaf:
                 report.add("changed", f"#{seq}", _("Event %(seq)d (%(verb)s) differs from what was recorded: the "
                                                    "row was changed after it was written.")
-                           % {"seq": seq, "verb": event["verb"]})
+                           % {"seq": seq, "verb": values[2]})
             _append(rebuilt, leaf, internal, roots, wanted_roots)
             expected += 1
             report.events_checked += 1

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lawtrace_verify import ed25519, merkle
+from lawtrace_verify import canonical, ed25519, merkle
+from lawtrace_verify.canonical import EVENT_FIELDS, canonical_bytes
 
 CT_LEAVES = [bytes.fromhex(h) for h in (
     "", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f")]
@@ -119,3 +121,18 @@ def test_ed25519_rfc_8032_test_1_and_signatures_from_openssl():
         assert ed25519.verify(raw, message, good)
         assert not ed25519.verify(raw, message, good[:-1] + bytes([good[-1] ^ 1]))
         assert not ed25519.verify(raw, message + b"!", good)
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=12)
+
+
+@given(st.fixed_dictionaries({name: _json_values for name in EVENT_FIELDS}))
+def test_event_bytes_are_the_whole_object_encoded_with_sorted_keys(event):
+    # The ledger writes the object from its fields' texts; the offline verifier and any JSON library must agree.
+    reference = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    assert canonical_bytes(event) == reference.encode("utf-8")
+    # The encoder built once must agree with the public one it stands in for.
+    assert canonical.value_text(event["detail"]) == canonical.public_encode(event["detail"])
