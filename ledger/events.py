@@ -111,20 +111,22 @@ def append_events(events: list[Event]) -> None:
         event.seq = seq
         values = event_values(event)
         texts = [value_text(value) for value in values]
-        leaves.append(merkle.leaf_hash(bytes_from_texts(texts)))
+        leaf = merkle.leaf_hash(bytes_from_texts(texts))
+        leaves.append(leaf)
         # What is stored is exactly what the leaf hash covers: the JSON columns hold the very texts hashed, and only
         # the time takes the column's form.
         before, after, detail = values[12:]
         rows.append((seq, db_time(event.occurred_at, values[1]), *values[2:12], None if before is None else texts[12],
-                     None if after is None else texts[13], None if detail is None else texts[14]))
+                     None if after is None else texts[13], None if detail is None else texts[14], leaf))
     # One executemany instead of bulk_create: the ORM's per-value preparation cost more than the hashing.
     with connection.cursor() as cursor:
         cursor.executemany(_INSERT_SQL, rows)
     tree.append_leaves(head, leaves)
 
 
+_COLUMNS = (*EVENT_FIELDS, "leaf")
 _INSERT_SQL = "INSERT INTO {} ({}) VALUES ({})".format(
-    Event._meta.db_table, ", ".join(f'"{name}"' for name in EVENT_FIELDS), ", ".join(["%s"] * len(EVENT_FIELDS)))
+    Event._meta.db_table, ", ".join(f'"{name}"' for name in _COLUMNS), ", ".join(["%s"] * len(_COLUMNS)))
 
 
 def column_time(connection) -> Callable[[dt.datetime, str], Any]:

@@ -43,6 +43,9 @@ class Event(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     detail = models.JSONField(_("detail"), null=True, blank=True)
+    # The Merkle leaf of the fields above, kept in the row rather than as a tree node: one B-tree write fewer per
+    # event. Verification recomputes it from the fields and names the row whose fields no longer match it.
+    leaf = models.BinaryField(_("leaf hash"), null=True, editable=False)
 
     class Meta:
         verbose_name = _("event")
@@ -72,7 +75,7 @@ class LedgerHead(models.Model):
 
 
 class MerkleNode(models.Model):
-    """A perfect subtree's hash. Key = level << 48 | index, so any proof's nodes come back in one query."""
+    """A perfect subtree of two or more leaves. Key = level << 48 | index; the leaves themselves are in Event.leaf."""
 
     key = RowIdKey(primary_key=True)
     hash = models.BinaryField()

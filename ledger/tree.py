@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from lawtrace_verify import merkle
 
-from ledger.models import LedgerHead, MerkleNode
+from ledger.models import Event, LedgerHead, MerkleNode
 
 LEVEL_SHIFT = 48
 HASH_SIZE = 32
 _HEAD_TABLE = LedgerHead._meta.db_table
 _NODE_TABLE = MerkleNode._meta.db_table
+_EVENT_TABLE = Event._meta.db_table
 
 
 def node_key(level: int, index: int) -> int:
@@ -60,11 +61,16 @@ def compact_range(head: Head) -> merkle.CompactRange:
 
 
 def append_leaves(head: Head, leaves: Sequence[bytes]) -> None:
-    """Add leaf hashes to the tree held by a locked head; stores every perfect subtree they complete."""
+    """Add leaf hashes to the tree held by a locked head; stores every larger perfect subtree they complete.
+
+    The leaves themselves are stored by the caller, in their events' rows.
+    """
     tree = compact_range(head)
     rows: list[tuple[int, bytes]] = []
     for leaf in leaves:
-        rows.extend((level << LEVEL_SHIFT | index, digest) for level, index, digest in tree.append(leaf))
+        completed = tree.append(leaf)
+        if len(completed) > 1:
+            rows.extend((level << LEVEL_SHIFT | index, digest) for level, index, digest in completed[1:])
     head.size = tree.size
     head.edge = b"".join(tree.edge)
     with transaction.get_connection().cursor() as cursor:
@@ -78,8 +84,23 @@ def current_size() -> int:
 
 
 def _fetch(keys: Iterable[int]) -> dict[int, bytes]:
+    """Stored hashes by node key, in one query: a leaf's key is its event's position, larger subtrees are nodes."""
     wanted = set(keys)
-    found = {key: bytes(digest) for key, digest in MerkleNode.objects.filter(key__in=wanted).values_list("key", "hash")}
+    leaves = [key for key in wanted if key < 1 << LEVEL_SHIFT]
+    nodes = [key for key in wanted if key >= 1 << LEVEL_SHIFT]
+    parts, params = [], []
+    if leaves:
+        parts.append(f"SELECT seq, leaf FROM {_EVENT_TABLE} WHERE seq IN ({', '.join(['%s'] * len(leaves))}) "
+                     "AND leaf IS NOT NULL")
+        params.extend(leaves)
+    if nodes:
+        parts.append(f'SELECT "key", hash FROM {_NODE_TABLE} WHERE "key" IN ({", ".join(["%s"] * len(nodes))})')
+        params.extend(nodes)
+    found: dict[int, bytes] = {}
+    if parts:
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            found = {key: bytes(digest) for key, digest in cursor.fetchall()}
     missing = wanted - found.keys()
     if missing:
         level, index = divmod(min(missing), 1 << LEVEL_SHIFT)

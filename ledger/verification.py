@@ -66,14 +66,12 @@ def verify_ledger(progress: Callable[[int, int], None] | None = None) -> Report:
     expected = 0
     last_seq = -1
 
-    rows = Event.objects.order_by("seq").values_list(*EVENT_FIELDS)
+    rows = Event.objects.order_by("seq").values_list(*EVENT_FIELDS, "leaf")
     while True:
         chunk = list(rows.filter(seq__gt=last_seq)[:CHUNK])
         if not chunk:
             break
-        stored_leaves = dict(MerkleNode.objects.filter(
-            key__gte=tree.node_key(0, chunk[0][0]), key__lte=tree.node_key(0, chunk[-1][0])).values_list("key", "hash"))
-        for values in chunk:
+        for *values, stored in chunk:
             seq = values[0]
             last_seq = seq
             if seq >= size:
@@ -89,7 +87,6 @@ def verify_ledger(progress: Callable[[int, int], None] | None = None) -> Report:
             data = bytes_from_texts([value_text(value) for value in (seq, canonical_time(values[1]), *values[2:])])
             report.bytes_hashed += len(data)
             leaf = merkle.leaf_hash(data)
-            stored = stored_leaves.get(tree.node_key(0, seq))
             if stored is None:
                 report.add("node", f"#{seq}", _("Event %(seq)d has no stored leaf hash.") % {"seq": seq})
             elif bytes(stored) != leaf:

@@ -19,7 +19,7 @@ from lawtrace_verify.canonical import canonical_bytes
 from ledger import append_only, checkpoints, tree
 from ledger.bundles import proof_bundle
 from ledger.events import append_events, canonical_time, column_time, event_fields, record_event
-from ledger.models import Checkpoint, Event
+from ledger.models import Checkpoint, Event, MerkleNode
 from ledger.verification import verify_ledger
 from org.services import create_agency
 
@@ -119,6 +119,19 @@ def test_verify_names_a_changed_row():
     assert "root" in {p.kind for p in report.problems}  # the signed checkpoint no longer matches either
     with pytest.raises(CommandError, match="FAILED"):
         call_command("ledger", "verify", stdout=io.StringIO())
+
+
+def test_a_leaf_lives_in_its_event_row_and_a_rewritten_row_with_its_leaf_still_fails_the_tree():
+    _events(4)
+    assert not MerkleNode.objects.filter(key__lt=tree.node_key(1, 0)).exists()  # no leaf rows in the tree table
+    assert tree.leaf_at(2) == bytes(Event.objects.get(seq=2).leaf)
+    _behind_the_back()
+    forged = Event.objects.get(seq=2)
+    forged.detail = {"i": 200}
+    _sql("UPDATE ledger_event SET detail = %s, leaf = %s WHERE seq = 2",
+         [json.dumps(forged.detail), merkle.leaf_hash(canonical_bytes(event_fields(forged)))])
+    kinds = _kinds(verify_ledger())
+    assert ("node", "L1/1") in kinds and ("changed", "#2") not in kinds  # the pair above it no longer matches
 
 
 def test_verify_names_a_deleted_row():
