@@ -101,7 +101,7 @@ def test_the_disc_journey_through_the_pages_with_label_and_record_form(client, w
     response = client.post("/retention/discs/", {"title": f"{w.case.title}（{w.case.number}）", "case": w.case.pk})
     disc = Disc.objects.get()
     assert response.status_code == 302 and disc.records.count() == 3 and disc.state == Disc.State.QUEUED
-    assert "hx-trigger" in client.get(f"/retention/discs/{disc.pk}/").content.decode()  # refreshes until ready
+    assert 'http-equiv="refresh"' in client.get(f"/retention/discs/{disc.pk}/").content.decode()  # until ready
     discs.make(disc.pk)
     page = client.get(f"/retention/discs/{disc.pk}/")
     assert page.status_code == 200 and disc.records.first().original_name in page.content.decode()
