@@ -9,7 +9,9 @@ class AccessConfig(AppConfig):
     def ready(self) -> None:
         import datetime as dt
 
-        from access.tasks import expire_grants
+        from access.tasks import expire_grants, remove_expired_packages
         from lawtrace import scheduler
 
         scheduler.register("access.expire_grants", expire_grants, every=lambda: dt.timedelta(hours=1))
+        scheduler.register("access.remove_expired_packages", remove_expired_packages,
+                           every=lambda: dt.timedelta(days=1))

@@ -101,3 +101,47 @@ class ApprovalDecision(models.Model):
 
     def label(self) -> str:
         return step_label(self.role, self.kind)
+
+
+class PackageExport(models.Model):
+    """One evidence package copied out under a request (001/2/11): built by a job, fetched by the one who asked.
+
+    Multi-gigabyte originals take minutes to copy and hash, longer than a web request may last; the archive waits
+    on the server for ``ACCESS_PACKAGE_KEEP_DAYS`` and is then removed (the originals stay in the store).
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        BUILDING = "building", _("being built")
+        READY = "ready", _("ready to download")
+        FAILED = "failed", _("failed")
+        REMOVED = "removed", _("removed from the server")
+
+    request = models.ForeignKey(AccessRequest, verbose_name=_("access request"), on_delete=models.PROTECT,
+                                related_name="exports")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
+                                     on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    record_ids = models.JSONField(_("records"))  # as the choke point allowed them when asked; checked again
+    maker = models.CharField(_("Made by"), max_length=60)
+    extractor = models.CharField(_("Extracted by"), max_length=60)
+    proves = models.TextField(_("What it proves"))
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
+    done_bytes = models.PositiveBigIntegerField(_("bytes done"), default=0)
+    total_bytes = models.PositiveBigIntegerField(_("bytes in all"), default=0)
+    archive_name = models.CharField(_("archive file"), max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("evidence package")
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["state", "finished_at"])]
+
+    def __str__(self) -> str:
+        return f"证据包 {self.pk}（调阅申请 {self.request_id}）"
+
+    def in_progress(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.BUILDING)

@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from lawtrace_verify.package import PROOF_FILE
 from ledger.events import SYSTEM, RequestContext, record_event
 
 ALGORITHMS = ("sha256", "sm3")
+Progress = Callable[[int], None]  # told the number of bytes just copied
 NOTE_FILE = "data/explanatory-note.pdf"
 
 
@@ -73,7 +74,7 @@ def _safe_name(name: str, limit: int = 57) -> str:
     return stem[:limit - len(suffix) - 1] + "." + suffix
 
 
-def _copy_original(record, target: Path) -> dict[str, str]:
+def _copy_original(record, target: Path, progress: Progress | None) -> dict[str, str]:
     from evidence.derivatives import stored_object
     from evidence.store import store_named
 
@@ -84,6 +85,8 @@ def _copy_original(record, target: Path) -> dict[str, str]:
             sink.write(chunk)
             for digest in hashers.values():
                 digest.update(chunk)
+            if progress:
+                progress(len(chunk))
     actual = {name: digest.hexdigest() for name, digest in hashers.items()}
     if actual != {"sha256": blob.sha256, "sm3": blob.sm3}:
         raise PackageError(f"记录 {record.pk} 的存储原件与入库哈希不符，已停止导出，请运行完整性检查。"
@@ -107,7 +110,8 @@ def _write_manifests(root: Path, prefix: str, files: dict[str, dict[str, str]]) 
 
 
 def build_package(records: Sequence, out_dir: Path, *, extraction: Extraction, agency, actor=None,
-                  case=None, access_request=None, context: RequestContext = SYSTEM) -> Package:
+                  case=None, access_request=None, context: RequestContext = SYSTEM,
+                  progress: Progress | None = None) -> Package:
     """Write the package for ``records`` (already narrowed by the choke point) into ``out_dir``, which must not
     exist yet, and put the export on the record. On any error the half-made directory is removed."""
     if not records:
@@ -116,13 +120,13 @@ def build_package(records: Sequence, out_dir: Path, *, extraction: Extraction, a
         raise PackageError(f"目标目录非空：{out_dir}。 The output directory is not empty.")
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        return _build(list(records), out_dir, extraction, agency, actor, case, access_request, context)
+        return _build(list(records), out_dir, extraction, agency, actor, case, access_request, context, progress)
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
 
 
-def _build(records, root, extraction, agency, actor, case, access_request, context) -> Package:
+def _build(records, root, extraction, agency, actor, case, access_request, context, progress) -> Package:
     from ledger.bundles import proof_bundle
     from ledger.queries import events_matching
 
@@ -138,7 +142,7 @@ def _build(records, root, extraction, agency, actor, case, access_request, conte
     entries = []
     for record in records:
         relative = f"data/originals/{record.pk:06d}_{_safe_name(record.original_name)}"
-        payload[relative] = _copy_original(record, root / relative)
+        payload[relative] = _copy_original(record, root / relative, progress)
         entries.append({"path": relative, **payload[relative], "event": ingest[record.pk].seq})
     extracted_at = timezone.localtime()
     _write_note(root / NOTE_FILE, records, extraction, agency, extracted_at)
@@ -215,21 +219,21 @@ def _copy_verifier(target: Path) -> None:
         shutil.copyfile(module, target / module.name)
 
 
-def zipped(root: Path):
-    """The package as an open, already unlinked .zip file (stored, not compressed: media do not shrink), for a
-    download that leaves nothing behind on disk when it ends."""
-    import tempfile
+def write_zip(root: Path, target: Path, progress: Progress | None = None) -> None:
+    """The package directory as one .zip with the directory as its top folder (stored, not compressed: media do
+    not shrink)."""
     import zipfile
 
-    handle = tempfile.NamedTemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR, suffix=".zip", delete=False)  # noqa: SIM115
-    with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for path in sorted(root.rglob("*")):
-            if path.is_file():
-                archive.write(path, f"{root.name}/{path.relative_to(root).as_posix()}")
-    handle.flush()
-    handle.seek(0)
-    Path(handle.name).unlink()
-    return handle
+            if not path.is_file():
+                continue
+            member = zipfile.ZipInfo.from_file(path, f"{root.name}/{path.relative_to(root).as_posix()}")
+            with path.open("rb") as source, archive.open(member, "w") as sink:
+                while chunk := source.read(1 << 20):
+                    sink.write(chunk)
+                    if progress:
+                        progress(len(chunk))
 
 
 def unpack_upload(upload, into: Path) -> Path:

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from access import forms, packages, register, services
-from access.models import AccessRequest, step_label
+from access import exports, forms, packages, register, services
+from access.models import AccessRequest, PackageExport, step_label
 from access.scope import restrict
 from cases.queries import visible_cases
 from evidence.queries import visible_records
@@ -107,7 +107,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_decide": services.can_decide(request.user, access), "decision_form": forms.DecisionForm(),
         "revoke_form": forms.RevokeForm(), "package_form": forms.PackageForm(initial={
             "maker": str(request.user), "extractor": str(request.user)}) if copyable else None,
-        "copyable": copyable, "events": events_for_object(access), "now": timezone.now(),
+        "copyable": copyable, "exports": access.exports.select_related("requested_by"),
+        "events": events_for_object(access), "now": timezone.now(),
     })
 
 
@@ -142,15 +143,9 @@ def request_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def request_package(request: HttpRequest, pk: int) -> HttpResponse:
-    """Copy out under the grant: the evidence package of the items the choke point still allows, as a .zip."""
+    """Copy out under the grant: queue the evidence package of the items the choke point allows, then follow it."""
     access = get_object_or_404(_requests(request), pk=pk)
-    items = services.copyable_items(access, request.user)
     form = forms.PackageForm(request.POST)
-    if not items:
-        record_denial("package.export", actor=request.user, obj=access, context=RequestContext.from_request(request),
-                      detail={"reason": "no active copying grant"})
-        messages.error(request, _("Nothing may be copied under this request now (not granted, expired or revoked)."))
-        return redirect("access_request_detail", access.pk)
     fees = registry().get(access.agency.pack_code, access.pack_version).access.fees
     pays = fees is not None and fees.copying == "requester_pays"
     if form.is_valid() and pays and form.cleaned_data["fee_yuan"] is None:
@@ -160,22 +155,36 @@ def request_package(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("access_request_detail", access.pk)
     data = form.cleaned_data
-    extraction = packages.Extraction(maker=data["maker"], extractor=data["extractor"], proves=data["proves"],
-                                     purpose=access.get_purpose_display(),
-                                     case_label=str(access.case) if access.case else "")
-    if data["fee_yuan"] is not None:
-        services.record_fee(access, data["fee_yuan"], actor=request.user, context=RequestContext.from_request(request))
-    name = f"evidence-package-{access.pk}-{timezone.localtime():%Y%m%d%H%M%S}"
-    with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as work:
-        try:
-            built = packages.build_package(items, Path(work) / name, extraction=extraction, agency=access.agency,
-                                           actor=request.user, case=access.case, access_request=access,
-                                           context=RequestContext.from_request(request))
-        except packages.PackageError as error:
-            messages.error(request, str(error))
-            return redirect("access_request_detail", access.pk)
-        archive = packages.zipped(built.path)
-    return FileResponse(archive, as_attachment=True, filename=f"{name}.zip", content_type="application/zip")
+    try:
+        export = exports.request_export(access, actor=request.user, maker=data["maker"], extractor=data["extractor"],
+                                        proves=data["proves"], fee_yuan=data["fee_yuan"],
+                                        context=RequestContext.from_request(request))
+    except services.AccessRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("access_request_detail", access.pk)
+    messages.success(request, _("The package is being made; this page shows its progress."))
+    return redirect("package_export_detail", export.pk)
+
+
+def _exports(request: HttpRequest):
+    return PackageExport.objects.filter(request__in=_requests(request)).select_related("request", "requested_by")
+
+
+def package_export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    export = get_object_or_404(_exports(request), pk=pk)
+    return render(request, "access/package_export.html", {
+        "export": export, "mine": export.requested_by_id == request.user.pk,
+        "keep_days": settings.ACCESS_PACKAGE_KEEP_DAYS, "events": events_for_object(export)})
+
+
+def package_export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    export = get_object_or_404(_exports(request), pk=pk)
+    try:
+        archive = exports.open_archive(export, actor=request.user, context=RequestContext.from_request(request))
+    except services.AccessRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("package_export_detail", export.pk)
+    return FileResponse(archive, as_attachment=True, filename=export.archive_name, content_type="application/zip")
 
 
 def verify_page(request: HttpRequest) -> HttpResponse:

@@ -239,6 +239,8 @@ DRAW_OFFICERS_PER_TARGET = env_int("LAWTRACE_DRAW_OFFICERS_PER_TARGET", 2, minim
 DISC_READ_CHECK_DAYS = env_int("LAWTRACE_DISC_READ_CHECK_DAYS", 365, minimum=7)
 ACCESS_REGISTER_EXPORT_LIMIT = env_int("LAWTRACE_REGISTER_EXPORT_ROWS", 20000, minimum=100)
 ACCESS_VERIFY_MAX_BYTES = env_int("LAWTRACE_VERIFY_MAX_MB", 2048, minimum=1) * 1024 * 1024
+# A built evidence package waits this long for its download before the archive is removed from the server.
+ACCESS_PACKAGE_KEEP_DAYS = env_int("LAWTRACE_PACKAGE_KEEP_DAYS", 7, minimum=1)
 # Fixity: every original is re-hashed on a cycle (shorter for open cases), read at no more than this rate.
 FIXITY_CYCLE_DAYS = env_int("LAWTRACE_FIXITY_CYCLE_DAYS", 90, minimum=1)
 FIXITY_OPEN_CASE_CYCLE_DAYS = env_int("LAWTRACE_FIXITY_OPEN_CASE_CYCLE_DAYS", 30, minimum=1)

@@ -85,6 +85,9 @@ MATRIX: dict[str, dict[str, int]] = {
     "access_request_decide": POST_ONLY,
     "access_request_revoke": POST_ONLY,
     "access_request_package": POST_ONLY,
+    # Seen by whoever sees its request; fetched only by the one who asked, while ready and still granted.
+    "package_export_detail": row(404, handler=200, archivist=200, head=200, legal_reviewer=200, supervisor=200),
+    "package_export_download": row(404, handler=302, archivist=302, head=302, legal_reviewer=302, supervisor=302),
     "access_register": row(403, archivist=200, head=200, supervisor=200),
     "package_verify": row(200, system_admin=403, security_admin=403, audit_admin=403),
     "access_clearances": row(403, security_admin=200),
@@ -152,6 +155,7 @@ def test_every_url_pattern_is_in_the_authorization_matrix():
 def world(db, tmp_path):
     from django.utils import timezone
 
+    from access.models import PackageExport
     from compliance.models import InterruptionNote
     from ledger.models import VerificationRun
 
@@ -170,6 +174,8 @@ def world(db, tmp_path):
     access = services.submit_request(application(w, "case_officer", ["duplicate"], person=w.handler),
                                      actor=w.handler)
     run = VerificationRun.objects.create()
+    export = PackageExport.objects.create(request=access, requested_by=w.handler, record_ids=[w.clip.pk], maker="甲",
+                                          extractor="乙", proves="现场检查经过")
     review_round, misconduct, target = _supervision(w)
     kwargs = {
         "case_detail": {"pk": w.case.pk}, "case_edit": {"pk": w.case.pk},
@@ -183,6 +189,7 @@ def world(db, tmp_path):
         "tus_upload": {"upload_id": "00000000-0000-0000-0000-000000000000"},
         "access_request_detail": {"pk": access.pk}, "access_request_decide": {"pk": access.pk},
         "access_request_revoke": {"pk": access.pk}, "access_request_package": {"pk": access.pk},
+        "package_export_detail": {"pk": export.pk}, "package_export_download": {"pk": export.pk},
         "ledger_run": {"pk": run.pk}, "retention_release": {"pk": 1}, "retention_hold": {"pk": w.clip.pk},
         "retention_shorten": {"pk": w.clip.pk}, "decision_create": {"case_pk": w.case.pk},
         "decision_detail": {"pk": 1}, "decision_submit": {"pk": 1}, "decision_review": {"pk": 1},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import subprocess
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from access import services
+from access import exports, services
+from access.models import PackageExport
 from access.packages import Extraction, PackageError, build_package
 from ledger.models import Event
 from tests.access_world import application, build
@@ -22,7 +24,8 @@ LETTER = {"introduction_letter": "法调〔2026〕3号", "valid_id": "4104021970
 
 
 @pytest.fixture
-def world(db, tmp_path):
+def world(db, tmp_path, settings):
+    settings.DATA_DIR = tmp_path / "data"  # built archives land here, one folder per test
     return build("pingdingshan_emergency", tmp_path / "media")
 
 
@@ -147,13 +150,28 @@ def test_copying_out_through_the_ui_under_a_grant_and_verifying_the_upload(clien
     assert page.status_code == 200 and page.context["package_form"] is not None
     form = {"maker": "档案员", "extractor": "档案员", "proves": "现场检查经过"}
     refused = client.post(f"/access/{access.pk}/package/", form)  # 001/4/11: the requester pays for copies
-    assert refused.status_code == 302 and not Event.objects.filter(verb="package.export").exists()
+    assert refused.status_code == 302 and not PackageExport.objects.exists()
     response = client.post(f"/access/{access.pk}/package/", {**form, "fee_yuan": "2.00"})
-    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
-    body = b"".join(response.streaming_content)
-    assert Event.objects.filter(verb="package.export", detail__request=access.pk).exists()
+    export = PackageExport.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/access/packages/{export.pk}/"
+    waiting = client.get(response["Location"])
+    assert waiting.context["export"].state == PackageExport.State.QUEUED
+    assert b'http-equiv="refresh"' in waiting.content and b"<progress" in waiting.content
     access.refresh_from_db()
     assert str(access.fee_yuan) == "2.00"
+
+    exports.build(export.pk)  # what the worker runs
+    export.refresh_from_db()
+    assert export.state == PackageExport.State.READY and export.done_bytes == export.total_bytes > 0
+    assert Event.objects.filter(verb="package.export", detail__request=access.pk).exists()
+    ready = client.get(f"/access/packages/{export.pk}/")
+    assert b"http-equiv" not in ready.content and export.sha256.encode() in ready.content
+    assert client.get(f"/access/{access.pk}/").context["exports"][0] == export
+    download = client.get(f"/access/packages/{export.pk}/download/")
+    assert download.status_code == 200 and download["Content-Type"] == "application/zip"
+    body = b"".join(download.streaming_content)
+    assert __import__("hashlib").sha256(body).hexdigest() == export.sha256
+    assert Event.objects.filter(verb="package.download", object_id=str(export.pk), result="done").exists()
 
     good = client.post("/access/verify/", {"package": _upload(body, "package.zip")})
     assert good.context["report"].passed, good.context["report"].lines
@@ -179,8 +197,50 @@ def test_a_revoked_grant_copies_nothing(client, world):
     login(client, world.archivist)
     response = client.post(f"/access/{access.pk}/package/", {"maker": "a", "extractor": "b", "proves": "c",
                                                                "fee_yuan": "0"})
-    assert response.status_code == 302
-    assert Event.objects.filter(verb="package.export", result="denied").exists()
+    assert response.status_code == 302 and not PackageExport.objects.exists()
+    assert Event.objects.filter(verb="package.request", result="denied").exists()
+
+
+def _granted_export(world) -> PackageExport:
+    access = services.submit_request(application(world, "court", ["photocopy"], credentials=LETTER),
+                                     actor=world.archivist)
+    return exports.request_export(access, actor=world.archivist, maker="档案员", extractor="档案员",
+                                  proves="现场检查经过")
+
+
+def test_001_2_11_a_grant_revoked_while_the_package_waits_builds_nothing(world):
+    export = _granted_export(world)
+    services.revoke(export.request, actor=world.head, reason="申请单位撤回")
+    export = exports.build(export.pk)
+    assert export.state == PackageExport.State.FAILED and "撤销" in export.error
+    assert not export.archive_name and not list(exports.archive_dir().glob("*.zip"))
+    assert Event.objects.filter(verb="package.failed", result="denied").exists()
+    assert not Event.objects.filter(verb="package.export").exists()
+
+
+def test_001_2_11_only_its_maker_downloads_a_package_and_only_while_the_grant_holds(client, world):
+    export = exports.build(_granted_export(world).pk)
+    login(client, world.head)
+    page = client.get(f"/access/packages/{export.pk}/")
+    assert page.status_code == 200 and b"/download/" not in page.content
+    assert client.get(f"/access/packages/{export.pk}/download/").status_code == 302
+    services.revoke(export.request, actor=world.head, reason="申请单位撤回")
+    login(client, world.archivist)
+    refused = client.get(f"/access/packages/{export.pk}/download/")
+    assert refused.status_code == 302
+    assert Event.objects.filter(verb="package.download", result="denied").count() == 2
+    assert not Event.objects.filter(verb="package.download", result="done").exists()
+
+
+def test_a_package_archive_is_removed_after_its_days_and_its_row_stays(world, settings):
+    export = exports.build(_granted_export(world).pk)
+    archive = exports.archive_dir() / export.archive_name
+    assert archive.is_file()
+    assert exports.remove_expired(export.finished_at + dt.timedelta(days=settings.ACCESS_PACKAGE_KEEP_DAYS - 1)) == 0
+    assert exports.remove_expired(export.finished_at + dt.timedelta(days=settings.ACCESS_PACKAGE_KEEP_DAYS + 1)) == 1
+    export.refresh_from_db()
+    assert export.state == PackageExport.State.REMOVED and export.sha256 and not archive.exists()
+    assert Event.objects.filter(verb="package.remove", object_id=str(export.pk)).exists()
 
 
 def _upload(content: bytes, name: str):

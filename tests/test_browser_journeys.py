@@ -176,11 +176,14 @@ def test_officer_explains_an_interruption_and_the_head_files_it(page, live_serve
     assert page.get_by_text("没有未解决的问题").is_visible()
 
 
-def test_archivist_files_a_court_request_copies_out_a_package_and_verifies_it(page, live_server, tmp_path):
+def test_archivist_files_a_court_request_copies_out_a_package_and_verifies_it(page, live_server, tmp_path,
+                                                                             settings):
     """R7.3 and R8: the court's letter is checked, the copy leaves as a package, the package verifies."""
-    from access.models import AccessRequest
+    from access import exports
+    from access.models import AccessRequest, PackageExport
     from tests.access_world import build
 
+    settings.DATA_DIR = tmp_path / "data"
     world = build("ruzhou_water", tmp_path)
     _log_in(page, live_server, world.archivist)
     page.get_by_role("link", name="调阅", exact=True).click()
@@ -203,8 +206,13 @@ def test_archivist_files_a_court_request_copies_out_a_package_and_verifies_it(pa
     assert AccessRequest.objects.get().status == AccessRequest.Status.GRANTED
 
     page.get_by_label("证明对象").fill("执法人员现场检查经过")
+    page.get_by_role("button", name="制作证据包").click()
+    page.wait_for_url(f"{live_server.url}/access/packages/*/")
+    assert page.locator("progress").is_visible()  # the page follows the job and refreshes itself
+    exports.build(PackageExport.objects.get().pk)  # what the worker does meanwhile
+    page.reload()
     with page.expect_download() as download:
-        page.get_by_role("button", name="制作并下载证据包").click()
+        page.get_by_role("link", name="下载证据包").click()
     saved = tmp_path / "package.zip"
     download.value.save_as(saved)
 
