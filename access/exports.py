@@ -9,7 +9,6 @@ reason, never lost.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import shutil
 import tempfile
@@ -102,7 +101,7 @@ def _build(export: PackageExport) -> None:
         packages.write_zip(built.path, partial, progress=counter)
         target = archive_dir() / f"{name}.zip"
         partial.rename(target)
-    size, sha256 = target.stat().st_size, _sha256(target)
+    size, sha256 = target.stat().st_size, packages.file_hashes(target)["sha256"]
     with transaction.atomic():
         PackageExport.objects.filter(pk=export.pk).update(
             state=PackageExport.State.READY, archive_name=target.name, size=size, sha256=sha256,
@@ -123,14 +122,6 @@ class _Counter:
         if time.monotonic() - self.written_at >= PROGRESS_EVERY_SECONDS:
             PackageExport.objects.filter(pk=self.export_id).update(done_bytes=self.done)
             self.written_at = time.monotonic()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def open_archive(export: PackageExport, *, actor: User, context: RequestContext = SYSTEM):

@@ -94,7 +94,7 @@ def _copy_original(record, target: Path, progress: Progress | None) -> dict[str,
     return actual
 
 
-def _hash_file(path: Path) -> dict[str, str]:
+def file_hashes(path: Path) -> dict[str, str]:
     hashers = _hashers()
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
@@ -146,7 +146,7 @@ def _build(records, root, extraction, agency, actor, case, access_request, conte
         entries.append({"path": relative, **payload[relative], "event": ingest[record.pk].seq})
     extracted_at = timezone.localtime()
     _write_note(root / NOTE_FILE, records, extraction, agency, extracted_at)
-    payload[NOTE_FILE] = _hash_file(root / NOTE_FILE)
+    payload[NOTE_FILE] = file_hashes(root / NOTE_FILE)
     _write_manifests(root, "manifest", payload)
 
     identifier = case.number if case else (f"access-request-{access_request.pk}" if access_request else "")
@@ -164,10 +164,10 @@ def _build(records, root, extraction, agency, actor, case, access_request, conte
     (root / PROOF_FILE).write_text(json.dumps(proof, ensure_ascii=False, indent=1), encoding="utf-8")
     (root / "README.txt").write_text(_readme(proof), encoding="utf-8")
     _copy_verifier(root / "tools" / "lawtrace_verify")
-    tags = {p.relative_to(root).as_posix(): _hash_file(p) for p in sorted(root.rglob("*"))
+    tags = {p.relative_to(root).as_posix(): file_hashes(p) for p in sorted(root.rglob("*"))
             if p.is_file() and not p.relative_to(root).as_posix().startswith("data/")}
     _write_manifests(root, "tagmanifest", tags)
-    manifest_sha256 = _hash_file(root / "manifest-sha256.txt")["sha256"]
+    manifest_sha256 = file_hashes(root / "manifest-sha256.txt")["sha256"]
     with transaction.atomic():
         record_event("package.export", actor=actor, obj=access_request or case, agency_code=agency.code,
                      context=context, detail={
