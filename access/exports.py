@@ -85,7 +85,8 @@ def build(export_id: int) -> PackageExport:
 def _build(export: PackageExport) -> None:
     access = export.request
     # The grant may have been revoked or have run out while the job waited: the choke point decides again.
-    items = [r for r in services.copyable_items(access, export.requested_by) if r.pk in set(export.record_ids)]
+    wanted = set(export.record_ids)
+    items = [r for r in services.copyable_items(access, export.requested_by) if r.pk in wanted]
     if not items:
         raise services.AccessRefused(_("The grant no longer allows copying these items (revoked or expired)."))
     counter = _Counter(export.pk)
@@ -150,9 +151,22 @@ def open_archive(export: PackageExport, *, actor: User, context: RequestContext 
     return handle
 
 
+STALLED_AFTER = dt.timedelta(days=1)
+
+
 def remove_expired(now=None) -> int:
-    """Remove archives that waited their days; the row, its hashes and its events stay."""
+    """Remove archives that waited their days; the row, its hashes and its events stay. A package no worker
+    finished within a day is marked failed, so its page stops waiting and its maker can ask again."""
     now = now or timezone.now()
+    stalled = PackageExport.objects.filter(state__in=[PackageExport.State.QUEUED, PackageExport.State.BUILDING],
+                                           requested_at__lt=now - STALLED_AFTER)
+    for export in stalled.select_related("request__agency"):
+        message = _("The package was not finished within a day (the background worker stopped?); ask again.")
+        with transaction.atomic():
+            PackageExport.objects.filter(pk=export.pk).update(state=PackageExport.State.FAILED, error=message,
+                                                              finished_at=now)
+            record_event("package.failed", obj=export, agency_code=export.request.agency.code,
+                         detail={"error": "stalled"})
     cutoff = now - dt.timedelta(days=settings.ACCESS_PACKAGE_KEEP_DAYS)
     removed = 0
     for export in PackageExport.objects.filter(state=PackageExport.State.READY, finished_at__lt=cutoff):

@@ -243,6 +243,16 @@ def test_a_package_archive_is_removed_after_its_days_and_its_row_stays(world, se
     assert Event.objects.filter(verb="package.remove", object_id=str(export.pk)).exists()
 
 
+def test_a_package_no_worker_finished_is_marked_failed_after_a_day(world):
+    export = _granted_export(world)
+    assert exports.remove_expired(export.requested_at + dt.timedelta(hours=23)) == 0
+    export.refresh_from_db()
+    assert export.in_progress()
+    exports.remove_expired(export.requested_at + dt.timedelta(hours=25))
+    export.refresh_from_db()
+    assert export.state == PackageExport.State.FAILED and "重新申请" in export.error
+
+
 def _upload(content: bytes, name: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
