@@ -124,6 +124,9 @@ def append_events(events: list[Event]) -> None:
     tree.append_leaves(head, leaves)
 
 
+# append_events and verify_ledger address values by position, for speed: the time second, the JSON columns last.
+if EVENT_FIELDS[1] != "occurred_at" or EVENT_FIELDS[12:] != ("before", "after", "detail"):
+    raise ImportError("EVENT_FIELDS changed order: update append_events and verify_ledger to match")
 _COLUMNS = (*EVENT_FIELDS, "leaf")
 _INSERT_SQL = "INSERT INTO {} ({}) VALUES ({})".format(
     Event._meta.db_table, ", ".join(f'"{name}"' for name in _COLUMNS), ", ".join(["%s"] * len(_COLUMNS)))

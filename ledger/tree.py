@@ -15,6 +15,7 @@ from ledger.models import Event, LedgerHead, MerkleNode
 
 LEVEL_SHIFT = 48
 HASH_SIZE = 32
+_LEAF_KEYS_END = 1 << LEVEL_SHIFT  # keys below are leaves, which live in their events' rows
 _HEAD_TABLE = LedgerHead._meta.db_table
 _NODE_TABLE = MerkleNode._meta.db_table
 _EVENT_TABLE = Event._meta.db_table
@@ -86,8 +87,8 @@ def current_size() -> int:
 def _fetch(keys: Iterable[int]) -> dict[int, bytes]:
     """Stored hashes by node key, in one query: a leaf's key is its event's position, larger subtrees are nodes."""
     wanted = set(keys)
-    leaves = [key for key in wanted if key < 1 << LEVEL_SHIFT]
-    nodes = [key for key in wanted if key >= 1 << LEVEL_SHIFT]
+    leaves = [key for key in wanted if key < _LEAF_KEYS_END]
+    nodes = [key for key in wanted if key >= _LEAF_KEYS_END]
     parts, params = [], []
     if leaves:
         parts.append(f"SELECT seq, leaf FROM {_EVENT_TABLE} WHERE seq IN ({', '.join(['%s'] * len(leaves))}) "
