@@ -107,6 +107,17 @@ def _case_cleared(user: User) -> Q:
     return ~hidden | Q(pk__in=handled_case_ids(user))
 
 
+def concealed_case_ids(user: User) -> set[int]:
+    """Cases of the user's agency whose number and title the user may not read (R9): pages that reach them through
+    an activity, a record or a request show them masked. Few cases carry marks, so the set stays small."""
+    agency = record_agency(user)
+    if agency is None:
+        return set()
+    from cases.models import Case
+
+    return set(Case.objects.filter(agency=agency).exclude(_case_cleared(user)).values_list("pk", flat=True))
+
+
 def granted_record_ids(user: User, actions: frozenset[str] | None = None) -> QuerySet:
     """Ids of records under the user's active grants (for external requesters, the archivist handling them holds
     the grant), optionally only grants that include one of ``actions``."""

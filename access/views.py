@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from access import exports, forms, packages, register, services
 from access.models import AccessRequest, PackageExport, step_label
-from access.scope import restrict
+from access.scope import concealed_case_ids, restrict
 from cases.queries import visible_cases
 from evidence.queries import visible_records
 from lawtrace.pages import agency_or_refuse, paginate
@@ -40,8 +40,8 @@ def request_list(request: HttpRequest) -> HttpResponse:
     if status := request.GET.get("status"):
         requests = requests.filter(status=status)
     if text := request.GET.get("q", "").strip():
-        requests = requests.filter(Q(requester_name__icontains=text) | Q(requester_unit__icontains=text)
-                                   | Q(case__number__icontains=text))
+        by_case = Q(case__number__icontains=text) & ~Q(case_id__in=concealed_case_ids(request.user))
+        requests = requests.filter(Q(requester_name__icontains=text) | Q(requester_unit__icontains=text) | by_case)
     page, query = paginate(request, requests)
     return render(request, "access/request_list.html", {
         "page": page, "query": query, "statuses": AccessRequest.Status.choices})

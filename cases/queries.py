@@ -39,14 +39,17 @@ def search_cases(queryset: QuerySet[Case], text: str) -> QuerySet[Case]:
     return queryset.filter(Q(number__icontains=text) | Q(title__icontains=text) | Q(party_name__icontains=text))
 
 
-def search_activities(queryset: QuerySet[Activity], text: str) -> QuerySet[Activity]:
+def search_activities(queryset: QuerySet[Activity], text: str, user: User) -> QuerySet[Activity]:
+    """Activities matching ``text`` in their place, description, or case number and title where the user may read
+    the case (a search must not reveal a confidential case's title)."""
+    from access.scope import concealed_case_ids
+
     text = text.strip()
     if not text:
         return queryset
-    return queryset.filter(
-        Q(place__icontains=text) | Q(description__icontains=text) | Q(case__number__icontains=text)
-        | Q(case__title__icontains=text)
-    )
+    by_case = (Q(case__number__icontains=text) | Q(case__title__icontains=text)) \
+        & ~Q(case_id__in=concealed_case_ids(user))
+    return queryset.filter(Q(place__icontains=text) | Q(description__icontains=text) | by_case)
 
 
 def activities_overlapping(agency_id: int, start, end, *, officer_id: int | None) -> QuerySet[Activity]:

@@ -73,7 +73,8 @@ def case_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 def activity_list(request: HttpRequest) -> HttpResponse:
-    activities = queries.search_activities(queries.visible_activities(request.user), request.GET.get("q", ""))
+    activities = queries.search_activities(queries.visible_activities(request.user), request.GET.get("q", ""),
+                                           request.user)
     if value := request.GET.get("category"):
         activities = activities.filter(category=value)
     if request.GET.get("mine"):

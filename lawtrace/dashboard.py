@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from access.scope import concealed_case_ids
 from cases.models import Case
 from cases.queries import visible_activities, visible_cases
 from compliance import labels as finding_labels
@@ -43,10 +44,15 @@ class Panel:
     empty: str = ""
 
 
-def _activity_rows(activities) -> list[Row]:
+def _activity_rows(activities, concealed: set[int]) -> list[Row]:
+    def case_note(case) -> str:
+        if case is None:
+            return ""
+        return _("confidential case") if case.pk in concealed else case.number
+
     return [
         Row(f"{timezone.localtime(a.planned_start):%Y-%m-%d %H:%M} {a.get_category_display()} · {a.place}",
-            reverse("activity_detail", args=[a.pk]), a.case.number if a.case else "")
+            reverse("activity_detail", args=[a.pk]), case_note(a.case))
         for a in activities
     ]
 
@@ -176,10 +182,11 @@ def _officer(user: User) -> list[Panel]:
     upcoming = mine.filter(planned_start__gte=now - dt.timedelta(hours=12)).order_by("planned_start")[:8]
     unfinished = mine.filter(planned_start__lt=now, actual_end__isnull=True).order_by("-planned_start")[:8]
     my_cases = visible_cases(user).filter(handlers=user, state=Case.State.OPEN)[:8]
+    concealed = concealed_case_ids(user)
+    mine_url = reverse("activity_list") + "?mine=1"
     return [
-        Panel(_("My upcoming activities"), _activity_rows(upcoming), reverse("activity_list") + "?mine=1",
-              _("No activities planned.")),
-        Panel(_("My activities without actual times"), _activity_rows(unfinished), reverse("activity_list") + "?mine=1",
+        Panel(_("My upcoming activities"), _activity_rows(upcoming, concealed), mine_url, _("No activities planned.")),
+        Panel(_("My activities without actual times"), _activity_rows(unfinished, concealed), mine_url,
               _("Every past activity has its actual times.")),
         Panel(_("My open cases"), _case_rows(my_cases), reverse("case_list") + "?state=open",
               _("No open cases.")),

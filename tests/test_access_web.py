@@ -160,3 +160,32 @@ def test_000_1_10_the_security_administrator_clears_staff_for_marks(client, w):
     assert w.supervisor.clearances == ["state_secret"]
     client.force_login(w.supervisor)
     assert client.get("/evidence/").context["page"].paginator.count == 3
+
+
+def test_000_1_10_a_marked_case_is_masked_wherever_an_activity_record_or_request_names_it(client, w):
+    from cases.models import Case
+    from tests.factories import ActivityFactory
+
+    services.submit_request(application(w, "procuratorate", ["view"], credentials=LETTER), actor=w.archivist)
+    Case.objects.filter(pk=w.case.pk).update(personal_privacy=True)
+    activity = ActivityFactory(agency=w.agency, case=w.case, officers=[w.colleague])
+    pages = ["/activities/", f"/activities/{activity.pk}/", "/access/", "/"]
+    login(client, w.supervisor)
+    for url in pages:
+        html = client.get(url).content.decode()
+        assert w.case.number not in html and w.case.title not in html, url
+    assert "保密案件" in client.get(f"/activities/{activity.pk}/").content.decode()
+    for search in (f"/activities/?q={w.case.title}", f"/access/?q={w.case.number}"):
+        assert client.get(search).context["page"].paginator.count == 0, search  # no probing titles by search
+    assert client.get(f"/cases/{w.case.pk}/").status_code == 404
+
+    client.force_login(w.colleague)  # took part in the activity, does not handle the case
+    assert w.case.number not in client.get("/").content.decode()
+    client.force_login(w.handler)
+    html = client.get(f"/activities/{activity.pk}/").content.decode()
+    assert f'href="/cases/{w.case.pk}/"' in html and w.case.title in html
+    w.supervisor.clearances = ["personal_privacy"]
+    w.supervisor.save()
+    client.force_login(w.supervisor)
+    assert w.case.number in client.get("/activities/").content.decode()
+    assert client.get(f"/activities/?q={w.case.title}").context["page"].paginator.count == 1
