@@ -106,6 +106,14 @@ def participant_ids(activity: Activity) -> set[int]:
     return set(activity.participants.values_list("user_id", flat=True))
 
 
+def activities_taken_part(user: User, activity_ids) -> set[int]:
+    """Which of ``activity_ids`` the user took part in (and so may explain, e.g. by an interruption note)."""
+    from cases.models import ActivityOfficer
+
+    return set(ActivityOfficer.objects.filter(user_id=user.pk, activity_id__in=set(activity_ids))
+               .values_list("activity_id", flat=True))
+
+
 def case_by_number(number: str, agency_code: str | None = None) -> Case:
     """The case with this number (for operators' commands, which have no user scope)."""
     cases = Case.objects.filter(number=number).select_related("agency")

@@ -46,11 +46,15 @@ def describe(finding: Finding) -> str:
     return str(RULES.get(rule, rule))
 
 
-def fix_url(finding: Finding) -> str:
+def fix_url(finding: Finding, *, writes_notes: bool = True) -> str:
+    """Where the finding is put right; empty when the one reading it cannot (only the activity's officers explain
+    its interruptions)."""
     p = finding.params or {}
     if finding.rule in ("start_not_covered", "end_not_covered", "gap"):
         if p.get("note_id"):
             return reverse("note_detail", args=[p["note_id"]])
+        if not writes_notes:
+            return ""
         return reverse("note_create", args=[finding.activity_id]) + "?" + urlencode(
             {"from": p.get("from", ""), "to": p.get("to", "")})
     if finding.rule in ("pre_use_check_missing", "clock_off", "device_not_handed_out") and p.get("device_id"):
@@ -60,10 +64,14 @@ def fix_url(finding: Finding) -> str:
     return reverse("activity_detail", args=[finding.activity_id])
 
 
-def decorate(findings):
-    """Attach the reading text and the fix link to each finding, for templates."""
+def decorate(findings, reader):
+    """Attach the reading text and, where ``reader`` can act on it, the fix link to each finding, for templates."""
+    from cases.queries import activities_taken_part
+
+    findings = list(findings)
+    explained_by_reader = activities_taken_part(reader, (f.activity_id for f in findings))
     for finding in findings:
         finding.rule_label = RULES.get(finding.rule, finding.rule)
         finding.text = describe(finding)
-        finding.fix_url = fix_url(finding)
+        finding.fix_url = fix_url(finding, writes_notes=finding.activity_id in explained_by_reader)
     return findings

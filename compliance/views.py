@@ -27,7 +27,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     findings = queries.filter_findings(queries.visible_findings(request.user), request.GET)
     findings = findings.select_related("activity", "officer", "unit", "record").order_by("-opened_at", "-id")
     page, query = paginate(request, findings)
-    labels.decorate(page.object_list)
+    labels.decorate(page.object_list, request.user)
     agency = request.user.agency
     return render(request, "compliance/finding_list.html", {
         "page": page, "query": query, "rules": list(labels.RULES.items()), "severities": Finding.Severity.choices,

@@ -72,5 +72,7 @@ def misconduct_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Misconduct decision recorded."))
             return redirect("misconduct_detail", case.pk)
+    # The officer concerned sees the case, not necessarily the review round it came from.
+    round_visible = case.review is not None and visible_rounds(request.user).filter(pk=case.review.round_id).exists()
     return render(request, "supervision/misconduct_detail.html", {
-        "case": case, "form": form, "events": events_for_object(case)})
+        "case": case, "form": form, "events": events_for_object(case), "round_visible": round_visible})

@@ -134,7 +134,7 @@ def record_review(request: HttpRequest, pk: int, record_pk: int) -> HttpResponse
         else:
             messages.success(request, _("Review saved."))
             return redirect("review_round", made.pk)
-    findings = decorate(list(open_findings_for(request.user, record.activity_id))) if record.activity_id else []
+    findings = decorate(open_findings_for(request.user, record.activity_id), request.user) if record.activity_id else []
     return render(request, "supervision/record_review.html", {
         "round": made, "record": record, "form": form, "existing": existing, "findings": findings,
         "can_play": visible_records(request.user, "play").filter(pk=record.pk).exists()})

@@ -92,3 +92,39 @@ def test_demo_has_a_drawn_review_round_and_a_misconduct_case_for_the_head(demo_d
         made = ReviewRound.objects.get(agency=agency)
         assert made.state == "reviewing" and reviews.check(made) and made.reviews.count() == 1
         assert MisconductCase.objects.filter(agency=agency, state="open").count() == 1
+
+
+def _links(html: str) -> list[str]:
+    import re
+
+    skipped = ("/static/", "/accounts/logout", "download", "/stream", "/play/", ".pdf", "format=")
+    found = (m.group(1).replace("&amp;", "&") for m in re.finditer(r'href="(/[^"#]*)"', html))
+    return [url for url in found if not any(part in url for part in skipped)]
+
+
+@pytest.mark.parametrize("username", ["officer", "xf-assistant", "rw-archivist", "head", "legal", "supervisor",
+                                      "sysadmin", "auditor"])
+def test_every_link_a_page_offers_opens_for_its_reader(demo_data, username):
+    """From the dashboard, follow each link (at most three pages of a kind): none may refuse, vanish or fail.
+
+    A link the reader would only be refused at, or a case the reader may not see, is not offered in the first place.
+    """
+    import re
+
+    client = Client(raise_request_exception=False)
+    client.force_login(User.objects.get(username=username))
+    to_visit, seen, kinds, broken = [("/", "")], set(), {}, []
+    while to_visit:
+        url, linked_from = to_visit.pop()
+        kind = re.sub(r"\d+", "N", url.split("?")[0])
+        if url in seen or kinds.get(kind, 0) >= 3:
+            continue
+        seen.add(url)
+        kinds[kind] = kinds.get(kind, 0) + 1
+        response = client.get(url)
+        if response.status_code not in (200, 302):
+            broken.append(f"{url} → {response.status_code} (linked from {linked_from})")
+        elif "text/html" in response.get("Content-Type", ""):
+            to_visit.extend((link, url) for link in _links(response.content.decode()) if link not in seen)
+    assert not broken, broken
+    assert len(seen) > 3

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import template
 
+from cases.queries import participant_ids
 from compliance import labels, queries
 
 register = template.Library()
@@ -11,7 +12,8 @@ register = template.Library()
 def activity_findings(context, activity) -> dict:
     """The activity page's compliance panel: open findings with their articles and where to put them right."""
     user = context["request"].user
-    findings = labels.decorate(list(queries.open_findings_for(user, activity.pk).select_related("record")))
+    findings = labels.decorate(queries.open_findings_for(user, activity.pk).select_related("record"), user)
     notes = queries.visible_notes(user).filter(activity=activity).select_related("author")
     return {"findings": findings, "notes": notes, "activity": activity,
+            "writes_notes": user.pk in participant_ids(activity),
             "evaluated": getattr(activity, "compliance", None)}
