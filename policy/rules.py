@@ -7,6 +7,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_noop
+
 from policy.schema import (
     AccessRule,
     CaseFileTier,
@@ -97,7 +99,7 @@ class RetentionDecision:
 
     def end(self, start: dt.date) -> dt.date | None:
         if self.term is None:
-            raise ValueError(self.undetermined or "no retention rule applies")
+            raise ValueError(self.undetermined or gettext_noop("no retention rule applies"))
         return term_end(start, self.term)
 
 
@@ -113,7 +115,7 @@ def case_file_tier(pack: PolicyPack, facts: Facts) -> CaseFileTier | None:
 def retention_for(pack: PolicyPack, facts: Facts) -> RetentionDecision:
     applicable = [rule for rule in pack.retention.rules if matches(rule.applies_to, facts)]
     if not applicable:
-        return RetentionDecision(term=None, undetermined="no retention rule of the pack applies")
+        return RetentionDecision(term=None, undetermined=gettext_noop("no retention rule of the pack applies"))
     resolved: list[tuple[Term, RetentionRule, CaseFileTier | None]] = []
     unresolved: list[RetentionRule] = []
     for rule in applicable:
@@ -129,7 +131,7 @@ def retention_for(pack: PolicyPack, facts: Facts) -> RetentionDecision:
         # The case file's own term is set outside the pack (e.g. an archives regulation): it must be entered by hand.
         basis = pack.retention.case_file.external_basis if pack.retention.case_file else ""
         return RetentionDecision(
-            term=None, rules=tuple(applicable), undetermined=basis or "case-file term unknown",
+            term=None, rules=tuple(applicable), undetermined=basis or gettext_noop("case-file term unknown"),
             cites=_cites(applicable),
         )
     term, _rule, tier = max(resolved, key=lambda item: _length_key(item[0]))

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from policy import rules
 from policy.registry import registry
@@ -23,7 +24,7 @@ _FLAG_FIELDS = {
 class Computed:
     until: dt.date | None
     permanent: bool = False
-    pending: str = ""
+    pending: str = ""  # stored as written (a pack's text or an untranslated message), translated where shown
     rules: str = ""
     cites: str = ""
     label: str = ""
@@ -52,13 +53,13 @@ def compute(row: dict) -> Computed:
     if decision.case_file_tier is not None:
         label += f"；{decision.case_file_tier.label}"
     if decision.term is None:
-        return Computed(None, pending=decision.undetermined or "no retention rule applies", rules=names, cites=cites,
-                        label=label)
+        return Computed(None, pending=decision.undetermined or gettext_noop("no retention rule applies"), rules=names,
+                        cites=cites, label=label)
     if decision.term.permanent:
         return Computed(None, permanent=True, rules=names, cites=cites, label=label)
     if decision.case_file_tier is not None:
         archived = row["case__archived_on"]
         if archived is None:
-            return Computed(None, pending="case not archived yet", rules=names, cites=cites, label=label)
+            return Computed(None, pending=gettext_noop("case not archived yet"), rules=names, cites=cites, label=label)
         return Computed(rules.term_end(archived, decision.term), rules=names, cites=cites, label=label)
     return Computed(rules.term_end(_record_day(row), decision.term), rules=names, cites=cites, label=label)

@@ -59,3 +59,10 @@ def test_the_due_list_proposal_and_approval_through_the_pages(client, w):
         assert proposal.state == PurgeProposal.State.APPROVED
         assert services.purge_approved() == 1
         assert "经批准清除" in client.get(f"/evidence/{w.clip.pk}/").content.decode()
+
+
+def test_001_3_8_a_record_of_an_open_case_says_in_chinese_why_it_has_no_end_date(client, db, tmp_path):
+    w = build("pingdingshan_emergency", tmp_path, archived=False)
+    login(client, w.archivist)
+    page = client.get(f"/evidence/{w.clip.pk}/").content.decode()
+    assert "案件尚未归档" in page and "case not archived yet" not in page
