@@ -21,6 +21,7 @@ from django.conf import settings
 from lawtrace_verify.checkpoint import key_id
 from lawtrace_verify.sm2 import DEFAULT_ID
 
+NAMES = {"ed25519": "Ed25519 (RFC 8032)", "sm2": "SM2 (GB/T 32918)"}
 FILES = {"ed25519": ("checkpoint-signing.pem", "checkpoint-signing.pub"),
          "sm2": ("checkpoint-signing-sm2.pem", "checkpoint-signing-sm2.pub")}
 

@@ -29,9 +29,10 @@ def _require_auditor(request: HttpRequest) -> None:
 def ledger_overview(request: HttpRequest) -> HttpResponse:
     _require_auditor(request)
     page, query = paginate(request, Checkpoint.objects.order_by("-id"))
+    key = signing.ensure_key()
     return render(request, "ledger/overview.html", {
-        "size": tree.current_size(), "key": signing.ensure_key(), "page": page, "query": query,
-        "runs": VerificationRun.objects.select_related("requested_by")[:10],
+        "size": tree.current_size(), "key": key, "algorithm": signing.NAMES[key.algorithm], "page": page,
+        "query": query, "runs": VerificationRun.objects.select_related("requested_by")[:10],
         "witness": checkpoints.witness_text(),
     })
 

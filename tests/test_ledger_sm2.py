@@ -70,3 +70,12 @@ def test_checkpoints_signed_before_a_change_of_algorithm_still_verify(settings, 
     assert checkpoints.make_checkpoint().algorithm == "sm2"
     report = verify_ledger()
     assert report.passed and report.checkpoints_checked == 2
+
+
+def test_the_ledger_page_names_the_algorithm_that_signs(sm2_settings, client):
+    from org.roles import Role
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(roles=(Role.AUDIT_ADMIN,)))
+    page = client.get("/ledger/").content.decode()
+    assert "SM2 (GB/T 32918)" in page and "Ed25519" not in page
