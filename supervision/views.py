@@ -119,7 +119,8 @@ def targets(request: HttpRequest) -> HttpResponse:
     if text := request.GET.get("q", "").strip():
         listed = listed.filter(name__icontains=text) | listed.filter(credit_code__icontains=text)
     page, query = paginate(request, listed)
-    return render(request, "supervision/targets.html", {"page": page, "query": query, "report": report})
+    return render(request, "supervision/targets.html", {"page": page, "query": query, "report": report,
+                                                        "imports": bool(request.user.role_set & draws.DRAWERS)})
 
 
 def draw_record(request: HttpRequest, pk: int) -> HttpResponse:

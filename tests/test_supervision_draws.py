@@ -158,6 +158,7 @@ def test_the_draw_through_the_pages(client, ruzhou, tmp_path):
     run = subprocess.run([sys.executable, "-m", "lawtrace_verify", str(path)], capture_output=True, text=True)
     assert run.returncode == 1 and "重新抽取的结果不同" in run.stdout
     client.force_login(staff[0])
+    assert 'name="file"' not in client.get("/supervision/targets/").content.decode()  # no import form offered
     assert client.post("/supervision/targets/", {"file": _csv("名称,统一社会信用代码\n")}).status_code == 403
 
 
