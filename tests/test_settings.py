@@ -63,3 +63,16 @@ def test_short_secret_key_stops_start_up():
     result = _start({"LAWTRACE_SECRET_KEY": "short"})
     assert result.returncode != 0
     assert "LAWTRACE_SECRET_KEY must be at least 32 characters" in result.stderr
+
+
+@pytest.mark.parametrize(("handler", "words"), [("server_error", "服务器未能完成"), ("bad_request", "无法理解")])
+def test_error_pages_are_chinese_and_need_neither_request_context_nor_database(rf, handler, words):
+    from django.core.exceptions import BadRequest
+    from django.views import defaults
+
+    request = rf.get("/")
+    if handler == "server_error":
+        response = defaults.server_error(request)
+    else:
+        response = defaults.bad_request(request, BadRequest())
+    assert words in response.content.decode()
