@@ -19,9 +19,9 @@ from access.models import AccessRequest, PackageExport, step_label
 from access.scope import concealed_case_ids, restrict
 from cases.queries import visible_cases
 from evidence.queries import visible_records
-from lawtrace.pages import agency_or_refuse, paginate
+from lawtrace.pages import agency_or_refuse, history, paginate
 from lawtrace.pdf import pdf_response, render_pdf
-from ledger.events import RequestContext, events_for_object, record_denial
+from ledger.events import RequestContext, record_denial
 from org.models import User
 from policy.registry import registry
 
@@ -108,7 +108,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "revoke_form": forms.RevokeForm(), "package_form": forms.PackageForm(initial={
             "maker": str(request.user), "extractor": str(request.user)}) if copyable else None,
         "copyable": copyable, "exports": access.exports.select_related("requested_by"),
-        "events": events_for_object(access), "now": timezone.now(),
+        "events": history(request, access), "now": timezone.now(),
     })
 
 
@@ -174,7 +174,7 @@ def package_export_detail(request: HttpRequest, pk: int) -> HttpResponse:
     export = get_object_or_404(_exports(request), pk=pk)
     return render(request, "access/package_export.html", {
         "export": export, "mine": export.requested_by_id == request.user.pk,
-        "keep_days": settings.ACCESS_PACKAGE_KEEP_DAYS, "events": events_for_object(export)})
+        "keep_days": settings.ACCESS_PACKAGE_KEEP_DAYS, "events": history(request, export)})
 
 
 def package_export_download(request: HttpRequest, pk: int) -> HttpResponse:

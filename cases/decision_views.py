@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 
 from cases import decisions, queries
 from cases.models import Decision
-from ledger.events import RequestContext, events_for_object
+from lawtrace.pages import history
+from ledger.events import RequestContext
 from org.roles import Role
 
 
@@ -56,7 +57,7 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_finalise": Role.HEAD in roles and decision.state != Decision.State.FINAL,
         "can_submit": decision.review_required and decision.state in (Decision.State.DRAFT,
                                                                        Decision.State.REVIEW_FAILED),
-        "events": events_for_object(decision),
+        "events": history(request, decision),
     })
 
 

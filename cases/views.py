@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from cases import queries, services
 from cases.forms import ActivityForm, CaseForm, apply_service_errors
 from cases.models import Case
-from lawtrace.pages import paginate
-from ledger.events import RequestContext, events_for_object, record_denial
+from lawtrace.pages import history, paginate
+from ledger.events import RequestContext, record_denial
 from org.visibility import record_agency
 from policy import rules
 from policy.registry import registry
@@ -42,7 +42,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     tier = rules.case_file_tier(pack, rules.Facts(case_flags=case.flags()))
     activities = case.activities.order_by("planned_start")
     return render(request, "cases/case_detail.html", {
-        "case": case, "activities": activities, "events": events_for_object(case), "pack": pack,
+        "case": case, "activities": activities, "events": history(request, case), "pack": pack,
         "case_file_tier": tier, "can_edit": queries.can_edit(request.user),
     })
 
@@ -110,7 +110,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "recording_required": rules.recording_required(row, facts) if row else None,
         "uninterrupted": rules.uninterrupted_triggers(pack, facts),
         "participants": activity.participants.select_related("user"),
-        "events": events_for_object(activity), "can_edit": queries.can_edit(request.user),
+        "events": history(request, activity), "can_edit": queries.can_edit(request.user),
     })
 
 

@@ -16,9 +16,9 @@ from compliance import labels, queries, services
 from compliance.forms import DecisionForm, NoteForm
 from compliance.models import Finding, InterruptionNote
 from evidence.queries import visible_records
-from lawtrace.pages import paginate
+from lawtrace.pages import history, paginate
 from lawtrace.pdf import pdf_response, render_pdf
-from ledger.events import RequestContext, events_for_object, record_denial
+from ledger.events import RequestContext, record_denial
 from org.models import Unit
 from policy.vocabulary import Category
 
@@ -141,7 +141,7 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
     role, cites = services.reviewer_role(note.agency)
     return render(request, "compliance/note_detail.html", {
         "note": note, "decision": decision, "revision": revision, "review_cites": cites,
-        "clips": note.clips.all(), "events": events_for_object(note),
+        "clips": note.clips.all(), "events": history(request, note),
     })
 
 

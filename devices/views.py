@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from cases.forms import apply_service_errors
 from devices import forms, services, usage_ledger
 from devices.models import Device, FaultReport, HandOver
-from lawtrace.pages import paginate
+from lawtrace.pages import history, paginate
 from lawtrace.pdf import pdf_response, render_pdf
-from ledger.events import RequestContext, events_for_object, record_denial
+from ledger.events import RequestContext, record_denial
 from org.models import Unit, User
 
 
@@ -91,7 +91,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "open_fault": open_fault, "panel": panel, "items": items, "action": action,
         "hand_overs": device.hand_overs.select_related("holder", "out_by", "back_by")[:20],
         "checks": device.checks.select_related("checked_by")[:20], "faults": device.faults.all()[:20],
-        "events": events_for_object(device),
+        "events": history(request, device),
     })
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models import QuerySet
 from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
@@ -218,9 +219,7 @@ def changed(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
-def events_for_object(obj: models.Model, limit: int = 50) -> list[Event]:
-    return list(
-        Event.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
-        .select_related("actor")
-        .order_by("-seq")[:limit]
-    )
+def events_for_object(obj: models.Model) -> QuerySet[Event]:
+    """The object's history, newest first."""
+    return (Event.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+            .select_related("actor").order_by("-seq"))

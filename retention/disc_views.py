@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from cases.queries import visible_cases
 from evidence.queries import visible_records
-from lawtrace.pages import paginate
+from lawtrace.pages import history, paginate
 from lawtrace.pdf import pdf_response, render_pdf
-from ledger.events import RequestContext, events_for_object, record_event
+from ledger.events import RequestContext, record_event
 from policy.registry import registry
 from retention import disc_services, queries
 from retention.discs import image_dir
@@ -59,7 +59,7 @@ def disc_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "retention/disc_detail.html", {
         "disc": disc, "carriers": disc.carriers.prefetch_related("checks__checked_by"),
         "copy_numbers": range(1, needed + 1), "records": disc.records.order_by("recorded_start", "pk"),
-        "events": events_for_object(disc), "today": timezone.localdate(),
+        "events": history(request, disc), "today": timezone.localdate(),
     })
 
 

@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lawtrace.pages import agency_or_refuse, paginate
-from ledger.events import RequestContext, events_for_object
+from lawtrace.pages import agency_or_refuse, history, paginate
+from ledger.events import RequestContext
 from supervision import accountability
 from supervision.forms import DecideForm, MisconductForm
 from supervision.models import MisconductCase, RecordReview
@@ -75,4 +75,4 @@ def misconduct_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The officer concerned sees the case, not necessarily the review round it came from.
     round_visible = case.review is not None and visible_rounds(request.user).filter(pk=case.review.round_id).exists()
     return render(request, "supervision/misconduct_detail.html", {
-        "case": case, "form": form, "events": events_for_object(case), "round_visible": round_visible})
+        "case": case, "form": form, "events": history(request, case), "round_visible": round_visible})

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from evidence.queries import visible_records
-from lawtrace.pages import agency_or_refuse, paginate
+from lawtrace.pages import agency_or_refuse, history, paginate
 from lawtrace.pdf import pdf_response, render_pdf
-from ledger.events import RequestContext, events_for_object, record_denial
+from ledger.events import RequestContext, record_denial
 from supervision import reviews
 from supervision.forms import ReviewForm, RoundForm
 from supervision.models import ReviewRound
@@ -69,7 +69,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "supervision/round_detail.html", {
         "round": made, "rows": rows, "hidden": len(sample) - len(rows), "reviewed": len(done),
         "can_manage": bool(request.user.role_set & reviews.OPENERS), "is_reviewer": is_reviewer,
-        "verified": reviews.check(made), "events": events_for_object(made),
+        "verified": reviews.check(made), "events": history(request, made),
         "max_score": reviews.MAX_SCORE})
 
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lawtrace.pages import agency_or_refuse, paginate
-from ledger.events import RequestContext, events_for_object, record_denial
+from lawtrace.pages import agency_or_refuse, history, paginate
+from ledger.events import RequestContext, record_denial
 from org.models import User
 from org.services import qualified_officers
 from policy.registry import registry
@@ -82,7 +82,7 @@ def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
                    for code, officers in (made.result or {}).get("assignments", {}).items()]
     return render(request, "supervision/draw_detail.html", {
         "draw": made, "assignments": assignments, "verified": draws.check(made, made.seed) if made.result else None,
-        "can_draw": bool(request.user.role_set & draws.DRAWERS), "events": events_for_object(made)})
+        "can_draw": bool(request.user.role_set & draws.DRAWERS), "events": history(request, made)})
 
 
 @require_POST
@@ -165,4 +165,4 @@ def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("inspection_target", target.pk)
     return render(request, "supervision/target_detail.html", {
         "target": target, "conflicts": target.conflicts.select_related("officer"), "can_edit": can_edit,
-        "officers": field.queryset.order_by("full_name", "username"), "events": events_for_object(target)})
+        "officers": field.queryset.order_by("full_name", "username"), "events": history(request, target)})

@@ -189,3 +189,21 @@ def test_000_1_10_a_marked_case_is_masked_wherever_an_activity_record_or_request
     client.force_login(w.supervisor)
     assert w.case.number in client.get("/activities/").content.decode()
     assert client.get(f"/activities/?q={w.case.title}").context["page"].paginator.count == 1
+
+
+def test_000_1_3_every_look_at_a_record_stays_findable_on_its_page(client, w):
+    from django.db import transaction
+
+    from ledger.events import record_event
+
+    first = Event.objects.filter(object_type="evidence.record", object_id=str(w.clip.pk)).order_by("seq").first()
+    with transaction.atomic():
+        for _ in range(60):
+            record_event("evidence.view", actor=w.archivist, obj=w.clip)
+    login(client, w.archivist)
+    page = client.get(f"/evidence/{w.clip.pk}/")
+    events = page.context["events"]
+    assert len(events) == 50 and events.paginator.count > 60 and events.has_next()
+    assert 'href="?history=2#history"' in page.content.decode()
+    last = client.get(f"/evidence/{w.clip.pk}/?history={events.paginator.num_pages}").context["events"]
+    assert list(last)[-1].seq == first.seq  # the oldest event, the filing, is on the last page
