@@ -40,7 +40,7 @@ FIELD_LABELS = {
     "viewing": gettext_lazy("viewing"), "copying": gettext_lazy("copying"), "role": gettext_lazy("reviewed by"),
     "name": gettext_lazy("name"), "duties": gettext_lazy("duties"),
     "unarchived_cases": gettext_lazy("unarchived cases"),
-    "title": gettext_lazy("form"),
+    "title": gettext_lazy("form"), "playback_check": gettext_lazy("scored in sampling reviews"),
 }
 VALUE_LABELS = {
     "activity_start": gettext_lazy("activity start"), "activity_end": gettext_lazy("activity end"),

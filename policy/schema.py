@@ -153,6 +153,9 @@ class Trigger(Cited):
 class RecordingConduct(Cited):
     id: Identifier
     label: Text
+    # Whether someone watching the recording can tell if it was kept (an opening statement, telling the party): such
+    # rules join the supervision checklist that reviewers score for each sampled record.
+    playback_check: bool = False
 
 
 class Recording(Strict):

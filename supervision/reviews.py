@@ -45,11 +45,19 @@ class RoundRequest:
     count: int | None = None
 
 
+CONDUCT_PREFIX = "conduct_"
+
+
 def checklist(agency) -> list[dict]:
-    """The pack's supervision checks, as the round keeps them."""
+    """What reviewers score for each sampled record, as the round keeps it: the pack's supervision checks, then those
+    of its rules for making a recording that only someone watching it can judge (opening statement, telling the
+    party, what it must show; 000/2/8-11, 001/2/5-6, 004/19)."""
     pack = registry().in_force(agency.pack_code)
-    checks = pack.supervision.checks if pack.supervision else []
-    return [{"id": c.id, "label": c.label, "cite": "、".join(c.cite)} for c in checks]
+    checks = [{"id": c.id, "label": c.label, "cite": "、".join(c.cite)}
+              for c in (pack.supervision.checks if pack.supervision else [])]
+    checks += [{"id": f"{CONDUCT_PREFIX}{c.id}", "label": c.label, "cite": "、".join(c.cite)}
+               for c in pack.recording.conduct if c.playback_check]
+    return checks
 
 
 def default_share(agency) -> float | None:

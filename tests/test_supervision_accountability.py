@@ -108,7 +108,8 @@ def test_004_23_personal_assessment_rolls_up_scores_findings_and_sanctions(db):
         record = next(r for r in world.records if r.pk == int(pk))
         short = record.officer_id == world.officers[0].pk
         reviews.record_review(made, record.pk, reviewer=world.supervisor,
-                              scores={"conduct_and_civility": 5 if short else 10, "playback_checks": 10},
+                              scores={"conduct_and_civility": 5 if short else 10, "playback_checks": 10,
+                                      "conduct_notify_party": 10},
                               comments={"conduct_and_civility": "言语不文明"} if short else {})
     review = made.reviews.filter(officer=world.officers[0]).first()
     case = _case(world, world.officers[0], "other", review=review)
@@ -118,7 +119,7 @@ def test_004_23_personal_assessment_rolls_up_scores_findings_and_sanctions(db):
     report = reports.build(world.head, world.agency, reports.Period(timezone.localdate().year))
     people = {p.officer.pk: p for p in report.people}
     first, second = people[world.officers[0].pk], people[world.officers[1].pk]
-    assert (first.reviewed, first.average, first.short) == (2, 75.0, 2)
+    assert (first.reviewed, first.average, first.short) == (2, 83.3, 2)  # 25 of 30 on each
     assert first.sanctions == "情节轻微的，予以批评教育" and len(first.cases) == 1
     assert (second.reviewed, second.average, second.short, second.cases) == (2, 100.0, 0, [])
     nobody = people[unsampled.pk]  # qualified but never sampled: listed with nothing, not left out

@@ -65,10 +65,13 @@ def test_001_3_16_the_sample_is_committed_before_it_is_drawn_and_re_runs(pingdin
     assert verify_main([str(published)]) == 1
 
 
-def test_001_3_16_the_round_scores_the_packs_three_checks(pingdingshan):
+def test_001_3_16_the_round_scores_the_packs_three_checks_and_the_recording_rules_seen_on_playback(pingdingshan):
     made = _open(pingdingshan, count=3)
-    assert [c["id"] for c in made.checks] == ["recorded_where_required", "uninterrupted", "handed_over_stored_used"]
-    assert all(c["cite"].startswith("001/3/16") for c in made.checks)
+    assert [c["id"] for c in made.checks] == [
+        "recorded_where_required", "uninterrupted", "handed_over_stored_used",
+        "conduct_content", "conduct_opening_statement", "conduct_notify_party"]
+    assert all(c["cite"].startswith("001/3/16") for c in made.checks[:3])
+    assert [c["cite"] for c in made.checks[3:]] == ["001/2/5", "001/2/6", "001/2/6"]
 
 
 def test_001_3_16_the_population_is_the_period_units_and_categories(pingdingshan):
@@ -107,9 +110,10 @@ def test_004_22_reviewers_score_conduct_and_playback_and_say_why_marks_were_lost
     world = xinzhou
     made = reviews.draw_sample(_open(world, count=4, reviewers=[world.supervisor, world.second_reviewer]),
                                actor=world.supervisor)
-    assert [c["id"] for c in made.checks] == ["conduct_and_civility", "playback_checks"]
+    # 004/19's telling the party is judged on playback; 004/4-6's two forms of record is not.
+    assert [c["id"] for c in made.checks] == ["conduct_and_civility", "playback_checks", "conduct_notify_party"]
     first = int(made.sample[0])
-    scores = {"conduct_and_civility": 6, "playback_checks": 10}
+    scores = {"conduct_and_civility": 6, "playback_checks": 10, "conduct_notify_party": 10}
     with pytest.raises(Refused, match="why|理由|扣分"):
         reviews.record_review(made, first, reviewer=world.supervisor, scores=scores, comments={})
     assert Event.objects.filter(verb="review.record", result="denied").count() == 1
@@ -119,7 +123,7 @@ def test_004_22_reviewers_score_conduct_and_playback_and_say_why_marks_were_lost
     review = reviews.record_review(made, first, reviewer=world.supervisor, scores=scores,
                                    comments={"conduct_and_civility": "未着制服"}, remarks="其余规范")
     made_by = next(r.officer_id for r in world.records if r.pk == first)
-    assert review.percent == 80.0 and review.officer_id == made_by
+    assert review.percent == 86.7 and review.officer_id == made_by  # 26 of 30
     corrected = reviews.record_review(made, first, reviewer=world.second_reviewer, scores=_full(made), comments={})
     assert corrected.pk == review.pk and corrected.percent == 100.0
     change = Event.objects.filter(verb="review.record", result="done").order_by("-seq").first()

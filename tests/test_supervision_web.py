@@ -44,7 +44,8 @@ def test_004_22_a_round_through_the_pages(db, client):
         short = number == 0
         answer = client.post(url, {"score_conduct_and_civility": "7" if short else "10",
                                    "comment_conduct_and_civility": "执法用语不规范" if short else "",
-                                   "score_playback_checks": "10", "remarks": ""})
+                                   "score_playback_checks": "10", "score_conduct_notify_party": "10",
+                                   "remarks": ""})
         assert answer.status_code == 302, answer.context["form"].errors if answer.context else answer
     assert made.reviews.count() == 4
     sample = client.get(reverse("review_sample", args=[made.pk]))
@@ -145,7 +146,8 @@ def test_004_23_the_quarterly_report_on_screen_in_pdf_and_in_xlsx_with_charts(db
     client.post(reverse("review_draw", args=[made.pk]))
     made.refresh_from_db()
     client.post(reverse("record_review", args=[made.pk, made.sample[0]]), {
-        "score_conduct_and_civility": "10", "score_playback_checks": "4", "comment_playback_checks": "未建台账"})
+        "score_conduct_and_civility": "10", "score_playback_checks": "4", "comment_playback_checks": "未建台账",
+        "score_conduct_notify_party": "10"})
     accountability.open_case(world.agency, officer=world.officers[0], misconduct="not_recording", facts="未记录",
                              actor=world.supervisor)
     quarter = (timezone.localdate().month - 1) // 3 + 1
