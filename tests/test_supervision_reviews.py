@@ -217,3 +217,17 @@ def test_000_2_17_a_cancelled_round_stays_listed_publishes_its_seed_and_no_longe
     assert report.annual_held == 0 and [r["counts"] for r in report.rounds] == [False]
     assert all(p.reviewed == 0 for p in report.people) and report.checks == []
     assert annual_reviews_missing(world.supervisor, world.agency)[:2] == (1, 0)
+
+
+def test_000_2_9_a_recording_that_did_not_tell_the_party_loses_marks_in_the_annual_review(db):
+    world = build("lushan_finance", records=4)
+    made = reviews.draw_sample(_open(world, count=2, kind="annual"), actor=world.supervisor)
+    labels = {c["id"]: c["cite"] for c in made.checks}
+    assert labels["conduct_opening_statement"] == "000/2/8" and labels["conduct_notify_party"] == "000/2/9"
+    assert labels["conduct_content"] == "000/2/10" and labels["device_use_checks"] == "000/2/17"
+    scores = {**_full(made), "conduct_notify_party": 0}
+    with pytest.raises(Refused):
+        reviews.record_review(made, int(made.sample[0]), reviewer=world.supervisor, scores=scores, comments={})
+    review = reviews.record_review(made, int(made.sample[0]), reviewer=world.supervisor, scores=scores,
+                                   comments={"conduct_notify_party": "未事先告知当事人正在录像"})
+    assert review.percent < 100 and review.comments["conduct_notify_party"].startswith("未事先告知")
