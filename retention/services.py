@@ -145,7 +145,8 @@ def place_hold(records: list, *, kind: str, reason: str, actor: User, trigger: s
                                        trigger_label=label, cites=cites, reason=reason, placed_by=actor, placed_at=now)
             hold.supporting.set(supporting)
             record_event("retention.hold", actor=actor, obj=record, context=context,
-                         after={"hold": hold.pk, "kind": kind, "trigger": trigger, "cites": cites, "reason": reason})
+                         after={"hold": hold.pk, "hold_kind": kind, "trigger": trigger, "cites": cites,
+                                "reason": reason})
             holds.append(hold)
     for record in records:
         _store(record).set_legal_hold(_object(record), True)

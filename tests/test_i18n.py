@@ -21,8 +21,8 @@ def test_every_entry_is_translated_and_none_is_fuzzy():
 
 def test_compiled_catalogue_matches_the_po_file(tmp_path):
     catalogue = polib.pofile(str(PO))
-    compiled = {e.msgid: e.msgstr or e.msgstr_plural for e in polib.mofile(str(PO.with_suffix(".mo")))}
-    expected = {e.msgid: e.msgstr or e.msgstr_plural for e in catalogue}
+    compiled = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural for e in polib.mofile(str(PO.with_suffix(".mo")))}
+    expected = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural for e in catalogue}
     assert compiled == expected
 
 

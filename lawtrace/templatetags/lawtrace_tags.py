@@ -15,8 +15,13 @@ def event_verb(event) -> str:
     return verb_label(event)
 
 
-@register.filter
-def event_changes(event) -> list:
+@register.simple_tag(takes_context=True)
+def event_changes(context, event) -> list:
+    """The event's changes with the ids it carries named, the names worked out once per agency per page."""
+    from lawtrace.value_labels import value_labels
     from ledger.display import changes
 
-    return changes(event)
+    cache = context.render_context.setdefault("event_value_labels", {})
+    if event.agency_code not in cache:
+        cache[event.agency_code] = value_labels(event.agency_code)
+    return changes(event, cache[event.agency_code])

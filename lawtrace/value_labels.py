@@ -1,0 +1,62 @@
+"""Readable names for the ids that events carry: the shared vocabulary, roles, and the ids of an agency's own pack
+(its checklist stages, interruption reasons, misconduct kinds, access rules …)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import BaseModel
+
+
+def value_labels(agency_code: str) -> dict[str, object]:
+    """Id → label, for one page's worth of events (the caller keeps it for the page: the pack is walked each time, so
+    a changed pack never shows stale names). Lazy translations stay lazy, so one table serves every language."""
+    from org.models import Agency
+    from policy.registry import registry
+
+    labels = dict(_common())
+    pack_code = Agency.objects.filter(code=agency_code).values_list("pack_code", flat=True).first() \
+        if agency_code else None
+    if pack_code:
+        pack_labels: dict[str, str] = {}
+        _collect(registry().in_force(pack_code), pack_labels)
+        labels.update(pack_labels)
+    return labels
+
+
+@lru_cache(maxsize=1)
+def _common() -> dict[str, object]:
+    """The shared vocabulary and roles first, then the choices of every model field (a hold's kind, a state …)."""
+    from django.apps import apps
+    from django.db import models
+
+    from org.roles import Role
+    from policy import vocabulary
+
+    labels: dict[str, object] = {}
+    enums = [value for value in vars(vocabulary).values()
+             if isinstance(value, type) and issubclass(value, models.TextChoices)]
+    for enum in [*enums, Role]:
+        labels.update({member.value: member.label for member in enum})
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            for value, label in getattr(field, "flatchoices", None) or ():
+                if isinstance(value, str) and value:
+                    labels.setdefault(value, label)
+    return labels
+
+
+def _collect(node: object, labels: dict[str, str]) -> None:
+    if isinstance(node, BaseModel):
+        ident = getattr(node, "id", None)
+        label = getattr(node, "label", None) or getattr(node, "stage", None)
+        if isinstance(ident, str) and isinstance(label, str):
+            labels.setdefault(ident, label)
+        for name in type(node).model_fields:
+            _collect(getattr(node, name), labels)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            _collect(item, labels)
+    elif isinstance(node, dict):
+        for item in node.values():
+            _collect(item, labels)
