@@ -5,16 +5,27 @@ A file that cannot be read is still evidence: the probe reports the error and th
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from django.utils.translation import gettext_lazy
 
 from policy.vocabulary import RecordKind
 
 BROWSER_VIDEO_CODECS = {"h264", "vp8", "vp9", "av1"}
 BROWSER_AUDIO_CODECS = {"aac", "mp3", "opus", "vorbis", "flac"}
 BROWSER_CONTAINERS = {"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "mp3", "ogg", "wav", "flac"}
+MEDIA_LABELS = {
+    "container": gettext_lazy("container format"), "video_codec": gettext_lazy("video codec"),
+    "width": gettext_lazy("width (pixels)"), "height": gettext_lazy("height (pixels)"),
+    "frame_rate": gettext_lazy("frame rate (per second)"), "audio_codec": gettext_lazy("audio codec"),
+    "sample_rate": gettext_lazy("sample rate (Hz)"), "duration_seconds": gettext_lazy("duration (seconds)"),
+    "make": gettext_lazy("device maker"), "model": gettext_lazy("device model"),
+    "serial": gettext_lazy("device serial number"), "creation_time": gettext_lazy("time the device recorded"),
+}
 MAKER_TAGS = {"make": ("make", "com.apple.quicktime.make", "manufacturer"),
               "model": ("model", "com.apple.quicktime.model"),
               "serial": ("serial", "serial_number", "device_serial")}
@@ -57,6 +68,19 @@ def _parse_time(value: str | None) -> dt.datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def media_rows(info: dict[str, Any]) -> list[tuple[str, str]]:
+    """The probed details as labelled rows for people, times in local time; unknown keys keep their names."""
+    from django.utils import timezone
+
+    rows = []
+    for key, value in info.items():
+        if key == "creation_time":
+            with contextlib.suppress(TypeError, ValueError):
+                value = f"{timezone.localtime(dt.datetime.fromisoformat(value)):%Y-%m-%d %H:%M:%S}"
+        rows.append((str(MEDIA_LABELS.get(key, key)), str(value)))
+    return rows
 
 
 def _probe_media(path: Path, kind: str) -> Probe:

@@ -19,6 +19,7 @@ from evidence import classify, queries, services, streaming
 from evidence.forms import ClassifyForm, LinkForm, UnlinkForm, UploadDetailsForm
 from evidence.models import Derivative, Record, UploadSession
 from evidence.naming import accepted_extensions
+from evidence.probe import media_rows
 from lawtrace.pages import history, paginate
 from ledger.events import RequestContext, record_denial, record_event
 from org.visibility import record_agency
@@ -72,7 +73,8 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                             span[1] + dt.timedelta(hours=12), officer_id=None)
     return render(request, "evidence/record_detail.html", {
         "can_play": queries.visible_records(request.user, "play").filter(pk=record.pk).exists(),
-        "record": record, "events": history(request, record), "missing": missing, "can_file": can_file,
+        "record": record, "media": media_rows(record.media or {}), "events": history(request, record),
+        "missing": missing, "can_file": can_file,
         "span": span, "link_form": LinkForm(agency=record.agency, candidates=candidates),
         "unlink_form": UnlinkForm(), "derivatives": {d.kind: d for d in record.derivatives.all()},
         "deadline_rule": next((d for d in pack.ingest.deadlines if d.id == record.deadline_rule), None),

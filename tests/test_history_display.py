@@ -55,6 +55,7 @@ def test_000_2_16_a_hold_reads_in_chinese_on_the_record_page(client, w):
                         actor=w.archivist)
     login(client, w.archivist)
     html = client.get(f"/evidence/{w.clip.pk}/").content.decode()
+    assert "视频编码" in html and "时长（秒）" in html and "video_codec" not in html  # the media details too
     history = html[html.index('id="history"'):]
     assert "设置保全" in history and "retention.hold" not in history
     assert "保全类别：长期保存" in history.replace("</span>", "")
