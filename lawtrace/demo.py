@@ -94,9 +94,12 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
                               issuer="省人民政府法制办公室", valid_from=today - dt.timedelta(days=900),
                               valid_until=today + dt.timedelta(days=600))
         people[username] = user
+    # The demo's clips come from body-worn cameras: register them as such where the pack has the kind, else as its
+    # first (most general) kind.
     kinds = [k.id for k in pack.devices.kinds]
+    kind = "body_camera" if "body_camera" in kinds else kinds[0]
     for number in range(1, 5):
-        register_device(agency, kind=kinds[number % len(kinds)], brand=rng.choice(["海康威视", "大华", "华德安"]),
+        register_device(agency, kind=kind, brand=rng.choice(["海康威视", "大华", "华德安"]),
                         model=rng.choice(["DSJ-V7", "DSJ-K8", "DSJ-T9"]),
                         serial=f"{spec['code'][:2].upper()}-BWC-{number:04d}", unit=units[0])
     devices = list(Device.objects.filter(agency=agency).order_by("serial"))

@@ -144,7 +144,7 @@ KEY_LABELS = {
     "back_at": pgettext_lazy("event field", "returned at"),
     "checked_at": pgettext_lazy("event field", "checked at"),
     "hand_over": pgettext_lazy("event field", "hand-over"),
-    "holder": pgettext_lazy("event field", "holder"),
+    "holder": pgettext_lazy("event field", "holder's account"),
     "holder_label": pgettext_lazy("event field", "holder"),
     "note": pgettext_lazy("event field", "note"),
     "out_at": pgettext_lazy("event field", "handed out at"),
@@ -216,9 +216,8 @@ def _readable(field, value: object, names: Mapping[str, object]) -> str:
     if value in (None, "", [], {}):
         return "—"
     if isinstance(value, dict):
-        import json
-
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return "；".join(f"{names.get(key, KEY_LABELS.get(key, key))}：{_readable(None, item, names)}"
+                        for key, item in sorted(value.items()))
     choices = dict(getattr(field, "flatchoices", None) or ())
     if not isinstance(value, list) and value in choices:
         return str(choices[value])

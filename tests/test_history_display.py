@@ -62,3 +62,17 @@ def test_000_2_16_a_hold_reads_in_chinese_on_the_record_page(client, w):
     assert "触发情形：相对人对现场执法办案有异议" in history.replace("</span>", "")
     assert f"{w.archivist.full_name}（{w.archivist.username}）" in history
     assert "记录归档" in history
+
+
+def test_000_2_7_a_pre_use_check_reads_item_by_item_in_the_device_history(client, w):
+    from devices.services import record_check, register_device
+
+    device = register_device(w.agency, kind="body_camera", brand="海康威视", model="DSJ-V7", serial="LU-BWC-9001",
+                             actor=w.archivist)
+    record_check(device, {"working": True, "battery": False, "storage": True, "clock": True}, actor=w.archivist,
+                 note="电量不足，已更换电池")
+    login(client, w.archivist)
+    history = client.get(f"/devices/{device.pk}/").content.decode().replace("</span>", "")
+    assert "使用前检查" in history and "登记设备" in history
+    assert "电池电量充足：否" in history and "按照当前日期、时间调整好设备时间：是" in history
+    assert '"battery"' not in history and "设备类型：执法记录仪" in history
