@@ -18,9 +18,14 @@ def value_labels(agency_code: str) -> dict[str, object]:
     pack_code = Agency.objects.filter(code=agency_code).values_list("pack_code", flat=True).first() \
         if agency_code else None
     if pack_code:
+        from supervision.reviews import CONDUCT_PREFIX
+
+        pack = registry().in_force(pack_code)
         pack_labels: dict[str, str] = {}
-        _collect(registry().in_force(pack_code), pack_labels)
+        _collect(pack, pack_labels)
         labels.update(pack_labels)
+        # A review round scores the recording rules under prefixed ids, so they never clash with its own checks.
+        labels.update({f"{CONDUCT_PREFIX}{rule.id}": rule.label for rule in pack.recording.conduct})
     return labels
 
 

@@ -53,7 +53,7 @@ class Draw(models.Model):
     share = models.FloatField(_("share drawn"))
     per_target = models.PositiveSmallIntegerField(_("officers per target"))
     inspect_on = models.DateTimeField(_("inspections planned for"))
-    seed = models.CharField(max_length=64, editable=False)  # secret until the draw
+    seed = models.CharField(_("random seed"), max_length=64, editable=False)  # secret until the draw
     seed_hash = models.CharField(_("seed commitment (SHA-256)"), max_length=64)
     inputs = models.JSONField(_("lists committed to"))
     digests = models.JSONField(_("digests of the lists"))
@@ -102,7 +102,7 @@ class ReviewRound(models.Model):
     checks = models.JSONField(_("checklist"))  # the pack's checks when the round opened: later packs do not change it
     reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="review_rounds",
                                        verbose_name=_("reviewers"))
-    seed = models.CharField(max_length=64, editable=False)  # secret until the draw
+    seed = models.CharField(_("random seed"), max_length=64, editable=False)  # secret until the draw
     seed_hash = models.CharField(_("seed commitment (SHA-256)"), max_length=64)
     population = models.JSONField(_("records sampled from"))
     population_digest = models.CharField(_("digest of the population"), max_length=64)

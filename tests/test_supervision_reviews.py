@@ -231,3 +231,11 @@ def test_000_2_9_a_recording_that_did_not_tell_the_party_loses_marks_in_the_annu
     review = reviews.record_review(made, int(made.sample[0]), reviewer=world.supervisor, scores=scores,
                                    comments={"conduct_notify_party": "未事先告知当事人正在录像"})
     assert review.percent < 100 and review.comments["conduct_notify_party"].startswith("未事先告知")
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.supervisor)
+    history = client.get(f"/supervision/reviews/{made.pk}/").content.decode()
+    history = history[history.index('id="history"'):].replace("</span>", "")
+    assert "事先告知当事人使用音像记录设备，按统一执法行为用语规范文明记录：0" in history
+    assert "conduct_" not in history and "随机种子：" in history
