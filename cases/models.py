@@ -74,6 +74,9 @@ class Case(models.Model):
     def flags(self) -> frozenset[str]:
         return frozenset(flag.value for name, flag in self.FLAG_FIELDS.items() if getattr(self, name))
 
+    def flag_labels(self) -> list[str]:
+        return [str(flag.label) for name, flag in self.FLAG_FIELDS.items() if getattr(self, name)]
+
     def marks(self) -> list[ConfidentialityMark]:
         return [mark for name, mark in self.MARK_FIELDS.items() if getattr(self, name)]
 

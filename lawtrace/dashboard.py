@@ -23,6 +23,7 @@ from compliance.models import InterruptionNote
 from devices.models import Device
 from devices.services import visible_devices
 from evidence.queries import fixity_failures, worklist_counts
+from ledger.display import verb_label
 from ledger.models import Event
 from org.models import RoleGrant, User
 from org.roles import Role
@@ -282,7 +283,7 @@ def _audit_admin(user: User) -> list[Panel]:
                        (e.detail or {}).get("sha256_expected", "")[:16]) for e in alerts],
                   "", _("Every original checked so far is intact.")),
             Panel(_("Latest events"),
-                  [Row(f"{timezone.localtime(e.occurred_at):%Y-%m-%d %H:%M:%S} {e.verb} {e.object_label}", "",
+                  [Row(f"{timezone.localtime(e.occurred_at):%Y-%m-%d %H:%M:%S} {verb_label(e)} {e.object_label}", "",
                        f"{e.actor_label} · {e.get_result_display()}") for e in events], empty=_("No events."))]
 
 

@@ -21,7 +21,7 @@ def value_labels(agency_code: str) -> dict[str, object]:
         from supervision.reviews import CONDUCT_PREFIX
 
         pack = registry().in_force(pack_code)
-        pack_labels: dict[str, str] = {}
+        pack_labels: dict[str, str] = {pack.pack: f"{pack.agency.name}（{pack.pack}）"}
         _collect(pack, pack_labels)
         labels.update(pack_labels)
         # A review round scores the recording rules under prefixed ids, so they never clash with its own checks.
@@ -31,7 +31,8 @@ def value_labels(agency_code: str) -> dict[str, object]:
 
 @lru_cache(maxsize=1)
 def _common() -> dict[str, object]:
-    """The shared vocabulary and roles first, then the choices of every model field (a hold's kind, a state …)."""
+    """The shared vocabulary and roles first, then the words of the rules page, then the choices of every model
+    field (a hold's kind, a state …)."""
     from django.apps import apps
     from django.db import models
 
@@ -43,6 +44,10 @@ def _common() -> dict[str, object]:
              if isinstance(value, type) and issubclass(value, models.TextChoices)]
     for enum in [*enums, Role]:
         labels.update({member.value: member.label for member in enum})
+    from policy.presenter import VALUE_LABELS
+
+    for value, label in VALUE_LABELS.items():
+        labels.setdefault(value, label)
     for model in apps.get_models():
         for field in model._meta.get_fields():
             for value, label in getattr(field, "flatchoices", None) or ():

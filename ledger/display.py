@@ -155,6 +155,7 @@ KEY_LABELS = {
     "issuer": pgettext_lazy("event field", "issued by"),
     "kind": pgettext_lazy("event field", "kind"),
     "roles": pgettext_lazy("event field", "roles"),
+    "role": pgettext_lazy("event field", "role"),
     "valid_from": pgettext_lazy("event field", "valid from"),
     "valid_until": pgettext_lazy("event field", "valid until"),
     "finding": pgettext_lazy("event field", "finding"),

@@ -41,6 +41,12 @@ FIELD_LABELS = {
     "name": gettext_lazy("name"), "duties": gettext_lazy("duties"),
     "unarchived_cases": gettext_lazy("unarchived cases"),
     "title": gettext_lazy("form"), "playback_check": gettext_lazy("scored in sampling reviews"),
+    "clock": gettext_lazy("device clock checked"), "export_approval": gettext_lazy("taking out approved by"),
+    "activity_flag": gettext_lazy("activity property"), "case_flag": gettext_lazy("case property"),
+    "case_category": gettext_lazy("case category"), "case_procedure": gettext_lazy("case procedure"),
+    "linked_to_case": gettext_lazy("linked to a case"), "decision_category": gettext_lazy("decision category"),
+    "decision_type": gettext_lazy("decision type"), "law_requires_review": gettext_lazy("law requires review"),
+    "party_kind": gettext_lazy("party"), "amount_at_least": gettext_lazy("amount at least (yuan)"),
 }
 VALUE_LABELS = {
     "activity_start": gettext_lazy("activity start"), "activity_end": gettext_lazy("activity end"),
@@ -199,4 +205,9 @@ def topics(pack: PolicyPack) -> list[Topic]:
                          for m in pack.accountability.misconduct]
                         + [rule_view(s, _("Sanction: %(label)s") % {"label": s.label})
                            for s in pack.accountability.sanctions]))
+    # Rules that point at a checklist row (a draw recorded as …) name it by its stage, not its id.
+    stages = {row.id: row.stage for row in pack.recording.checklist}
+    for topic in result:
+        for rule in topic.rules:
+            rule.details = [(label, stages.get(value, value)) for label, value in rule.details]
     return [topic for topic in result if topic.rules]

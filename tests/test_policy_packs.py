@@ -153,3 +153,19 @@ def test_002_random_inspection_plan_stage_must_be_a_checklist_row():
     data["random_inspection"]["plans"][0]["stage"] = "no_such_row"
     with pytest.raises(pydantic.ValidationError, match="no_such_row"):
         PolicyPack.model_validate(data)
+
+
+@pytest.mark.parametrize("code", ["lushan_finance", "pingdingshan_emergency", "ruzhou_water", "xinzhou_finance"])
+def test_the_rules_page_names_every_key_and_id_it_shows(code):
+    """No snake_case key or id of a shipped pack reaches the reader of its rules page."""
+    import re
+
+    from django.utils import translation
+
+    from policy.presenter import topics
+
+    raw = re.compile(r"\b[a-z]+_[a-z_]+\b")
+    with translation.override("zh-hans"):
+        shown = [str(part) for topic in topics(registry().in_force(code)) for rule in topic.rules
+                 for part in (rule.title, *(text for pair in rule.details for text in pair))]
+    assert [text for text in shown if raw.search(text)] == []
