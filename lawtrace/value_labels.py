@@ -38,14 +38,13 @@ def _common() -> dict[str, object]:
 
     from org.roles import Role
     from policy import vocabulary
+    from policy.presenter import VALUE_LABELS
 
     labels: dict[str, object] = {}
     enums = [value for value in vars(vocabulary).values()
              if isinstance(value, type) and issubclass(value, models.TextChoices)]
     for enum in [*enums, Role]:
         labels.update({member.value: member.label for member in enum})
-    from policy.presenter import VALUE_LABELS
-
     for value, label in VALUE_LABELS.items():
         labels.setdefault(value, label)
     for model in apps.get_models():
