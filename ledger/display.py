@@ -192,6 +192,10 @@ def changes(event: Event, value_labels: Mapping[str, object] | None = None) -> l
         label = str(field.verbose_name) if field is not None else str(KEY_LABELS.get(key, key))
         old = _readable(field, before.get(key), names) if event.before is not None else ""
         result.append(Change(label, old, _readable(field, value, names)))
+    reason = (event.detail or {}).get("reason")
+    if event.result == Event.Result.DENIED and isinstance(reason, str) and reason:
+        # A refusal changes nothing; what the one refused was told is what the history should show.
+        result.append(Change(str(KEY_LABELS["reason"]), "", reason))
     return result
 
 

@@ -239,3 +239,5 @@ def test_000_2_9_a_recording_that_did_not_tell_the_party_loses_marks_in_the_annu
     history = history[history.index('id="history"'):].replace("</span>", "")
     assert "事先告知当事人使用音像记录设备，按统一执法行为用语规范文明记录：0" in history
     assert "conduct_" not in history and "随机种子：" in history
+    refused = history[history.index("评查记录（已拒绝）"):]
+    assert "理由：" in refused[:600]  # the refusal says why: marks were lost without a reason
