@@ -159,6 +159,7 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
     _note_demo_interruption(recent, people["officer"], now)
     _ask_demo_access(people["officer2"], now)
     _hold_demo_record(people["archivist"], pack)
+    _look_at_demo_records(people["archivist"])
     _review_demo_sample(agency, people, pack, now)
     return agency
 
@@ -199,6 +200,15 @@ def _hold_demo_record(archivist: User, pack) -> None:
     if clip is not None:
         place_hold([clip], kind="long_term", trigger=pack.long_term.triggers[0].id,
                    reason="当事人对现场执法有异议，表示将投诉", actor=archivist)
+
+
+def _look_at_demo_records(archivist: User) -> None:
+    """The archivist plays two clips while filing them, so the register (查阅登记簿) has rows to show."""
+    from evidence.queries import visible_records
+    from evidence.services import record_view
+
+    for clip in visible_records(archivist, "play").filter(kind="av").order_by("pk")[:2]:
+        record_view(clip, actor=archivist)
 
 
 def _ask_demo_access(colleague: User, now: dt.datetime) -> None:

@@ -76,6 +76,14 @@ def test_demo_has_an_access_request_waiting_on_the_heads_dashboard(demo_data):
     assert "待您审批的调阅申请" in page and f"/access/{mine.pk}/" in page
 
 
+def test_demo_register_shows_the_archivists_looks(demo_data):
+    client = Client()
+    client.force_login(User.objects.get(username="head"))
+    page = client.get("/access/register/")
+    assert page.status_code == 200 and page.context["page"].paginator.count == 2
+    assert "该期间没有登记记录" not in page.content.decode()
+
+
 def test_demo_keeps_one_clip_long_term_in_each_agency(demo_data):
     from retention.models import Hold, Schedule
 
