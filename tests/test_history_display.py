@@ -72,7 +72,10 @@ def test_000_2_7_a_pre_use_check_reads_item_by_item_in_the_device_history(client
     record_check(device, {"working": True, "battery": False, "storage": True, "clock": True}, actor=w.archivist,
                  note="电量不足，已更换电池")
     login(client, w.archivist)
-    history = client.get(f"/devices/{device.pk}/").content.decode().replace("</span>", "")
+    page = client.get(f"/devices/{device.pk}/").content.decode()
+    box, label = page.index('name="check_battery"'), page.index(">电池电量充足（000/2/7）</label>")
+    assert box < label  # each item reads "☐ item", its hint after it, not before the box
+    history = page.replace("</span>", "")
     assert "使用前检查" in history and "登记设备" in history
     assert "电池电量充足：否" in history and "按照当前日期、时间调整好设备时间：是" in history
     assert '"battery"' not in history and "设备类型：执法记录仪" in history
