@@ -177,6 +177,6 @@ def remove_expired(now=None) -> int:
                          detail={"archive": export.archive_name, "kept_days": settings.ACCESS_PACKAGE_KEEP_DAYS})
         removed += 1
     for stale in archive_dir().glob("tmp*"):  # scratch left by a worker that died mid-build
-        if stale.is_dir() and time.time() - stale.stat().st_mtime > 86400:
+        if stale.is_dir() and time.time() - stale.stat().st_mtime > STALLED_AFTER.total_seconds():
             shutil.rmtree(stale, ignore_errors=True)
     return removed

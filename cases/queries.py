@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from cases.models import Activity, Case
 from org.models import User
 from org.roles import Role
 
 EDITOR_ROLES = frozenset({Role.OFFICER, Role.ARCHIVIST, Role.HEAD})
+# What a reader sees instead of a case's number and title when the case is concealed from them (R9).
+CONCEALED_CASE = gettext_lazy("confidential case")
 
 
 def visible_cases(user: User) -> QuerySet[Case]:
     from access.scope import restrict
 
     return restrict(Case.objects.all(), user)
+
+
+def case_number_for(case: Case, concealed: set[int]) -> str:
+    """The case's number, or the concealed-case wording when ``concealed`` (from ``access.scope``) holds it."""
+    return str(CONCEALED_CASE) if case.pk in concealed else case.number
 
 
 def visible_activities(user: User) -> QuerySet[Activity]:

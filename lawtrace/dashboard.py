@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from access.scope import concealed_case_ids
 from cases.models import Case
-from cases.queries import visible_activities, visible_cases
+from cases.queries import case_number_for, visible_activities, visible_cases
 from compliance import labels as finding_labels
 from compliance import queries as compliance
 from compliance.models import InterruptionNote
@@ -49,7 +49,7 @@ def _activity_rows(activities, concealed: set[int]) -> list[Row]:
     def case_note(case) -> str:
         if case is None:
             return ""
-        return _("confidential case") if case.pk in concealed else case.number
+        return case_number_for(case, concealed)
 
     return [
         Row(f"{timezone.localtime(a.planned_start):%Y-%m-%d %H:%M} {a.get_category_display()} · {a.place}",

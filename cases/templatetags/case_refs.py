@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from cases.queries import CONCEALED_CASE
+
 register = template.Library()
 
 
@@ -29,7 +31,7 @@ def case_ref(context, case, number_only: bool = False, link: bool = True) -> str
     if concealed is None or case.pk in concealed:
         return format_html('<span class="muted" title="{}">{}</span>',
                            _("This case carries a confidentiality mark you are not cleared for."),
-                           _("confidential case"))
+                           CONCEALED_CASE)
     text = case.number if number_only else str(case)
     if not link:
         return text
