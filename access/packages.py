@@ -1,4 +1,4 @@
-"""Evidence packages (R8): a BagIt bag (RFC 8493) a court can check offline with ``lawtrace-verify DIR``.
+"""Evidence packages (001/2/11): a BagIt bag (RFC 8493) a court can check offline with ``lawtrace-verify DIR``.
 
 Layout::
 

@@ -1,4 +1,4 @@
-"""The register (查阅登记簿, R7.9): every look and every copy, built from the ledger's events (design principle 3),
+"""The register (查阅登记簿, 000/1/3): every look and every copy, built from the ledger's events (design principle 3),
 with the request each served — never a table kept by hand."""
 
 from __future__ import annotations

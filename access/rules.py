@@ -1,5 +1,5 @@
-"""What a pack's access rules (R7, R9) say, as plain functions: which rule covers a request, which credentials and
-approvals it needs, which items its scope admits. No database writes here."""
+"""What a pack's access rules (000/1/4-8, 000/1/10) say, as plain functions: which rule covers a request, which
+credentials and approvals it needs, which items its scope admits. No database writes here."""
 
 from __future__ import annotations
 

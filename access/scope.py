@@ -2,7 +2,7 @@
 cases and activities is narrowed here, in SQL, by what the user may do.
 
 - ``LIST``: the record exists for the user (metadata, counts). Staff of the agency, minus confidential records they
-  are not cleared for (R9) — not even counted.
+  are not cleared for (000/1/10) — not even counted.
 - ``PLAY``: the content may be shown inside the application: the archivist who keeps it, the case officer where the
   pack lets case officers view directly, holders of an active grant with a viewing action, and the reviewers of an
   open sampling round for the records it sampled.
@@ -108,7 +108,7 @@ def _case_cleared(user: User) -> Q:
 
 
 def concealed_case_ids(user: User) -> set[int]:
-    """Cases of the user's agency whose number and title the user may not read (R9): pages that reach them through
+    """Cases of the user's agency whose number and title the user may not read (000/1/10): pages that reach them through
     an activity, a record or a request show them masked. Few cases carry marks, so the set stays small."""
     agency = record_agency(user)
     if agency is None:

@@ -1,5 +1,5 @@
-"""Access requests, approvals and grants (R7, R9): one action function per change, each writing its event; refusals
-are events too (``record_denial``) and say in words what to do instead."""
+"""Access requests, approvals and grants (000/1/4-8, 000/1/10): one action function per change, each writing its event;
+refusals are events too (``record_denial``) and say in words what to do instead."""
 
 from __future__ import annotations
 

@@ -250,7 +250,7 @@ def register_view(request: HttpRequest) -> HttpResponse:
 
 
 def clearances(request: HttpRequest) -> HttpResponse:
-    """The security administrator decides who is cleared for which confidentiality mark (R9)."""
+    """The security administrator decides who is cleared for which confidentiality mark (000/1/10)."""
     from django.core.exceptions import ValidationError
 
     from org.roles import Role

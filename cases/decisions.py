@@ -1,5 +1,5 @@
-"""Decisions and the legal-review gate (R11): the pack's catalogue decides whether review is required; a decision
-is final only after a passed review where one is required and while no required recording is missing."""
+"""Decisions and the legal-review gate (001/5, 002 附件2): the pack's catalogue decides whether review is required; a
+decision is final only after a passed review where one is required and while no required recording is missing."""
 
 from __future__ import annotations
 

@@ -154,7 +154,8 @@ class ActivityOfficer(models.Model):
 
 
 class Decision(models.Model):
-    """A decision drafted on a case (R11): whether legal review is required comes from the pack's catalogue."""
+    """A decision drafted on a case (001/5, 002 附件2): whether legal review is required comes from the pack's
+    catalogue."""
 
     class State(models.TextChoices):
         DRAFT = "draft", _("draft")

@@ -10,7 +10,7 @@ from org.models import User
 from org.roles import Role
 
 EDITOR_ROLES = frozenset({Role.OFFICER, Role.ARCHIVIST, Role.HEAD})
-# What a reader sees instead of a case's number and title when the case is concealed from them (R9).
+# What a reader sees instead of a case's number and title when the case is concealed from them (000/1/10).
 CONCEALED_CASE = gettext_lazy("confidential case")
 
 

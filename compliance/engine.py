@@ -165,7 +165,8 @@ def evaluate(facts: ActivityFacts, now: dt.datetime, tolerance: Tolerances = Tol
 
 def _coverage(facts: ActivityFacts, row: ChecklistRow, moving: list[Clip], tolerance: Tolerances,
               ended: bool) -> list[FindingSpec]:
-    """From the row's start moment to its end moment, gaps explained by interruption notes (R1.4, R3, 001/2/4)."""
+    """From the row's start moment to its end moment, gaps explained by interruption notes (000/2/8-9, 000/2/12,
+    001/2/4)."""
     triggers = rules.uninterrupted_triggers(facts.pack, rules.Facts(activity_flags=facts.flags,
                                                                      activity_category=facts.category))
     strict = bool(triggers)

@@ -67,7 +67,8 @@ class ActivityStatus(models.Model):
 
 
 class InterruptionNote(models.Model):
-    """工作记录 on a recording interruption (R3): reason from the pack, explanation and basis, reviewed by the head."""
+    """工作记录 on a recording interruption (000/2/12): reason from the pack, explanation and basis, reviewed by the
+    head."""
 
     class State(models.TextChoices):
         SUBMITTED = "submitted", _("waiting for review")

@@ -1,4 +1,4 @@
-"""Keeping findings true to their inputs, and the interruption-note actions (R3).
+"""Keeping findings true to their inputs, and the interruption-note actions (000/2/12).
 
 Findings are derived: ``refresh`` re-judges the activities whose inputs changed and stores only the difference.
 It runs from ``on_event`` in the transaction of the change (a new clip, a link, a decided note, an edited
@@ -166,7 +166,7 @@ def refresh_recently_due(now: dt.datetime | None = None, *, hours: int = 72) -> 
     return len(ids)
 
 
-# --- interruption notes (R3) -------------------------------------------------------------------------------
+# --- interruption notes (000/2/12) -------------------------------------------------------------------------------
 
 NOTE_FIELDS = ["activity", "reason", "explanation", "basis", "gap_start", "gap_end", "state", "reviewer",
                "review_comment"]

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Device(models.Model):
-    """A recording device (R2.2). Its kind is one of the kinds its agency's pack lists."""
+    """A recording device (000/2/2). Its kind is one of the kinds its agency's pack lists."""
 
     class Status(models.TextChoices):
         IN_SERVICE = "in_service", _("in service")

@@ -1,4 +1,4 @@
-"""Action functions for recording devices (R2): registry, hand-over out and back, pre-use checks, faults.
+"""Action functions for recording devices (000/2/2-7): registry, hand-over out and back, pre-use checks, faults.
 
 Each writes its event in the change's own transaction; the usage ledger (台账) is read back from those events.
 """

@@ -1,4 +1,4 @@
-"""Filling in what a record is (R4.2, R4.3): from the file's name and media, the link to its activity, the
+"""Filling in what a record is (001/2/8, 001/3/5): from the file's name and media, the link to its activity, the
 storage deadline it was judged against, and which classification fields are still missing."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from policy import rules
 from policy.registry import registry
 from policy.vocabulary import ClassificationField, RecordKind, RecordUsage
 
-# R4.2 lists these when an agency's pack names none of its own.
+# 001/2/8 lists these when an agency's pack names none of its own.
 DEFAULT_FIELDS = [ClassificationField.AGENCY, ClassificationField.UNIT, ClassificationField.DEVICE,
                   ClassificationField.OFFICER, ClassificationField.RECORDED_AT, ClassificationField.CASE,
                   ClassificationField.PARTY, ClassificationField.STORAGE_DATE]

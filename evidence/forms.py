@@ -13,7 +13,7 @@ _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-
 
 
 class ClassifyForm(forms.ModelForm):
-    """Completing a record's classification (R4.2, R4.3); the content itself is never editable."""
+    """Completing a record's classification (001/2/8, 001/3/5); the content itself is never editable."""
 
     class Meta:
         model = Record

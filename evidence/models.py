@@ -37,7 +37,7 @@ class Blob(models.Model):
 
 
 class Record(models.Model):
-    """One piece of evidence as filed: an original blob with its classification (R4.2, R4.3)."""
+    """One piece of evidence as filed: an original blob with its classification (001/2/8, 001/3/5)."""
 
     class Channel(models.TextChoices):
         UPLOAD = "upload", _("browser upload")
@@ -95,7 +95,7 @@ class Record(models.Model):
     station = models.ForeignKey("evidence.Station", verbose_name=_("collection station"), null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="records")
     pack_version = models.PositiveIntegerField(_("policy pack version"))
-    # R9: a marked record is hidden from everyone not cleared for the mark (or the marks of its case).
+    # 000/1/10: a marked record is hidden from everyone not cleared for the mark (or the marks of its case).
     confidentiality = models.CharField(_("confidentiality mark"), max_length=32, blank=True,
                                        choices=ConfidentialityMark.choices)
     # 000/1/7, 001/4/5: the party and its lawyer may see conclusive documents (决定书 …) and nothing else written.

@@ -134,7 +134,7 @@ def _access_handled_panel(user: User) -> Panel:
 
 
 def _retention_panel(user: User) -> Panel:
-    """In-application notice of what falls due (R5): due for review, expiring within 30 days, purges to decide."""
+    """In-application notice of what falls due (000/2/15): due for review, expiring within 30 days, purges to decide."""
     from retention import queries as retention
 
     url = reverse("retention_overview")

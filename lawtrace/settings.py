@@ -235,7 +235,7 @@ EMAIL_USE_TLS = env_str("LAWTRACE_SMTP_TLS", "false").lower() == "true"
 DEFAULT_FROM_EMAIL = env_str("LAWTRACE_MAIL_FROM", "lawtrace@localhost")
 # Officers drawn for each inspection target (at least two officers inspect together).
 DRAW_OFFICERS_PER_TARGET = env_int("LAWTRACE_DRAW_OFFICERS_PER_TARGET", 2, minimum=2)
-# How often each disc copy is test-read (R6.3); the regulations name no interval.
+# How often each disc copy is test-read (001/3/9); the regulations name no interval.
 DISC_READ_CHECK_DAYS = env_int("LAWTRACE_DISC_READ_CHECK_DAYS", 365, minimum=7)
 ACCESS_REGISTER_EXPORT_LIMIT = env_int("LAWTRACE_REGISTER_EXPORT_ROWS", 20000, minimum=100)
 ACCESS_VERIFY_MAX_BYTES = env_int("LAWTRACE_VERIFY_MAX_MB", 2048, minimum=1) * 1024 * 1024

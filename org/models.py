@@ -60,7 +60,7 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=60, blank=True)
     staff_number = models.CharField(_("staff number"), max_length=32, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
-    # Confidentiality marks (R9) this person is cleared for, set by the security administrator.
+    # Confidentiality marks (000/1/10) this person is cleared for, set by the security administrator.
     clearances = models.JSONField(_("cleared for"), default=list, blank=True)
 
     class Meta:

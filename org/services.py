@@ -123,7 +123,7 @@ def units_of(user_ids: list[int]) -> dict[int, int | None]:
 
 
 def set_clearances(person: User, marks: list[str], *, actor: User, context: RequestContext = SYSTEM) -> User:
-    """Which confidentiality marks (R9) a staff member may see; only the security administrator of the same agency
+    """Which confidentiality marks (000/1/10) a staff member may see; only the security administrator of the same agency
     decides (三员分立: permissions are the security administrator's)."""
     if Role.SECURITY_ADMIN not in actor.role_set or actor.agency_id is None or actor.agency_id != person.agency_id:
         record_denial("user.clearance", actor=actor, obj=person, context=context)

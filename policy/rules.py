@@ -89,7 +89,7 @@ def _length_key(term: Term) -> tuple[int, dt.date]:
 
 @dataclass(frozen=True)
 class RetentionDecision:
-    """The term that applies to a record: the longest of all applicable rules (R5), with where it comes from."""
+    """The term that applies to a record: the longest of all applicable rules (000/2/15), with where it comes from."""
 
     term: Term | None
     rules: tuple[RetentionRule, ...] = ()
@@ -210,7 +210,7 @@ def legal_review_items(pack: PolicyPack, decision: Decision) -> list[LegalReview
     return [item for item in pack.legal_review.catalogue if _decision_matches(item.when, decision)]
 
 
-# --- storage deadlines (the 24-hour rule, R4.1) -----------------------------------------------------------
+# --- storage deadlines (the 24-hour rule, 000/2/13) -----------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,7 @@ class Agency(Strict):
     categories_cite: Cites
 
 
-# --- recording obligations (R1) -------------------------------------------------------------------------
+# --- recording obligations (001/1) -------------------------------------------------------------------------
 
 
 class Moment(Strict):
@@ -167,7 +167,7 @@ class Recording(Strict):
     conduct: list[RecordingConduct] = []
 
 
-# --- collection and storage (R4) ------------------------------------------------------------------------
+# --- collection and storage (001/3/5-6) ------------------------------------------------------------------------
 
 
 class Deadline(Cited):
@@ -195,7 +195,7 @@ class Ingest(Strict):
     integrity: list[Labelled] = []
 
 
-# --- retention and long-term preservation (R5, R6) ------------------------------------------------------
+# --- retention and long-term preservation (000/2/15, 000/2/16) ------------------------------------------------------
 
 
 class RetentionRule(Cited):
@@ -247,7 +247,7 @@ class LongTerm(Strict):
     disc_record_form: DiscRecordForm | None = None
 
 
-# --- access, evidence, confidentiality (R7, R8, R9) -----------------------------------------------------
+# --- access, evidence, confidentiality (000/1/4-8, 001/2/11, 000/1/10) ------------------------------------------------
 
 
 class ApprovalStep(Strict):
@@ -299,11 +299,11 @@ class EvidenceExtraction(Cited):
 class Confidentiality(Cited):
     marks: listed(ConfidentialityMark) = Field(min_length=1)
     use_only_for_enforcement: bool = False
-    # Copying a marked record out needs these steps on top of the access rule's own (R9.1: 按保密规定使用).
+    # Copying a marked record out needs these steps on top of the access rule's own (按保密规定使用).
     export_approval: Annotated[list[ApprovalStep], BeforeValidator(_steps)] = []
 
 
-# --- devices and interruptions (R2, R3) ----------------------------------------------------------------
+# --- devices and interruptions (000/2/2-7, 000/2/12) ----------------------------------------------------------------
 
 
 class UsageLedger(Cited):
@@ -337,7 +337,7 @@ class Interruptions(Strict):
     forbidden: list[Labelled] = []
 
 
-# --- decisions, supervision, accountability (R10, R11, R12) --------------------------------------------
+# --- decisions, supervision, accountability (000/2/17, 001/5, 002 附件2, 002 附件3) -------------------------
 
 
 class DecisionCondition(Strict):

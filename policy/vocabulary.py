@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Category(models.TextChoices):
-    """Enforcement categories (R1.1: 000/1/2, 001/5)."""
+    """Enforcement categories (000/1/2, 001/5)."""
 
     PENALTY = "penalty", _("administrative penalty")
     COMPULSION = "compulsion", _("administrative compulsion")
@@ -162,7 +162,7 @@ class Frequency(models.TextChoices):
 
 
 class ClassificationField(models.TextChoices):
-    """Metadata a record is filed under (R4.2, R4.3)."""
+    """Metadata a record is filed under (001/2/8, 001/3/5)."""
 
     AGENCY = "agency", _("agency or department")
     UNIT = "unit", _("unit")

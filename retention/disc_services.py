@@ -1,4 +1,4 @@
-"""Disc packages as action functions (R6.2, R6.3): request, make (in the background), register the two carriers,
+"""Disc packages as action functions (000/2/16, 001/3/9): request, make (in the background), register the two carriers,
 record read checks. Each writes its event."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Disc images (R6.2, R6.3): the access component's evidence package, written as ISO 9660 with Joliet names so the
-Chinese file names survive, with its label and the disc record form (001/3/9) as PDFs."""
+"""Disc images (000/2/16, 001/3/9): the access component's evidence package, written as ISO 9660 with Joliet names so
+the Chinese file names survive, with its label and the disc record form (001/3/9) as PDFs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Retention per record (R5), holds (R6.1), purge proposals and tombstones (R5, 000/2/15)."""
+"""Retention per record (000/2/15), holds (000/2/16), purge proposals and tombstones."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class Schedule(models.Model):
 
     @property
     def shortening_pending(self) -> bool:
-        """The rules now give an earlier end than the one in force: only the head may shorten (R5)."""
+        """The rules now give an earlier end than the one in force: only the head may shorten (000/2/15)."""
         return (self.retain_until is not None and self.computed_until is not None
                 and self.computed_until < self.retain_until)
 
@@ -101,7 +101,7 @@ class PurgeProposal(models.Model):
 
 
 class Tombstone(models.Model):
-    """What remains of a purged record: its hashes, its metadata, who approved and when it went (R5, 000/2/15)."""
+    """What remains of a purged record: its hashes, its metadata, who approved and when it went (000/2/15, 000/2/15)."""
 
     record = models.OneToOneField("evidence.Record", primary_key=True, on_delete=models.PROTECT,
                                   related_name="tombstone")
@@ -123,7 +123,7 @@ class Tombstone(models.Model):
 
 
 class Disc(models.Model):
-    """One disc image (R6.2): an evidence package burned as ISO 9660 with Joliet names, kept as two carriers."""
+    """One disc image (000/2/16): an evidence package burned as ISO 9660 with Joliet names, kept as two carriers."""
 
     class State(models.TextChoices):
         QUEUED = "queued", _("queued")

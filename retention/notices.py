@@ -1,5 +1,5 @@
-"""Notices of what falls due (R5, R6.3): expiries within 30 days and disc read checks, by e-mail to each agency's
-archivists when SMTP is configured. The dashboard shows the same counts to everyone concerned."""
+"""Notices of what falls due (000/2/15, 001/3/9): expiries within 30 days and disc read checks, by e-mail to each
+agency's archivists when SMTP is configured. The dashboard shows the same counts to everyone concerned."""
 
 from __future__ import annotations
 

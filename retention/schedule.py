@@ -1,5 +1,5 @@
-"""The retention end of one record from its agency's pack (R5): the longest applicable rule wins; a term tied to the
-case file runs from the case's archiving and stays open while the case is not archived."""
+"""The retention end of one record from its agency's pack (000/2/15): the longest applicable rule wins; a term tied to
+the case file runs from the case's archiving and stays open while the case is not archived."""
 
 from __future__ import annotations
 

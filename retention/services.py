@@ -1,4 +1,5 @@
-"""Retention schedules, holds and purges (R5, R6.1): one action function per change, each writing its event."""
+"""Retention schedules, holds and purges (000/2/15, 000/2/16, 001/3/10, 004/13): one action function per change, each
+writing its event."""
 
 from __future__ import annotations
 
@@ -118,7 +119,7 @@ def approve_shortening(schedule: Schedule, *, actor: User, context: RequestConte
 
 def place_hold(records: list, *, kind: str, reason: str, actor: User, trigger: str = "", supporting: list = (),
                context: RequestContext = SYSTEM) -> list[Hold]:
-    """Long-term preservation (R6.1, a trigger from the pack) or a litigation/review hold: blocks purge and sets
+    """Long-term preservation (000/2/16: a trigger from the pack) or a litigation/review hold: blocks purge and sets
     the S3 legal hold."""
     from policy.registry import registry
 
@@ -176,7 +177,7 @@ def release_hold(hold: Hold, *, actor: User, reason: str, context: RequestContex
 
 
 def purge_blocker(record, today: dt.date | None = None) -> str | None:
-    """Why this record may not be purged now, or None. Holds and open cases win over any date (R5, R6)."""
+    """Why this record may not be purged now, or None. Holds and open cases win over any date (000/2/15, 000/2/16)."""
     today = today or timezone.localdate()
     schedule = Schedule.objects.filter(record=record).first()
     if record.purged_at is not None:

@@ -1,4 +1,4 @@
-"""Accountability (R10.4: 000/2/18, 000/1/12, 001/3/17-18, 004/24): misconduct cases of the pack's list, decided
+"""Accountability (000/2/18, 000/1/12, 001/3/17-18, 004/24): misconduct cases of the pack's list, decided
 with the pack's sanctions by the head; the officer concerned sees their own."""
 
 from __future__ import annotations

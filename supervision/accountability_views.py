@@ -1,4 +1,5 @@
-"""Pages of accountability (R10.4): supervisors and heads see the agency's cases, an officer their own."""
+"""Pages of accountability (000/2/18, 001/3/17-18, 004/24): supervisors and heads see the agency's cases, an officer
+their own."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Double-random draws by commit and reveal (R12): before the draw the ledger holds the seed's hash and digests of
-the registry, the officers and the conflicts; at the draw the seed is revealed and anyone can re-run
+"""Double-random draws by commit and reveal (002 附件3, 001/1): before the draw the ledger holds the seed's hash and
+digests of the registry, the officers and the conflicts; at the draw the seed is revealed and anyone can re-run
 ``lawtrace_verify.draw.draw`` on the published lists to get the same targets and officers."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Double-random inspections (R12): the registry of targets, declared conflicts, and committed-then-revealed draws."""
+"""Double-random inspections (002 附件3, 001/1): the registry of targets, declared conflicts, and
+committed-then-revealed draws."""
 
 from __future__ import annotations
 
@@ -77,7 +78,8 @@ class Draw(models.Model):
 
 
 class ReviewRound(models.Model):
-    """A sampling check (抽查) or annual review (评查) of recordings (R10): the sample is drawn by commit and reveal."""
+    """A sampling check (抽查) or annual review (评查) of recordings (000/2/17): the sample is drawn by commit and
+    reveal."""
 
     class Kind(models.TextChoices):
         SAMPLING = "sampling", _("sampling check")
@@ -152,8 +154,8 @@ class RecordReview(models.Model):
 
 
 class MisconductCase(models.Model):
-    """Accountability (R10.4): a misconduct of the pack's list, opened from a finding, a review or a report, and
-    decided with the pack's sanctions."""
+    """Accountability (000/2/18, 001/3/17-18, 004/24): a misconduct of the pack's list, opened from a finding, a review
+    or a report, and decided with the pack's sanctions."""
 
     class State(models.TextChoices):
         OPEN = "open", _("under investigation")

@@ -1,4 +1,4 @@
-"""Quarterly and annual supervision reports (R10: 000/2/17, 001/3/16, 004/22-23): what was recorded, what the
+"""Quarterly and annual supervision reports (000/2/17, 001/3/16, 004/22-23): what was recorded, what the
 compliance engine found, what the reviews scored, who was assessed how, the draws, the decisions and the sanctions —
 every figure a query over the records the reader may see."""
 

@@ -1,4 +1,4 @@
-"""Pages of the sampling checks and annual reviews (R10); the work is done in ``supervision.reviews``."""
+"""Pages of the sampling checks and annual reviews (000/2/17); the work is done in ``supervision.reviews``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sampling checks and annual reviews of recordings (R10: 000/2/17, 001/3/16, 004/22).
+"""Sampling checks and annual reviews of recordings (000/2/17, 001/3/16, 004/22).
 
 A round is committed before it is drawn: the ledger holds the seed's SHA-256 and the digest of the records it samples
 from, so nobody can pick the sample after seeing the records; at the draw the seed is revealed and anyone re-runs

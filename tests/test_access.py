@@ -1,4 +1,5 @@
-"""Access requests by requester type, per seed agency and article (R7, R9), and the choke point behind them."""
+"""Access requests by requester type, per seed agency and article (000/1/4-8, 000/1/10), and the choke point behind
+them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Every URL pattern is in the authorization matrix, and every role gets exactly what the matrix says (R7, 三员分立).
+"""Every URL pattern is in the authorization matrix, and every role gets exactly what the matrix says
+(000/1/4-8, 三员分立).
 
 A new route without a row here fails the coverage test; a row that stops matching what the view does fails the matrix.
 Codes: 200 shown, 302 redirected (to log in, or back after a refused POST), 403 refused, 404 not visible at all,

@@ -1,4 +1,4 @@
-"""Evidence packages (R8): built from the ledger, checked offline by lawtrace-verify, every tampering named."""
+"""Evidence packages (001/2/11): built from the ledger, checked offline by lawtrace-verify, every tampering named."""
 
 from __future__ import annotations
 

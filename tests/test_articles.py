@@ -27,7 +27,7 @@ def end_of(code, facts):
 AV = {"record": "av"}
 
 
-# --- R1 recording obligations ---------------------------------------------------------------------------
+# --- recording obligations ---------------------------------------------------------------------------
 
 
 def test_000_1_2_enforcement_categories():
@@ -79,7 +79,7 @@ def test_004_18_key_moments_and_written_record_when_full_recording_impossible():
     assert fallback.cite == ["004/18"] and "重要环节" in fallback.label
 
 
-# --- R2 devices, R3 interruptions ----------------------------------------------------------------------
+# --- devices, interruptions ----------------------------------------------------------------------
 
 
 def test_000_2_7_pre_use_checks_include_setting_the_clock():
@@ -107,7 +107,7 @@ def test_001_2_7_site_change_is_a_reason_and_resuming_needs_a_statement():
     assert interruptions.resume_statement.cite == ["001/2/7"]
 
 
-# --- R4 collection and storage -------------------------------------------------------------------------
+# --- collection and storage ---------------------------------------------------------------------------
 
 
 def test_000_2_13_remote_work_stored_within_24_hours_of_return():
@@ -136,7 +136,7 @@ def test_000_1_3_002_3_004_9_central_storage_by_a_named_unit(code, unit):
     assert pack(code).agency.responsible_unit.name == unit
 
 
-# --- R5 retention ----------------------------------------------------------------------------------------
+# --- retention ---------------------------------------------------------------------------
 
 
 def test_000_2_15_av_kept_12_months_then_reviewed_for_purge():
@@ -202,7 +202,7 @@ def test_retention_month_end_is_clamped():
     assert rules.add_months(dt.date(2026, 8, 31), 6) == dt.date(2027, 2, 28)
 
 
-# --- R6 long-term preservation -------------------------------------------------------------------------
+# --- long-term preservation ---------------------------------------------------------------------------
 
 
 def test_000_2_16_two_labelled_disc_copies():
@@ -226,7 +226,7 @@ def test_004_13_removable_media_allowed():
     assert pack(XINZHOU).long_term.media == ["刻录光盘", "移动储存介质"]
 
 
-# --- R7 access ------------------------------------------------------------------------------------------
+# --- access ---------------------------------------------------------------------------
 
 
 def _approvers(code, requester, action, purpose=None):
@@ -309,7 +309,7 @@ def test_004_16_viewing_needs_approval():
     assert [s.role.value for s in rule.approval] == ["designated"]
 
 
-# --- R8 evidence, R9 confidentiality --------------------------------------------------------------------
+# --- evidence, confidentiality --------------------------------------------------------------------
 
 
 def test_001_3_14_evidence_note_names_maker_extractor_time_and_what_it_proves():
@@ -326,7 +326,7 @@ def test_000_1_10_confidentiality_marks():
         "state_secret", "commercial_secret", "personal_privacy"]
 
 
-# --- R10 supervision and accountability -----------------------------------------------------------------
+# --- supervision and accountability ---------------------------------------------------------------------------
 
 
 def test_000_2_17_annual_review_at_least_once():
@@ -358,7 +358,7 @@ def test_004_24_serious_cases_warning_demerit_major_demerit():
     assert {"warning", "demerit", "major_demerit", "suspension_from_duty"} <= set(ids)
 
 
-# --- R11 legal review, R12 double-random inspections ---------------------------------------------------
+# --- legal review, double-random inspections ---------------------------------------------------
 
 
 @pytest.mark.parametrize("party_kind, amount, required", [

@@ -178,7 +178,7 @@ def test_officer_explains_an_interruption_and_the_head_files_it(page, live_serve
 
 def test_archivist_files_a_court_request_copies_out_a_package_and_verifies_it(page, live_server, tmp_path,
                                                                              settings):
-    """R7.3 and R8: the court's letter is checked, the copy leaves as a package, the package verifies."""
+    """000/1/6, 001/4/4; 001/2/11: the court's letter is checked, the copy leaves as a package, the package verifies."""
     from access import exports
     from access.models import AccessRequest, PackageExport
     from tests.access_world import build
@@ -225,7 +225,8 @@ def test_archivist_files_a_court_request_copies_out_a_package_and_verifies_it(pa
 
 
 def test_archivist_proposes_a_purge_and_the_head_approves_it(page, live_server, tmp_path):
-    """R5, 000/2/15: an expired clip of no preservation value goes with the head's approval, leaving a tombstone."""
+    """000/2/15, 000/2/15: an expired clip of no preservation value goes with the head's approval, leaving a
+    tombstone."""
     from retention import services
     from retention.models import Schedule
     from tests.access_world import build
@@ -251,7 +252,7 @@ def test_archivist_proposes_a_purge_and_the_head_approves_it(page, live_server, 
 
 
 def test_supervisor_samples_reviews_and_the_head_decides_the_misconduct(page, live_server):
-    """R10, 004/22-24: a committed sample, a score with its reason, a misconduct case from the review, the head's
+    """000/2/17, 004/22-24: a committed sample, a score with its reason, a misconduct case from the review, the head's
     sanction."""
     from supervision.models import MisconductCase, ReviewRound
     from tests.supervision_world import FIRST_DAY, build

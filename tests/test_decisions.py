@@ -1,4 +1,5 @@
-"""The legal-review gate (R11): thresholds from the pack's catalogue, review per point, and the finalising gate."""
+"""The legal-review gate (001/5, 002 附件2): thresholds from the pack's catalogue, review per point, and the finalising
+gate."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Retention per record from each seed pack (R5), edge days, holds and approved purges that leave proof."""
+"""Retention per record from each seed pack (000/2/15), edge days, holds and approved purges that leave proof."""
 
 from __future__ import annotations
 

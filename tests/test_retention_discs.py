@@ -1,4 +1,4 @@
-"""Disc images (R6.2, R6.3): ISO 9660 with Joliet names, verified after reading back; two labelled copies."""
+"""Disc images (000/2/16, 001/3/9): ISO 9660 with Joliet names, verified after reading back; two labelled copies."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Approved purges in jobs, leaving a tombstone and a ledger event; holds and open cases survive (R5, R6, 000/2/15)."""
+"""Approved purges in jobs, leaving a tombstone and a ledger event; holds and open cases survive (000/2/15, 000/2/16,
+000/2/15)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Accountability (R10.4): the pack's misconduct list and sanctions, decided by the head, seen by the officer
-concerned; and the personal assessment that rolls reviews, findings and sanctions up (004/23, 001/3/16)."""
+"""Accountability (000/2/18, 001/3/17-18, 004/24): the pack's misconduct list and sanctions, decided by the head, seen
+by the officer concerned; and the personal assessment that rolls reviews, findings and sanctions up (004/23,
+001/3/16)."""
 
 from __future__ import annotations
 

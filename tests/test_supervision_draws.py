@@ -1,4 +1,5 @@
-"""Double-random inspections (R12): the registry import, commit and reveal, re-running the draw, conflicts."""
+"""Double-random inspections (002 附件3, 001/1): the registry import, commit and reveal, re-running the draw,
+conflicts."""
 
 from __future__ import annotations
 

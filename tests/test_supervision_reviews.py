@@ -1,5 +1,5 @@
-"""Sampling checks and annual reviews (R10): a committed, re-runnable sample; the pack's checklist scored per record;
-the check ledger, the annual review and the personal assessment."""
+"""Sampling checks and annual reviews (000/2/17): a committed, re-runnable sample; the pack's checklist scored per
+record; the check ledger, the annual review and the personal assessment."""
 
 from __future__ import annotations
 
