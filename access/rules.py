@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from org.roles import Role
+from authz.roles import Role
 from policy.schema import AccessRule, PolicyPack
 from policy.vocabulary import AccessAction, AccessScope, Approver, RecordKind, RequesterType
 

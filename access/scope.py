@@ -19,9 +19,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from access import rules
+from authz import scopes
+from authz.roles import Role, staff_agency
 from org.models import User
-from org.roles import Role
-from org.visibility import record_agency
 from policy.registry import registry
 from policy.vocabulary import ConfidentialityMark
 
@@ -40,16 +40,14 @@ class Action(StrEnum):
 
 def restrict(queryset: QuerySet, user: User, action: Action = Action.LIST) -> QuerySet:
     """``queryset`` narrowed to what ``user`` may do with it; unknown models are refused outright."""
-    agency = record_agency(user)
+    agency = staff_agency(user)
     if agency is None:
         return queryset.none()
     label = queryset.model._meta.label_lower
     if label == "evidence.record":
         return _records(queryset.filter(agency=agency), user, Action(action), agency.pack_code)
-    if label == "cases.case":
-        return queryset.filter(agency=agency).filter(_case_cleared(user))
-    if label == "cases.activity":
-        return queryset.filter(agency=agency)
+    if label in ("cases.case", "cases.activity"):
+        return scopes.restrict(queryset, user, "view")
     if label == "access.accessrequest":
         requests = queryset.filter(agency=agency)
         if user.role_set & REQUEST_OVERSEERS:
@@ -96,26 +94,6 @@ def _record_cleared(user: User) -> Q:
         hidden |= Q(confidentiality=mark) | Q(**{f"case__{mark}": True})
     # The officer who made a record and the handlers of its case work with it whatever its mark.
     return ~hidden | Q(officer=user) | Q(case_id__in=handled_case_ids(user))
-
-
-def _case_cleared(user: User) -> Q:
-    from cases.queries import handled_case_ids
-
-    hidden = Q(pk__in=[])
-    for mark in _hidden_marks(user):
-        hidden |= Q(**{mark: True})
-    return ~hidden | Q(pk__in=handled_case_ids(user))
-
-
-def concealed_case_ids(user: User) -> set[int]:
-    """Cases of the user's agency whose number and title the user may not read (000/1/10): pages that reach them through
-    an activity, a record or a request show them masked. Few cases carry marks, so the set stays small."""
-    agency = record_agency(user)
-    if agency is None:
-        return set()
-    from cases.models import Case
-
-    return set(Case.objects.filter(agency=agency).exclude(_case_cleared(user)).values_list("pk", flat=True))
 
 
 def granted_record_ids(user: User, actions: frozenset[str] | None = None) -> QuerySet:

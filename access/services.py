@@ -15,10 +15,9 @@ from django.utils.translation import gettext as _
 from access import rules
 from access.models import AccessRequest, ApprovalDecision
 from access.scope import Action, restrict
+from authz.roles import Role, staff_agency
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import User
-from org.roles import Role
-from org.visibility import record_agency
 from policy.registry import registry
 from policy.vocabulary import Credential, RequesterType
 
@@ -59,7 +58,7 @@ def submit_request(application: Application, *, actor: User, context: RequestCon
     from cases.queries import visible_cases
     from evidence.queries import visible_records
 
-    agency = record_agency(actor)
+    agency = staff_agency(actor)
     if agency is None:
         raise _refuse("access.request", actor, _("Your account does not belong to an agency."), context)
     pack = registry().in_force(agency.pack_code)

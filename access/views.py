@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from access import exports, forms, packages, register, services
 from access.models import AccessRequest, PackageExport, step_label
-from access.scope import concealed_case_ids, restrict
+from access.scope import restrict
 from cases.queries import visible_cases
 from evidence.queries import visible_records
 from lawtrace.pages import agency_or_refuse, history, paginate
@@ -40,7 +40,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     if status := request.GET.get("status"):
         requests = requests.filter(status=status)
     if text := request.GET.get("q", "").strip():
-        by_case = Q(case__number__icontains=text) & ~Q(case_id__in=concealed_case_ids(request.user))
+        by_case = Q(case__number__icontains=text) & Q(case__in=visible_cases(request.user))
         requests = requests.filter(Q(requester_name__icontains=text) | Q(requester_unit__icontains=text) | by_case)
     page, query = paginate(request, requests)
     return render(request, "access/request_list.html", {
@@ -253,7 +253,7 @@ def clearances(request: HttpRequest) -> HttpResponse:
     """The security administrator decides who is cleared for which confidentiality mark (000/1/10)."""
     from django.core.exceptions import ValidationError
 
-    from org.roles import Role
+    from authz.roles import Role
     from org.services import set_clearances
     from policy.vocabulary import ConfidentialityMark
 

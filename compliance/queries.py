@@ -7,11 +7,10 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from authz.roles import Role, staff_agency
 from cases.queries import visible_activities
 from compliance.models import ActivityStatus, Finding, InterruptionNote
 from org.models import User
-from org.roles import Role
-from org.visibility import record_agency
 
 AGENCY_WIDE_ROLES = frozenset({Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR, Role.LEGAL_REVIEWER})
 
@@ -25,7 +24,7 @@ def _my_activities(user: User) -> QuerySet:
 
 
 def visible_findings(user: User) -> QuerySet[Finding]:
-    agency = record_agency(user)
+    agency = staff_agency(user)
     if agency is None:
         return Finding.objects.none()
     findings = Finding.objects.filter(agency=agency)
@@ -41,7 +40,7 @@ def my_open_findings(user: User) -> QuerySet[Finding]:
 
 
 def visible_notes(user: User) -> QuerySet[InterruptionNote]:
-    agency = record_agency(user)
+    agency = staff_agency(user)
     if agency is None:
         return InterruptionNote.objects.none()
     notes = InterruptionNote.objects.filter(agency=agency)
@@ -79,7 +78,7 @@ def filter_findings(findings: QuerySet[Finding], params) -> QuerySet[Finding]:
 
 
 def _statuses(user: User, since: dt.date | None) -> QuerySet[ActivityStatus]:
-    agency = record_agency(user)
+    agency = staff_agency(user)
     if agency is None:
         return ActivityStatus.objects.none()
     rows = ActivityStatus.objects.filter(agency=agency, required=True)

@@ -16,12 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz.roles import Role
 from compliance import engine, inputs
 from compliance.models import ActivityStatus, Finding, InterruptionNote, RecomputeRun
 from evidence.queries import activities_recorded_by_device, activity_of_record
 from ledger.events import SYSTEM, RequestContext, follow, record_event, snapshot
 from org.models import User
-from org.roles import Role
 from policy.registry import registry
 
 CHUNK = 500

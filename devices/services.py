@@ -13,11 +13,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz.roles import Role, staff_agency
 from devices.models import Device, FaultReport, HandOver, PreUseCheck
 from ledger.events import SYSTEM, RequestContext, record_event
 from org.models import Agency, Unit, User
-from org.roles import Role
-from org.visibility import record_agency
 from policy.registry import registry
 
 MANAGER_ROLES = frozenset({Role.ARCHIVIST, Role.HEAD})
@@ -47,7 +46,7 @@ def register_device(agency: Agency, *, kind: str, brand: str, model: str, serial
 
 
 def visible_devices(user: User) -> QuerySet[Device]:
-    agency = record_agency(user)
+    agency = staff_agency(user)
     return Device.objects.filter(agency=agency) if agency else Device.objects.none()
 
 

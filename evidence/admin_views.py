@@ -8,12 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from authz.roles import Role
 from cases.forms import apply_service_errors
 from evidence import services
 from evidence.forms import NamePatternForm, StationForm
 from evidence.models import FilenamePattern, Station
 from ledger.events import RequestContext, record_denial
-from org.roles import Role
 
 
 def intake_settings(request: HttpRequest) -> HttpResponse:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from authz.roles import Role, staff_agency
 from evidence import classify
 from evidence.models import Record
 from org.models import User
-from org.roles import Role
-from org.visibility import record_agency
 from policy.registry import registry
 
 FILING_ROLES = frozenset({Role.OFFICER, Role.ARCHIVIST, Role.HEAD})
@@ -46,7 +45,7 @@ WORKLISTS = ("unlinked", "missing", "late", "unplayable")
 def worklist(user: User, name: str) -> QuerySet[Record]:
     """Records that need someone's attention, by reason."""
     records = visible_records(user)
-    agency = record_agency(user)
+    agency = staff_agency(user)
     if name == "unlinked":
         return records.filter(link_state__in=[Record.LinkState.UNMATCHED, Record.LinkState.AMBIGUOUS])
     if name == "missing" and agency is not None:
@@ -63,7 +62,7 @@ def worklist_counts(user: User, *, mine: bool = False) -> dict[str, int]:
     """How many records are on each worklist, in one query."""
     from django.db.models import Count
 
-    agency = record_agency(user)
+    agency = staff_agency(user)
     if agency is None:
         return dict.fromkeys(WORKLISTS, 0)
     records = visible_records(user)

@@ -8,10 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
+from authz.roles import staff_agency
 from evidence import queries, uploads
 from evidence.models import UploadSession
 from ledger.events import RequestContext, record_denial
-from org.visibility import record_agency
 
 VERSION = "1.0.0"
 
@@ -27,7 +27,7 @@ def _error(error: uploads.UploadError) -> HttpResponse:
 
 
 def _check_filer(request: HttpRequest) -> None:
-    if not queries.can_file(request.user) or record_agency(request.user) is None:
+    if not queries.can_file(request.user) or staff_agency(request.user) is None:
         record_denial("record.upload", actor=request.user, context=RequestContext.from_request(request),
                       detail={"path": request.path})
         raise PermissionDenied

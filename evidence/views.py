@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from authz.roles import staff_agency
 from cases.forms import apply_service_errors
 from cases.queries import activities_overlapping
 from evidence import classify, queries, services, streaming
@@ -22,7 +23,6 @@ from evidence.naming import accepted_extensions
 from evidence.probe import media_rows
 from lawtrace.pages import history, paginate
 from ledger.events import RequestContext, record_denial, record_event
-from org.visibility import record_agency
 from policy.registry import registry
 from policy.vocabulary import RecordKind
 
@@ -32,7 +32,7 @@ def _record(request: HttpRequest, pk: int) -> Record:
 
 
 def _require_filer(request: HttpRequest, verb: str) -> None:
-    if not queries.can_file(request.user) or record_agency(request.user) is None:
+    if not queries.can_file(request.user) or staff_agency(request.user) is None:
         record_denial(verb, actor=request.user, context=RequestContext.from_request(request),
                       detail={"path": request.path})
         raise PermissionDenied(_("Your role cannot file or change evidence records."))
@@ -194,7 +194,7 @@ def record_stream(request: HttpRequest, pk: int, token: str, part: str = "main")
 
 def upload(request: HttpRequest) -> HttpResponse:
     _require_filer(request, "record.upload")
-    agency = record_agency(request.user)
+    agency = staff_agency(request.user)
     form = UploadDetailsForm(agency=agency)
     sessions = UploadSession.objects.filter(user=request.user).select_related("record").order_by("-created_at")[:50]
     return render(request, "evidence/upload.html", {
@@ -229,7 +229,7 @@ def four_properties_report(request: HttpRequest) -> HttpResponse:
                                      "passed": sum(1 for r in results if r.passed)})
     content = render_pdf("evidence/four_properties.html", {
         "results": results, "properties": [str(p) for p in PROPERTIES.values()], "user": request.user,
-        "made_at": timezone.localtime(), "event": event, "agency": record_agency(request.user),
+        "made_at": timezone.localtime(), "event": event, "agency": staff_agency(request.user),
         "passed": sum(1 for r in results if r.passed),
     }, request=request)
     return pdf_response(content, f"四性检测报告-{timezone.localtime():%Y%m%d%H%M}.pdf")

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from access.scope import concealed_case_ids
+from authz.roles import Role
 from cases.models import Case
-from cases.queries import case_number_for, visible_activities, visible_cases
+from cases.queries import case_number_for, concealed_case_ids, visible_activities, visible_cases
 from compliance import labels as finding_labels
 from compliance import queries as compliance
 from compliance.models import InterruptionNote
@@ -26,7 +26,6 @@ from evidence.queries import fixity_failures, worklist_counts
 from ledger.display import verb_label
 from ledger.models import Event
 from org.models import RoleGrant, User
-from org.roles import Role
 from policy.vocabulary import Category
 
 
@@ -145,14 +144,14 @@ def _retention_panel(user: User) -> Panel:
 
 
 def _reviews_panel(user: User) -> Panel:
-    from org.visibility import record_agency
+    from authz.roles import staff_agency
     from supervision import queries as supervision
 
     rows = [Row(_("%(round)s: draw the committed sample") % {"round": r}, reverse("review_round", args=[r.pk]))
             for r in supervision.rounds_to_draw(user)[:5]]
     rows += [Row(_("%(round)s: %(n)d records to review") % {"round": r, "n": n}, reverse("review_round", args=[r.pk]))
              for r, n in supervision.reviews_waiting(user)[:8]]
-    agency = record_agency(user)
+    agency = staff_agency(user)
     if agency is not None and (missing := supervision.annual_reviews_missing(user, agency)):
         need, held, cite = missing
         rows.insert(0, Row(_("Annual reviews this year: %(held)d of at least %(need)d (%(cite)s)") % {

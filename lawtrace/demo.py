@@ -14,12 +14,12 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from authz.roles import Role
 from cases.models import Case
 from cases.services import create_activity, create_case
 from devices.models import Device
 from devices.services import register_device
 from org.models import Agency, Qualification, User
-from org.roles import Role
 from org.services import add_qualification, create_agency, create_staff, create_unit
 from policy import rules
 from policy.registry import registry

@@ -31,10 +31,10 @@ def agency_or_refuse(request: HttpRequest, verb: str, message: str):
     refused, and the refusal is on record."""
     from django.core.exceptions import PermissionDenied
 
+    from authz.roles import staff_agency
     from ledger.events import RequestContext, record_denial
-    from org.visibility import record_agency
 
-    agency = record_agency(request.user)
+    agency = staff_agency(request.user)
     if agency is None:
         record_denial(verb, actor=request.user, context=RequestContext.from_request(request),
                       detail={"path": request.path})

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lawtrace.middleware.LoginRequiredEverywhereMiddleware",
+    "lawtrace.refusals.DeniedOnRecordMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -36,7 +36,7 @@ def _common() -> dict[str, object]:
     from django.apps import apps
     from django.db import models
 
-    from org.roles import Role
+    from authz.roles import Role
     from policy import vocabulary
     from policy.presenter import VALUE_LABELS
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from authz import capabilities
 from ledger.models import Event
 
 VERB_LABELS = {
@@ -176,7 +177,9 @@ class Change:
 
 
 def verb_label(event: Event) -> str:
-    label = str(VERB_LABELS.get(event.verb, event.verb))
+    # A refusal at a route is recorded under the capability it lacked, which names itself.
+    capability = capabilities.get(event.verb)
+    label = str(VERB_LABELS.get(event.verb) or (capability.label if capability else event.verb))
     return f"{label}（{_('denied')}）" if event.result == Event.Result.DENIED else label
 
 

@@ -10,12 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from authz.roles import Role
 from lawtrace.pages import paginate
 from ledger import checkpoints, signing, tree
 from ledger.events import RequestContext, record_denial, record_event
 from ledger.models import Checkpoint, VerificationRun
 from ledger.tasks import run_verification
-from org.roles import Role
 
 
 def _require_auditor(request: HttpRequest) -> None:

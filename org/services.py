@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from authz.roles import ADMINS, Role
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import Agency, Qualification, RoleGrant, Unit, User
-from org.roles import ADMIN_ROLES, Role
 from policy.registry import PackNotFound, registry
 
 
@@ -69,7 +69,7 @@ def grant_role(user: User, role: str, *, actor: User | None = None, context: Req
         held = set(locked.role_grants.values_list("role", flat=True))
         if role in held:
             return locked.role_grants.get(role=role)
-        separation_broken = bool(held and (role in ADMIN_ROLES or held & ADMIN_ROLES))
+        separation_broken = bool(held and (role in ADMINS or held & ADMINS))
         if not separation_broken:
             grant = RoleGrant.objects.create(user=locked, role=role)
             record_event("role.grant", actor=actor, obj=locked, context=context,

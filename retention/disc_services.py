@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz.roles import Role
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import User
-from org.roles import Role
 from retention.models import Carrier, Disc, ReadCheck
 from retention.services import RetentionRefused
 

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz.roles import Role
 from ledger.events import record_event
 from org.models import Agency, User
-from org.roles import Role
 from retention.disc_services import checks_due
 from retention.models import Schedule
 

@@ -6,10 +6,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from authz.roles import Role
 from evidence.queries import visible_records
 from lawtrace.pages import agency_or_refuse, paginate
 from ledger.events import RequestContext
-from org.roles import Role
 from retention import forms, queries, services
 from retention.models import Hold, Schedule
 

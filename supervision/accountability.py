@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz.roles import Role
 from ledger.events import SYSTEM, RequestContext, record_event
 from org.models import User
-from org.roles import Role
 from policy.registry import registry
 from supervision.models import MisconductCase, RecordReview
 from supervision.refusals import refuse

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lawtrace_verify import draw as algorithm
 
+from authz.roles import Role
 from ledger.events import SYSTEM, RequestContext, record_event
 from org.models import User
-from org.roles import Role
 from policy.registry import registry
 from supervision.models import Conflict, Draw, InspectionTarget
 from supervision.refusals import Refused, refuse

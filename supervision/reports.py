@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz.roles import Role
 from org.models import User
-from org.roles import Role
 from policy.registry import registry
 from supervision.models import Draw, MisconductCase, RecordReview, ReviewRound
 from supervision.queries import counting_rounds, visible_misconduct, visible_rounds

@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lawtrace_verify import draw as algorithm
 
+from authz.roles import Role
 from ledger.events import SYSTEM, RequestContext, record_event
 from org.models import Unit, User
-from org.roles import Role
 from policy.registry import registry
 from supervision.models import RecordReview, ReviewRound
 from supervision.refusals import refuse

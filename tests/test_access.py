@@ -301,7 +301,7 @@ def test_items_from_another_case_are_refused(lushan):
 
 
 def test_administrators_see_no_evidence_at_all(lushan):
-    from org.roles import Role
+    from authz.roles import Role
     from tests.factories import UserFactory
 
     w = lushan

@@ -14,7 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from access import services
-from org.roles import Role
+from authz.roles import Role
 from tests.access_world import application, build
 from tests.factories import DeviceFactory, UserFactory
 
@@ -28,6 +28,7 @@ def row(default: int, anonymous: int = 302, **by_role: int) -> dict[str, int]:
 
 
 STAFF = row(200)
+BUSINESS = row(200, system_admin=403, security_admin=403, audit_admin=403)
 EVIDENCE_DETAIL = row(200, system_admin=404, security_admin=404, audit_admin=404)
 FILERS = row(200, legal_reviewer=403, supervisor=403, system_admin=403, security_admin=403, audit_admin=403)
 AUDIT_ONLY = row(403, audit_admin=200)
@@ -39,16 +40,15 @@ MATRIX: dict[str, dict[str, int]] = {
     "logout": row(405),
     "password_change": STAFF,
     "healthz": _ALL,
-    "case_list": STAFF,
+    "case_list": BUSINESS,
     "case_create": FILERS,
-    "case_detail": EVIDENCE_DETAIL,
-    "case_edit": row(200, legal_reviewer=403, supervisor=403, system_admin=404, security_admin=404,
-                     audit_admin=404),
-    "activity_list": STAFF,
+    "case_detail": BUSINESS,
+    # Officers edit the cases they handle and the activities they took part in or whose case they handle.
+    "case_edit": row(403, handler=200, archivist=200, head=200),
+    "activity_list": BUSINESS,
     "activity_create": FILERS,
-    "activity_detail": EVIDENCE_DETAIL,
-    "activity_edit": row(200, legal_reviewer=403, supervisor=403, system_admin=404, security_admin=404,
-                         audit_admin=404),
+    "activity_detail": BUSINESS,
+    "activity_edit": row(403, handler=200, archivist=200, head=200),
     "device_list": STAFF,
     "device_usage_ledger": STAFF,
     "device_detail": EVIDENCE_DETAIL,
@@ -105,8 +105,8 @@ MATRIX: dict[str, dict[str, int]] = {
     "disc_label": row(404),
     "disc_form": row(404),
     "disc_read_check": POST_ONLY,
-    "decision_create": EVIDENCE_DETAIL,
-    "decision_detail": row(404),
+    "decision_create": row(403, handler=200, head=200),
+    "decision_detail": row(404, system_admin=403, security_admin=403, audit_admin=403),
     "decision_submit": POST_ONLY,
     "decision_review": POST_ONLY,
     "decision_finalise": POST_ONLY,

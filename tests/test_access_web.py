@@ -139,8 +139,8 @@ def test_the_request_list_shows_staff_their_own_and_the_archivist_all(client, w)
 
 
 def test_000_1_10_the_security_administrator_clears_staff_for_marks(client, w):
+    from authz.roles import Role
     from evidence.models import Record
-    from org.roles import Role
     from tests.factories import UserFactory
 
     Record.objects.filter(pk=w.transcript.pk).update(confidentiality="state_secret")

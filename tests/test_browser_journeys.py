@@ -92,7 +92,7 @@ def test_wrong_password_is_refused_in_chinese_and_recorded(page, live_server, ag
 
 
 def test_audit_administrator_verifies_the_ledger(page, live_server, agency, settings):
-    from org.roles import Role
+    from authz.roles import Role
     from tests.factories import UserFactory
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
@@ -139,9 +139,9 @@ def test_officer_uploads_recordings_and_plays_one_back_under_a_watermark(page, l
 
 
 def test_officer_explains_an_interruption_and_the_head_files_it(page, live_server, agency):
+    from authz.roles import Role
     from compliance import services
     from compliance.models import InterruptionNote
-    from org.roles import Role
     from tests.factories import ActivityFactory, RecordFactory, UserFactory
 
     person = officer(agency, full_name="张执法")

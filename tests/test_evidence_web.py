@@ -10,13 +10,13 @@ import io
 import pytest
 from django.urls import reverse
 
+from authz.roles import Role
 from evidence import derivatives, uploads
 from evidence.models import Derivative, Record, UploadSession
 from evidence.probe import probe
 from evidence.services import create_station
 from evidence.synthetic import make_video
 from ledger.models import Event
-from org.roles import Role
 from tests.conftest import login
 from tests.factories import DeviceFactory, UserFactory, officer
 

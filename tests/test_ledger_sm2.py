@@ -73,7 +73,7 @@ def test_checkpoints_signed_before_a_change_of_algorithm_still_verify(settings, 
 
 
 def test_the_ledger_page_names_the_algorithm_that_signs(sm2_settings, client):
-    from org.roles import Role
+    from authz.roles import Role
     from tests.factories import UserFactory
 
     client.force_login(UserFactory(roles=(Role.AUDIT_ADMIN,)))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from org.roles import Role
+from authz.roles import Role
 from retention import queries, services
 from retention.forms import HoldForm
 from retention.models import Schedule
