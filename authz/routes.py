@@ -4,7 +4,9 @@
   own password) or ``STATION`` (the collection-station API, which authenticates each request by its token);
 - optionally the object it acts on: the model's label, the URL argument that names it and the action
   (``on="evidence.record", action="play"``);
-- optionally the methods it answers (others get 405, before anything else is revealed).
+- optionally the methods it answers (others get 405, before anything else is revealed), the capability a POST
+  needs where it differs (``post=``), and the act a refusal is recorded as where it is not the capability
+  (``verb="record.stream"``).
 
 The decorator refuses, in this order: no capability → 403 (on record, naming the path); the object is not among the
 rows the user may see → 404; it is, but not among those the action allows → 403 (on record, naming the object).
@@ -40,11 +42,17 @@ class Route:
     on: str | None = None
     key: str = "pk"
     action: str = scopes.VIEW
+    post: str | None = None  # the capability a POST needs, where it differs (a list page that also creates)
+    verb: str | None = None  # the act a refusal is recorded as, where it is not the capability's name
+
+    def needs(self, method: str) -> str:
+        return self.post if method == "POST" and self.post else self.capability
 
 
 def route(capability: str, *, methods: tuple[str, ...] | None = None, on: str | None = None, key: str = "pk",
-          action: str = scopes.VIEW) -> Callable:
-    spec = Route(capability, tuple(methods) if methods else None, on.lower() if on else None, key, action)
+          action: str = scopes.VIEW, post: str | None = None, verb: str | None = None) -> Callable:
+    spec = Route(capability, tuple(methods) if methods else None, on.lower() if on else None, key, action, post,
+                 verb)
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -76,8 +84,9 @@ def check(spec: Route, request: HttpRequest, kwargs: dict) -> HttpResponse | Non
     user = request.user
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if spec.capability not in PSEUDO:
-        capabilities.require(user, spec.capability)
+    needed = spec.needs(request.method)
+    if needed not in PSEUDO and not capabilities.can(user, needed):
+        raise Denied(spec.verb or needed, capabilities.refusal(needed), capability=needed)
     if spec.on is not None:
         key = kwargs[spec.key]
         if not scopes.restrict(_rows(spec.on).filter(pk=key), user).exists():
@@ -85,8 +94,8 @@ def check(spec: Route, request: HttpRequest, kwargs: dict) -> HttpResponse | Non
         if spec.action != scopes.VIEW and not scopes.restrict(_rows(spec.on).filter(pk=key), user,
                                                               spec.action).exists():
             obj = _rows(spec.on).filter(pk=key).first()
-            raise Denied(spec.capability, _("You may not do this with %(object)s.") % {"object": obj}, obj=obj,
-                         capability=spec.capability)
+            raise Denied(spec.verb or needed, _("You may not do this with %(object)s.") % {"object": obj}, obj=obj,
+                         capability=needed)
     return None
 
 

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from authz.routes import STATION, Route
 from devices.services import device_by_serial
 from evidence.dump import import_one
 from evidence.ingest import Origin
@@ -64,6 +65,7 @@ def _context(request: Request) -> RequestContext:
 
 
 class StationDumpView(APIView):
+    authz_route = Route(STATION)
     authentication_classes = [StationTokenAuthentication]
     permission_classes = [IsStation]
     parser_classes = [MultiPartParser]
@@ -102,6 +104,7 @@ class DockingSerializer(serializers.Serializer):
 
 
 class StationDockingView(APIView):
+    authz_route = Route(STATION)
     authentication_classes = [StationTokenAuthentication]
     permission_classes = [IsStation]
 

@@ -1,12 +1,16 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+import authz
+
 
 class EvidenceConfig(AppConfig):
     name = "evidence"
     verbose_name = _("evidence")
 
     def ready(self) -> None:
+        authz.register_app(self)
+
         from pathlib import Path
 
         from django.conf import settings

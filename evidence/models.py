@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from authz.scopes import RestrictedQuerySet
 from policy.vocabulary import ConfidentialityMark, RecordKind, RecordUsage
 
 
@@ -102,6 +103,8 @@ class Record(models.Model):
     conclusive = models.BooleanField(_("conclusive document"), default=False)
     purged_at = models.DateTimeField(_("content purged at"), null=True, blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("evidence record")
         verbose_name_plural = _("evidence records")
@@ -138,6 +141,8 @@ class Derivative(models.Model):
     content_type = models.CharField(max_length=64)
     made_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["record", "kind"], name="derivative_one_per_kind")]
 
@@ -155,6 +160,8 @@ class Station(models.Model):
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("collection station")
@@ -178,6 +185,8 @@ class DockingReport(models.Model):
     reference_time = models.DateTimeField(_("station clock"))
     skew_seconds = models.IntegerField(_("clock skew (s)"))
     reported_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-reported_at", "-id"]
@@ -224,6 +233,8 @@ class UploadSession(models.Model):
     record = models.ForeignKey(Record, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["user", "created_at"])]

@@ -1,27 +1,26 @@
-"""Every query for evidence records starts here, scoped by the access choke point (``access.scope.restrict``)."""
+"""Every query for evidence records starts here, scoped by the authorization registry (``evidence.permissions`` and
+the apps that add to it)."""
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from authz.roles import Role, staff_agency
+from authz.capabilities import can
+from authz.roles import staff_agency
 from evidence import classify
 from evidence.models import Record
 from org.models import User
 from policy.registry import registry
 
-FILING_ROLES = frozenset({Role.OFFICER, Role.ARCHIVIST, Role.HEAD})
 
-
-def visible_records(user: User, action: str = "list") -> QuerySet[Record]:
-    """Records the user may list (``"list"``), play inside the application (``"play"``) or copy out (``"copy"``)."""
-    from access.scope import restrict
-
-    return restrict(Record.objects.all(), user, action)
+def visible_records(user: User, action: str = "view") -> QuerySet[Record]:
+    """Records the user may see (``"view"``), play inside the application (``"play"``), copy out (``"copy"``),
+    burn to disc (``"burn"``) or classify (``"classify"``)."""
+    return Record.objects.restrict(user, action)
 
 
 def can_file(user: User) -> bool:
-    return bool(user.role_set & FILING_ROLES)
+    return can(user, "record.file")
 
 
 def with_listing_relations(records: QuerySet[Record]) -> QuerySet[Record]:

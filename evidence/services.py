@@ -84,14 +84,11 @@ def classify_record(record: Record, data: dict, *, actor: User, context: Request
 
 
 def record_view(record: Record, *, actor: User, context: RequestContext = SYSTEM, what: str = "view",
-                grant_id: int | None = None, review_id: int | None = None) -> int:
+                basis: dict | None = None) -> int:
     """A view starts; returns the event's sequence number, which the stream token carries. A view under an access
-    grant or for a sampling review names it, so the register shows what the look served."""
-    detail = {"sha256": record.blob.sha256}
-    if grant_id is not None:
-        detail["grant"] = grant_id
-    if review_id is not None:
-        detail["review"] = review_id
+    grant or for a sampling review names it (``basis``: ``{"grant": id}``, ``{"review": id}``), so the register
+    shows what the look served."""
+    detail = {"sha256": record.blob.sha256, **(basis or {})}
     with transaction.atomic():
         event = record_event(f"record.{what}", actor=actor, obj=record, context=context, detail=detail)
     return event.seq

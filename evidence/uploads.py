@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from authz import scopes
 from evidence.ingest import IngestRefused, Origin, ingest_file
 from evidence.models import Record, UploadSession
 from evidence.naming import BadName, kind_for, safe_name
@@ -130,17 +131,16 @@ def cancel(session: UploadSession) -> None:
                                                        message=_("Cancelled by the sender."))
 
 
-def _lookup(model_label: str, value: str, agency):
-    from django.apps import apps
-
+def _lookup(model_label: str, value: str, user, action: str = "view"):
+    """The case, activity or device the uploader named, if it is one the uploader may file into."""
     if not value:
         return None
-    model = apps.get_model(model_label)
+    rows = scopes.scoped(model_label, user, action)
     try:
-        return model.objects.filter(agency=agency).get(pk=int(value))
-    except (ValueError, model.DoesNotExist) as exc:
+        return rows.get(pk=int(value))
+    except (ValueError, rows.model.DoesNotExist) as exc:
         raise IngestRefused(_("The %(what)s chosen for this upload does not exist in your agency.")
-                            % {"what": model._meta.verbose_name}, "bad_reference") from exc
+                            % {"what": rows.model._meta.verbose_name}, "bad_reference") from exc
 
 
 def origin_for(session: UploadSession) -> Origin:
@@ -149,11 +149,11 @@ def origin_for(session: UploadSession) -> Origin:
     returned = parse_datetime(meta.get("returned_to_unit_at", "") or "")
     if returned is not None and timezone.is_naive(returned):
         returned = timezone.make_aware(returned)
-    activity = _lookup("cases.Activity", meta.get("activity", ""), agency)
+    activity = _lookup("cases.Activity", meta.get("activity", ""), user)
     return Origin(
         agency=agency, channel=Record.Channel.UPLOAD, ingested_by=user, officer=user, unit=user.unit,
-        case=_lookup("cases.Case", meta.get("case", ""), agency) or getattr(activity, "case", None),
-        activity=activity, device=_lookup("devices.Device", meta.get("device", ""), agency),
+        case=_lookup("cases.Case", meta.get("case", ""), user, "edit") or getattr(activity, "case", None),
+        activity=activity, device=_lookup("devices.Device", meta.get("device", ""), user),
         party=meta.get("party", "")[:200], usage=meta.get("usage", "") if meta.get("usage") in _USAGES else "",
         remote_reason=meta.get("remote_reason", "")[:200], returned_to_unit_at=returned,
         declared={k: meta[k] for k in ("sha256", "sm3") if meta.get(k)},

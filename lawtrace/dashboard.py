@@ -14,9 +14,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from authz.roles import Role
+from access.queries import awaiting_decision, handled_open
+from authz.roles import Role, staff_agency
+from authz.routes import SIGNED_IN, route
 from cases.models import Case
-from cases.queries import case_number_for, concealed_case_ids, visible_activities, visible_cases
+from cases.queries import (
+    case_number_for,
+    concealed_case_ids,
+    decisions_awaiting_review,
+    visible_activities,
+    visible_cases,
+)
 from compliance import labels as finding_labels
 from compliance import queries as compliance
 from compliance.models import InterruptionNote
@@ -27,6 +35,9 @@ from ledger.display import verb_label
 from ledger.models import Event
 from org.models import RoleGrant, User
 from policy.vocabulary import Category
+from retention import queries as retention
+from supervision import queries as supervision
+from supervision.queries import visible_misconduct
 
 
 @dataclass
@@ -114,8 +125,6 @@ def _rates_panel(user: User) -> Panel:
 
 
 def _access_to_decide_panel(user: User) -> Panel:
-    from access.queries import awaiting_decision
-
     rows = [Row(f"{r.requester_name} · {r.get_requester_type_display()} · {r.action_labels()}",
                 reverse("access_request_detail", args=[r.pk]), f"{timezone.localtime(r.submitted_at):%m-%d %H:%M}")
             for r in awaiting_decision(user)]
@@ -124,8 +133,6 @@ def _access_to_decide_panel(user: User) -> Panel:
 
 
 def _access_handled_panel(user: User) -> Panel:
-    from access.queries import handled_open
-
     rows = [Row(f"{r.requester_name} · {r.get_status_display()}", reverse("access_request_detail", args=[r.pk]),
                 f"{timezone.localtime(r.valid_until):%m-%d %H:%M}") for r in handled_open(user)]
     return Panel(_("Access requests I am handling"), rows, reverse("access_request_list"),
@@ -134,8 +141,6 @@ def _access_handled_panel(user: User) -> Panel:
 
 def _retention_panel(user: User) -> Panel:
     """In-application notice of what falls due (000/2/15): due for review, expiring within 30 days, purges to decide."""
-    from retention import queries as retention
-
     url = reverse("retention_overview")
     rows = [Row(_("Due for review: %(n)d") % {"n": retention.due_for_review(user).count()}, url),
             Row(_("Expiring within 30 days: %(n)d") % {"n": retention.expiring_within(user).count()}, url),
@@ -144,9 +149,6 @@ def _retention_panel(user: User) -> Panel:
 
 
 def _reviews_panel(user: User) -> Panel:
-    from authz.roles import staff_agency
-    from supervision import queries as supervision
-
     rows = [Row(_("%(round)s: draw the committed sample") % {"round": r}, reverse("review_round", args=[r.pk]))
             for r in supervision.rounds_to_draw(user)[:5]]
     rows += [Row(_("%(round)s: %(n)d records to review") % {"round": r, "n": n}, reverse("review_round", args=[r.pk]))
@@ -160,8 +162,6 @@ def _reviews_panel(user: User) -> Panel:
 
 
 def _misconduct_panel(user: User, title: str, empty: str) -> Panel:
-    from supervision.queries import visible_misconduct
-
     cases = visible_misconduct(user).filter(state="open").select_related("officer")[:8]
     return Panel(title, [Row(f"{c.officer} · {c.misconduct_label}", reverse("misconduct_detail", args=[c.pk]),
                              f"{timezone.localtime(c.opened_at):%Y-%m-%d}") for c in cases],
@@ -169,8 +169,6 @@ def _misconduct_panel(user: User, title: str, empty: str) -> Panel:
 
 
 def _decisions_to_review_panel(user: User) -> Panel:
-    from cases.queries import decisions_awaiting_review
-
     rows = [Row(f"{d.case.number} · {d.get_decision_type_display()}", reverse("decision_detail", args=[d.pk]),
                 f"{timezone.localtime(d.drafted_at):%Y-%m-%d}") for d in decisions_awaiting_review(user)[:10]]
     return Panel(_("Decisions awaiting legal review"), rows, "", _("No decision awaits review."))
@@ -256,14 +254,14 @@ def _supervisor(user: User) -> list[Panel]:
 
 
 def _system_admin(user: User) -> list[Panel]:
-    staff = User.objects.filter(agency=user.agency).prefetch_related("role_grants").order_by("username")[:15]
+    staff = User.objects.restrict(user).prefetch_related("role_grants").order_by("username")[:15]
     return [Panel(_("Accounts of the agency"),
                   [Row(f"{u.username} · {u}", "", "、".join(g.get_role_display() for g in u.role_grants.all()))
                    for u in staff], empty=_("No accounts."))]
 
 
 def _security_admin(user: User) -> list[Panel]:
-    grants = RoleGrant.objects.filter(user__agency=user.agency).select_related("user").order_by("-granted_at")[:15]
+    grants = RoleGrant.objects.restrict(user).select_related("user").order_by("-granted_at")[:15]
     locked = AccessAttempt.objects.filter(failures_since_start__gt=0).order_by("-attempt_time")[:10]
     return [
         Panel(_("Recent role grants"), [Row(str(g), "", f"{timezone.localtime(g.granted_at):%Y-%m-%d %H:%M}")
@@ -293,6 +291,7 @@ PANELS = {
 }
 
 
+@route(SIGNED_IN)
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     sections = [(Role(role).label, builder(user)) for role, builder in PANELS.items() if user.has_role(role)]

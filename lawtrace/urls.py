@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from access import views as access
+from authz.routes import PUBLIC, SIGNED_IN, route
 from cases import decision_views as decisions
 from cases import views as cases
 from compliance import views as compliance
@@ -22,10 +23,11 @@ from supervision import views as supervision
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
-    path("healthz", lambda request: HttpResponse("ok", content_type="text/plain"), name="healthz"),
+    path("accounts/login/", route(PUBLIC)(auth_views.LoginView.as_view()), name="login"),
+    path("accounts/logout/", route(SIGNED_IN, methods=("POST",))(auth_views.LogoutView.as_view()), name="logout"),
+    path("accounts/password/", route(SIGNED_IN)(auth_views.PasswordChangeView.as_view(success_url="/")),
+         name="password_change"),
+    path("healthz", route(PUBLIC)(lambda request: HttpResponse("ok", content_type="text/plain")), name="healthz"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/new/", cases.case_create, name="case_create"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
@@ -64,7 +66,7 @@ urlpatterns = [
     path("evidence/<int:pk>/stream/<str:token>/<str:part>/", evidence.record_stream, name="record_stream_part"),
     path("api/v1/station/dumps/", evidence_api.StationDumpView.as_view(), name="api_station_dump"),
     path("api/v1/station/docking/", evidence_api.StationDockingView.as_view(), name="api_station_docking"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/schema/", route(SIGNED_IN)(SpectacularAPIView.as_view()), name="api_schema"),
     path("access/", access.request_list, name="access_request_list"),
     path("access/new/", access.request_create, name="access_request_create"),
     path("access/<int:pk>/", access.request_detail, name="access_request_detail"),

@@ -3,31 +3,21 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
-from authz.roles import Role
+from authz.routes import route
 from lawtrace.pages import paginate
 from ledger import checkpoints, signing, tree
-from ledger.events import RequestContext, record_denial, record_event
+from ledger.events import RequestContext, record_event
 from ledger.models import Checkpoint, VerificationRun
 from ledger.tasks import run_verification
 
 
-def _require_auditor(request: HttpRequest) -> None:
-    # Only the audit administrator reads the ledger's own report (三员分立: the others do not audit themselves).
-    if Role.AUDIT_ADMIN not in request.user.role_set:
-        record_denial("ledger.view", actor=request.user, context=RequestContext.from_request(request),
-                      detail={"path": request.path})
-        raise PermissionDenied(_("Only the audit administrator may see the ledger's verification."))
-
-
+@route("ledger.audit", verb="ledger.view")
 def ledger_overview(request: HttpRequest) -> HttpResponse:
-    _require_auditor(request)
     page, query = paginate(request, Checkpoint.objects.order_by("-id"))
     key = signing.ensure_key()
     return render(request, "ledger/overview.html", {
@@ -37,9 +27,8 @@ def ledger_overview(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_POST
+@route("ledger.audit", methods=("POST",), verb="ledger.view")
 def start_verification(request: HttpRequest) -> HttpResponse:
-    _require_auditor(request)
     with transaction.atomic():
         run = VerificationRun.objects.create(requested_by=request.user)
         record_event("ledger.verify", actor=request.user, obj=run, context=RequestContext.from_request(request))
@@ -48,7 +37,7 @@ def start_verification(request: HttpRequest) -> HttpResponse:
     return redirect("ledger_run", run.pk)
 
 
+@route("ledger.audit", verb="ledger.view")
 def verification_run(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_auditor(request)
     run = get_object_or_404(VerificationRun, pk=pk)
     return render(request, "ledger/run.html", {"run": run, "size": tree.current_size()})

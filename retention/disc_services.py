@@ -10,13 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from authz.roles import Role
+from authz.capabilities import can
+from evidence.queries import visible_records
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import User
 from retention.models import Carrier, Disc, ReadCheck
 from retention.services import RetentionRefused
-
-BURNERS = frozenset({Role.ARCHIVIST})
 
 
 def copies_required(agency) -> int:
@@ -28,13 +27,23 @@ def copies_required(agency) -> int:
 
 def request_disc(records: list, *, title: str, actor: User, case=None,
                  context: RequestContext = SYSTEM) -> Disc:
-    if not actor.role_set & BURNERS:
+    if not can(actor, "disc.make"):
         record_denial("retention.disc_request", actor=actor, context=context)
         raise RetentionRefused(_("Discs are made by the archivist."))
     if not records or not title.strip():
         raise RetentionRefused(_("Choose the records and give the activity or case name and number."))
     if any(r.purged_at for r in records):
         raise RetentionRefused(_("A purged record cannot be burned."))
+    burnable = set(visible_records(actor, "burn").filter(pk__in=[r.pk for r in records]).values_list("pk", flat=True))
+    outside = [r for r in records if r.pk not in burnable]
+    if outside:
+        # A disc is a copy leaving the system (000/2/16): only of records under long-term preservation, or under a
+        # grant that lets a copy leave.
+        message = _("%(record)s is neither under long-term preservation nor under a copying grant: it cannot be "
+                    "burned to disc.") % {"record": outside[0]}
+        record_denial("retention.disc_request", actor=actor, obj=outside[0], context=context,
+                      detail={"reason": message, "records": [r.pk for r in outside]})
+        raise RetentionRefused(message)
     from retention.tasks import make_disc
 
     with transaction.atomic():
@@ -75,7 +84,7 @@ def register_carriers(disc: Disc, carriers: list[tuple[str, str]], *, actor: Use
     """Register the burned copies, each with its serial and its own storage place."""
     needed = copies_required(disc.agency)
     problem = None
-    if not actor.role_set & BURNERS or actor.agency_id != disc.agency_id:
+    if not can(actor, "disc.make") or actor.agency_id != disc.agency_id:
         problem = _("Discs are made by the archivist.")
     elif disc.state != Disc.State.READY:
         problem = _("The disc image is not ready yet.")
@@ -104,7 +113,7 @@ def register_carriers(disc: Disc, carriers: list[tuple[str, str]], *, actor: Use
 
 def record_read_check(carrier: Carrier, *, readable: bool, note: str, actor: User,
                       context: RequestContext = SYSTEM) -> ReadCheck:
-    if not actor.role_set & BURNERS or actor.agency_id != carrier.disc.agency_id:
+    if not can(actor, "disc.make") or actor.agency_id != carrier.disc.agency_id:
         record_denial("retention.read_check", actor=actor, context=context)
         raise RetentionRefused(_("Discs are checked by the archivist."))
     if not readable and not note.strip():

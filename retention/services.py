@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from authz.roles import Role
+from authz.capabilities import can
 from ledger.events import SYSTEM, RequestContext, follow, record_denial, record_event
 from org.models import User
 from retention.models import Hold, PurgeProposal, Schedule, Tombstone
@@ -18,7 +18,6 @@ from retention.schedule import compute
 
 RECORD_VERBS = frozenset({"record.ingest", "record.classify", "record.link", "record.unlink"})
 CASE_VERBS = frozenset({"case.update"})
-HOLDERS = frozenset({Role.ARCHIVIST, Role.HEAD})
 
 
 class RetentionRefused(Exception):
@@ -98,7 +97,7 @@ def refresh_all(batch: int = 2000) -> int:
 
 
 def approve_shortening(schedule: Schedule, *, actor: User, context: RequestContext = SYSTEM) -> Schedule:
-    if Role.HEAD not in actor.role_set or actor.agency_id != schedule.agency_id:
+    if not can(actor, "retention.shorten") or actor.agency_id != schedule.agency_id:
         record_denial("retention.shorten", actor=actor, obj=schedule.record, context=context)
         raise RetentionRefused(_("Only the head may shorten a retention period."))
     with transaction.atomic():
@@ -124,7 +123,7 @@ def place_hold(records: list, *, kind: str, reason: str, actor: User, trigger: s
     from policy.registry import registry
 
     problem = None
-    if not actor.role_set & HOLDERS or any(r.agency_id != actor.agency_id for r in records):
+    if not can(actor, "retention.hold") or any(r.agency_id != actor.agency_id for r in records):
         problem = _("Only the archivist or the head of the agency places holds.")
     elif not records or not reason.strip():
         problem = _("Choose the records and state the reason for the hold.")
@@ -155,7 +154,7 @@ def place_hold(records: list, *, kind: str, reason: str, actor: User, trigger: s
 
 
 def release_hold(hold: Hold, *, actor: User, reason: str, context: RequestContext = SYSTEM) -> Hold:
-    if Role.HEAD not in actor.role_set or actor.agency_id != hold.agency_id or not reason.strip():
+    if not can(actor, "retention.release_hold") or actor.agency_id != hold.agency_id or not reason.strip():
         message = _("Only the head releases a hold, and says why.")
         record_denial("retention.release", actor=actor, obj=hold.record, context=context, detail={"reason": message})
         raise RetentionRefused(message)
@@ -196,7 +195,7 @@ def purge_blocker(record, today: dt.date | None = None) -> str | None:
 def propose_purge(records: list, *, reason: str, actor: User, context: RequestContext = SYSTEM) -> list:
     """The archivist marks expired records of no preservation value (000/2/15) for the head's approval."""
     problem = None
-    if Role.ARCHIVIST not in actor.role_set:
+    if not can(actor, "retention.propose_purge") or any(r.agency_id != actor.agency_id for r in records):
         problem = _("Only the archivist proposes purges.")
     elif not reason.strip():
         problem = _("Say why these records have no preservation value.")
@@ -223,7 +222,7 @@ def decide_purge(proposals: list[PurgeProposal], *, approve: bool, actor: User, 
                  context: RequestContext = SYSTEM) -> None:
     verb = "retention.approve_purge" if approve else "retention.reject_purge"
     problem = None
-    if Role.HEAD not in actor.role_set:
+    if not can(actor, "retention.decide_purge"):
         problem = _("Only the head decides purges.")
     elif any(p.proposed_by_id == actor.pk for p in proposals):
         problem = _("Nobody approves a purge they proposed.")

@@ -14,15 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lawtrace_verify import draw as algorithm
 
-from authz.roles import Role
+from authz.capabilities import can
 from ledger.events import SYSTEM, RequestContext, record_event
 from org.models import User
 from policy.registry import registry
 from supervision.models import Conflict, Draw, InspectionTarget
 from supervision.refusals import Refused, refuse
-
-DRAWERS = frozenset({Role.SUPERVISOR, Role.HEAD})
-
 
 DrawRefused = Refused
 
@@ -51,7 +48,7 @@ class Session:
 
 
 def _problem(agency, plan, share: float | None, session: Session | None, actor: User, period: str) -> str | None:
-    if not actor.role_set & DRAWERS or actor.agency_id != agency.pk:
+    if not can(actor, "draw.make") or actor.agency_id != agency.pk:
         return _("Draws are made by the supervisor or the head.")
     if plan is None:
         return _("The agency's rules have no such inspection plan.")
@@ -121,7 +118,7 @@ def perform(made: Draw, *, actor: User, context: RequestContext = SYSTEM) -> Dra
     with transaction.atomic():
         locked = Draw.objects.select_for_update().get(pk=made.pk)
         problem = None
-        if not actor.role_set & DRAWERS or actor.agency_id != locked.agency_id:
+        if not can(actor, "draw.make") or actor.agency_id != locked.agency_id:
             problem = _("Draws are made by the supervisor or the head.")
         elif locked.state != Draw.State.COMMITTED:
             problem = _("This draw was already made.")

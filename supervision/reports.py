@@ -11,14 +11,11 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from authz.roles import Role
 from org.models import User
 from policy.registry import registry
 from supervision.models import Draw, MisconductCase, RecordReview, ReviewRound
 from supervision.queries import counting_rounds, visible_misconduct, visible_rounds
 from supervision.reviews import MAX_SCORE
-
-READERS = frozenset({Role.SUPERVISOR, Role.HEAD, Role.LEGAL_REVIEWER})
 
 
 @dataclass(frozen=True)

@@ -197,8 +197,8 @@ def test_a_revoked_grant_copies_nothing(client, world):
     login(client, world.archivist)
     response = client.post(f"/access/{access.pk}/package/", {"maker": "a", "extractor": "b", "proves": "c",
                                                                "fee_yuan": "0"})
-    assert response.status_code == 302 and not PackageExport.objects.exists()
-    assert Event.objects.filter(verb="package.request", result="denied").exists()
+    assert response.status_code == 403 and not PackageExport.objects.exists()
+    assert Event.objects.filter(verb="package.request", result="denied", object_id=str(access.pk)).exists()
 
 
 def _granted_export(world) -> PackageExport:
@@ -223,11 +223,11 @@ def test_001_2_11_only_its_maker_downloads_a_package_and_only_while_the_grant_ho
     login(client, world.head)
     page = client.get(f"/access/packages/{export.pk}/")
     assert page.status_code == 200 and b"/download/" not in page.content
-    assert client.get(f"/access/packages/{export.pk}/download/").status_code == 302
+    assert client.get(f"/access/packages/{export.pk}/download/").status_code == 403
     services.revoke(export.request, actor=world.head, reason="申请单位撤回")
     login(client, world.archivist)
     refused = client.get(f"/access/packages/{export.pk}/download/")
-    assert refused.status_code == 302
+    assert refused.status_code == 403
     assert Event.objects.filter(verb="package.download", result="denied").count() == 2
     assert not Event.objects.filter(verb="package.download", result="done").exists()
 

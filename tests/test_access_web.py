@@ -41,9 +41,11 @@ def test_000_1_5_a_colleague_asks_the_head_approves_and_the_colleague_views(clie
     response = client.post("/access/new/", data)
     access = AccessRequest.objects.get()
     assert response.status_code == 302 and access.status == AccessRequest.Status.PENDING
-    assert client.post(f"/access/{access.pk}/decide/", {"decision": "approve"}).status_code == 302
+    # The requester cannot approve: an officer holds no approving capability at all, and the attempt is on record.
+    assert client.post(f"/access/{access.pk}/decide/", {"decision": "approve"}).status_code == 403
+    assert Event.objects.filter(verb="access.decide", result="denied", actor=w.colleague).exists()
     access.refresh_from_db()
-    assert access.status == AccessRequest.Status.PENDING  # the requester cannot approve
+    assert access.status == AccessRequest.Status.PENDING
 
     client.force_login(w.head)
     page = client.get(f"/access/{access.pk}/")

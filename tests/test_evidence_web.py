@@ -225,10 +225,11 @@ def test_the_stream_needs_the_viewers_own_token(client, an_officer, agency, file
 
 def test_records_of_another_agency_and_administrators_see_nothing(client, other_agency, agency, filed):
     record, _ = filed
-    for user in (officer(other_agency), UserFactory(agency=agency, roles=(Role.SYSTEM_ADMIN,))):
+    # Another agency's officer does not learn the record exists; an administrator holds no evidence capability.
+    for user, status in ((officer(other_agency), 404), (UserFactory(agency=agency, roles=(Role.SYSTEM_ADMIN,)), 403)):
         login(client, user)
-        assert client.get(f"/evidence/{record.pk}/").status_code == 404
-        assert client.get(f"/evidence/{record.pk}/play/").status_code == 404
+        assert client.get(f"/evidence/{record.pk}/").status_code == status
+        assert client.get(f"/evidence/{record.pk}/play/").status_code == status
         assert record.original_name not in client.get("/evidence/").content.decode()
 
 
