@@ -106,9 +106,9 @@ def declare_scopes() -> None:
     scopes.require(REQUEST, "view", is_staff)
     scopes.allow(REQUEST, "view", lambda user: can(user, "access.oversee"))
     scopes.allow(REQUEST, "view", lambda user: Q(requester_user=user) | Q(handled_by=user))
-    # Packages are made under an active grant that lets a copy leave, by the one who holds it.
+    # Packages are made under an active grant that lets a copy of something leave now, by the one who holds it.
     scopes.action(REQUEST, "package", extends="view")
-    scopes.allow(REQUEST, "package", lambda user: Q(pk__in=active_grants(user, "copies").values("pk")))
+    scopes.allow(REQUEST, "package", lambda user: Q(pk__in=_links(user, "copies").values("accessrequest_id")))
 
     scopes.model("access.approvaldecision", agency="request__agency")
     scopes.allow("access.approvaldecision", "view", lambda user: Q(request__in=scopes.scoped(REQUEST, user)))

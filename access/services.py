@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from access import rules
 from access.models import AccessRequest, ApprovalDecision
+from authz import scopes
 from authz.capabilities import can
 from authz.roles import office_role, staff_agency
 from cases.queries import visible_cases
@@ -61,23 +62,26 @@ def submit_request(application: Application, *, actor: User, context: RequestCon
         raise _refuse("access.request", actor, _("Your account does not belong to an agency."), context)
     pack = registry().in_force(agency.pack_code)
     actions = set(application.actions)
+    case = visible_cases(actor).filter(pk=application.case_id).first() if application.case_id else None
+    records = list(visible_records(actor).filter(pk__in=application.record_ids).select_related("case"))
     problem = _check_requester(application, actor, pack)
+    refused = None
+    if problem is None:
+        problem, refused = _check_case_officer(application, records, case)
     rule = None
     if problem is None:
         rule = rules.matching_rule(pack, application.requester_type, actions, application.purpose)
         if rule is None:
             problem = _("%(agency)s's rules give this requester no right to these actions for this purpose.") % {
                 "agency": agency.name}
-    case = visible_cases(actor).filter(pk=application.case_id).first() if application.case_id else None
     if problem is None and application.case_id and case is None:
         problem = _("The case was not found.")
     if problem is None:
         problem = _check_rule(application, rule, pack, case)
-    records = list(visible_records(actor).filter(pk__in=application.record_ids).select_related("case"))
     if problem is None:
         problem = _check_items(application, rule, records, case) or _check_archived(pack, records)
     if problem is not None:
-        raise _refuse("access.request", actor, problem, context, requester=application.requester_name,
+        raise _refuse("access.request", actor, problem, context, obj=refused, requester=application.requester_name,
                       actions=sorted(actions), records=sorted(application.record_ids))
     marked = any(r.confidentiality or (r.case and _case_marked(r.case)) for r in records)
     steps = rules.approval_steps(rule, pack, copies_marked=marked and bool(actions & rules.COPY_ACTIONS))
@@ -130,6 +134,23 @@ def _check_requester(application: Application, actor: User, pack) -> str | None:
     return None
 
 
+def _check_case_officer(application: Application, records: list, case) -> tuple[str | None, object]:
+    """Only an actual handler of the records' case asks as its case officer (000/1/4, 001/4/3), whose rule may
+    grant at once; anyone else asks as who they are, through that type's approvals. Returns the problem and the
+    case or record it concerns."""
+    if application.requester_type != RequesterType.CASE_OFFICER:
+        return None, None
+    handled = scopes.scoped("cases.case", application.requester_user, "handle")
+    if case is not None and not handled.filter(pk=case.pk).exists():
+        return _("Only a handler of the case may ask as its case officer; ask as other staff."), case
+    outside = [r for r in records if r.case_id is None]
+    outside += Record.objects.filter(pk__in=[r.pk for r in records if r.case_id]).exclude(case__in=handled)
+    if outside:
+        return _("%(record)s is not a record of a case you handle: only its handlers ask as case officers; ask as "
+                 "other staff.") % {"record": outside[0]}, outside[0]
+    return None, None
+
+
 def _check_rule(application: Application, rule, pack, case) -> str | None:
     cites = "、".join(rule.cite)
     if not application.reason.strip():
@@ -149,9 +170,6 @@ def _check_rule(application: Application, rule, pack, case) -> str | None:
         return _("The end of the access period must be in the future.")
     if application.valid_until > now + dt.timedelta(days=settings.ACCESS_GRANT_MAX_DAYS):
         return _("An access period may last at most %(days)d days.") % {"days": settings.ACCESS_GRANT_MAX_DAYS}
-    if application.requester_type == RequesterType.CASE_OFFICER and case is not None \
-            and not case.handlers.filter(pk=application.requester_user.pk).exists():
-        return _("Only a handler of the case may ask as its case officer; ask as other staff.")
     return None
 
 

@@ -15,8 +15,13 @@ from django.utils.translation import gettext as _
 
 from access import exports, forms, packages, register, services
 from access.models import AccessRequest, PackageExport, step_label
+from authz.capabilities import can
 from authz.routes import route
+from cases import services as case_services
+from cases.models import Case
 from cases.queries import visible_cases
+from evidence import services as evidence_services
+from evidence.models import Record
 from evidence.queries import visible_records
 from lawtrace.pages import history, paginate
 from lawtrace.pdf import pdf_response, render_pdf
@@ -24,7 +29,7 @@ from ledger.events import RequestContext
 from org.models import User
 from org.services import set_clearances
 from policy.registry import registry
-from policy.vocabulary import ConfidentialityMark
+from policy.vocabulary import ConfidentialityMark, RequesterType
 
 REQUEST = "access.accessrequest"
 
@@ -61,6 +66,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
         initial["records"] = [int(i) for i in ids.split(",") if i.isdigit()]
     staff = User.objects.restrict(request.user).filter(is_active=True).order_by("username")
     form = forms.RequestForm(request.POST or None, pack=pack, staff=staff, cases=visible_cases(request.user),
+                             requester_types=_claimable(request.user),
                              records=records.order_by("case_id", "recorded_start", "pk"), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -89,6 +95,15 @@ def request_create(request: HttpRequest) -> HttpResponse:
             return redirect("access_request_detail", access.pk)
     return render(request, "access/request_form.html", {
         "form": form, "rules": pack.access.rules, "fees": pack.access.fees, "exclusions": pack.access.exclusions})
+
+
+def _claimable(user) -> set[str]:
+    """The requester types a user may file under: the archivist files for anyone (000/1/6); staff ask as who they
+    are, as case officer only if they handle a case (000/1/4), else as other staff (000/1/5)."""
+    if can(user, "access.file_for_others"):
+        return set(RequesterType.values)
+    handles = Case.objects.restrict(user, "handle").exists()
+    return {RequesterType.OTHER_STAFF} | ({RequesterType.CASE_OFFICER} if handles else set())
 
 
 @route("access.request", on=REQUEST)
@@ -271,3 +286,32 @@ def clearances(request: HttpRequest) -> HttpResponse:
     page, query = paginate(request, staff)
     cite = pack.confidentiality.cite if pack.confidentiality else []
     return render(request, "access/clearances.html", {"page": page, "query": query, "marks": marks, "cite": cite})
+
+
+MARKS_SHOWN = 200
+
+
+@route("case.lower_mark")
+def marks(request: HttpRequest) -> HttpResponse:
+    """The security administrator lowers confidentiality marks of cases and records, with a reason (000/1/10); the
+    marked items are listed by name only, never opened."""
+    cases = Case.objects.restrict(request.user, "lower_mark").order_by("number")
+    records = Record.objects.restrict(request.user, "lower_mark").order_by("original_name", "pk")
+    if request.method == "POST":
+        reason, context = request.POST.get("reason", ""), RequestContext.from_request(request)
+        try:
+            if request.POST.get("record"):
+                record = get_object_or_404(records, pk=request.POST["record"])
+                evidence_services.lower_record_mark(record, reason=reason, actor=request.user, context=context)
+            else:
+                case = get_object_or_404(cases, pk=request.POST.get("case") or 0)
+                case_services.lower_marks(case, request.POST.getlist("marks"), reason=reason, actor=request.user,
+                                          context=context)
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(request, _("The mark was lowered."))
+        return redirect("access_marks")
+    return render(request, "access/marks.html", {
+        "cases": cases[:MARKS_SHOWN], "records": records[:MARKS_SHOWN], "limit": MARKS_SHOWN,
+        "more_cases": cases.count() > MARKS_SHOWN, "more_records": records.count() > MARKS_SHOWN})

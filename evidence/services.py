@@ -11,9 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz import scopes
+from authz.capabilities import can
+from authz.scopes import allowed
 from evidence import classify
 from evidence.models import DockingReport, Record, Station
-from ledger.events import SYSTEM, RequestContext, changed, record_event, snapshot
+from ledger.events import SYSTEM, RequestContext, changed, record_denial, record_event, snapshot
 from org.models import Agency, Unit, User
 
 EDITABLE_FIELDS = ["unit", "device", "officer", "case", "party", "usage", "recorded_start", "recorded_end",
@@ -58,8 +61,33 @@ def unlink_record(record: Record, *, actor: User, reason: str, context: RequestC
     return record
 
 
+def _refuse(verb: str, actor: User, record: Record, field: str, message: str, context: RequestContext):
+    record_denial(verb, actor=actor, obj=record, context=context, detail={"reason": str(message)})
+    return ValidationError({field: [message]})
+
+
+def _classify_problem(record: Record, data: dict, actor: User) -> tuple[str, str, str] | None:
+    """(verb, field, message) when ``actor`` may not make this change: only those who may classify the record do;
+    a record goes only into a case the actor may file into (an officer: one they handle), since filing another's
+    record into one's own case would open it to oneself; a mark, once set, is lowered only by the security
+    administrator (000/1/10)."""
+    if not can(actor, "record.file") or not allowed(record, actor, "classify"):
+        return "record.classify", "__all__", _("You may not classify this record.")
+    case = data.get("case")
+    if "case" in data and case is not None and case.pk != record.case_id \
+            and not scopes.scoped("cases.case", actor, "edit").filter(pk=case.pk).exists():
+        return "record.classify", "case", _("Records are filed into cases you handle.")
+    if "confidentiality" in data and record.confidentiality and data["confidentiality"] != record.confidentiality:
+        return "record.lower_mark", "confidentiality", _(
+            "Only the security administrator lowers a confidentiality mark, and says why (000/1/10).")
+    return None
+
+
 def classify_record(record: Record, data: dict, *, actor: User, context: RequestContext = SYSTEM) -> Record:
     """Complete or correct the classification; the original content is never touched."""
+    if problem := _classify_problem(Record.objects.get(pk=record.pk), data, actor):
+        verb, field, message = problem
+        raise _refuse(verb, actor, record, field, message, context)
     with transaction.atomic():
         record = _locked(record)
         before = snapshot(record, EDITABLE_FIELDS)
@@ -92,6 +120,24 @@ def record_view(record: Record, *, actor: User, context: RequestContext = SYSTEM
     with transaction.atomic():
         event = record_event(f"record.{what}", actor=actor, obj=record, context=context, detail=detail)
     return event.seq
+
+
+def lower_record_mark(record: Record, *, reason: str, actor: User, context: RequestContext = SYSTEM) -> Record:
+    """The security administrator lowers a record's confidentiality mark, with a reason (000/1/10)."""
+    if not can(actor, "record.lower_mark") or not allowed(record, actor, "lower_mark"):
+        raise _refuse("record.lower_mark", actor, record, "__all__", _(
+            "Only the security administrator lowers a confidentiality mark, and says why (000/1/10)."), context)
+    if not reason.strip():
+        raise _refuse("record.lower_mark", actor, record, "reason", _("Say why the mark is lowered."), context)
+    with transaction.atomic():
+        locked = _locked(record)
+        before = locked.confidentiality
+        locked.confidentiality = ""
+        locked.save(update_fields=["confidentiality"])
+        record_event("record.lower_mark", actor=actor, obj=locked, context=context,
+                     before={"confidentiality": before}, after={"confidentiality": ""},
+                     detail={"reason": reason.strip()})
+    return locked
 
 
 def create_station(agency: Agency, *, name: str, unit: Unit | None = None, actor: User | None = None,
