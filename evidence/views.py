@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,12 +15,15 @@ from authz import scopes
 from authz.routes import may, route
 from cases.forms import apply_service_errors
 from cases.queries import activities_overlapping
-from evidence import classify, queries, services, streaming
+from evidence import classify, derivatives, queries, services, streaming
 from evidence.forms import ClassifyForm, LinkForm, UnlinkForm, UploadDetailsForm
+from evidence.four_properties import PROPERTIES, assess
 from evidence.models import Derivative, Record, UploadSession
 from evidence.naming import accepted_extensions
 from evidence.probe import media_rows
+from evidence.tasks import make_derivatives
 from lawtrace.pages import history, paginate
+from lawtrace.pdf import pdf_response, render_pdf
 from ledger.events import RequestContext, record_denial, record_event
 from policy.registry import registry
 from policy.vocabulary import RecordKind
@@ -117,22 +119,13 @@ def record_unlink(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("record_detail", pk=record.pk)
 
 
-def _playable_source(record: Record) -> tuple[object, str] | None:
-    """What the browser is given: the original when it can play it, else the playback copy made from it."""
-    derivatives = {d.kind: d for d in record.derivatives.select_related("blob")}
-    if record.kind == RecordKind.AV:
-        if Derivative.Kind.PROXY in derivatives:
-            return derivatives[Derivative.Kind.PROXY].blob, "video/mp4"
-        from evidence.probe import Probe
-
-        if Probe(info=record.media, error=record.probe_error).browser_ready():
-            return record.blob, mimetypes.guess_type(record.original_name)[0] or "video/mp4"
-        return None
-    if record.kind == RecordKind.PHOTO and Derivative.Kind.PREVIEW in derivatives:
-        return derivatives[Derivative.Kind.PREVIEW].blob, "image/jpeg"
-    if record.kind == RecordKind.AUDIO and Derivative.Kind.PREVIEW in derivatives:
-        return derivatives[Derivative.Kind.PREVIEW].blob, "audio/mp4"
-    return record.blob, mimetypes.guess_type(record.original_name)[0] or "application/octet-stream"
+def _viewing_copy(record: Record) -> tuple[object, str] | None:
+    """What the browser is given: the playback copy made from the original, never the original's bytes (000/1/4:
+    viewing is not copying). Until the copy exists the background job is asked to make it."""
+    source = derivatives.viewing_copy(record)
+    if source is None and record.playable and derivatives.shows(record):
+        transaction.on_commit(lambda: make_derivatives.enqueue(record.pk))
+    return source
 
 
 # Content is checked on every request (the route's ``play`` action), so a grant revoked or expired mid-stream stops
@@ -144,10 +137,11 @@ def record_play(request: HttpRequest, pk: int) -> HttpResponse:
     seq = services.record_view(record, actor=request.user, context=RequestContext.from_request(request),
                                basis=scopes.basis(record, request.user, "play"))
     token = streaming.stream_token(record_id=record.pk, user_id=request.user.pk, view_seq=seq)
-    source = _playable_source(record) if record.playable else None
+    source = _viewing_copy(record) if record.playable else None
     strip = record.derivatives.filter(kind=Derivative.Kind.CONTACT_STRIP).first()
     return render(request, "evidence/record_play.html", {
         "record": record, "token": token, "source": source, "view_seq": seq, "strip": strip,
+        "shown": derivatives.shows(record),
         "viewer": request.user.full_name or request.user.get_username(), "now": timezone.localtime(),
     })
 
@@ -165,7 +159,7 @@ def record_stream(request: HttpRequest, pk: int, token: str, part: str = "main")
         if strip is None:
             raise Http404
         return streaming.ranged_response(strip.blob, "image/jpeg", "")
-    source = _playable_source(record)
+    source = derivatives.viewing_copy(record)
     if source is None:
         raise Http404
     blob, content_type = source
@@ -193,9 +187,6 @@ REPORT_LIMIT = 500
 @route("record.view")
 def four_properties_report(request: HttpRequest) -> HttpResponse:
     """四性检测 report (DA/T 70) for the records the list's filters select, as PDF."""
-    from evidence.four_properties import PROPERTIES, assess
-    from lawtrace.pdf import pdf_response, render_pdf
-
     records = list(_filtered(request)[: REPORT_LIMIT + 1])
     if not records:
         messages.error(request, _("No records match; choose some before asking for a report."))

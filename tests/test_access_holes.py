@@ -12,6 +12,7 @@ service, and behind the application's back, and must end in a refusal on record 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 from django.db import connection
@@ -22,6 +23,9 @@ from access.models import AccessRequest, PackageExport
 from authz.roles import Role
 from cases import services as cases
 from cases.models import Case
+from evidence import derivatives
+from evidence.models import Derivative
+from evidence.store import store_named
 from ledger.models import Event
 from tests.access_world import PACKS, application, build
 from tests.conftest import login
@@ -292,6 +296,67 @@ def test_000_1_4_an_officer_cannot_file_anothers_record_into_their_own_case(db, 
         evidence.classify_record(mine, {"case": w.case}, actor=w.colleague)
     w.clip.refresh_from_db()
     assert w.clip.case_id == w.case.pk
+
+
+# --- view is not copy -----------------------------------------------------------------------------------
+
+
+def _stream(client, record, **headers) -> bytes:
+    token = client.get(f"/evidence/{record.pk}/play/").context["token"]
+    response = client.get(f"/evidence/{record.pk}/stream/{token}/", **headers)
+    assert response.status_code in (200, 206), response.status_code
+    return b"".join(response.streaming_content)
+
+
+def _original(record) -> bytes:
+    from evidence.derivatives import stored_object
+
+    return b"".join(store_named(record.blob.backend).read_range(stored_object(record.blob), 0, None))
+
+
+def test_000_1_4_a_view_only_grant_streams_a_playback_copy_never_the_original(client, db, tmp_path):
+    w = build("lushan_finance", tmp_path)
+    access = services.submit_request(application(w, "other_staff", ["view"], person=w.colleague), actor=w.colleague)
+    services.decide(access, actor=w.head, approve=True, comment="同意")
+    login(client, w.colleague)
+    page = client.get(f"/evidence/{w.clip.pk}/play/")
+    assert page.status_code == 200 and page.context["source"] is None  # no playback copy yet: nothing streams
+    token = page.context["token"]
+    assert client.get(f"/evidence/{w.clip.pk}/stream/{token}/").status_code == 404
+    derivatives.make_all(w.clip)
+    served = _stream(client, w.clip)
+    original = _original(w.clip)
+    proxy = w.clip.derivatives.get(kind=Derivative.Kind.PROXY)
+    assert served != original and hashlib.sha256(served).hexdigest() == proxy.blob.sha256 != w.clip.blob.sha256
+    assert proxy.source_sha256 == w.clip.blob.sha256  # the copy names the original it came from
+    assert _stream(client, w.clip, HTTP_RANGE="bytes=0-99") == served[:100]
+    login(client, w.handler)  # the case officer viewing directly gets the same copy
+    assert _stream(client, w.clip) == served
+    login(client, w.archivist)
+    assert _stream(client, w.clip) == served
+
+
+def test_000_1_4_photos_and_documents_are_shown_as_rendered_copies(client, db, tmp_path):
+    from PIL import Image
+
+    from evidence.ingest import Origin, ingest_file
+    from lawtrace.pdf import render_pdf
+
+    w = build("lushan_finance", tmp_path)
+    origin = Origin(agency=w.agency, channel="upload", ingested_by=w.handler, officer=w.handler, case=w.case)
+    photo_path = tmp_path / "现场照片.jpg"
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(photo_path, "JPEG")
+    photo = ingest_file(photo_path, photo_path.name, origin).record
+    pdf_path = tmp_path / "询问笔录.pdf"
+    pdf_path.write_bytes(render_pdf("access/package_note.html", {
+        "agency": w.agency, "records": [], "extraction": None, "extracted_at": timezone.localtime()}))
+    document = ingest_file(pdf_path, pdf_path.name, origin).record
+    for record in (photo, document):
+        derivatives.make_all(record)
+        login(client, w.handler)
+        served = _stream(client, record)
+        assert served and served != _original(record), record.original_name
+    assert _stream(client, document)[:5] == b"%PDF-"
 
 
 # --- discs ----------------------------------------------------------------------------------------------
