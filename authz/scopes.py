@@ -115,20 +115,25 @@ def _condition(entry: _Model, user: Any, name: str, result: Q, seen: tuple[str, 
             return None
         result = base
     for rule in spec.requires:
-        admitted = rule(user)
+        admitted = _admits(rule(user))
         if admitted is False:
             return None
         if admitted is not True:
             result &= admitted
     allowed: Q | None = None
     for rule in spec.allows:
-        admitted = rule(user)
+        admitted = _admits(rule(user))
         if admitted is True:
             allowed = Q()
             break
         if admitted is not False:
             allowed = admitted if allowed is None else allowed | admitted
     return None if allowed is None else result & allowed
+
+
+def _admits(answer: Q | bool) -> Q | bool:
+    # An empty Q means "every row", but ``Q() | other`` is ``other`` in Django: say it as True before combining.
+    return True if isinstance(answer, Q) and not answer else answer
 
 
 def restrict(queryset: QuerySet, user: Any, name: str = VIEW) -> QuerySet:

@@ -62,3 +62,12 @@ def test_a_scope_is_one_statement_and_carries_no_list_of_ids(agency):
     with CaptureQueriesContext(connection) as queries:
         assert len(list(scoped)) == 30
     assert len(queries) == 1
+
+
+def test_000_1_10_someone_cleared_for_every_mark_sees_every_case_not_only_those_they_handle(agency):
+    """A rule admitting everything (an empty condition) must not shrink to the other rules when combined."""
+    head = UserFactory(agency=agency, roles=(Role.HEAD,), clearances=["state_secret", "commercial_secret",
+                                                                       "personal_privacy"])
+    plain, marked = CaseFactory(agency=agency), CaseFactory(agency=agency, state_secret=True)
+    assert set(Case.objects.restrict(head)) == {plain, marked}
+    assert scopes.condition("cases.case", head) is not None
