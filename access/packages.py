@@ -28,7 +28,12 @@ from django.db import transaction
 from django.utils import timezone
 from lawtrace_verify.package import PROOF_FILE
 
+from evidence.derivatives import stored_object
+from evidence.store import store_named
+from lawtrace.pdf import render_pdf
+from ledger.bundles import proof_bundle
 from ledger.events import SYSTEM, RequestContext, record_event
+from ledger.queries import events_matching
 
 ALGORITHMS = ("sha256", "sm3")
 Progress = Callable[[int], None]  # told the number of bytes just copied
@@ -75,9 +80,6 @@ def _safe_name(name: str, limit: int = 57) -> str:
 
 
 def _copy_original(record, target: Path, progress: Progress | None) -> dict[str, str]:
-    from evidence.derivatives import stored_object
-    from evidence.store import store_named
-
     hashers = _hashers()
     blob = record.blob
     with target.open("wb") as sink:
@@ -127,9 +129,6 @@ def build_package(records: Sequence, out_dir: Path, *, extraction: Extraction, a
 
 
 def _build(records, root, extraction, agency, actor, case, access_request, context, progress) -> Package:
-    from ledger.bundles import proof_bundle
-    from ledger.queries import events_matching
-
     ingest = {int(e.object_id): e for e in events_matching(verbs=["record.ingest"], object_type="evidence.record",
                                                             object_ids=[r.pk for r in records])}
     lacking = [r.pk for r in records if r.pk not in ingest]
@@ -185,8 +184,6 @@ def _size_of(proof: dict) -> int:
 
 
 def _write_note(path: Path, records, extraction: Extraction, agency, extracted_at: dt.datetime) -> None:
-    from lawtrace.pdf import render_pdf
-
     path.write_bytes(render_pdf("access/package_note.html", {
         "agency": agency, "records": records, "extraction": extraction, "extracted_at": extracted_at}))
 

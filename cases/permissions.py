@@ -9,13 +9,12 @@ from authz import scopes
 from authz.capabilities import can, declare
 from authz.roles import STAFF, Role, is_staff, office_role
 from cases.models import ActivityOfficer, Case
+from policy.registry import registry
 
 EDITORS = (Role.OFFICER, Role.ARCHIVIST, Role.HEAD)
 
 
 def _assigners(agency):
-    from policy.registry import registry
-
     rule = registry().in_force(agency.pack_code).case_handling
     return None if rule is None else [office_role(rule.handlers_assigned_by)]
 

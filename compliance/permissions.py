@@ -9,13 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from authz import scopes
 from authz.capabilities import can, declare
 from authz.roles import STAFF, Role, is_staff, office_role
+from policy.registry import registry
 
 ACTIVITY = "cases.activity"
 
 
 def _note_reviewers(agency) -> list[str] | None:
-    from policy.registry import registry
-
     review = registry().in_force(agency.pack_code).interruptions.note_review
     return None if review is None else [office_role(review.role)]
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from authz.capabilities import can
+from cases.queries import activity_ids
 from compliance import engine, inputs
 from compliance.models import ActivityStatus, Finding, InterruptionNote, RecomputeRun
 from evidence.queries import activities_recorded_by_device, activity_of_record
@@ -134,8 +135,6 @@ def on_event(sender, event, **kwargs) -> None:
 def recompute_all(*, agency_id: int | None = None, progress: Callable[[int, int], None] | None = None,
                   now: dt.datetime | None = None) -> RecomputeRun:
     """Re-judge every activity in chunks; what had to change is the incremental path's miss, kept as a report."""
-    from cases.queries import activity_ids
-
     now = now or timezone.now()
     run = RecomputeRun.objects.create(started_at=now)
     ids = list(activity_ids(agency_id=agency_id))
@@ -157,8 +156,6 @@ def recompute_all(*, agency_id: int | None = None, progress: Callable[[int, int]
 
 def refresh_recently_due(now: dt.datetime | None = None, *, hours: int = 72) -> int:
     """Activities whose recordings fell due lately: their 'not recorded' findings appear without waiting a night."""
-    from cases.queries import activity_ids
-
     now = now or timezone.now()
     ids = list(activity_ids(ended_between=(now - dt.timedelta(hours=hours), now)))
     for start in range(0, len(ids), CHUNK):

@@ -14,6 +14,7 @@ from devices.services import device_by_serial
 from evidence.models import FilenamePattern, Record
 from evidence.naming import parse_name
 from evidence.probe import Probe
+from ledger.events import snapshot
 from org.services import staff_by_number
 from policy import rules
 from policy.registry import registry
@@ -127,8 +128,6 @@ SNAPSHOT_FIELDS = ["kind", "original_name", "source_path", "channel", "unit", "d
 
 
 def event_snapshot(record: Record) -> dict:
-    from ledger.events import snapshot
-
     return {**snapshot(record, SNAPSHOT_FIELDS), "sha256": record.blob.sha256, "sm3": record.blob.sm3,
             "size": record.blob.size}
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from authz.capabilities import can
 from authz.roles import staff_agency
 from evidence import classify
 from evidence.models import Record
@@ -17,10 +16,6 @@ def visible_records(user: User, action: str = "view") -> QuerySet[Record]:
     """Records the user may see (``"view"``), play inside the application (``"play"``), copy out (``"copy"``),
     burn to disc (``"burn"``) or classify (``"classify"``)."""
     return Record.objects.restrict(user, action)
-
-
-def can_file(user: User) -> bool:
-    return can(user, "record.file")
 
 
 def with_listing_relations(records: QuerySet[Record]) -> QuerySet[Record]:

@@ -15,7 +15,9 @@ from authz import scopes
 from authz.capabilities import can
 from authz.scopes import allowed
 from evidence import classify
-from evidence.models import DockingReport, Record, Station
+from evidence.derivatives import stored_object
+from evidence.models import Blob, DockingReport, FilenamePattern, Record, Station
+from evidence.store import store_named
 from ledger.events import SYSTEM, RequestContext, changed, record_denial, record_event, snapshot
 from org.models import Agency, Unit, User
 
@@ -186,8 +188,6 @@ def add_name_pattern(*, brand: str, model: str, regex: str, time_format: str = "
     """A camera model's file-name pattern; refused unless it compiles and names what it can tell."""
     import re
 
-    from evidence.models import FilenamePattern
-
     try:
         compiled = re.compile(regex)
     except re.error as exc:
@@ -207,9 +207,6 @@ def add_name_pattern(*, brand: str, model: str, regex: str, time_format: str = "
 def erase_content(record: Record) -> list[str]:
     """Remove a record's bytes from the store for an approved purge; returns the keys removed. Content shared with
     a record not being purged (a document filed on two cases) stays. No event here: the purge writes it."""
-    from evidence.derivatives import stored_object
-    from evidence.store import store_named
-
     removed = []
     others = Record.objects.filter(blob=record.blob, purged_at__isnull=True).exclude(pk=record.pk).exists()
     derivatives = list(record.derivatives.select_related("blob"))
@@ -220,8 +217,6 @@ def erase_content(record: Record) -> list[str]:
             removed.append(blob.key)
     now = timezone.now()
     with transaction.atomic():
-        from evidence.models import Blob
-
         Blob.objects.filter(pk__in=[b.pk for b in blobs], purged_at__isnull=True).update(purged_at=now)
         Record.objects.filter(pk=record.pk).update(purged_at=now)
     return removed

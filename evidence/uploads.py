@@ -24,6 +24,7 @@ from authz import scopes
 from evidence.ingest import IngestRefused, Origin, ingest_file
 from evidence.models import Record, UploadSession
 from evidence.naming import BadName, kind_for, safe_name
+from evidence.tasks import file_upload
 from ledger.events import RequestContext
 
 APPEND_CHUNK = 1 << 20
@@ -115,8 +116,6 @@ def _save_offset(session: UploadSession, written: int) -> None:
 
 
 def finish(session: UploadSession) -> None:
-    from evidence.tasks import file_upload
-
     with transaction.atomic():
         UploadSession.objects.filter(pk=session.pk).update(state=UploadSession.State.RECEIVED)
         transaction.on_commit(lambda: file_upload.enqueue(str(session.pk)))

@@ -53,7 +53,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
     page, query = paginate(request, _filtered(request))
     return render(request, "evidence/record_list.html", {
         "page": page, "query": query, "kinds": RecordKind.choices, "worklist": name,
-        "worklists": queries.WORKLISTS, "can_file": queries.can_file(request.user),
+        "worklists": queries.WORKLISTS,
     })
 
 

@@ -8,6 +8,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
+from ledger.events import events_for_object
+
 
 def paginate(request: HttpRequest, queryset: QuerySet) -> tuple[Page, str]:
     page = Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
@@ -22,6 +24,4 @@ HISTORY_PAGE_SIZE = 50
 def history(request: HttpRequest, obj: Model) -> Page:
     """One page of an object's history for its detail page (``?history=N``), so every look at a record viewed a
     thousand times stays findable; the caller has already decided the user may see ``obj``."""
-    from ledger.events import events_for_object
-
     return Paginator(events_for_object(obj), HISTORY_PAGE_SIZE).get_page(request.GET.get("history"))

@@ -14,13 +14,14 @@ from authz.capabilities import can
 from evidence.queries import visible_records
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import User
+from policy.registry import registry
+from retention.discs import make_image
 from retention.models import Carrier, Disc, ReadCheck
 from retention.services import RetentionRefused
+from retention.tasks import make_disc
 
 
 def copies_required(agency) -> int:
-    from policy.registry import registry
-
     copies = registry().in_force(agency.pack_code).long_term.copies
     return copies.count if copies else 2
 
@@ -44,8 +45,6 @@ def request_disc(records: list, *, title: str, actor: User, case=None,
         record_denial("retention.disc_request", actor=actor, obj=outside[0], context=context,
                       detail={"reason": message, "records": [r.pk for r in outside]})
         raise RetentionRefused(message)
-    from retention.tasks import make_disc
-
     with transaction.atomic():
         disc = Disc.objects.create(agency=actor.agency, title=title.strip(), case=case, maker=actor,
                                    requested_at=timezone.now())
@@ -58,8 +57,6 @@ def request_disc(records: list, *, title: str, actor: User, case=None,
 
 def make(disc_id: int) -> Disc:
     """The job: build the image; a failure is recorded on the disc, never lost."""
-    from retention.discs import make_image
-
     disc = Disc.objects.select_related("agency", "maker", "case").get(pk=disc_id)
     if disc.state == Disc.State.READY:
         return disc

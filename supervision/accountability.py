@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from authz.capabilities import can
+from compliance.queries import visible_findings
 from ledger.events import SYSTEM, RequestContext, record_event
 from org.models import User
 from policy.registry import registry
@@ -23,8 +24,6 @@ def _accountability(agency):
 
 def open_case(agency, *, officer: User, misconduct: str, facts: str, actor: User, review: RecordReview | None = None,
               finding_id: int | None = None, context: RequestContext = SYSTEM) -> MisconductCase:
-    from compliance.queries import visible_findings
-
     kinds = {m.id: m for m in _accountability(agency).misconduct}
     problem = None
     if not can(actor, "misconduct.open") or actor.agency_id != agency.pk:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from org.models import User
+from policy.registry import registry
 from supervision.models import MisconductCase, ReviewRound
 
 
@@ -42,8 +43,6 @@ def rounds_to_draw(user: User) -> QuerySet[ReviewRound]:
 def annual_reviews_missing(user: User, agency) -> tuple[int, int, str] | None:
     """(required, held, articles) when the pack asks for more annual reviews this year than were opened."""
     from django.utils import timezone
-
-    from policy.registry import registry
 
     supervision = registry().in_force(agency.pack_code).supervision
     if supervision is None or not supervision.annual_review_at_least:
