@@ -197,6 +197,11 @@ def test_000_1_4_a_pack_may_name_the_office_that_assigns_handlers(db, tmp_path, 
         cases.assign_handlers(w.case, [w.colleague], reason="增加承办人", actor=w.head)
     cases.assign_handlers(w.case, [w.handler, w.colleague], reason="增加承办人", actor=w.legal)
     assert set(w.case.handlers.all()) == {w.handler, w.colleague}
+    from policy.presenter import topics
+
+    shown = [rule for topic in topics(packs.registry().in_force("lushan_finance")) for rule in topic.rules
+             if rule.cites == ["000/1/4"] and any(value == "办公室（政策法规处）" for _label, value in rule.details)]
+    assert shown  # the agency's rules page says who assigns handlers
 
 
 # --- confidentiality marks ------------------------------------------------------------------------------
