@@ -26,8 +26,10 @@ test: install-test
 	scripts/system-deps.sh
 	scripts/test.sh
 
+# The before-commit hooks (.pre-commit-config.yaml) over every tracked file; `$(VENV)/bin/pre-commit install` runs
+# them on each commit.
 lint: install-test
-	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
 
 # Developers: refresh the zh-hans catalogue after changing user-facing strings, then translate the new entries.
 messages: install-test

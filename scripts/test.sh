@@ -12,7 +12,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-$py -m ruff check .
+echo "== Checks =="
+# The before-commit hooks, as `make lint` runs them: ruff, whitespace, end of file, no file over 1 MiB …
+if git rev-parse --git-dir >/dev/null 2>&1; then
+  .venv/bin/pre-commit run --all-files --show-diff-on-failure
+else
+  echo "not a git checkout: pre-commit hooks skipped, ruff only"
+  $py -m ruff check .
+fi
 $py manage.py policy check policy/packs/*/*.yaml
 
 echo "== SQLite =="

@@ -266,5 +266,3 @@ def test_zip_slip_is_refused(client, world):
     login(client, world.archivist)
     response = client.post("/access/verify/", {"package": _upload(buffer.getvalue(), "evil.zip")})
     assert "不安全" in str(response.context["form"].errors["package"])
-
-
