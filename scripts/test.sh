@@ -21,6 +21,8 @@ else
   $py -m ruff check .
 fi
 $py manage.py policy check policy/packs/*/*.yaml
+# A model change without its migration fails here rather than on a production database.
+env -u DATABASE_URL $py manage.py makemigrations --check --dry-run
 
 echo "== SQLite =="
 env -u DATABASE_URL $py -m pytest -p no:cacheprovider
