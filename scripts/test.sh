@@ -25,6 +25,8 @@ $py manage.py policy check policy/packs/*/*.yaml
 env -u DATABASE_URL $py manage.py makemigrations --check --dry-run
 # Type errors outside mypy-baseline.txt, or fixed ones still in it.
 $py scripts/typecheck.py
+# `make install` in a fresh clone must leave every tracked file untouched.
+scripts/check-clean-install.sh
 
 echo "== SQLite =="
 env -u DATABASE_URL $py -m pytest -p no:cacheprovider
