@@ -81,7 +81,8 @@ def _worklist_panel(user: User, title: str, *, mine: bool) -> Panel:
 def _fixity_panel(user: User) -> Panel:
     broken = fixity_failures(user)[:10]
     rows = [Row(f"{r.original_name} · {r.blob.sha256[:16]}…", reverse("record_detail", args=[r.pk]),
-                f"{timezone.localtime(r.blob.fixity_checked_at):%Y-%m-%d %H:%M}") for r in broken]
+                f"{timezone.localtime(r.blob.fixity_checked_at):%Y-%m-%d %H:%M}" if r.blob.fixity_checked_at else "")
+            for r in broken]
     return Panel(_("Fixity alerts: stored originals that changed or are missing"), rows, "",
                  _("Every original checked so far is intact."))
 
