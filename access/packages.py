@@ -26,9 +26,11 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from lawtrace_verify.package import PROOF_FILE
+from lawtrace_verify.package import PROOF_FILE, verify_archive
 
+from ledger import signing
 from ledger.events import SYSTEM, RequestContext, record_event
+from ledger.keys import chain
 
 ALGORITHMS = ("sha256", "sm3")
 Progress = Callable[[int], None]  # told the number of bytes just copied
@@ -145,22 +147,24 @@ def _build(records, root, extraction, agency, actor, case, access_request, conte
         payload[relative] = _copy_original(record, root / relative, progress)
         entries.append({"path": relative, **payload[relative], "event": ingest[record.pk].seq})
     extracted_at = timezone.localtime()
-    _write_note(root / NOTE_FILE, records, extraction, agency, extracted_at)
+    # The proof first: the note names the key that signed it, for the court to compare with the witness list.
+    proof = proof_bundle([ingest[r.pk] for r in records], entries)
+    _write_note(root / NOTE_FILE, records, extraction, agency, extracted_at, proof["public_key"])
     payload[NOTE_FILE] = file_hashes(root / NOTE_FILE)
     _write_manifests(root, "manifest", payload)
 
     identifier = case.number if case else (f"access-request-{access_request.pk}" if access_request else "")
     size = sum(r.blob.size for r in records) + (root / NOTE_FILE).stat().st_size
     (root / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n", encoding="utf-8")
-    (root / "bag-info.txt").write_text("\n".join([
-        f"Source-Organization: {agency.name}",
-        f"Bagging-Date: {extracted_at.date().isoformat()}",
-        f"External-Identifier: {identifier}",
-        f"External-Description: {extraction.proves}",
-        f"Payload-Oxum: {size}.{len(payload)}",
-        "Bag-Software-Agent: Lawtrace",
-    ]) + "\n", encoding="utf-8")
-    proof = proof_bundle([ingest[r.pk] for r in records], entries)
+    (root / "bag-info.txt").write_text("".join(bag_info_line(label, value) for label, value in [
+        ("Source-Organization", agency.name),
+        ("Bagging-Date", extracted_at.date().isoformat()),
+        ("External-Identifier", identifier),
+        ("External-Description", extraction.proves),
+        ("Payload-Oxum", f"{size}.{len(payload)}"),
+        ("Bag-Software-Agent", "Lawtrace"),
+        ("Signing-Key-Fingerprint", proof["public_key"]["key_id"]),
+    ]), encoding="utf-8")
     (root / PROOF_FILE).write_text(json.dumps(proof, ensure_ascii=False, indent=1), encoding="utf-8")
     (root / "README.txt").write_text(_readme(proof), encoding="utf-8")
     _copy_verifier(root / "tools" / "lawtrace_verify")
@@ -178,17 +182,25 @@ def _build(records, root, extraction, agency, actor, case, access_request, conte
     return Package(root, len(payload), size, manifest_sha256)
 
 
+def bag_info_line(label: str, value: str) -> str:
+    """One ``bag-info.txt`` element (RFC 8493 2.2.2). A line break in the value continues it on an indented line,
+    so text typed into a form ("证明对象") can never start an element of its own."""
+    lines = [" ".join(part.split()) for part in str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return f"{label}: " + "\n  ".join(line for line in lines if line) + "\n"
+
+
 def _size_of(proof: dict) -> int:
     from lawtrace_verify.checkpoint import parse_note
 
     return parse_note(proof["checkpoint"]["note"]).size
 
 
-def _write_note(path: Path, records, extraction: Extraction, agency, extracted_at: dt.datetime) -> None:
+def _write_note(path: Path, records, extraction: Extraction, agency, extracted_at: dt.datetime, key: dict) -> None:
     from lawtrace.pdf import render_pdf
 
     path.write_bytes(render_pdf("access/package_note.html", {
-        "agency": agency, "records": records, "extraction": extraction, "extracted_at": extracted_at}))
+        "agency": agency, "records": records, "extraction": extraction, "extracted_at": extracted_at, "key": key,
+        "algorithm": signing.NAMES.get(key["algorithm"], key["algorithm"])}))
 
 
 def _readme(proof: dict) -> str:
@@ -201,10 +213,13 @@ def _readme(proof: dict) -> str:
         "ledger-proof.json 含各文件入库事件在防篡改账本中的包含证明、已签名检查点及公钥。",
         "",
         "离线核验（任何装有 Python 3.11 的计算机，无需联网）：",
-        "    PYTHONPATH=tools python3 -B -m lawtrace_verify .  --key <监督机关留存的公钥指纹>",
-        "或使用独立取得的 lawtrace-verify：  lawtrace-verify <本目录>",
+        "    PYTHONPATH=tools python3 -B -m lawtrace_verify .  --key <出具机关见证名单或监督机关留存的公钥指纹>",
+        "或使用独立取得的 lawtrace-verify：  lawtrace-verify <本目录或下载的 .zip> --key <指纹>",
         "",
-        f"签名算法 {key['algorithm']}，公钥指纹 {key['key_id']}。请与监督机关（如司法局）留存的指纹核对；",
+        f"签名算法 {signing.NAMES.get(key['algorithm'], key['algorithm'])}，"
+        f"公钥指纹 {key['key_id']}（文字说明中亦有记载）。",
+        "请与出具机关公布的见证名单或监督机关（如司法局）留存的指纹核对：不提供可信指纹时，核验结论为",
+        "“内容完整，但签名者未确认”（退出码 2），而非“全部通过”（退出码 0）；任何一项未通过时退出码为 1。",
         "包内附带的核验程序仅为方便，对其有疑问时请使用独立取得的核验程序。",
         "",
     ])
@@ -236,27 +251,8 @@ def write_zip(root: Path, target: Path, progress: Progress | None = None) -> Non
                         progress(len(chunk))
 
 
-def unpack_upload(upload, into: Path) -> Path:
-    """Extract an uploaded package .zip for verification, refusing paths that would leave ``into``."""
-    import zipfile
-
-    try:
-        archive = zipfile.ZipFile(upload)
-    except zipfile.BadZipFile as error:
-        raise PackageError("上传的文件不是 .zip 证据包。 The upload is not a .zip package.") from error
-    with archive:
-        total = 0
-        for member in archive.infolist():
-            parts = Path(member.filename).parts
-            if member.filename.startswith("/") or ".." in parts:
-                raise PackageError(f"证据包含不安全路径：{member.filename}。 Unsafe path in the package.")
-            total += member.file_size
-        if total > settings.ACCESS_VERIFY_MAX_BYTES:
-            raise PackageError("证据包过大，请用离线核验程序 lawtrace-verify 核验。 Too large to check online.")
-        archive.extractall(into)
-    roots = [p for p in into.iterdir() if p.is_dir()]
-    if (into / "bagit.txt").is_file():
-        return into
-    if len(roots) == 1 and (roots[0] / "bagit.txt").is_file():
-        return roots[0]
-    raise PackageError("压缩包中没有 bagit.txt，不是证据包。 No bagit.txt in the archive.")
+def verify_upload(upload, into: Path):
+    """An uploaded package .zip checked exactly as ``lawtrace-verify`` checks it, trusting the agency's own signing
+    keys; a damaged or unsafe archive gives a report too, never an error."""
+    return verify_archive(upload, into, [key.key_id for key in chain()], strict=False,
+                          max_bytes=settings.ACCESS_VERIFY_MAX_BYTES)
