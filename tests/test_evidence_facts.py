@@ -4,6 +4,7 @@ named by ledger verification; fixity covers every derivative shown or handed out
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 
 import pytest
@@ -73,7 +74,7 @@ def test_editing_a_record_row_is_named_by_verification(world, column, value):
     report = verify_ledger()
     assert list(record_problems(report)) == [f"record:{world.clip.pk}"], report.problems
     with pytest.raises(CommandError, match="FAILED"):
-        call_command("ledger", "verify", stdout=open(os.devnull, "w"))
+        call_command("ledger", "verify", stdout=io.StringIO())
 
 
 def _stored_time(literal: str) -> str:
