@@ -37,8 +37,9 @@ def make_checkpoint(*, force: bool = False, key: signing.SigningKey | None = Non
         if last is not None:
             _refuse_unless_extended(last, head.size, root)
         now = timezone.now()
+        # To the microsecond, as the row keeps it: the stored time is checked against the signed one exactly.
         note = CheckpointNote(settings.LEDGER_ORIGIN, head.size, root,
-                              now.astimezone(dt.UTC).isoformat(timespec="seconds")).note()
+                              now.astimezone(dt.UTC).isoformat(timespec="microseconds")).note()
         made = Checkpoint.objects.create(size=head.size, root=root, signed_at=now, note=note,
                                          algorithm=key.algorithm, key_id=key.key_id,
                                          signature=key.sign(note.encode("utf-8")))

@@ -53,8 +53,16 @@ def text(value: Any) -> str:
 
 
 def moment(value: Any) -> dt.datetime:
-    """A time column's value as an aware UTC time; raises ValueError for anything that is not a time."""
-    result = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(text(value))
+    """A time column's value as an aware UTC time; raises ValueError for anything that is not a time, and for a time
+    stored as text in any form but the one the application writes ("2026-03-01 09:30:00[.123456]", naive UTC): a
+    "T" for the space, say, reads as the same instant but was written behind the application's back."""
+    if isinstance(value, dt.datetime):
+        result = value
+    else:
+        stored = text(value)
+        result = dt.datetime.fromisoformat(stored)
+        if result.tzinfo is not None or str(result) != stored:
+            raise ValueError(f"{stored!r} is not in the form the application stores times in")
     if result.tzinfo is None:
         result = result.replace(tzinfo=dt.UTC)  # SQLite keeps UTC without a zone (USE_TZ)
     return result.astimezone(dt.UTC)

@@ -35,9 +35,12 @@ _sha256 = hashlib.sha256
 
 
 def _fast_sql() -> str:
-    # "2026-11-23 07:33:10.123456" (or without the fraction) → "2026-11-23T07:33:10.123456+00:00"
-    canonical_time_sql = ("substr(occurred_at, 1, 10) || 'T' || substr(occurred_at, 12, 8) || '.' || "
-                          "substr(substr(occurred_at, 21) || '000000', 1, 6) || '+00:00'")
+    # "2026-11-23 07:33:10.123456" (or without the fraction) → "2026-11-23T07:33:10.123456+00:00"; a time in any
+    # other form gives null, so its row is judged one by one (and reported: the application writes only this form).
+    canonical_time_sql = ("CASE WHEN substr(occurred_at, 11, 1) = ' ' AND (length(occurred_at) = 19 OR "
+                          "length(occurred_at) = 26 AND substr(occurred_at, 20, 1) = '.') THEN "
+                          "substr(occurred_at, 1, 10) || 'T' || substr(occurred_at, 12, 8) || '.' || "
+                          "substr(substr(occurred_at, 21) || '000000', 1, 6) || '+00:00' END")
     pairs = []
     for name in sorted(EVENT_FIELDS):
         if name == "occurred_at":
@@ -172,54 +175,83 @@ class Rebuilt:
 
 
 class _Reader:
-    """Chunks of rows in order; on SQLite the next chunk is read on a second thread while this one is hashed.
+    """Chunks of rows in order; on SQLite the next chunks are read on other threads while this one is hashed.
 
-    The two threads never use the connection at once: the next read starts only after the caller took the last
-    one (``take``), and the caller waits for it (``hold``) before using the connection itself.
+    Outside a transaction (the verification job, the command, the benchmark) the rows below the head are committed
+    and never change, so two read-only connections of their own read ahead, two chunks at a time. Inside one (a
+    test) only this connection sees the rows: one thread reads ahead on it, and the two threads never use it at
+    once (the next read starts only after the caller took the last one, and ``hold`` waits for it before the
+    caller uses the connection itself).
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.quick = fast_path()
-        self.pool = ThreadPoolExecutor(1, thread_name_prefix="ledger-read") if self.quick and size > CHUNK else None
-        self.future: Future | None = None
         self.sql = _fast_sql() if self.quick else ""
-        # Taken here: on the second thread ``connection`` would be that thread's own, unopened one.
-        self.raw = connection.connection if self.quick else None
         self.error = connection.Database.Error if self.quick else Exception
+        self.futures: dict[int, Future] = {}
+        self.own: list = []
+        self.pool = None
+        self.depth = 1
+        # Taken here: on another thread ``connection`` would be that thread's own, unopened one.
+        self.shared = connection.connection if self.quick else None
+        if not self.quick or size <= CHUNK:
+            return
+        name = str(connection.settings_dict["NAME"])
+        if not connection.in_atomic_block and name and not name.startswith(":memory:") and "mode=memory" not in name:
+            for _ in range(2):
+                own = connection.Database.connect(f"file:{name}?mode=ro", uri=True, check_same_thread=False)
+                own.text_factory = bytes
+                self.own.append(own)
+        self.pool = ThreadPoolExecutor(max(1, len(self.own)), thread_name_prefix="ledger-read")
+        self.depth = max(1, len(self.own))
+        self._free = list(self.own)
 
-    def _read(self, start: int) -> list | None:
-        """The quick read (None when it cannot be used); on the second thread, so no Django connection here."""
+    def _read(self, start: int, raw=None) -> list | None:
+        """The quick read (None when it cannot be used); off the main thread, so no Django connection here."""
         if not self.quick:
             return None
-        raw = self.raw.cursor()
+        cursor = (raw or self.shared).cursor()
         try:
-            raw.execute(self.sql, (start, min(start + CHUNK, self.size)))
-            return raw.fetchall()  # (seq, data, stored, time) tuples: a Row's shape, built in C
+            cursor.execute(self.sql, (start, min(start + CHUNK, self.size)))
+            return cursor.fetchall()  # (seq, data, stored, time) tuples: a Row's shape, built in C
         except self.error:
             return None  # json() refused a column's text: these rows are judged one by one
         finally:
-            raw.close()
+            cursor.close()
+
+    def _submit(self, start: int) -> None:
+        if self.own:
+            raw = self._free.pop()
+            future = self.pool.submit(self._read, start, raw)
+            future.add_done_callback(lambda _done, raw=raw: self._free.append(raw))
+        else:
+            future = self.pool.submit(self._read, start)
+        self.futures[start] = future
 
     def take(self, start: int) -> list:
-        rows = self.future.result() if self.future is not None else self._read(start)
-        self.future = None
+        future = self.futures.pop(start, None)
+        rows = future.result() if future is not None else self._read(start)
         if rows is None:
+            self.hold()
             rows = _robust_chunk(start, min(start + CHUNK, self.size))
-        following = start + CHUNK
-        if following < self.size:
-            self.future = self.pool.submit(self._read, following) if self.pool else None
+        if self.pool is not None:
+            for ahead in range(start + CHUNK, min(start + CHUNK * (self.depth + 1), self.size), CHUNK):
+                if ahead not in self.futures and (self._free or not self.own):
+                    self._submit(ahead)
         return rows
 
     def hold(self) -> None:
-        if self.future is not None:
-            done: Future = Future()
-            done.set_result(self.future.result())
-            self.future = done
+        """Before the caller uses its own connection: wait for a read that shares it."""
+        if not self.own:
+            for future in self.futures.values():
+                future.result()
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+        for own in self.own:
+            own.close()
 
 
 Report = Callable[[str, int, str], None]  # (kind, seq, why)
@@ -245,12 +277,17 @@ def rebuild(size: int, keep: set[int], report: Report, on_rows: Callable[[int, l
                 if len(rows) != end - start or rows[0][0] != start or rows[-1][0] != end - 1:
                     reader.hold()
                     rows = _with_gaps(rows, start, end, report)
-                leaves = [_sha256(b"\x00" + row[1]).digest() if row[1] is not None else None for row in rows]
+                datas = [row[1] for row in rows]
+                try:
+                    leaves = [_sha256(b"\x00" + data).digest() for data in datas]
+                    hashed += sum(map(len, datas))
+                except TypeError:  # a row without text: judged below
+                    leaves = [_sha256(b"\x00" + d).digest() if isinstance(d, bytes) else None for d in datas]
+                    hashed += sum(len(d) for d in datas if isinstance(d, bytes))
                 if leaves != [row[2] for row in rows]:
                     reader.hold()
                     rows = _judged(rows, leaves, start, report)
                 checked += len(rows)
-                hashed += sum(len(row[1]) for row in rows if row[1] is not None)
                 if on_rows is not None:
                     on_rows(start, rows)
                 rebuilt.add(start, leaves)

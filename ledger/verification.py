@@ -285,7 +285,9 @@ def _row_matches(entry: _Signed, note) -> bool | str:
         gap = rawsql.moment(entry.row_signed_at) - dt.datetime.fromisoformat(note.timestamp)
     except (ValueError, TypeError, OverflowError):
         return _("time")
-    return True if dt.timedelta(0) <= gap < dt.timedelta(seconds=1) else _("time")
+    # Notes signed before they carried microseconds hold whole seconds: the row's time falls within that second.
+    window = dt.timedelta(0) if "." in note.timestamp else dt.timedelta(seconds=1)
+    return True if gap == dt.timedelta(0) or dt.timedelta(0) <= gap < window else _("time")
 
 
 def _check_checkpoints(entries: list[_Signed], valid: list[_Signed], rebuilt: rebuild.Rebuilt, size: int,
@@ -372,6 +374,17 @@ class _TimeOrder:
                     next((r for r in rows if r[0] == position), None)
                 if row is not None and row[3] is not None:
                     self.times[position] = row[3]
+        times = [row[3] for row in rows]
+        if self.previous is not None:
+            times.insert(0, self.previous[1])
+        try:
+            in_order = times == sorted(times)  # the usual case, decided in C
+        except TypeError:
+            in_order = False  # a row without a time: looked at one by one
+        if in_order:
+            if rows:
+                self.previous = (rows[-1][0], rows[-1][3])
+            return
         previous = self.previous
         for row in rows:
             moment = row[3]
