@@ -58,6 +58,8 @@ def test_a_forged_row_past_the_head_refuses_every_change_in_chinese_and_alerts_t
     assert str(seq) in mailoutbox[0].body
     overview = auditor_client.get("/ledger/").content.decode()
     assert "拒绝一切修改" in overview and str(seq) in overview
+    dashboard = auditor_client.get("/").content.decode()
+    assert "拒绝一切修改" in dashboard and "/ledger/" in dashboard
 
 
 def test_a_rolled_back_head_stops_appends():
@@ -85,7 +87,7 @@ def test_a_checkpoint_is_never_signed_over_a_rewritten_history():
     rewrite_detail(2, {"i": 20})
     rebuild_tree_from_rows()
     events(1)
-    with pytest.raises(guard.LedgerBlocked, match="rewritten"):
+    with pytest.raises(guard.LedgerBlocked, match="改写"):
         checkpoints.make_checkpoint()
 
 
