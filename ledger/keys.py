@@ -96,9 +96,9 @@ def rotate(*, algorithm: str | None = None, actor=None, context: RequestContext 
 
     algorithm = algorithm or signing.configured_algorithm()
     with transaction.atomic():
-        head = tree.locked_head()
         last = current()
         old = _on_disk(last) if last is not None else _pin(signing.ensure_key())
+        head = tree.locked_head()  # after any pinning: the key-change event takes the next place
         # Within one algorithm the new key waits beside the old one; another algorithm has its own file.
         new = signing.next_key(algorithm) if algorithm == old.algorithm else signing.ensure_key(algorithm)
         if new.key_id == old.key_id:

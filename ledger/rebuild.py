@@ -113,6 +113,8 @@ def _robust_chunk(start: int, end: int) -> list[Row]:
 
 def reread(seqs: list[int]) -> dict[int, Row]:
     """Rows whose quick text missed their leaf, judged column by column."""
+    if not seqs:
+        return {}
     marks = ", ".join(["%s"] * len(seqs))
     with rawsql.cursor() as cursor:
         cursor.execute(_robust_sql(f"seq IN ({marks})"), seqs)

@@ -359,3 +359,22 @@ def test_a_ledger_of_several_chunks_verifies_and_names_a_row_in_a_later_chunk():
     report = verify_ledger()
     assert {("changed", f"event:{target}"), ("deleted", f"event:{rebuild.CHUNK * 2 + 5}")} <= \
         {(p.kind, p.ref) for p in report.problems}
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("occurred_at", "'0001-01-01 00:00:00'"), ("occurred_at", "'9999-12-31 23:59:59'"), ("detail", "'{\"x\": 1e400}'"),
+    ("detail", "'" + "[" * 20 + "1" + "]" * 20 + "'"), ("seq", "-7"), ("actor_id", "-5"), ("leaf", "NULL"),
+    ("object_label", "'" + "执" * 255 + "'"), ("client_address", "'::ffff:10.1.2.3'")])
+def test_odd_values_any_database_stores_give_a_report_naming_the_row(column, value):
+    events(5)
+    checkpoints.make_checkpoint()
+    lift_triggers()
+    if connection.vendor == "postgresql" and column == "occurred_at":
+        value = f"{value[:-1]}+00'"
+    if connection.vendor == "postgresql" and column == "detail":
+        value = f"{value}::jsonb"
+    sql(f'UPDATE ledger_event SET "{column}" = {value} WHERE seq = 2')
+    report = verify_ledger()
+    if column == "actor_id":
+        sql("UPDATE ledger_event SET actor_id = NULL WHERE seq = 2")
+    assert "event:2" in refs(report), report.problems

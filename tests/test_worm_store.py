@@ -19,7 +19,7 @@ from evidence.store import S3Store, StoreError, store_named
 from ledger import checkpoints, publication
 from ledger.events import record_event
 from ledger.verification import verify_ledger
-from tests.ledger_attacks import lift_triggers, sql, truncate
+from tests.ledger_attacks import lift_triggers, truncate
 
 
 def _plain(s3_store: S3Store, bucket: str) -> S3Store:
