@@ -378,3 +378,12 @@ def test_odd_values_any_database_stores_give_a_report_naming_the_row(column, val
     if column == "actor_id":
         sql("UPDATE ledger_event SET actor_id = NULL WHERE seq = 2")
     assert "event:2" in refs(report), report.problems
+
+
+def test_rotating_before_any_checkpoint_pins_first_then_changes(django_capture_on_commit_callbacks):
+    events(2)
+    with django_capture_on_commit_callbacks(execute=True):
+        keys.rotate()
+    first, second = keys.chain()
+    assert second.previous_key_id == first.key_id and second.tree_size == first.tree_size + 1
+    assert verify_ledger().passed
