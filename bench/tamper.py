@@ -297,4 +297,10 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        import shutil
+
+        connection.close()
+        shutil.rmtree(DATA, ignore_errors=True)  # the store's files are read-only, their directories are not
