@@ -15,10 +15,12 @@ from pathlib import Path
 
 from django.db import transaction
 
+from evidence.facts import DERIVATIVE_VERB, derivative_detail
 from evidence.hashing import hash_stream
 from evidence.models import Blob, Derivative, Record
 from evidence.probe import BROWSER_AUDIO_CODECS, Probe
 from evidence.store import StoredObject, default_store, store_named
+from ledger.events import record_event
 from policy.vocabulary import RecordKind
 
 log = logging.getLogger(__name__)
@@ -179,6 +181,8 @@ def _save_file(record: Record, kind: str, path: Path, content_type: str) -> None
 
 
 def _register(record: Record, kind: str, store, staged: Path, digests, content_type: str) -> None:
+    """File the derivative and put its hash and its source's hash on the record, so fixity and ledger verification
+    check every copy a person is shown against what was made."""
     stored, _new = store.commit(staged, digests)
     with transaction.atomic():
         blob, _created = Blob.objects.get_or_create(
@@ -186,3 +190,5 @@ def _register(record: Record, kind: str, store, staged: Path, digests, content_t
                                              "key": stored.key, "version_id": stored.version_id})
         Derivative.objects.update_or_create(record=record, kind=kind, defaults={
             "blob": blob, "source_sha256": record.blob.sha256, "content_type": content_type})
+        record_event(DERIVATIVE_VERB, obj=record, agency_code=record.agency.code,
+                     detail=derivative_detail(kind, blob, record.blob.sha256))

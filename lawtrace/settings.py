@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lawtrace.middleware.LoginRequiredEverywhereMiddleware",
     "axes.middleware.AxesMiddleware",
+    "ledger.middleware.LedgerBlockedMiddleware",
 ]
 
 ROOT_URLCONF = "lawtrace.urls"
@@ -206,6 +208,25 @@ LEDGER_KEY_DIR = env_path("LAWTRACE_LEDGER_KEY_DIR", DATA_DIR / "ledger-keys")
 # Ed25519 by default; sm2 (GB/T 32918, via the platform's OpenSSL) where 国密 signatures are required.
 LEDGER_SIGNATURE = env_choice("LAWTRACE_LEDGER_SIGNATURE", "ed25519", ("ed25519", "sm2"))
 LEDGER_CHECKPOINT_MINUTES = env_int("LAWTRACE_LEDGER_CHECKPOINT_MINUTES", 5, minimum=1, maximum=24 * 60)
+# Fingerprints of the first signing key, as printed by 'ledger keygen' at install (comma-separated); when set,
+# verification trusts no chain of keys that starts elsewhere.
+LEDGER_PINNED_KEYS = env_list("LAWTRACE_LEDGER_PINNED_KEYS", [])
+# Every checkpoint is also published to the write-once store and kept there this long (COMPLIANCE lock in S3).
+LEDGER_PUBLISH_RETENTION_DAYS = env_int("LAWTRACE_LEDGER_PUBLISH_RETENTION_DAYS", 3650, minimum=1)
+# A checkpoint or key still not published after this long is reported by verification.
+LEDGER_PUBLISH_GRACE_MINUTES = env_int("LAWTRACE_LEDGER_PUBLISH_GRACE_MINUTES", 60, minimum=1)
+# Events are stamped in log order; one dated earlier than the one before it by more than this is reported.
+LEDGER_TIME_TOLERANCE_SECONDS = env_int("LAWTRACE_LEDGER_TIME_TOLERANCE_SECONDS", 30, minimum=0)
+# The outside witness: the day's witness text is pushed to an HTTPS endpoint and/or mailed to the supervising office.
+LEDGER_WITNESS_URL = env_str("LAWTRACE_WITNESS_URL", "")
+if LEDGER_WITNESS_URL and not (LEDGER_WITNESS_URL.startswith("https://") or re.match(
+        r"^http://(127\.0\.0\.1|localhost|\[::1\])[:/]", LEDGER_WITNESS_URL)):
+    raise ImproperlyConfigured("LAWTRACE_WITNESS_URL must be an https:// address (plain http only on loopback)")
+LEDGER_WITNESS_CA_FILE = env_str("LAWTRACE_WITNESS_CA_FILE", "")  # a private CA for the witness's certificate
+LEDGER_WITNESS_MAIL = env_list("LAWTRACE_WITNESS_MAIL", [])
+LEDGER_WITNESS_HOURS = env_int("LAWTRACE_WITNESS_HOURS", 24, minimum=1, maximum=24 * 31)
+# A verification run whose worker has shown no progress for this long is settled as failed.
+LEDGER_VERIFY_STALE_MINUTES = env_int("LAWTRACE_LEDGER_VERIFY_STALE_MINUTES", 30, minimum=1)
 
 # Evidence: where originals go (a local write-once directory, or S3 with Object Lock), and how uploads arrive.
 EVIDENCE_STORE = env_choice("LAWTRACE_STORE", "local", ("local", "s3"))

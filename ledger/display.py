@@ -66,6 +66,9 @@ VERB_LABELS = {
     "fixity.intact": pgettext_lazy("event", "fixity check passed"),
     "fixity.sweep": pgettext_lazy("event", "fixity sweep"),
     "ledger.checkpoint": pgettext_lazy("event", "checkpoint signed"),
+    "ledger.key_pin": pgettext_lazy("event", "signing key pinned"),
+    "ledger.key_change": pgettext_lazy("event", "signing key changed"),
+    "ledger.witness": pgettext_lazy("event", "witness text sent"),
     "misconduct.decide": pgettext_lazy("event", "misconduct decided"),
     "misconduct.open": pgettext_lazy("event", "misconduct case opened"),
     "misconduct.view": pgettext_lazy("event", "misconduct cases opened"),
@@ -83,6 +86,7 @@ VERB_LABELS = {
     "package.request": pgettext_lazy("event", "evidence package requested"),
     "package.verify": pgettext_lazy("event", "evidence package checked"),
     "record.classify": pgettext_lazy("event", "record classified"),
+    "record.derivative": pgettext_lazy("event", "viewing copy made"),
     "record.duplicate": pgettext_lazy("event", "duplicate refused"),
     "record.ingest": pgettext_lazy("event", "record filed"),
     "record.link": pgettext_lazy("event", "record linked"),
@@ -166,6 +170,11 @@ KEY_LABELS = {
     "record": pgettext_lazy("event field", "record"),
     "scores": pgettext_lazy("event field", "scores"),
     "seed": pgettext_lazy("event field", "random seed"),
+    "source_sha256": pgettext_lazy("event field", "SHA-256 of the original"),
+    "fingerprint": pgettext_lazy("event field", "key fingerprint"),
+    "algorithm": pgettext_lazy("event field", "signature algorithm"),
+    "from": pgettext_lazy("event field", "from"),
+    "to": pgettext_lazy("event field", "to"),
 }
 
 # Keys that carry the value of another model's field with choices: that field names their values.

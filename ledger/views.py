@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lawtrace.pages import paginate
-from ledger import checkpoints, signing, tree
+from ledger import checkpoints, guard, keys, runs, signing, tree
 from ledger.events import RequestContext, record_denial, record_event
 from ledger.models import Checkpoint, VerificationRun
 from ledger.tasks import run_verification
@@ -28,12 +28,15 @@ def _require_auditor(request: HttpRequest) -> None:
 
 def ledger_overview(request: HttpRequest) -> HttpResponse:
     _require_auditor(request)
+    runs.settle_stale()
     page, query = paginate(request, Checkpoint.objects.order_by("-id"))
-    key = signing.ensure_key()
+    key = keys.current()
+    algorithm = key.algorithm if key else signing.configured_algorithm()
     return render(request, "ledger/overview.html", {
-        "size": tree.current_size(), "key": key, "algorithm": signing.NAMES[key.algorithm], "page": page,
-        "query": query, "runs": VerificationRun.objects.select_related("requested_by")[:10],
-        "witness": checkpoints.witness_text(),
+        "size": tree.current_size(), "key": key, "public": bytes(key.public).hex() if key else "",
+        "algorithm": signing.NAMES[algorithm], "chain": keys.chain(), "page": page, "query": query,
+        "runs": VerificationRun.objects.select_related("requested_by")[:10],
+        "witness": checkpoints.witness_text(), "blocked": guard.intrusion(),
     })
 
 
@@ -50,5 +53,6 @@ def start_verification(request: HttpRequest) -> HttpResponse:
 
 def verification_run(request: HttpRequest, pk: int) -> HttpResponse:
     _require_auditor(request)
+    runs.settle_stale()
     run = get_object_or_404(VerificationRun, pk=pk)
-    return render(request, "ledger/run.html", {"run": run, "size": tree.current_size()})
+    return render(request, "ledger/run.html", {"run": run, "size": tree.current_size(), "blocked": guard.intrusion()})

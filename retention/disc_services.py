@@ -70,6 +70,29 @@ def make(disc_id: int) -> Disc:
     return disc
 
 
+def open_image(disc: Disc, *, actor: User, context: RequestContext = SYSTEM):
+    """The image for burning, opened for its download, which goes on record; refused, on record, when the file no
+    longer has the hash the ledger recorded when it was made (fixity of what is handed out)."""
+    from evidence.fixity import file_matches
+    from ledger.queries import recorded
+    from retention.discs import image_dir
+
+    path = image_dir() / disc.image_name
+    made = recorded("retention.disc", disc.pk, "retention.disc_made", "sha256")
+    if not made or made != disc.sha256 or not file_matches(path, made):
+        with transaction.atomic():
+            record_event("fixity.changed", obj=disc, context=context,
+                         detail={"image": disc.image_name, "sha256_expected": made or "", "sha256_on_row": disc.sha256})
+        record_denial("retention.disc_download", actor=actor, obj=disc, context=context,
+                      detail={"reason": "image changed"})
+        raise RetentionRefused(_("The disc image no longer has the hash recorded when it was made (changed or "
+                                 "damaged on the server); it was not handed out. Make the disc image again."))
+    handle = path.open("rb")
+    with transaction.atomic():
+        record_event("retention.disc_download", actor=actor, obj=disc, context=context, detail={"sha256": made})
+    return handle
+
+
 def register_carriers(disc: Disc, carriers: list[tuple[str, str]], *, actor: User,
                       context: RequestContext = SYSTEM) -> list[Carrier]:
     """Register the burned copies, each with its serial and its own storage place."""

@@ -12,10 +12,9 @@ from cases.queries import visible_cases
 from evidence.queries import visible_records
 from lawtrace.pages import history, paginate
 from lawtrace.pdf import pdf_response, render_pdf
-from ledger.events import RequestContext, record_event
+from ledger.events import RequestContext
 from policy.registry import registry
 from retention import disc_services, queries
-from retention.discs import image_dir
 from retention.models import Carrier, Disc
 from retention.services import RetentionRefused
 from retention.views import _staff_only
@@ -95,12 +94,12 @@ def disc_image(request: HttpRequest, pk: int) -> HttpResponse:
     disc = get_object_or_404(_discs(request).filter(state=Disc.State.READY), pk=pk)
     if not disc_services.BURNERS & request.user.role_set:
         raise Http404
-    from django.db import transaction
-
-    with transaction.atomic():
-        record_event("retention.disc_download", actor=request.user, obj=disc,
-                     context=RequestContext.from_request(request), detail={"sha256": disc.sha256})
-    return FileResponse((image_dir() / disc.image_name).open("rb"), as_attachment=True, filename=disc.image_name)
+    try:
+        handle = disc_services.open_image(disc, actor=request.user, context=RequestContext.from_request(request))
+    except RetentionRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("disc_detail", disc.pk)
+    return FileResponse(handle, as_attachment=True, filename=disc.image_name)
 
 
 def disc_label(request: HttpRequest, pk: int) -> HttpResponse:
