@@ -39,3 +39,10 @@ def events_matching(*, verbs: Iterable[str] | None = None, verb_prefix: str = ""
     if until is not None:
         events = events.filter(occurred_at__lt=until)
     return events
+
+
+def last_checkpoint_at() -> dt.datetime | None:
+    """When the newest checkpoint was signed (for health checks and metrics)."""
+    from ledger.models import Checkpoint
+
+    return Checkpoint.objects.order_by("-id").values_list("signed_at", flat=True).first()
