@@ -69,8 +69,15 @@ def _store() -> dict:
         _quick_s3_client().head_bucket(Bucket=settings.EVIDENCE_S3["bucket"])
         buckets = [settings.EVIDENCE_S3["bucket"]]
         if settings.EVIDENCE_UPLOAD_STORE == "s3":
-            _quick_s3_client().head_bucket(Bucket=settings.EVIDENCE_S3_UPLOAD_BUCKET)
-            buckets.append(settings.EVIDENCE_S3_UPLOAD_BUCKET)
+            from botocore.exceptions import ClientError
+
+            try:
+                _quick_s3_client().head_bucket(Bucket=settings.EVIDENCE_S3_UPLOAD_BUCKET)
+                buckets.append(settings.EVIDENCE_S3_UPLOAD_BUCKET)
+            except ClientError as exc:
+                # Made by the first upload; reachable and merely absent is no reason to take the node out.
+                if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket", "NotFound"):
+                    raise
         return {"backend": "s3", "buckets": buckets}
     # A fresh install has stored nothing yet: the directory is made as the first commit would make it.
     staging = Path(settings.EVIDENCE_STORE_DIR) / ".staging"
