@@ -13,7 +13,8 @@ passes fixity. Prints last:
 
     uploads_ok=<n> upload_errors=<n> viewers_ok=<n> viewer_errors=<n> lost=<n> p95_first_byte_ms=<n> verify=ok|fail
 
-Sizes are scaled to this 2-core machine (the issue's 50-200 MB uploads as 2-8 MB by default), counts are not.
+Sizes are scaled to this 2-core machine (the issue's 50-200 MB uploads as 2-8 MB by default), counts are not;
+clients arrive over the first ten seconds. Figures for docs/capacity.md go to stderr (lines "capacity: …").
 ``--small`` is the form ``make test`` runs: 2 uploads, 10 viewers, one kill (the web node).
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import html
+import io
 import os
 import random
 import re
@@ -469,7 +471,7 @@ def run(args: argparse.Namespace, cluster: Cluster) -> str:
     from evidence.store import default_store
 
     call_command("migrate", verbosity=0, interactive=False)
-    call_command("ledger", "keygen")
+    call_command("ledger", "keygen", stdout=io.StringIO())
     call_command("collectstatic", verbosity=0, interactive=False)
     default_store().ensure_bucket()
     uploaders, viewer = setup_people(min(args.uploads, 10))
@@ -501,6 +503,7 @@ def run(args: argparse.Namespace, cluster: Cluster) -> str:
     total = sum(item.size for item in media)
 
     def uploader(index: int, item: Media) -> None:
+        time.sleep(args.ramp_seconds * index / max(len(media), 1))
         browser = Browser(https_port, cluster.cert, upload_cookies[index])
         try:
             session_id, completed = upload(browser, item, args.chunk_kb << 10, tally, deadline)
@@ -511,6 +514,7 @@ def run(args: argparse.Namespace, cluster: Cluster) -> str:
             results.append((item, session_id, completed))
 
     def watcher(index: int) -> None:
+        time.sleep(args.ramp_seconds * index / max(args.viewers, 1))
         browser = Browser(https_port, cluster.cert, viewer_cookies[index])
         record_id = seed_ids[index % len(seed_ids)]
         try:
@@ -568,13 +572,15 @@ def main() -> None:
     parser.add_argument("--range-kb", type=int, default=256)
     parser.add_argument("--load-seconds", type=int, default=360, help="clients give up after this")
     parser.add_argument("--filing-seconds", type=int, default=120, help="wait this long for filing afterwards")
+    parser.add_argument("--ramp-seconds", type=float, default=10,
+                        help="clients arrive spread over this long, as people do, not in one instant")
     parser.add_argument("--keep", action="store_true", help="keep the run's directory (logs) afterwards")
     args = parser.parse_args()
     args.kills = ["web", "worker", "volume"]
     if args.small:
         args.uploads, args.viewers, args.min_mb, args.max_mb = 2, 10, 1, 2
         args.chunk_kb, args.seeds, args.ranges, args.kills = 256, 2, 3, ["web"]
-        args.load_seconds, args.filing_seconds = 180, 90
+        args.load_seconds, args.filing_seconds, args.ramp_seconds = 180, 90, 2
     root = Path(tempfile.mkdtemp(prefix="lawtrace-cluster."))
     root.chmod(0o711)  # PostgreSQL runs as its own user below it
     cluster = Cluster(root)

@@ -5,9 +5,15 @@ class LawtraceConfig(AppConfig):
     name = "lawtrace"
 
     def ready(self) -> None:
+        import datetime as dt
+
         from django_tasks.signals import task_finished, task_started
 
+        from lawtrace import scheduler
+        from lawtrace.tasks import prune_task_results
         from ledger.events import event_recorded
+
+        scheduler.register("lawtrace.prune_task_results", prune_task_results, every=lambda: dt.timedelta(days=1))
 
         event_recorded.connect(_count_filed, dispatch_uid="lawtrace.metrics.ingest")
         task_started.connect(_bind_task, dispatch_uid="lawtrace.logs.task_started")

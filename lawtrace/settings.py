@@ -283,6 +283,8 @@ FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
 HEALTH_MIN_FREE_MB = env_int("LAWTRACE_HEALTH_MIN_FREE_MB", 1024, minimum=0)
 HEALTH_QUEUE_WARN_SECONDS = env_int("LAWTRACE_HEALTH_QUEUE_WARN_SECONDS", 900, minimum=1)
 METRICS_ALLOWED = env_networks("LAWTRACE_METRICS_ALLOWED", ["127.0.0.1/32", "::1/128"])
+# Finished background task results are pruned after this many days (failed ones after three times as long).
+TASK_RESULTS_KEEP_DAYS = env_int("LAWTRACE_TASK_RESULTS_KEEP_DAYS", 30, minimum=1)
 # Compliance tolerances: the regulations name no numbers, so these are the deployment's reading of "uninterrupted",
 # "from arrival to departure" and "clock set to the current time"; every finding still cites the pack's article.
 COMPLIANCE_GAP_SECONDS = env_int("LAWTRACE_GAP_TOLERANCE_SECONDS", 120, minimum=0)

@@ -144,3 +144,23 @@ def test_log_lines_inside_a_request_carry_its_id():
     line = json.loads(logs.JsonFormatter().format(record))
     assert line["message"] == "hello world" and line["request_id"] == "abc12345"
     assert RequestContext(request_id="abc12345").request_id == line["request_id"]
+
+
+def test_finished_task_results_are_pruned_on_schedule_failed_ones_kept_longer(settings):
+    import datetime as dt
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from lawtrace import scheduler
+    from lawtrace.tasks import prune_task_results
+    from tests.worker_tasks import note_run
+
+    assert "lawtrace.prune_task_results" in scheduler.JOBS
+    old = timezone.now() - dt.timedelta(days=settings.TASK_RESULTS_KEEP_DAYS + 1)
+    for status in ("SUCCESSFUL", "FAILED", "READY"):
+        result = note_run.enqueue(1, "/dev/null")
+        DBTaskResult.objects.filter(pk=result.id).update(status=status, enqueued_at=old,
+                                                          finished_at=old if status != "READY" else None)
+    prune_task_results.call()
+    assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == ["FAILED", "READY"]
