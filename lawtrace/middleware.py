@@ -15,6 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
 from lawtrace import logs
+from lawtrace.metrics import count_response
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Stations authenticate with their own token on every request instead of a login session; the metrics endpoint
@@ -100,8 +101,6 @@ class RequestIdMiddleware:
                 "client_address": request.META.get("REMOTE_ADDR", ""),
                 "user_id": user.pk if user is not None and user.is_authenticated else None,
             })
-            from lawtrace.metrics import count_response
-
             count_response(response.status_code)
             return response
         finally:
