@@ -41,6 +41,7 @@ def local_path(blob: Blob) -> Iterator[Path]:
     if path is not None:
         yield path
         return
+    store.staging_dir.mkdir(parents=True, exist_ok=True)  # a fresh worker node has filed nothing yet
     with tempfile.NamedTemporaryFile(dir=store.staging_dir, suffix=Path(blob.key).suffix) as copy:
         for chunk in store.read_range(stored_object(blob)):
             copy.write(chunk)

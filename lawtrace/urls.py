@@ -1,5 +1,4 @@
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
@@ -13,6 +12,8 @@ from evidence import api as evidence_api
 from evidence import tus_views
 from evidence import views as evidence
 from lawtrace.dashboard import dashboard
+from lawtrace.health import healthz
+from lawtrace.metrics import metrics
 from ledger import views as ledger
 from policy import views as policy
 from retention import disc_views as discs
@@ -25,7 +26,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
-    path("healthz", lambda request: HttpResponse("ok", content_type="text/plain"), name="healthz"),
+    path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/new/", cases.case_edit, name="case_create"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),

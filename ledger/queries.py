@@ -47,3 +47,10 @@ def recorded(obj_type: str, object_id: int | str, verb: str, key: str) -> object
     event = (Event.objects.filter(object_type=obj_type, object_id=str(object_id), verb=verb, result=Event.Result.DONE)
              .order_by("-seq").values_list("after", flat=True).first())
     return event.get(key) if isinstance(event, dict) else None
+
+
+def last_checkpoint_at() -> dt.datetime | None:
+    """When the newest checkpoint was signed (for health checks and metrics)."""
+    from ledger.models import Checkpoint
+
+    return Checkpoint.objects.order_by("-id").values_list("signed_at", flat=True).first()

@@ -39,6 +39,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "logout": row(405),
     "password_change": STAFF,
     "healthz": _ALL,
+    "metrics": _ALL,  # by monitoring address (LAWTRACE_METRICS_ALLOWED), not by role: the test client is 127.0.0.1
     "case_list": STAFF,
     "case_create": FILERS,
     "case_detail": EVIDENCE_DETAIL,
