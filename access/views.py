@@ -211,17 +211,10 @@ def verify_page(request: HttpRequest) -> HttpResponse:
     form = forms.VerifyForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
-        from lawtrace_verify.package import verify_package
-
         with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as work:
-            try:
-                root = packages.unpack_upload(form.cleaned_data["package"], Path(work))
-            except packages.PackageError as error:
-                form.add_error("package", str(error))
-            else:
-                report = verify_package(root)
-                services.record_verification(form.cleaned_data["package"].name, report.passed, report.failures,
-                                             actor=request.user, context=RequestContext.from_request(request))
+            report = packages.verify_upload(form.cleaned_data["package"], Path(work))
+        services.record_verification(form.cleaned_data["package"].name, report.outcome == "passed", report.failures,
+                                     actor=request.user, context=RequestContext.from_request(request))
     return render(request, "access/verify.html", {"form": form, "report": report})
 
 

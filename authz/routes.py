@@ -1,7 +1,9 @@
 """Every page and API route declares what it needs, in one decorator (or a view class's ``authz_route``):
 
 - a capability (``case.assign_handlers``), or ``PUBLIC`` (login, health check), ``SIGNED_IN`` (the start page, one's
-  own password) or ``STATION`` (the collection-station API, which authenticates each request by its token);
+  own password), ``STATION`` (the collection-station API, which authenticates each request by its token) or
+  ``MONITOR`` (the metrics scraped by monitoring: answered only to the networks ``LAWTRACE_METRICS_ALLOWED`` names,
+  signed in or not);
 - optionally the object it acts on: the model's label, the URL argument that names it and the action
   (``on="evidence.record", action="play"``);
 - optionally the methods it answers (others get 405, before anything else is revealed), the capability a POST
@@ -17,11 +19,13 @@ each role gets is derived from them and checked against real responses.
 from __future__ import annotations
 
 import functools
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils.translation import gettext as _
@@ -32,7 +36,8 @@ from authz.denied import Denied
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
 STATION = "station"
-PSEUDO = frozenset({PUBLIC, SIGNED_IN, STATION})
+MONITOR = "monitor"
+PSEUDO = frozenset({PUBLIC, SIGNED_IN, STATION, MONITOR})
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,10 @@ def check(spec: Route, request: HttpRequest, kwargs: dict) -> HttpResponse | Non
         return HttpResponseNotAllowed(spec.methods)
     if spec.capability == PUBLIC:
         return None
+    if spec.capability == MONITOR:
+        if monitoring(request):
+            return None
+        raise Denied("metrics.read", _("Metrics are answered only to the monitoring networks."))
     user = request.user
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -97,6 +106,16 @@ def check(spec: Route, request: HttpRequest, kwargs: dict) -> HttpResponse | Non
             raise Denied(spec.verb or needed, _("You may not do this with %(object)s.") % {"object": obj}, obj=obj,
                          capability=needed)
     return None
+
+
+def monitoring(request: HttpRequest) -> bool:
+    """Whether the request comes from a network monitoring may scrape from (the client address as the trusted proxy
+    middleware established it)."""
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(address in network for network in settings.METRICS_ALLOWED)
 
 
 def may(user: Any, capability: str, obj: Any = None, action: str = scopes.VIEW) -> bool:

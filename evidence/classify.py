@@ -124,7 +124,7 @@ def link_and_judge(record: Record) -> None:
 
 SNAPSHOT_FIELDS = ["kind", "original_name", "source_path", "channel", "unit", "device", "officer", "case", "activity",
                    "link_state", "party", "usage", "recorded_start", "recorded_end", "clock_skew_seconds", "playable",
-                   "late", "due_at", "deadline_cite", "remote_reason", "returned_to_unit_at"]
+                   "late", "due_at", "deadline_cite", "remote_reason", "returned_to_unit_at", "stored_at"]
 
 
 def event_snapshot(record: Record) -> dict:

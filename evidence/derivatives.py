@@ -15,9 +15,11 @@ from pathlib import Path
 
 from django.db import transaction
 
+from evidence.facts import DERIVATIVE_VERB, derivative_detail
 from evidence.hashing import hash_stream
 from evidence.models import Blob, Derivative, Record
 from evidence.store import StoredObject, default_store, store_named
+from ledger.events import record_event
 from policy.vocabulary import RecordKind
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ def local_path(blob: Blob) -> Iterator[Path]:
     if path is not None:
         yield path
         return
+    store.staging_dir.mkdir(parents=True, exist_ok=True)  # a fresh worker node has filed nothing yet
     with tempfile.NamedTemporaryFile(dir=store.staging_dir, suffix=Path(blob.key).suffix) as copy:
         for chunk in store.read_range(stored_object(blob)):
             copy.write(chunk)
@@ -235,6 +238,8 @@ def _save_file(record: Record, kind: str, path: Path, content_type: str) -> None
 
 
 def _register(record: Record, kind: str, store, staged: Path, digests, content_type: str) -> None:
+    """File the derivative and put its hash and its source's hash on the record, so fixity and ledger verification
+    check every copy a person is shown against what was made."""
     stored, _new = store.commit(staged, digests)
     with transaction.atomic():
         blob, _created = Blob.objects.get_or_create(
@@ -242,3 +247,5 @@ def _register(record: Record, kind: str, store, staged: Path, digests, content_t
                                              "key": stored.key, "version_id": stored.version_id})
         Derivative.objects.update_or_create(record=record, kind=kind, defaults={
             "blob": blob, "source_sha256": record.blob.sha256, "content_type": content_type})
+        record_event(DERIVATIVE_VERB, obj=record, agency_code=record.agency.code,
+                     detail=derivative_detail(kind, blob, record.blob.sha256))

@@ -267,3 +267,24 @@ class FixityCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.blob} {self.outcome}"
+
+
+class UploadSegment(models.Model):
+    """A stretch of an upload's bytes held as one object in the shared upload bucket (LAWTRACE_UPLOAD_STORE=s3).
+
+    Any web node may receive the next stretch: the offset row, not a node's disk, says what has arrived. A segment
+    counts only once its row is written, under the same conditional update that moves the offset, so an object left
+    by a node that died before that update is never read.
+    """
+
+    session = models.ForeignKey(UploadSession, on_delete=models.CASCADE, related_name="segments")
+    offset = models.PositiveBigIntegerField()
+    length = models.PositiveBigIntegerField()
+    key = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "offset"], name="upload_segment_once_per_offset")]
+        ordering = ["offset"]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} @{self.offset}+{self.length}"

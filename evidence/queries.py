@@ -73,9 +73,9 @@ def worklist_counts(user: User, *, mine: bool = False) -> dict[str, int]:
 
 
 def fixity_failures(user: User) -> QuerySet[Record]:
-    """Records whose stored original failed its last fixity check."""
-    broken = visible_records(user).filter(blob__fixity_ok=False)
-    return broken.select_related("blob").order_by("-blob__fixity_checked_at")
+    """Records whose stored original, or a derivative shown in its place, failed its last fixity check."""
+    broken = visible_records(user).filter(Q(blob__fixity_ok=False) | Q(derivatives__blob__fixity_ok=False))
+    return broken.select_related("blob").distinct().order_by("-blob__fixity_checked_at")
 
 
 CLIP_FIELDS = ("id", "activity_id", "kind", "recorded_start", "recorded_end", "clock_skew_seconds", "officer_id",

@@ -91,7 +91,8 @@ def _worklist_panel(user: User, title: str, *, mine: bool) -> Panel:
 def _fixity_panel(user: User) -> Panel:
     broken = fixity_failures(user)[:10]
     rows = [Row(f"{r.original_name} · {r.blob.sha256[:16]}…", reverse("record_detail", args=[r.pk]),
-                f"{timezone.localtime(r.blob.fixity_checked_at):%Y-%m-%d %H:%M}") for r in broken]
+                f"{timezone.localtime(r.blob.fixity_checked_at):%Y-%m-%d %H:%M}" if r.blob.fixity_checked_at else "")
+            for r in broken]
     return Panel(_("Fixity alerts: stored originals that changed or are missing"), rows, "",
                  _("Every original checked so far is intact."))
 
@@ -271,11 +272,30 @@ def _security_admin(user: User) -> list[Panel]:
     ]
 
 
+def _ledger_panel() -> Panel:
+    """The ledger's own state for the audit administrator: a forged row that stops all changes, the last
+    verification's verdict, witness pushes that failed."""
+    from ledger.guard import intrusion
+    from ledger.models import VerificationRun, WitnessDelivery
+
+    rows = []
+    if blocked := intrusion():
+        rows.append(Row(_("The ledger refuses all changes:") + " " + blocked, reverse("ledger_overview")))
+    run = VerificationRun.objects.order_by("-id").first()
+    if run is not None:
+        rows.append(Row(_("Last verification: %(state)s") % {"state": run.get_state_display()},
+                        reverse("ledger_run", args=[run.pk]), f"{timezone.localtime(run.requested_at):%Y-%m-%d %H:%M}"))
+    for delivery in WitnessDelivery.objects.filter(ok=False).order_by("-id")[:3]:
+        rows.append(Row(_("Witness text not delivered to %(target)s") % {"target": delivery.target},
+                        reverse("ledger_overview"), f"{timezone.localtime(delivery.sent_at):%Y-%m-%d %H:%M}"))
+    return Panel(_("Event ledger"), rows, reverse("ledger_overview"), _("No verification has been run yet."))
+
+
 def _audit_admin(user: User) -> list[Panel]:
     events = Event.objects.filter(agency_code=user.agency.code if user.agency else "").order_by("-seq")[:20]
     alerts = Event.objects.filter(verb__in=["fixity.changed", "fixity.missing"],
                                   agency_code=user.agency.code if user.agency else "").order_by("-seq")[:10]
-    return [Panel(_("Fixity alerts: stored originals that changed or are missing"),
+    return [_ledger_panel(), Panel(_("Fixity alerts: stored originals that changed or are missing"),
                   [Row(f"{timezone.localtime(e.occurred_at):%Y-%m-%d %H:%M} {e.object_label}", "",
                        (e.detail or {}).get("sha256_expected", "")[:16]) for e in alerts],
                   "", _("Every original checked so far is intact.")),

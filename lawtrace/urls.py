@@ -1,10 +1,9 @@
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from access import views as access
-from authz.routes import PUBLIC, SIGNED_IN, route
+from authz.routes import MONITOR, PUBLIC, SIGNED_IN, route
 from cases import decision_views as decisions
 from cases import views as cases
 from compliance import views as compliance
@@ -14,6 +13,8 @@ from evidence import api as evidence_api
 from evidence import tus_views
 from evidence import views as evidence
 from lawtrace.dashboard import dashboard
+from lawtrace.health import healthz
+from lawtrace.metrics import metrics
 from ledger import views as ledger
 from policy import views as policy
 from retention import disc_views as discs
@@ -27,7 +28,8 @@ urlpatterns = [
     path("accounts/logout/", route(SIGNED_IN, methods=("POST",))(auth_views.LogoutView.as_view()), name="logout"),
     path("accounts/password/", route(SIGNED_IN)(auth_views.PasswordChangeView.as_view(success_url="/")),
          name="password_change"),
-    path("healthz", route(PUBLIC)(lambda request: HttpResponse("ok", content_type="text/plain")), name="healthz"),
+    path("healthz", route(PUBLIC, methods=("GET", "HEAD"))(healthz), name="healthz"),
+    path("metrics", route(MONITOR, methods=("GET", "HEAD"))(metrics), name="metrics"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/new/", cases.case_create, name="case_create"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from authz.routes import route
 from lawtrace.pages import paginate
-from ledger import checkpoints, signing, tree
+from ledger import checkpoints, guard, keys, runs, signing, tree
 from ledger.events import RequestContext, record_event
 from ledger.models import Checkpoint, VerificationRun
 from ledger.tasks import run_verification
@@ -18,12 +18,15 @@ from ledger.tasks import run_verification
 
 @route("ledger.audit", verb="ledger.view")
 def ledger_overview(request: HttpRequest) -> HttpResponse:
+    runs.settle_stale()
     page, query = paginate(request, Checkpoint.objects.order_by("-id"))
-    key = signing.ensure_key()
+    key = keys.current()
+    algorithm = key.algorithm if key else signing.configured_algorithm()
     return render(request, "ledger/overview.html", {
-        "size": tree.current_size(), "key": key, "algorithm": signing.NAMES[key.algorithm], "page": page,
-        "query": query, "runs": VerificationRun.objects.select_related("requested_by")[:10],
-        "witness": checkpoints.witness_text(),
+        "size": tree.current_size(), "key": key, "public": bytes(key.public).hex() if key else "",
+        "algorithm": signing.NAMES[algorithm], "chain": keys.chain(), "page": page, "query": query,
+        "runs": VerificationRun.objects.select_related("requested_by")[:10],
+        "witness": checkpoints.witness_text(), "blocked": guard.intrusion(),
     })
 
 
@@ -39,5 +42,6 @@ def start_verification(request: HttpRequest) -> HttpResponse:
 
 @route("ledger.audit", verb="ledger.view")
 def verification_run(request: HttpRequest, pk: int) -> HttpResponse:
+    runs.settle_stale()
     run = get_object_or_404(VerificationRun, pk=pk)
-    return render(request, "ledger/run.html", {"run": run, "size": tree.current_size()})
+    return render(request, "ledger/run.html", {"run": run, "size": tree.current_size(), "blocked": guard.intrusion()})

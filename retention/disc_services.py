@@ -11,11 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from authz.capabilities import can
+from authz.scopes import allowed
+from evidence.fixity import file_matches
 from evidence.queries import visible_records
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
+from ledger.queries import recorded
 from org.models import User
 from policy.registry import registry
-from retention.discs import make_image
+from retention.discs import image_dir, make_image
 from retention.models import Carrier, Disc, ReadCheck
 from retention.services import RetentionRefused
 from retention.tasks import make_disc
@@ -74,6 +77,31 @@ def make(disc_id: int) -> Disc:
         record_event("retention.disc_made", obj=disc, after={"image": disc.image_name, "size": disc.size,
                                                             "sha256": disc.sha256, "sm3": disc.sm3})
     return disc
+
+
+def open_image(disc: Disc, *, actor: User, context: RequestContext = SYSTEM):
+    """The image for burning, opened for its download, which goes on record; refused, on record, when the file no
+    longer has the hash the ledger recorded when it was made (fixity of what is handed out), and refused, on record,
+    unless every record on it is preserved long term or under a copying grant of the actor's (000/2/16)."""
+    if not can(actor, "disc.download") or not allowed(disc, actor, "download"):
+        record_denial("retention.disc_download", actor=actor, obj=disc, context=context,
+                      detail={"reason": "not preserved nor under a copying grant"})
+        raise RetentionRefused(_("A disc image leaves the system only while every record on it is preserved long "
+                                 "term or under a copying grant (000/2/16)."))
+    path = image_dir() / disc.image_name
+    made = recorded("retention.disc", disc.pk, "retention.disc_made", "sha256")
+    if not made or made != disc.sha256 or not file_matches(path, made):
+        with transaction.atomic():
+            record_event("fixity.changed", obj=disc, context=context,
+                         detail={"image": disc.image_name, "sha256_expected": made or "", "sha256_on_row": disc.sha256})
+        record_denial("retention.disc_download", actor=actor, obj=disc, context=context,
+                      detail={"reason": "image changed"})
+        raise RetentionRefused(_("The disc image no longer has the hash recorded when it was made (changed or "
+                                 "damaged on the server); it was not handed out. Make the disc image again."))
+    handle = path.open("rb")
+    with transaction.atomic():
+        record_event("retention.disc_download", actor=actor, obj=disc, context=context, detail={"sha256": made})
+    return handle
 
 
 def register_carriers(disc: Disc, carriers: list[tuple[str, str]], *, actor: User,

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,10 +13,9 @@ from cases.queries import visible_cases
 from evidence.queries import visible_records
 from lawtrace.pages import history, paginate
 from lawtrace.pdf import pdf_response, render_pdf
-from ledger.events import RequestContext, record_event
+from ledger.events import RequestContext
 from policy.registry import registry
 from retention import disc_services, queries
-from retention.discs import image_dir
 from retention.models import Carrier, Disc
 from retention.services import RetentionRefused
 
@@ -94,12 +92,15 @@ def disc_read_check(request: HttpRequest, pk: int) -> HttpResponse:
 @route("disc.download", on=DISC, action="download", verb="retention.disc_download")
 def disc_image(request: HttpRequest, pk: int) -> HttpResponse:
     """The image for burning: a copy leaving the system, allowed only while every record on it is preserved long
-    term or under a copying grant (000/2/16), and on the record like any other copy."""
+    term or under a copying grant (000/2/16), handed out only while it has the hash recorded when it was made, and
+    on the record like any other copy."""
     disc = get_object_or_404(_discs(request, "download"), pk=pk)
-    with transaction.atomic():
-        record_event("retention.disc_download", actor=request.user, obj=disc,
-                     context=RequestContext.from_request(request), detail={"sha256": disc.sha256})
-    return FileResponse((image_dir() / disc.image_name).open("rb"), as_attachment=True, filename=disc.image_name)
+    try:
+        handle = disc_services.open_image(disc, actor=request.user, context=RequestContext.from_request(request))
+    except RetentionRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("disc_detail", disc.pk)
+    return FileResponse(handle, as_attachment=True, filename=disc.image_name)
 
 
 @route("disc.view", on=DISC)
