@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 
 from authz.denied import Denied
 from ledger.events import RequestContext, record_denial
+from ledger.guard import LedgerBlocked
+from ledger.middleware import blocked_response
 
 
 class DeniedOnRecordMiddleware:
@@ -18,10 +20,17 @@ class DeniedOnRecordMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, Denied) and request.user.is_authenticated:
-            record_denial(exception.verb, actor=request.user, obj=exception.obj,
-                          context=RequestContext.from_request(request),
-                          detail={"path": request.path, "reason": exception.reason,
-                                  **({"capability": exception.capability} if exception.capability else {})})
+            try:
+                self._record(request, exception)
+            except LedgerBlocked as blocked:  # a refusal that cannot go on record is not answered as refused
+                return blocked_response(blocked)
         return None  # Django's handler answers 403 with the reason
+
+    @staticmethod
+    def _record(request: HttpRequest, exception: Denied) -> None:
+        record_denial(exception.verb, actor=request.user, obj=exception.obj,
+                      context=RequestContext.from_request(request),
+                      detail={"path": request.path, "reason": exception.reason,
+                              **({"capability": exception.capability} if exception.capability else {})})

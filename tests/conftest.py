@@ -2,9 +2,15 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from org.models import User
 from tests.factories import AgencyFactory, officer
+
+# The machines are shared and noisy: Hypothesis must not fail a property because drawing examples was slow.
+hypothesis_settings.register_profile("shared_machines", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("shared_machines")
 
 
 @pytest.fixture

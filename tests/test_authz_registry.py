@@ -86,6 +86,11 @@ NOT_AGENCY_OWNED = {
     "ledger.merklenode": "the ledger's tree",
     "ledger.checkpoint": "the ledger's signed checkpoints",
     "ledger.verificationrun": "the audit administrator's verification runs",
+    "ledger.ledgerkey": "the installation's checkpoint signing keys",
+    "ledger.publication": "checkpoints published to the write-once store",
+    "ledger.witnessdelivery": "checkpoints delivered to an outside witness",
+    "lawtrace.lease": "which node runs the scheduler",
+    "evidence.uploadsegment": "parts of an upload, reached only through the uploader's own upload session",
 }
 
 

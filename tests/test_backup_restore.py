@@ -38,7 +38,8 @@ print(part.status_code, b"".join(part.streaming_content).hex())
 
 @pytest.fixture
 def installation(transactional_db, agency, an_officer, tmp_path, settings):
-    """A running installation with a few records, derivatives, events and a signed checkpoint, all committed."""
+    """A running installation with a few records, derivatives, events and a signed checkpoint, all committed; returns
+    the bytes a viewer of the recording is streamed."""
     from evidence import derivatives
 
     settings.LEDGER_KEY_DIR = tmp_path / "keys"
@@ -50,7 +51,10 @@ def installation(transactional_db, agency, an_officer, tmp_path, settings):
     with transaction.atomic():
         record_event("test.before_backup")
     make_checkpoint()
-    return clip.read_bytes()
+    # A viewer is streamed the viewing copy, never the original (000/1/6: viewing is not copying).
+    blob, _ = derivatives.viewing_copy(record)
+    with derivatives.local_path(blob) as path:
+        return path.read_bytes()
 
 
 def fresh_database(tmp_path: Path) -> str:
