@@ -24,6 +24,7 @@ from evidence import services as evidence_services
 from evidence.models import Record
 from evidence.queries import visible_records
 from lawtrace.pages import history, paginate
+from lawtrace.params import object_id, object_ids
 from lawtrace.pdf import pdf_response, render_pdf
 from ledger.events import RequestContext
 from org.models import User
@@ -55,15 +56,15 @@ def request_list(request: HttpRequest) -> HttpResponse:
 def request_create(request: HttpRequest) -> HttpResponse:
     agency = request.user.agency
     pack = registry().in_force(agency.pack_code)
-    case_id = request.POST.get("case") or request.GET.get("case")
+    case_id = object_id(request.POST.get("case") or request.GET.get("case"))
     records = visible_records(request.user).select_related("case")
-    if case_id and str(case_id).isdigit():
-        records = records.filter(case_id=int(case_id))
+    if case_id:
+        records = records.filter(case_id=case_id)
     initial = {"requester_user": request.user.pk, "requester_type": "other_staff"}
     if case_id:
         initial["case"] = case_id
     if ids := request.GET.get("records"):
-        initial["records"] = [int(i) for i in ids.split(",") if i.isdigit()]
+        initial["records"] = object_ids(ids.split(","))
     staff = User.objects.restrict(request.user).filter(is_active=True).order_by("username")
     form = forms.RequestForm(request.POST or None, pack=pack, staff=staff, cases=visible_cases(request.user),
                              requester_types=_claimable(request.user),
@@ -267,7 +268,7 @@ def clearances(request: HttpRequest) -> HttpResponse:
              if pack.confidentiality and m in {str(x) for x in pack.confidentiality.marks}]
     staff = User.objects.restrict(request.user).filter(is_active=True).order_by("username")
     if request.method == "POST":
-        person = get_object_or_404(staff, pk=request.POST.get("user"))
+        person = get_object_or_404(staff, pk=object_id(request.POST.get("user")) or 0)
         try:
             set_clearances(person, request.POST.getlist("marks"), actor=request.user,
                            context=RequestContext.from_request(request))
@@ -294,10 +295,10 @@ def marks(request: HttpRequest) -> HttpResponse:
         reason, context = request.POST.get("reason", ""), RequestContext.from_request(request)
         try:
             if request.POST.get("record"):
-                record = get_object_or_404(records, pk=request.POST["record"])
+                record = get_object_or_404(records, pk=object_id(request.POST["record"]))
                 evidence_services.lower_record_mark(record, reason=reason, actor=request.user, context=context)
             else:
-                case = get_object_or_404(cases, pk=request.POST.get("case") or 0)
+                case = get_object_or_404(cases, pk=object_id(request.POST.get("case")) or 0)
                 case_services.lower_marks(case, request.POST.getlist("marks"), reason=reason, actor=request.user,
                                           context=context)
         except ValidationError as error:

@@ -12,6 +12,7 @@ from cases import queries, services
 from cases.forms import ActivityForm, CaseForm, HandlersForm, apply_service_errors
 from cases.models import Activity, Case
 from lawtrace.pages import history, paginate
+from lawtrace.params import object_id
 from ledger.events import RequestContext
 from policy import rules
 from policy.registry import registry
@@ -147,7 +148,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _activity_form(request: HttpRequest, activity: Activity | None) -> HttpResponse:
     agency = request.user.agency
     initial = {}
-    if activity is None and (case_id := request.GET.get("case")):
+    if activity is None and (case_id := object_id(request.GET.get("case"))):
         case = Case.objects.restrict(request.user, "edit").filter(pk=case_id).first()
         if case:
             initial = {"case": case.pk, "category": case.category}

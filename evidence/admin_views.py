@@ -13,6 +13,7 @@ from cases.forms import apply_service_errors
 from evidence import services
 from evidence.forms import NamePatternForm, StationForm
 from evidence.models import FilenamePattern, Station
+from lawtrace.params import object_id
 from ledger.events import RequestContext
 
 
@@ -35,7 +36,7 @@ def intake_settings(request: HttpRequest) -> HttpResponse:
                     apply_service_errors(station_form, error)
                     new_token = ""
         elif action == "disable_station":
-            station = get_object_or_404(Station.objects.restrict(user), pk=request.POST.get("station"))
+            station = get_object_or_404(Station.objects.restrict(user), pk=object_id(request.POST.get("station")) or 0)
             services.disable_station(station, actor=user, context=context)
             messages.success(request, _("Station %(name)s disabled.") % {"name": station.name})
             return redirect("intake_settings")

@@ -3,6 +3,9 @@ or many at once, each with its path in the dump; and reports the camera's clock 
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -18,8 +21,8 @@ from evidence.dump import import_one
 from evidence.ingest import Origin
 from evidence.models import Record, Station
 from evidence.services import report_docking, station_for_token
-from ledger.events import RequestContext
-from org.services import staff_by_number
+from ledger.events import RequestContext, record_denial
+from org.services import recording_officer
 
 
 class StationTokenAuthentication(authentication.BaseAuthentication):
@@ -54,6 +57,23 @@ class IsStation(permissions.BasePermission):
         return isinstance(request.user, Station)
 
 
+class PlausibleDateTimeField(serializers.DateTimeField):
+    """A time a camera's clock can show: a reset clock (1970, 2000) is a fact worth recording as skew, year 1 or
+    9999 is not a clock but a malformed request."""
+
+    earliest = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    latest = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+    def to_internal_value(self, value):
+        try:
+            parsed = super().to_internal_value(value)
+        except OverflowError:
+            parsed = None
+        if parsed is None or not self.earliest <= parsed < self.latest:
+            raise serializers.ValidationError(_("A time between 1970 and 2099 is expected."))
+        return parsed
+
+
 class DumpSerializer(serializers.Serializer):
     device = serializers.CharField(max_length=64, help_text="serial number of the camera")
     officer = serializers.CharField(max_length=64, help_text="staff or certificate number of the officer")
@@ -62,7 +82,7 @@ class DumpSerializer(serializers.Serializer):
     sha256 = serializers.ListField(child=serializers.CharField(max_length=64, allow_blank=True), required=False)
     sm3 = serializers.ListField(child=serializers.CharField(max_length=64, allow_blank=True), required=False)
     remote_reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    returned_to_unit_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    returned_to_unit_at = PlausibleDateTimeField(required=False, allow_null=True, default=None)
 
     def validate(self, data):
         count = len(data["file"])
@@ -92,9 +112,13 @@ class StationDumpView(APIView):
         device = device_by_serial(station.agency, values["device"])
         if device is None:
             raise exceptions.ValidationError({"device": _("No device with this serial number is registered.")})
-        officer = staff_by_number(station.agency, values["officer"])
+        officer = recording_officer(station.agency, values["officer"], timezone.localdate())
         if officer is None:
-            raise exceptions.ValidationError({"officer": _("No staff member has this number.")})
+            record_denial("station.dump", obj=station, context=_context(request),
+                          detail={"officer": values["officer"], "reason": "no qualified officer with this number"})
+            raise exceptions.ValidationError({"officer": _(
+                "No active officer of this agency with a valid enforcement certificate has this number (004/7-8). "
+                "The files stay on the station; send them again with the recording officer's number.")})
         results = []
         for index, upload in enumerate(values["file"]):
             relative = (values.get("path") or [""] * len(values["file"]))[index] or upload.name
@@ -112,7 +136,7 @@ class StationDumpView(APIView):
 
 class DockingSerializer(serializers.Serializer):
     device = serializers.CharField(max_length=64)
-    device_time = serializers.DateTimeField()
+    device_time = PlausibleDateTimeField()
 
 
 class StationDockingView(APIView):

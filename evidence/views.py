@@ -23,6 +23,7 @@ from evidence.naming import accepted_extensions
 from evidence.probe import media_rows
 from evidence.tasks import make_derivatives
 from lawtrace.pages import history, paginate
+from lawtrace.params import object_id
 from lawtrace.pdf import pdf_response, render_pdf
 from ledger.events import RequestContext, record_denial, record_event
 from policy.registry import registry
@@ -42,8 +43,8 @@ def _filtered(request: HttpRequest):
         records = records.filter(kind=kind)
     if request.GET.get("mine"):
         records = records.filter(officer=request.user)
-    if case := request.GET.get("case", "").strip():
-        records = records.filter(case_id=int(case)) if case.isdigit() else records.none()
+    if case := object_id(request.GET.get("case")):
+        records = records.filter(case_id=case)
     return queries.with_listing_relations(records)
 
 

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "lawtrace.refusals.DeniedOnRecordMiddleware",
     "axes.middleware.AxesMiddleware",
     "ledger.middleware.LedgerBlockedMiddleware",
+    "lawtrace.badinput.BadInputMiddleware",
 ]
 
 ROOT_URLCONF = "lawtrace.urls"
@@ -319,6 +320,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["lawtrace.badinput.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": PAGE_SIZE,
 }

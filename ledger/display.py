@@ -129,6 +129,7 @@ VERB_LABELS = {
     "settings.view": pgettext_lazy("event", "settings opened"),
     "station.create": pgettext_lazy("event", "collection station added"),
     "station.disable": pgettext_lazy("event", "collection station disabled"),
+    "station.dump": pgettext_lazy("event", "files sent by a collection station"),
     "supervision.import_targets": pgettext_lazy("event", "inspection targets imported"),
     "supervision.target": pgettext_lazy("event", "inspection target opened"),
     "user.clearance": pgettext_lazy("event", "clearances set"),

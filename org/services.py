@@ -110,6 +110,16 @@ def staff_by_number(agency: Agency, number: str) -> User | None:
     return found
 
 
+def recording_officer(agency: Agency, number: str, day: dt.date) -> User | None:
+    """The officer a collection station may name as a clip's recording subject: an active staff member of the
+    station's agency whose enforcement or assisting certificate is valid on ``day`` (004/7-8)."""
+    found = staff_by_number(agency, number)
+    if found is None or not found.is_active:
+        return None
+    valid = found.qualifications.filter(valid_from__lte=day, valid_until__gte=day).exists()
+    return found if valid else None
+
+
 def enforcement_qualifications(user_ids: list[int]) -> dict[int, list[tuple[dt.date, dt.date]]]:
     """Each user's enforcement-qualification validity periods (004/7-8), for judging many activities at once."""
     periods: dict[int, list[tuple[dt.date, dt.date]]] = {}

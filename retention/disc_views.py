@@ -12,6 +12,7 @@ from cases.models import ActivityOfficer
 from cases.queries import visible_cases
 from evidence.queries import visible_records
 from lawtrace.pages import history, paginate
+from lawtrace.params import object_id, object_ids
 from lawtrace.pdf import pdf_response, render_pdf
 from ledger.events import RequestContext
 from policy.registry import registry
@@ -31,8 +32,8 @@ def _discs(request: HttpRequest, action: str = "view"):
 def disc_list(request: HttpRequest) -> HttpResponse:
     held = queries.active_holds(request.user)
     if request.method == "POST":
-        case = visible_cases(request.user).filter(pk=request.POST.get("case") or 0).first()
-        records = visible_records(request.user).filter(pk__in=request.POST.getlist("records"))
+        case = visible_cases(request.user).filter(pk=object_id(request.POST.get("case")) or 0).first()
+        records = visible_records(request.user).filter(pk__in=object_ids(request.POST.getlist("records")))
         if case is not None and not records.exists():
             records = visible_records(request.user, "burn").filter(case=case)
         try:

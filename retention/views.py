@@ -9,6 +9,7 @@ from authz.capabilities import can
 from authz.routes import route
 from evidence.queries import visible_records
 from lawtrace.pages import paginate
+from lawtrace.params import object_ids
 from ledger.events import RequestContext
 from retention import forms, queries, services
 from retention.models import Hold, Schedule
@@ -34,7 +35,7 @@ def _refused(request: HttpRequest, refusal: Exception, target: str = "retention_
 
 @route("retention.propose_purge", methods=("POST",))
 def propose(request: HttpRequest) -> HttpResponse:
-    records = list(visible_records(request.user).filter(pk__in=request.POST.getlist("records"))
+    records = list(visible_records(request.user).filter(pk__in=object_ids(request.POST.getlist("records")))
                    .select_related("case", "blob"))
     try:
         made = services.propose_purge(records, reason=request.POST.get("reason", ""), actor=request.user,
@@ -47,7 +48,8 @@ def propose(request: HttpRequest) -> HttpResponse:
 
 @route("retention.decide_purge", methods=("POST",), verb="retention.approve_purge")
 def decide(request: HttpRequest) -> HttpResponse:
-    proposals = list(queries.proposals_waiting(request.user).filter(pk__in=request.POST.getlist("proposals")))
+    chosen = object_ids(request.POST.getlist("proposals"))
+    proposals = list(queries.proposals_waiting(request.user).filter(pk__in=chosen))
     approve = request.POST.get("decision") == "approve"
     try:
         services.decide_purge(proposals, approve=approve, actor=request.user,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from authz.capabilities import can
 from authz.routes import route
 from lawtrace.pages import history, paginate
+from lawtrace.params import object_id
 from ledger.events import RequestContext
 from supervision import accountability
 from supervision.forms import DecideForm, MisconductForm
@@ -25,11 +26,11 @@ def misconduct_list(request: HttpRequest) -> HttpResponse:
     agency = request.user.agency
     can_open = can(request.user, "misconduct.open")
     review = None
-    if review_pk := request.GET.get("review") or request.POST.get("review"):
+    if review_pk := object_id(request.GET.get("review") or request.POST.get("review")):
         review = RecordReview.objects.filter(round__in=visible_rounds(request.user), pk=review_pk).first()
     initial = {"officer": review.officer_id, "facts": review.remarks} if review else None
     if request.GET.get("finding"):
-        initial = {"finding_id": request.GET["finding"], "officer": request.GET.get("officer")}
+        initial = {"finding_id": object_id(request.GET["finding"]), "officer": object_id(request.GET.get("officer"))}
     form = MisconductForm(request.POST or None, user=request.user, initial=initial) if can_open else None
     if request.method == "POST" and form is not None and form.is_valid():
         data = form.cleaned_data

@@ -14,6 +14,7 @@ from lawtrace_verify.draw import FORMAT
 from authz.capabilities import can
 from authz.routes import route
 from lawtrace.pages import history, paginate
+from lawtrace.params import object_id
 from ledger.events import RequestContext
 from org.models import User
 from org.services import qualified_officers
@@ -142,7 +143,7 @@ def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         context = RequestContext.from_request(request)
         try:
-            if withdraw := request.POST.get("withdraw"):
+            if withdraw := object_id(request.POST.get("withdraw")):
                 withdraw_conflict(get_object_or_404(target.conflicts, pk=withdraw), actor=request.user,
                                   context=context)
                 messages.success(request, _("Conflict withdrawn."))

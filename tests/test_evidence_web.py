@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from authz.roles import Role
 from evidence import derivatives, uploads
@@ -328,3 +329,36 @@ def test_only_the_system_administrator_configures_intake(client, an_officer):
     login(client, an_officer)
     assert client.get("/settings/intake/").status_code == 403
     assert Event.objects.filter(verb="settings.view", result="denied").exists()
+
+
+def test_004_7_the_station_names_only_a_qualified_officer_of_its_agency(client, agency, other_agency, station,
+                                                                       content):
+    _, token = station
+    DeviceFactory(agency=agency, serial="DSJ7")
+    officer(other_agency, staff_number="5101")  # qualified, but of another agency
+    lapsed = officer(agency, staff_number="4102")
+    lapsed.qualifications.update(valid_until=timezone.localdate() - dt.timedelta(days=1))
+    UserFactory(agency=agency, staff_number="4103", roles=(Role.OFFICER,))  # no certificate at all
+    gone = officer(agency, staff_number="4104")
+    gone.is_active = False
+    gone.save()
+    for number in ("5101", "4102", "4103", "4104"):
+        upload = io.BytesIO(content)
+        upload.name = "a.mp4"
+        response = client.post("/api/v1/station/dumps/", {"device": "DSJ7", "officer": number, "file": [upload]},
+                               HTTP_AUTHORIZATION=f"Station {token}")
+        assert response.status_code == 400 and "执法证" in str(response.json()["officer"]), number
+        assert Event.objects.filter(verb="station.dump", result="denied", detail__officer=number).exists()
+    assert not Record.objects.exists()
+
+
+def test_000_1_4_a_docking_body_nested_deeply_is_refused_not_a_server_error(client, agency, station):
+    _, token = station
+    body = '{"device": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = client.post("/api/v1/station/docking/", body, HTTP_AUTHORIZATION=f"Station {token}",
+                           content_type="application/json")
+    assert response.status_code == 400
+    for when in ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"):
+        response = client.post("/api/v1/station/docking/", {"device": "DSJ7", "device_time": when},
+                               HTTP_AUTHORIZATION=f"Station {token}", content_type="application/json")
+        assert response.status_code == 400 and "device_time" in response.json()
