@@ -22,7 +22,7 @@ from access import rules
 from org.models import User
 from org.roles import Role
 from org.visibility import record_agency
-from policy.registry import registry
+from policy import current
 from policy.vocabulary import ConfidentialityMark
 
 CUSTODIAN_ROLES = frozenset({Role.ARCHIVIST})
@@ -45,7 +45,7 @@ def restrict(queryset: QuerySet, user: User, action: Action = Action.LIST) -> Qu
         return queryset.none()
     label = queryset.model._meta.label_lower
     if label == "evidence.record":
-        return _records(queryset.filter(agency=agency), user, Action(action), agency.pack_code)
+        return _records(queryset.filter(agency=agency), user, Action(action), agency)
     if label == "cases.case":
         return queryset.filter(agency=agency).filter(_case_cleared(user))
     if label == "cases.activity":
@@ -63,7 +63,7 @@ def restrict(queryset: QuerySet, user: User, action: Action = Action.LIST) -> Qu
     return queryset.none()
 
 
-def _records(records: QuerySet, user: User, action: Action, pack_code: str) -> QuerySet:
+def _records(records: QuerySet, user: User, action: Action, agency) -> QuerySet:
     from cases.queries import handled_case_ids
     from supervision.queries import reviewing_record_ids
 
@@ -77,7 +77,7 @@ def _records(records: QuerySet, user: User, action: Action, pack_code: str) -> Q
             return visible
         # Reviewers of an open sampling round play what was sampled (000/2/17, 001/3/16, 004/22).
         allowed = Q(pk__in=granted_record_ids(user, rules.PLAY_ACTIONS)) | Q(pk__in=reviewing_record_ids(user))
-        if rules.plays_directly(registry().in_force(pack_code)):
+        if rules.plays_directly(current.in_force(agency)):
             allowed |= Q(officer=user) | Q(case_id__in=handled_case_ids(user))
         return visible.filter(allowed)
     return visible.filter(pk__in=granted_record_ids(user, rules.COPY_ACTIONS))

@@ -11,8 +11,7 @@ from cases.models import Case, Decision, LegalReview
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import User
 from org.roles import Role
-from policy import rules
-from policy.registry import registry
+from policy import current, rules
 
 DRAFTERS = frozenset({Role.OFFICER, Role.HEAD})
 
@@ -22,7 +21,7 @@ class DecisionRefused(Exception):
 
 
 def required_items(case: Case, decision_type: str, amount: int | None, law_requires_review: bool) -> list[dict]:
-    pack = registry().get(case.agency.pack_code, case.pack_version)
+    pack = current.version_of(case.agency, case.pack_version)
     facts = rules.Decision(category=case.category, decision_type=decision_type, party_kind=case.party_kind,
                            amount=amount, law_requires_review=law_requires_review)
     return [{"id": item.id, "item": item.item, "cite": "、".join(item.cite), "materials": item.materials,

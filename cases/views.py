@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -12,8 +14,7 @@ from cases.models import Case
 from lawtrace.pages import history, paginate
 from ledger.events import RequestContext, record_denial
 from org.visibility import record_agency
-from policy import rules
-from policy.registry import registry
+from policy import current, rules
 from policy.vocabulary import Category, Procedure
 
 
@@ -38,7 +39,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(queries.visible_cases(request.user).prefetch_related("handlers"), pk=pk)
-    pack = registry().get(case.agency.pack_code, case.pack_version)
+    pack = current.version_of(case.agency, case.pack_version)
     tier = rules.case_file_tier(pack, rules.Facts(case_flags=case.flags()))
     activities = case.activities.order_by("planned_start")
     return render(request, "cases/case_detail.html", {
@@ -96,18 +97,23 @@ def _stage_labels(user) -> dict[str, str]:
     if agency is None:
         return {}
     return {
-        row.id: row.stage for pack in registry().versions(agency.pack_code) for row in pack.recording.checklist
+        row.id: row.stage for pack in current.versions(agency) for row in pack.checklist
     }
 
 
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_object_or_404(queries.visible_activities(request.user).select_related("case", "agency"), pk=pk)
-    pack = registry().get(activity.agency.pack_code, activity.pack_version)
+    pack = current.version_of(activity.agency, activity.pack_version)
     row = rules.checklist_row(pack, activity.stage)
-    facts = rules.Facts(activity_flags=activity.flags(), activity_category=activity.category)
+    facts = rules.Facts(properties=activity.flags(), activity_category=activity.category, stage=activity.stage)
+    moments = {m.id: m.label for m in (pack.recording.moments if pack.recording else [])}
     return render(request, "cases/activity_detail.html", {
         "activity": activity, "row": row, "pack": pack,
         "recording_required": rules.recording_required(row, facts) if row else None,
+        "obligation": rules.obligation_label(pack, row) if row else "",
+        "properties": rules.property_labels(pack, activity.properties or []),
+        "moments": sorted(((moments.get(k, k), dt.datetime.fromisoformat(v)) for k, v in
+                           (activity.moments or {}).items()), key=lambda pair: pair[1]),
         "uninterrupted": rules.uninterrupted_triggers(pack, facts),
         "participants": activity.participants.select_related("user"),
         "events": history(request, activity), "can_edit": queries.can_edit(request.user),

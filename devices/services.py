@@ -14,23 +14,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from devices.models import Device, FaultReport, HandOver, PreUseCheck
-from ledger.events import SYSTEM, RequestContext, record_event
+from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import Agency, Unit, User
 from org.roles import Role
 from org.visibility import record_agency
-from policy.registry import registry
+from policy import current, rules
 
 MANAGER_ROLES = frozenset({Role.ARCHIVIST, Role.HEAD})
 
 
 def device_kinds(agency: Agency) -> dict[str, str]:
     """The device kinds the agency's current pack names, id → label."""
-    return {kind.id: kind.label for kind in registry().in_force(agency.pack_code).devices.kinds}
+    return rules.device_kinds(current.in_force(agency))
 
 
 def check_items(agency: Agency) -> list[tuple[str, str, list[str]]]:
     """The pre-use check items of the agency's pack: (id, label, cites)."""
-    return [(i.id, i.label, list(i.cite)) for i in registry().in_force(agency.pack_code).devices.pre_use_checks]
+    return [(i.id, i.label, list(i.cite)) for i in rules.pre_use_items(current.in_force(agency))]
 
 
 def register_device(agency: Agency, *, kind: str, brand: str, model: str, serial: str, unit: Unit | None = None,
@@ -57,7 +57,39 @@ def device_by_serial(agency: Agency, serial: str) -> Device | None:
 
 
 def can_manage(user: User, device: Device) -> bool:
-    return user.agency_id == device.agency_id and bool(user.role_set & MANAGER_ROLES)
+    """Who hands out, takes back and sends a device for repair. Where the pack names the units that manage devices
+    (``devices.managed_by.units``), a device keeper of such a unit manages that unit's devices only, and the head keeps
+    oversight of all; otherwise the archivists and heads manage every device. A device keeper never has powers over
+    another unit's devices."""
+    if user.agency_id != device.agency_id:
+        return False
+    roles = user.role_set
+    if Role.DEVICE_KEEPER in roles and user.unit_id is not None and user.unit_id == device.unit_id:
+        named = managing_units(device.agency)
+        if not named or user.unit.name in named:
+            return True
+    if managing_units(device.agency):
+        return Role.HEAD in roles
+    return bool(roles & MANAGER_ROLES)
+
+
+def managing_units(agency: Agency) -> list[str]:
+    """The units the pack names as managing the devices (005/6), or none."""
+    pack = current.in_force(agency)
+    managed = pack.devices.managed_by if pack.devices else None
+    return list(managed.units) if managed is not None else []
+
+
+def may_register(user: User) -> bool:
+    """Registering a device: the device managers of the agency (see ``can_manage``), or a unit's keeper."""
+    agency = user.agency
+    if agency is None:
+        return False
+    roles = user.role_set
+    if managing_units(agency):
+        return Role.HEAD in roles or (Role.DEVICE_KEEPER in roles and user.unit is not None
+                                      and user.unit.name in managing_units(agency))
+    return bool(roles & MANAGER_ROLES)
 
 
 def _locked(device: Device) -> Device:
@@ -101,6 +133,16 @@ def hand_out(device: Device, holder: User, *, actor: User, purpose: str, results
     if holder.agency_id != device.agency_id:
         raise ValidationError({"holder": _("Devices may not be handed to anyone outside the agency.")})
     at = at or timezone.now()
+    if results is not None:
+        blocking = _blocking_failures(device, results)
+        if blocking:
+            # The check is a fact and stays on record; the hand-out is refused, naming what failed (issue 21, item 7).
+            with transaction.atomic():
+                record_check(device, results, actor=actor, at=at, context=context)
+            record_denial("device.hand_out", actor=actor, obj=device, context=context,
+                          detail={"failed": sorted(blocking)})
+            raise ValidationError(_("The device failed the pre-use check and may not be handed out: %(items)s.")
+                                  % {"items": "、".join(blocking.values())})
     with transaction.atomic():
         locked = _locked(device)
         if locked.status != Device.Status.IN_SERVICE:
@@ -116,6 +158,12 @@ def hand_out(device: Device, holder: User, *, actor: User, purpose: str, results
                      after={"hand_over": hand_over.pk, "holder": holder.pk, "holder_label": _who(holder),
                             "out_at": at.isoformat(), "purpose": hand_over.purpose})
     return hand_over
+
+
+def _blocking_failures(device: Device, results: dict[str, bool]) -> dict[str, str]:
+    """The failed items the pack says keep a device from being handed out: id → label."""
+    items = rules.pre_use_items(current.in_force(device.agency))
+    return {item.id: item.label for item in items if item.blocks_hand_out and results.get(item.id) is False}
 
 
 def take_back(device: Device, *, actor: User, note: str = "", at: dt.datetime | None = None,
@@ -202,9 +250,13 @@ def close_fault(fault: FaultReport, *, actor: User, repaired: bool, outcome: str
 # --- read by the compliance engine ---------------------------------------------------------------------------
 
 
-def checks_between(device_ids: list[int], start: dt.datetime, end: dt.datetime) -> list[tuple[int, dt.datetime, bool]]:
-    return list(PreUseCheck.objects.filter(device_id__in=device_ids, checked_at__gte=start, checked_at__lte=end)
-                .values_list("device_id", "checked_at", "passed"))
+def checks_between(device_ids: list[int], start: dt.datetime, end: dt.datetime
+                   ) -> list[tuple[int, dt.datetime, bool, tuple[str, ...]]]:
+    """Pre-use checks in a period: (device, when, passed, the items that failed)."""
+    rows = (PreUseCheck.objects.filter(device_id__in=device_ids, checked_at__gte=start, checked_at__lte=end)
+            .values_list("device_id", "checked_at", "passed", "results"))
+    return [(device_id, at, passed, tuple(sorted(k for k, ok in (results or {}).items() if not ok)))
+            for device_id, at, passed, results in rows]
 
 
 def hand_overs_between(device_ids: list[int], start: dt.datetime, end: dt.datetime

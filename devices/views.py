@@ -21,7 +21,7 @@ from org.models import Unit, User
 
 def device_list(request: HttpRequest) -> HttpResponse:
     agency = request.user.agency
-    manager = agency is not None and bool(request.user.role_set & services.MANAGER_ROLES)
+    manager = services.may_register(request.user)
     register = None
     if manager:
         register = forms.RegisterForm(request.POST or None, kinds=services.device_kinds(agency),

@@ -29,9 +29,9 @@ class ClassifyForm(forms.ModelForm):
         self.fields["case"].queryset = Case.objects.filter(agency=agency)
         for name in ("recorded_start", "recorded_end", "returned_to_unit_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
-        from policy.registry import registry
+        from policy import current
 
-        marks = registry().in_force(agency.pack_code).confidentiality
+        marks = current.in_force(agency).confidentiality
         if marks is None:
             del self.fields["confidentiality"]
         else:

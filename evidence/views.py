@@ -23,7 +23,7 @@ from evidence.probe import media_rows
 from lawtrace.pages import history, paginate
 from ledger.events import RequestContext, record_denial, record_event
 from org.visibility import record_agency
-from policy.registry import registry
+from policy import current
 from policy.vocabulary import RecordKind
 
 
@@ -63,7 +63,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
 
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = _record(request, pk)
-    pack = registry().get(record.agency.pack_code, record.pack_version)
+    pack = current.version_of(record.agency, record.pack_version)
     missing = classify.missing_fields(record, classify.classification_fields(pack))
     can_file = queries.can_file(request.user)
     span = classify.true_span(record)
@@ -77,7 +77,8 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "missing": missing, "can_file": can_file,
         "span": span, "link_form": LinkForm(agency=record.agency, candidates=candidates),
         "unlink_form": UnlinkForm(), "derivatives": {d.kind: d for d in record.derivatives.all()},
-        "deadline_rule": next((d for d in pack.ingest.deadlines if d.id == record.deadline_rule), None),
+        "deadline_rule": next((d for d in (pack.ingest.deadlines if pack.ingest else [])
+                               if d.id == record.deadline_rule), None),
     })
 
 

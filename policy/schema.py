@@ -1,4 +1,9 @@
-"""The shape of a policy pack. Every rule cites its article; unknown keys are errors, not silently ignored."""
+"""The shape of a policy pack (schema 2). Every rule cites its article; unknown keys are errors, not silently ignored.
+
+The schema names what rulebooks share — obligations, properties of an activity, grounds for not recording, moments,
+terms, offices, numbers — not the wording of any one rulebook. A section a rulebook lacks is simply absent, and the
+engine then does nothing for that topic. ``policy/SCHEMA.md`` documents every key (generated from this module).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,6 @@ from policy.vocabulary import (
     AccessAction,
     AccessPurpose,
     AccessScope,
-    ActivityFlag,
     Approver,
     CaseFlag,
     Category,
@@ -20,7 +24,6 @@ from policy.vocabulary import (
     Credential,
     DecisionType,
     Frequency,
-    Obligation,
     PartyKind,
     Procedure,
     RecordClass,
@@ -30,10 +33,14 @@ from policy.vocabulary import (
     RequesterType,
 )
 
+SCHEMA_VERSION = 2
+# A citation: the document's number, then the path inside it (附件, 条, 项 …): 001/2/8, 002/音像/12/(一), 005/5.
 CITE_PATTERN = r"^\d{3}(/[^/\s]+)+$"
 Cite = Annotated[str, StringConstraints(pattern=CITE_PATTERN)]
+DocumentId = Annotated[str, StringConstraints(pattern=r"^\d{3}(/[^/\s]+)*$")]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+ACTIVITY_START, ACTIVITY_END = "activity_start", "activity_end"
 
 
 def _as_list(value: object) -> object:
@@ -77,8 +84,11 @@ class Condition(Strict):
     case_flag: listed(CaseFlag) | None = None
     case_procedure: listed(Procedure) | None = None
     case_category: listed(Category) | None = None
-    activity_flag: listed(ActivityFlag) | None = None
+    # Properties the pack declares (``properties``), answered per activity.
+    property: listed(Identifier) | None = None
     activity_category: listed(Category) | None = None
+    # Checklist rows (by id) of the activity a record belongs to.
+    stage: listed(Identifier) | None = None
 
 
 class Term(Strict):
@@ -99,7 +109,19 @@ class Term(Strict):
         return self
 
 
-# --- identity -------------------------------------------------------------------------------------------
+# --- sources and identity -----------------------------------------------------------------------------------
+
+
+class Document(Strict):
+    """A published text the pack cites: its citations start with ``id`` (the longest matching id wins)."""
+
+    id: DocumentId
+    title: Text
+    file: Annotated[str, StringConstraints(pattern=r"^[\w.-]+\.txt$")]
+    url: Text | None = None
+    # How the rest of a citation reads: articles (第八条第（一）项) or the rows of a list (（一）第1项).
+    numbering: Literal["articles", "rows"] = "articles"
+    note: Text | None = None
 
 
 class ResponsibleUnit(Cited):
@@ -111,17 +133,54 @@ class Agency(Strict):
     name: Text
     document: Text | None = None
     region: Text | None = None
-    responsible_unit: ResponsibleUnit
+    responsible_unit: ResponsibleUnit | None = None
     categories: listed(Category) = Field(min_length=1)
     categories_cite: Cites
+
+
+class Property(Cited):
+    """A fact about an activity that rules turn on, asked of the officer as a yes/no question."""
+
+    id: Identifier
+    label: Text
+    question: Text
+
+
+class Numbers(Strict):
+    """The agency's own numbers; each one left out falls back to the deployment's default (README)."""
+
+    gap_tolerance_seconds: int | None = Field(default=None, ge=0, le=3600)
+    uninterrupted_gap_seconds: int | None = Field(default=None, ge=0, le=600)
+    coverage_edge_seconds: int | None = Field(default=None, ge=0, le=7200)
+    clock_tolerance_seconds: int | None = Field(default=None, ge=0, le=3600)
+    pre_use_check_hours: int | None = Field(default=None, ge=1, le=72)
+    access_grant_max_days: int | None = Field(default=None, ge=1, le=366)
+    disc_read_check_days: int | None = Field(default=None, ge=7, le=3650)
+    draw_officers_per_target: int | None = Field(default=None, ge=2, le=10)
+    cite: listed(Cite) = []
+    note: Text | None = None
 
 
 # --- recording obligations (001/1) -------------------------------------------------------------------------
 
 
 class Moment(Strict):
-    at: Literal["activity_start", "activity_end"]
+    # ``activity_start``, ``activity_end`` or a moment the pack declares in ``recording.moments``.
+    at: Identifier
     text: Text
+
+
+class Obligation(Strict):
+    """When a row must be recorded: always, or when the activity's facts meet ``when``."""
+
+    when: Condition | None = None
+
+    def always(self) -> bool:
+        return self.when is None
+
+
+def _obligation(value: object) -> object:
+    return {} if value == "always" else value
 
 
 class ChecklistRow(Cited):
@@ -129,19 +188,17 @@ class ChecklistRow(Cited):
     categories: listed(Category) = Field(min_length=1)
     stage: Text
     matter: Text | None = None
-    obligation: Obligation
+    obligation: Annotated[Obligation, BeforeValidator(_obligation)]
     requirement: Text
     place: Text | None = None
     manner: listed(RecordingManner) = Field(min_length=1)
     recorder: Text | None = None
     starts_at: Moment
     ends_at: Moment
+    # Kept this long: applies to the records of activities under this row (longest applicable term wins).
     storage: Term | None = None
     record_class: RecordClass | None = None
     key_moment_photos: bool = False
-
-    def get_obligation_label(self) -> str:
-        return str(self.obligation.label)
 
 
 class Trigger(Cited):
@@ -160,11 +217,30 @@ class RecordingConduct(Cited):
 
 class Recording(Strict):
     checklist: list[ChecklistRow] = Field(min_length=1)
+    moments: list[Labelled] = []
     full_uninterrupted_when: list[Trigger] = []
     key_moments_when_full_impossible: Labelled | None = None
     # Given, only qualified enforcement officers may be the recording subject of a clip (004/7-8).
     subject_rule: Labelled | None = None
     conduct: list[RecordingConduct] = []
+
+
+class Ground(Labelled):
+    # A case bearing one of these marks has this ground (with ``case_mark_is_ground``, no work record is needed).
+    case_marks: listed(ConfidentialityMark) = []
+
+
+class WorkRecord(Cited):
+    role: Approver
+    label: Text
+
+
+class NonRecording(Strict):
+    """Grounds on which an activity may go unrecorded, provided a written work record goes to the reviewer."""
+
+    grounds: list[Ground] = Field(min_length=1)
+    work_record: WorkRecord
+    case_mark_is_ground: bool = False
 
 
 # --- collection and storage (001/3/5-6) ------------------------------------------------------------------------
@@ -190,7 +266,7 @@ class Classification(Cited):
 
 
 class Ingest(Strict):
-    deadlines: list[Deadline] = Field(min_length=1)
+    deadlines: list[Deadline] = []
     classification: Classification | None = None
     integrity: list[Labelled] = []
 
@@ -225,7 +301,7 @@ class CaseFileRetention(Cited):
 
 
 class Retention(Strict):
-    rules: list[RetentionRule] = Field(min_length=1)
+    rules: list[RetentionRule] = []
     case_file: CaseFileRetention | None = None
 
 
@@ -315,14 +391,22 @@ class NoteReview(Cited):
     label: Text
 
 
+class DeviceManagement(ResponsibleUnit):
+    # Named units manage their own devices: a device keeper of such a unit hands out, takes back and sends for repair
+    # only the devices registered to that unit. Without units the archivists and heads manage every device.
+    units: list[Text] = []
+
+
 class PreUseCheckItem(Labelled):
     # Marks the item that asks for the device clock to be set: clips with a larger skew are findings under it.
     clock: bool = False
+    # A device failing this item may not be handed out.
+    blocks_hand_out: bool = False
 
 
 class Devices(Strict):
     kinds: list[Labelled] = Field(min_length=1)
-    managed_by: ResponsibleUnit | None = None
+    managed_by: DeviceManagement | None = None
     usage_ledger: UsageLedger | None = None
     pre_use_checks: list[PreUseCheckItem] = []
     maintenance: list[Labelled] = []
@@ -408,35 +492,47 @@ class Accountability(Strict):
 
 
 class PolicyPack(Strict):
+    schema_version: Literal[2] = Field(alias="schema")
     pack: Identifier
     version: int = Field(ge=1)
     effective_from: dt.date
     effective_from_note: Text | None = None
-    source: Annotated[str, StringConstraints(pattern=r"^\d{3}_[0-9a-f]+\.txt$")]
+    documents: list[Document] = Field(min_length=1)
     agency: Agency
-    recording: Recording
-    ingest: Ingest
-    retention: Retention
-    long_term: LongTerm
-    access: Access
+    properties: list[Property] = []
+    numbers: Numbers | None = None
+    recording: Recording | None = None
+    non_recording: NonRecording | None = None
+    ingest: Ingest | None = None
+    retention: Retention | None = None
+    long_term: LongTerm | None = None
+    access: Access | None = None
     evidence_extraction: list[EvidenceExtraction] = []
     confidentiality: Confidentiality | None = None
-    devices: Devices
-    interruptions: Interruptions
+    devices: Devices | None = None
+    interruptions: Interruptions | None = None
     legal_review: LegalReview | None = None
     random_inspection: RandomInspection | None = None
     supervision: Supervision | None = None
-    accountability: Accountability
+    accountability: Accountability | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False, populate_by_name=True)
 
     @property
-    def document_number(self) -> str:
-        return self.source[:3]
+    def checklist(self) -> list[ChecklistRow]:
+        return list(self.recording.checklist) if self.recording else []
 
     @model_validator(mode="after")
     def _plans_name_checklist_rows(self) -> PolicyPack:
-        rows = {row.id for row in self.recording.checklist}
+        rows = {row.id for row in self.checklist}
         for plan in self.random_inspection.plans if self.random_inspection else []:
             for stage in (plan.stage, plan.draw_stage):
                 if stage is not None and stage not in rows:
                     raise ValueError(f"inspection plan {plan.id} names {stage}, which is not a checklist row")
         return self
+
+
+# Sections a pack may leave out, in the order the rules page and ``policy explain`` show them.
+OPTIONAL_SECTIONS = ("properties", "numbers", "recording", "non_recording", "ingest", "retention", "long_term",
+                     "access", "evidence_extraction", "confidentiality", "devices", "interruptions", "legal_review",
+                     "random_inspection", "supervision", "accountability")

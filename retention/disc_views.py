@@ -13,7 +13,7 @@ from evidence.queries import visible_records
 from lawtrace.pages import history, paginate
 from lawtrace.pdf import pdf_response, render_pdf
 from ledger.events import RequestContext, record_event
-from policy.registry import registry
+from policy import current, rules
 from retention import disc_services, queries
 from retention.discs import image_dir
 from retention.models import Carrier, Disc
@@ -105,7 +105,7 @@ def disc_image(request: HttpRequest, pk: int) -> HttpResponse:
 
 def disc_label(request: HttpRequest, pk: int) -> HttpResponse:
     disc = get_object_or_404(_discs(request), pk=pk)
-    copies = registry().in_force(disc.agency.pack_code).long_term.copies
+    copies = rules.disc_copies(current.in_force(disc.agency))
     return pdf_response(render_pdf("retention/disc_label.html", {
         "disc": disc, "carriers": disc.carriers.all(), "fields": copies.label_fields if copies else [],
         "cite": copies.cite if copies else []}, request=request), f"disc-{disc.pk}-label.pdf")
@@ -116,7 +116,7 @@ def disc_form(request: HttpRequest, pk: int) -> HttpResponse:
     from cases.models import ActivityOfficer
 
     disc = get_object_or_404(_discs(request), pk=pk)
-    form = registry().in_force(disc.agency.pack_code).long_term.disc_record_form
+    form = rules.disc_record_form(current.in_force(disc.agency))
     records = (disc.records.select_related("officer", "device", "activity").order_by("recorded_start", "pk")
                .prefetch_related(Prefetch("activity__participants",
                                           queryset=ActivityOfficer.objects.select_related("user"))))

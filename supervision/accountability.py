@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ledger.events import SYSTEM, RequestContext, record_event
 from org.models import User
 from org.roles import Role
-from policy.registry import registry
+from policy import current
 from supervision.models import MisconductCase, RecordReview
 from supervision.refusals import refuse
 
@@ -21,7 +21,7 @@ DECIDERS = frozenset({Role.HEAD})
 
 
 def _accountability(agency):
-    return registry().in_force(agency.pack_code).accountability
+    return current.in_force(agency).accountability
 
 
 def open_case(agency, *, officer: User, misconduct: str, facts: str, actor: User, review: RecordReview | None = None,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from org.models import User
 from org.roles import Role
-from policy.registry import registry
+from policy import current
 from supervision.models import Draw, MisconductCase, RecordReview, ReviewRound
 from supervision.queries import counting_rounds, visible_misconduct, visible_rounds
 from supervision.reviews import MAX_SCORE
@@ -153,7 +153,7 @@ def build(user: User, agency, period: Period) -> Report:
     from evidence.queries import ingest_summary
 
     start, end = period.bounds()
-    pack = registry().in_force(agency.pack_code)
+    pack = current.in_force(agency)
     rounds, checks, reviews = _rounds_and_checks(user, start, end)
     opened = list(visible_misconduct(user).filter(opened_at__gte=start, opened_at__lt=end))
     decided = list(visible_misconduct(user).filter(state=MisconductCase.State.DECIDED, decided_on__gte=period.first_day,

@@ -14,7 +14,7 @@ from lawtrace.pages import agency_or_refuse, history, paginate
 from ledger.events import RequestContext, record_denial
 from org.models import User
 from org.services import qualified_officers
-from policy.registry import registry
+from policy import current
 from supervision import draws
 from supervision.models import Draw, InspectionTarget
 from supervision.refusals import Refused
@@ -27,7 +27,7 @@ def _agency(request: HttpRequest, verb: str):
 
 def draw_list(request: HttpRequest) -> HttpResponse:
     agency = _agency(request, "draw.view")
-    pack = registry().in_force(agency.pack_code)
+    pack = current.in_force(agency)
     plans = pack.random_inspection.plans if pack.random_inspection else []
     if request.method == "POST":
         try:

@@ -131,6 +131,10 @@ MATRIX: dict[str, dict[str, int]] = {
                              audit_admin=403),
     "supervision_report": row(403, head=200, legal_reviewer=200, supervisor=200),
     "agency_rules": STAFF,
+    # Pack versions: the agency's administrators put them forward, its head decides, its auditor reads.
+    "pack_versions": row(403, head=200, system_admin=200, security_admin=200, audit_admin=200),
+    "pack_upload": row(403, system_admin=200, security_admin=200),
+    "pack_activation": row(403, head=200, system_admin=200, security_admin=200, audit_admin=200),
     "ledger_overview": AUDIT_ONLY,
     "ledger_verify": row(405, anonymous=302),
     "ledger_run": AUDIT_ONLY,
@@ -203,6 +207,7 @@ def world(db, tmp_path):
         "record_review": {"pk": review_round.pk, "record_pk": int(review_round.sample[0])},
         "misconduct_detail": {"pk": misconduct.pk},
         "disc_image": {"pk": 1}, "disc_label": {"pk": 1}, "disc_form": {"pk": 1}, "disc_read_check": {"pk": 1},
+        "pack_activation": {"pk": w.agency.pack_activations.get().pk},
     }
     return people, kwargs
 

@@ -1,0 +1,128 @@
+"""The one way to know which pack governs an agency: ``in_force`` at a moment, ``version_of`` for what a stored record
+names. Everything else in the system asks here.
+
+A version governs only through an approved activation (``policy.activation``); the text that governs is the one kept
+with the activation, checked against its SHA-256 every time it is parsed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from policy import citations
+from policy.loader import load_text
+from policy.schema import PolicyPack
+
+_parsed: dict[str, PolicyPack] = {}
+_lock = threading.Lock()
+
+
+class NoPackInForce(LookupError):
+    """The agency has no approved pack version (or not the one asked for)."""
+
+
+class PackTampered(RuntimeError):
+    """A kept pack text no longer matches the hash it was approved under."""
+
+
+def _agency_id(agency) -> int:
+    return agency if isinstance(agency, int) else agency.pk
+
+
+def _day(at: dt.date | dt.datetime | None) -> dt.date:
+    if at is None:
+        return timezone.localdate()
+    if isinstance(at, dt.datetime):
+        return timezone.localtime(at).date() if timezone.is_aware(at) else at.date()
+    return at
+
+
+def parsed(sha256: str, text: str, name: str) -> PolicyPack:
+    """A kept text as a pack, refusing one whose bytes no longer hash to what was approved."""
+    from policy.registry import sha256_of
+
+    pack = _parsed.get(sha256)
+    if pack is not None:
+        return pack
+    if sha256_of(text) != sha256:
+        raise PackTampered(_("The kept text of %(name)s does not match the hash it was approved under.")
+                           % {"name": name})
+    pack = load_text(text, name)
+    citations.register(pack)
+    with _lock:
+        _parsed[sha256] = pack
+    return pack
+
+
+def schedule(agency) -> list[tuple[dt.date, int, str]]:
+    """The agency's approved activations in the order they take effect: (in force from, version, sha256)."""
+    from policy.models import Activation
+
+    return list(Activation.objects.filter(agency_id=_agency_id(agency), state=Activation.State.APPROVED)
+                .order_by("effective_from", "decided_at", "pk")
+                .values_list("effective_from", "pack__version", "pack__sha256"))
+
+
+def _load(sha256: str) -> PolicyPack:
+    from policy.models import PackVersion
+
+    pack = _parsed.get(sha256)
+    if pack is not None:
+        return pack
+    row = PackVersion.objects.filter(sha256=sha256).values_list("text", "code", "version").first()
+    if row is None:
+        raise NoPackInForce(sha256)
+    text, code, version = row
+    return parsed(sha256, text, f"{code} v{version}")
+
+
+def in_force(agency, at: dt.date | dt.datetime | None = None) -> PolicyPack:
+    """The pack version in force for the agency on the day of ``at`` (today by default).
+
+    Before the first approved version's date, that first version applies: it holds the oldest rules the system
+    knows for the agency."""
+    entries = schedule(agency)
+    if not entries:
+        raise NoPackInForce(_("No policy pack version has been approved for this agency."))
+    day = _day(at)
+    chosen = entries[0]
+    for entry in entries:
+        if entry[0] <= day:
+            chosen = entry
+    return _load(chosen[2])
+
+
+def version_of(agency_or_code, number: int) -> PolicyPack:
+    """The version a stored record, case or activity names (it governed when they were made)."""
+    from policy.models import PackVersion
+
+    code = agency_or_code if isinstance(agency_or_code, str) else agency_or_code.pack_code
+    sha = PackVersion.objects.filter(code=code, version=number).values_list("sha256", flat=True).first()
+    if sha is None:
+        raise NoPackInForce(_("Version %(n)s of policy pack %(code)s is not kept.") % {"n": number, "code": code})
+    return _load(sha)
+
+
+def versions(agency) -> list[PolicyPack]:
+    """Every version ever approved for the agency, oldest first (what the rules page offers to read)."""
+    seen: dict[int, PolicyPack] = {}
+    for _start, version, sha in schedule(agency):
+        seen.setdefault(version, _load(sha))
+    return [seen[v] for v in sorted(seen)]
+
+
+class Versions:
+    """Remembers the versions already read during one piece of work (a sweep over many records or activities)."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, int], PolicyPack] = {}
+
+    def get(self, code: str, number: int) -> PolicyPack:
+        key = (code, number)
+        if key not in self._known:
+            self._known[key] = version_of(code, number)
+        return self._known[key]
