@@ -177,7 +177,7 @@ def evaluate(facts: ActivityFacts, now: dt.datetime, tolerance: Tolerances = Tol
             found.append(FindingSpec("key_photos_missing", MEDIUM, row_cites, officer_id=facts.lead_officer_id,
                                      params={"stage": row.stage}))
         fallback = pack.recording.key_moments_when_full_impossible if pack.recording else None
-        explained = [n for n in facts.notes if n.state != "returned"]
+        explained = [n for n in facts.notes if n.state != "returned" and n.kind == "interruption"]
         if fallback is not None and explained and ended and not any(c.kind == "document" for c in facts.clips):
             found.append(FindingSpec("written_record_missing", MEDIUM, tuple(fallback.cite),
                                      officer_id=facts.lead_officer_id, params={"rule": fallback.label}))

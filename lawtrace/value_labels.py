@@ -23,7 +23,7 @@ def value_labels(agency_code: str) -> dict[str, object]:
             pack = current.in_force(agency)
         except current.NoPackInForce:
             return labels
-        pack_labels: dict[str, str] = {pack.pack: f"{pack.agency.name}（{pack.pack}）"}
+        pack_labels: dict[str, str] = {pack.pack: pack.agency.name}
         _collect(pack, pack_labels)
         labels.update(pack_labels)
         # A review round scores the recording rules under prefixed ids, so they never clash with its own checks.

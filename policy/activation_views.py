@@ -35,7 +35,8 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.found = {f.sha256: f for f in found}
         self.fields["on_disk"].choices = [("", "—")] + [
-            (f.sha256, f"{f.pack.pack} v{f.pack.version}（{f.path.name}，sha256 {f.sha256[:12]}…）") for f in found]
+            (f.sha256, _("version %(v)s (%(name)s)") % {"v": f.pack.version, "name": f.path.name}
+             + f" SHA-256 {f.sha256[:12]}…") for f in found]
 
     def clean(self):
         data = super().clean()
