@@ -49,6 +49,7 @@ STAFF = [
     ("sysadmin", "系统管理员", (Role.SYSTEM_ADMIN,), None),
     ("secadmin", "安全管理员", (Role.SECURITY_ADMIN,), None),
     ("auditor", "审计管理员", (Role.AUDIT_ADMIN,), None),
+    ("keeper", "周保管", (Role.DEVICE_KEEPER, Role.OFFICER), Qualification.Kind.ENFORCEMENT),
 ]
 
 PARTIES = [
