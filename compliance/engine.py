@@ -169,6 +169,8 @@ def evaluate(facts: ActivityFacts, now: dt.datetime, tolerance: Tolerances = Tol
             if exempt not in ("approved", "marked"):
                 found.append(FindingSpec("not_recorded", HIGH, row_cites, officer_id=facts.lead_officer_id,
                                          params={"stage": row.stage, "requirement": row.requirement,
+                                                 # The pack names grounds a work record may state (005/5).
+                                                 "grounds": pack.non_recording is not None,
                                                  "note_id": record.note_id if record else None,
                                                  "note_state": record.state if record else ""}))
         if moving:

@@ -59,7 +59,7 @@ def fix_url(finding: Finding, *, writes_notes: bool = True) -> str:
     p = finding.params or {}
     if finding.rule == "not_recorded" and p.get("note_id"):
         return reverse("note_detail", args=[p["note_id"]])
-    if finding.rule == "not_recorded" and writes_notes and _allows_non_recording(finding):
+    if finding.rule == "not_recorded" and writes_notes and p.get("grounds"):
         return reverse("note_create", args=[finding.activity_id]) + "?kind=non_recording"
     if finding.rule in ("start_not_covered", "end_not_covered", "gap"):
         if p.get("note_id"):
@@ -74,12 +74,6 @@ def fix_url(finding: Finding, *, writes_notes: bool = True) -> str:
     if finding.record_id:
         return reverse("record_detail", args=[finding.record_id])
     return reverse("activity_detail", args=[finding.activity_id])
-
-
-def _allows_non_recording(finding: Finding) -> bool:
-    from policy import current
-
-    return current.in_force(finding.agency_id).non_recording is not None
 
 
 def decorate(findings, reader):

@@ -29,10 +29,6 @@ class PackTampered(RuntimeError):
     """A kept pack text no longer matches the hash it was approved under."""
 
 
-def _agency_id(agency) -> int:
-    return agency if isinstance(agency, int) else agency.pk
-
-
 def _day(at: dt.date | dt.datetime | None) -> dt.date:
     if at is None:
         return timezone.localdate()
@@ -59,12 +55,23 @@ def parsed(sha256: str, text: str, name: str) -> PolicyPack:
 
 
 def schedule(agency) -> list[tuple[dt.date, int, str]]:
-    """The agency's approved activations in the order they take effect: (in force from, version, sha256)."""
-    from policy.models import Activation
+    """The agency's approved versions in the order they take effect: (in force from, version, sha256).
 
-    return list(Activation.objects.filter(agency_id=_agency_id(agency), state=Activation.State.APPROVED)
-                .order_by("effective_from", "decided_at", "pk")
-                .values_list("effective_from", "pack__version", "pack__sha256"))
+    Read from the approval events themselves, not from the activation rows: a row written or edited behind the
+    application's back, without its event in the ledger, puts nothing into force (issue 19 §2)."""
+    from ledger.models import Event
+
+    code = agency if isinstance(agency, str) else agency.code
+    approvals = (Event.objects.filter(agency_code=code, verb="pack.activate", result=Event.Result.DONE,
+                                      object_type="policy.activation")
+                 .order_by("seq").values_list("after", flat=True))
+    entries = []
+    for after in approvals:
+        try:
+            entries.append((dt.date.fromisoformat(after["effective_from"]), int(after["version"]), after["sha256"]))
+        except (KeyError, TypeError, ValueError):
+            continue  # not an approval this code wrote: it proves nothing
+    return sorted(entries, key=lambda entry: entry[0])
 
 
 def _load(sha256: str) -> PolicyPack:

@@ -226,3 +226,40 @@ def test_existing_agencies_get_their_first_version_after_the_upgrade():
     assert activation.bootstrap_all() == 1
     assert current.in_force(agency).version == 1
     assert activation.bootstrap_all() == 0
+
+
+def test_an_activation_written_behind_the_applications_back_puts_nothing_into_force(lushan):
+    """A database insider inserts an approved v2 row and moves v1's date: what governs is read from the approval
+    events in the ledger, so neither changes the version in force."""
+    raw = variant("lushan_finance", (TWELVE, EIGHTEEN)).decode("utf-8")
+    forged = PackVersion.objects.create(code="lushan_finance", version=2, sha256=sha256_of(raw), text=raw,
+                                        file_name="v2.yaml", origin="upload", added_at=timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO policy_activation (agency_id, pack_id, effective_from, reason, state, proposed_at, "
+            "decision_comment) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [lushan.pk, forged.pk, timezone.localdate() - dt.timedelta(days=1), "x", "approved", timezone.now(), ""])
+        cursor.execute("UPDATE policy_activation SET effective_from = %s WHERE pack_id = %s",
+                       [dt.date(2099, 1, 1), lushan.pack_activations.get(pack__version=1).pack_id])
+    assert current.in_force(lushan).version == 1
+    assert [v.version for v in current.versions(lushan)] == [1]
+
+
+def test_the_decision_page_refuses_everyone_but_the_head(client, lushan):
+    admin, head = administrators(lushan)
+    made = activation.propose(lushan, variant("lushan_finance", (TWELVE, EIGHTEEN)), "v2.yaml",
+                              effective_from=timezone.localdate(), reason="新制度", actor=admin)
+    for stranger in (admin, UserFactory(agency=lushan, roles=(Role.AUDIT_ADMIN,))):
+        login(client, stranger)
+        assert client.post(f"/rules/versions/{made.pk}/", {"decision": "approve"}).status_code == 403
+    assert Event.objects.filter(verb="pack.decide", result="denied").count() == 2
+    login(client, officer(lushan))
+    assert client.get(f"/rules/versions/{made.pk}/").status_code == 403
+    assert client.post("/rules/versions/new/", {}).status_code == 403
+    assert current.in_force(lushan).version == 1
+    login(client, head)
+    assert client.post(f"/rules/versions/{made.pk}/", {"decision": "reject", "decision_comment": ""}).status_code \
+        == 200  # a rejection needs its reason
+    client.post(f"/rules/versions/{made.pk}/", {"decision": "reject", "decision_comment": "条款有误"})
+    assert Activation.objects.get(pk=made.pk).state == Activation.State.REJECTED
+    assert current.in_force(lushan).version == 1
