@@ -73,7 +73,7 @@ def activities_overlapping(agency_id: int, start, end, *, officer_id: int | None
 
 
 ACTIVITY_FACT_FIELDS = (
-    "id", "agency_id", "agency__pack_code", "pack_version", "category", "stage", "planned_start", "planned_end",
+    "id", "agency_id", "agency__code", "pack_version", "category", "stage", "planned_start", "planned_end",
     "actual_start", "actual_end", "properties", "moments", "remote_or_continuous", "case_id",
     *(f"case__{name}" for name in Case.MARK_FIELDS),
 )

@@ -53,7 +53,7 @@ def load(activity_ids: list[int], tolerance: Tolerances | None = None
     widens the period read for device checks."""
     rows = activity_fact_rows(activity_ids)
     packs = current.Versions()
-    own = {row["id"]: tolerances(packs.get(row["agency__pack_code"], row["pack_version"])) for row in rows}
+    own = {row["id"]: tolerances(packs.get(row["agency__code"], row["pack_version"])) for row in rows}
     reach = max([t.pre_use_window for t in own.values()] + ([tolerance.pre_use_window] if tolerance else []),
                 default=dt.timedelta(0))
     edge = max([t.edge for t in own.values()] + ([tolerance.edge] if tolerance else []), default=dt.timedelta(0))
@@ -87,7 +87,7 @@ def load(activity_ids: list[int], tolerance: Tolerances | None = None
     facts: list[ActivityFacts] = []
     extra: dict[int, dict] = {}
     for row in rows:
-        pack = packs.get(row["agency__pack_code"], row["pack_version"])
+        pack = packs.get(row["agency__code"], row["pack_version"])
         mine_tolerance = own[row["id"]]
         start = row["actual_start"] or row["planned_start"]
         end = row["actual_end"] or row["planned_end"]

@@ -118,7 +118,7 @@ def case_records(case_id: int) -> list[Record]:
                 .order_by("recorded_start", "pk"))
 
 
-RETENTION_FIELDS = ("id", "agency_id", "agency__pack_code", "pack_version", "activity__stage", "kind", "usage",
+RETENTION_FIELDS = ("id", "agency_id", "agency__code", "pack_version", "activity__stage", "kind", "usage",
                     "case_id", "recorded_start",
                     "stored_at", "case__state", "case__archived_on", "case__procedure", "case__category",
                     "case__major_penalty", "case__major_social_impact", "case__complex_case", "case__hearing",

@@ -1,8 +1,9 @@
 """The one way to know which pack governs an agency: ``in_force`` at a moment, ``version_of`` for what a stored record
 names. Everything else in the system asks here.
 
-A version governs only through an approved activation (``policy.activation``); the text that governs is the one kept
-with the activation, checked against its SHA-256 every time it is parsed.
+A version governs only through an approved activation (``policy.activation``), and what was approved is read from the
+approval's event in the ledger (version, date, SHA-256); the text that governs is the one kept with the activation,
+checked against that SHA-256 when it is read.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ def _load(sha256: str) -> PolicyPack:
         return pack
     row = PackVersion.objects.filter(sha256=sha256).values_list("text", "code", "version").first()
     if row is None:
-        raise NoPackInForce(sha256)
+        # Approved in the ledger, yet no kept text hashes to it: the text was replaced or removed.
+        raise PackTampered(_("No kept pack text has the hash %(sha)s that was approved.") % {"sha": sha256})
     text, code, version = row
     return parsed(sha256, text, f"{code} v{version}")
 
@@ -103,15 +105,15 @@ def in_force(agency, at: dt.date | dt.datetime | None = None) -> PolicyPack:
     return _load(chosen[2])
 
 
-def version_of(agency_or_code, number: int) -> PolicyPack:
-    """The version a stored record, case or activity names (it governed when they were made)."""
-    from policy.models import PackVersion
-
-    code = agency_or_code if isinstance(agency_or_code, str) else agency_or_code.pack_code
-    sha = PackVersion.objects.filter(code=code, version=number).values_list("sha256", flat=True).first()
-    if sha is None:
-        raise NoPackInForce(_("Version %(n)s of policy pack %(code)s is not kept.") % {"n": number, "code": code})
-    return _load(sha)
+def version_of(agency, number: int) -> PolicyPack:
+    """The version a stored record, case or activity names (it governed when they were made). ``agency`` is the agency
+    or its code."""
+    for _start, version, sha in schedule(agency):
+        if version == number:
+            return _load(sha)
+    code = agency if isinstance(agency, str) else agency.code
+    raise NoPackInForce(_("Version %(n)s of the policy pack was never approved for %(code)s.")
+                        % {"n": number, "code": code})
 
 
 def versions(agency) -> list[PolicyPack]:
@@ -128,8 +130,8 @@ class Versions:
     def __init__(self) -> None:
         self._known: dict[tuple[str, int], PolicyPack] = {}
 
-    def get(self, code: str, number: int) -> PolicyPack:
-        key = (code, number)
+    def get(self, agency_code: str, number: int) -> PolicyPack:
+        key = (agency_code, number)
         if key not in self._known:
-            self._known[key] = version_of(code, number)
+            self._known[key] = version_of(agency_code, number)
         return self._known[key]

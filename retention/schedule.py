@@ -46,7 +46,7 @@ def _record_day(row: dict) -> dt.date:
 
 def compute(row: dict, packs: current.Versions | None = None) -> Computed:
     """The record's term under the pack version it was filed under (what was done stays under its own rules)."""
-    pack = (packs or current.Versions()).get(row["agency__pack_code"], row["pack_version"])
+    pack = (packs or current.Versions()).get(row["agency__code"], row["pack_version"])
     decision = rules.retention_for(pack, facts_of(row))
     names = "、".join(rule.id for rule in decision.rules)
     cites = "、".join(decision.cites)

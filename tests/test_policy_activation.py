@@ -263,3 +263,15 @@ def test_the_decision_page_refuses_everyone_but_the_head(client, lushan):
     client.post(f"/rules/versions/{made.pk}/", {"decision": "reject", "decision_comment": "条款有误"})
     assert Activation.objects.get(pk=made.pk).state == Activation.State.REJECTED
     assert current.in_force(lushan).version == 1
+
+
+def test_a_kept_text_replaced_with_its_hash_behind_the_applications_back_is_refused(lushan):
+    """Rewriting both the text and its stored hash does not help: the hash approved is the one in the ledger."""
+    kept = lushan.pack_activations.get().pack
+    altered = kept.text.replace("months: 12", "months: 1")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE policy_packversion SET text = %s, sha256 = %s WHERE id = %s",
+                       [altered, sha256_of(altered), kept.pk])
+    current._parsed.pop(kept.sha256, None)
+    with pytest.raises(current.PackTampered, match=kept.sha256):
+        current.version_of(lushan, 1)
