@@ -149,4 +149,3 @@ def activity_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
     return render(request, "cases/activity_form.html", {"form": form, "activity": activity})
-
