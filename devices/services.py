@@ -64,9 +64,10 @@ def can_manage(user: User, device: Device) -> bool:
     if user.agency_id != device.agency_id:
         return False
     roles = user.role_set
-    if Role.DEVICE_KEEPER in roles and user.unit_id is not None and user.unit_id == device.unit_id:
+    unit = user.unit if user.unit_id is not None and user.unit_id == device.unit_id else None
+    if Role.DEVICE_KEEPER in roles and unit is not None:
         named = managing_units(device.agency)
-        if not named or user.unit.name in named:
+        if not named or unit.name in named:
             return True
     if managing_units(device.agency):
         return Role.HEAD in roles
@@ -80,9 +81,10 @@ def managing_units(agency: Agency) -> list[str]:
     return list(managed.units) if managed is not None else []
 
 
-def may_register(user: User) -> bool:
-    """Registering a device: the device managers of the agency (see ``can_manage``), or a unit's keeper."""
-    agency = user.agency
+def may_register(user) -> bool:
+    """Registering a device: the device managers of the agency (see ``can_manage``), or a unit's keeper. Anyone
+    without an agency (an anonymous visitor included) may not."""
+    agency = getattr(user, "agency", None)
     if agency is None:
         return False
     roles = user.role_set

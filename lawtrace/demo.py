@@ -133,7 +133,7 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
         day = now - dt.timedelta(days=50 - number * 3)
         start = day.replace(hour=9 + number % 6, minute=0, second=0, microsecond=0)
         done = start < now
-        data = {
+        activity_data: dict[str, object] = {
             "case": case, "category": category, "stage": row.id, "place": PLACES[number % len(PLACES)],
             "planned_start": start, "planned_end": start + dt.timedelta(hours=2),
             "actual_start": start + dt.timedelta(minutes=5) if done else None,
@@ -142,7 +142,7 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
             "properties": [p.id for i, p in enumerate(pack.properties) if number % (4 + 3 * i) == 0],
             "moments": {}, "remote_or_continuous": number % 5 == 0, "description": row.requirement,
         }
-        activities.append(create_activity(agency, data, officers, [people["assistant"]] if number % 2 else [],
+        activities.append(create_activity(agency, activity_data, officers, [people["assistant"]] if number % 2 else [],
                                           actor=officers[0]))
     # An inspection that ended an hour ago: its clip arrives on time and links itself.
     recent_start = (now - dt.timedelta(hours=2)).replace(second=0, microsecond=0)

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.roles import Role
@@ -39,11 +40,13 @@ def may(actor, action: str, agency) -> bool:
 def _require(actor, action: str, agency, obj, context: RequestContext) -> None:
     if not may(actor, action, agency):
         verb = "pack.propose" if action == "propose" else "pack.decide"
+        # Kept untranslated on record, translated where shown (ledger.wording).
+        message = gettext_lazy("Only the system or security administrator of the agency puts pack versions "
+                               "forward, and only its head approves them.") if action == "propose" \
+            else gettext_lazy("Only the head of the agency approves a policy pack version.")
         record_denial(verb, actor=actor, obj=obj, agency_code=agency.code, context=context,
-                      detail={"reason": "role"})
-        raise PermissionError(_("Only the system or security administrator of the agency puts pack versions forward, "
-                                "and only its head approves them.") if action == "propose"
-                              else _("Only the head of the agency approves a policy pack version."))
+                      detail={"reason": message})
+        raise PermissionError(str(message))
 
 
 def check_text(raw: bytes, file_name: str) -> tuple[str, PolicyPack]:
@@ -191,4 +194,3 @@ def not_yet_proposed(agency) -> list[PackFile]:
     except LookupError:
         return []
     return [f for f in files if f.sha256 not in known]
-

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,12 +36,12 @@ class UploadForm(forms.Form):
     def __init__(self, *args, found, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.found = {f.sha256: f for f in found}
-        self.fields["on_disk"].choices = [("", "—")] + [
+        cast(forms.ChoiceField, self.fields["on_disk"]).choices = [("", "—")] + [
             (f.sha256, _("version %(v)s (%(name)s)") % {"v": f.pack.version, "name": f.path.name}
              + f" SHA-256 {f.sha256[:12]}…") for f in found]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if bool(data.get("file")) == bool(data.get("on_disk")):
             raise ValidationError(_("Upload a file or choose a version found in the pack directories (one of them)."))
         return data
@@ -54,8 +56,9 @@ class DecisionForm(forms.Form):
 
 
 def _agency(request: HttpRequest):
-    agency = request.user.agency
-    if agency is None or not request.user.role_set & READERS:
+    agency = getattr(request.user, "agency", None)
+    roles: frozenset[str] = getattr(request.user, "role_set", frozenset())
+    if agency is None or not roles & READERS:
         record_denial("pack.read", actor=request.user, context=RequestContext.from_request(request),
                       detail={"path": request.path})
         raise PermissionDenied(_("Only the agency's administrators, head and auditor see its pack versions."))

@@ -68,6 +68,8 @@ def schedule(agency) -> list[tuple[dt.date, int, str]]:
                  .order_by("seq").values_list("after", flat=True))
     entries = []
     for after in approvals:
+        if not isinstance(after, dict):
+            continue
         try:
             entries.append((dt.date.fromisoformat(after["effective_from"]), int(after["version"]), after["sha256"]))
         except (KeyError, TypeError, ValueError):

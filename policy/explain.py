@@ -46,7 +46,8 @@ def explain(pack: PolicyPack) -> list[str]:
 
 
 def _recording(pack: PolicyPack) -> list[str]:
-    if not pack.checklist:
+    recording = pack.recording
+    if recording is None or not recording.checklist:
         return [_absent(_("Recording checklist"))]
     lines = [_("Recording checklist (%(n)d rows): a row that must be recorded and has no recording linked by its "
                "storage deadline raises “required recording missing”; recording must run from the row's start to its "
@@ -63,7 +64,6 @@ def _recording(pack: PolicyPack) -> list[str]:
         if row.key_moment_photos:
             text += _(" Key moments need photos too.")
         lines.append(f"{text} {law(row.cite)}")
-    recording = pack.recording
     for trigger in recording.full_uninterrupted_when:
         names = rules.property_labels(pack, trigger.when.property or [])
         lines.append(_("  Uninterrupted recording when: %(what)s — then any gap beyond %(n)d seconds is a serious "

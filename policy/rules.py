@@ -186,9 +186,9 @@ def obligation_label(pack: PolicyPack, row: ChecklistRow) -> str:
     """"must be recorded", or "must be recorded when …" naming the properties the row turns on."""
     from django.utils.translation import gettext as _
 
-    if row.obligation.always():
-        return _("must be recorded")
     when = row.obligation.when
+    if when is None:
+        return _("must be recorded")
     named = property_labels(pack, when.property or []) + [str(s) for s in (when.stage or [])]
     if not named:
         return _("must be recorded in the cases its rule names")

@@ -8,7 +8,7 @@ engine then does nothing for that topic. ``policy/SCHEMA.md`` documents every ke
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
@@ -58,8 +58,9 @@ def _steps(value: object) -> object:
 Cites = Annotated[list[Cite], BeforeValidator(_as_list), Field(min_length=1)]
 
 
-def listed(item: object) -> object:
-    return Annotated[list[item], BeforeValidator(_as_list)]  # type: ignore[valid-type]
+T = TypeVar("T")
+# A list that may be written as a single value (``categories: penalty``).
+Listed = Annotated[list[T], BeforeValidator(_as_list)]
 
 
 class Strict(BaseModel):
@@ -78,17 +79,17 @@ class Labelled(Cited):
 class Condition(Strict):
     """Facts a rule applies to. Every key given must hold; a list means any of its values."""
 
-    record: listed(RecordKind) | None = None
-    usage: listed(RecordUsage) | None = None
+    record: Listed[RecordKind] | None = None
+    usage: Listed[RecordUsage] | None = None
     linked_to_case: bool | None = None
-    case_flag: listed(CaseFlag) | None = None
-    case_procedure: listed(Procedure) | None = None
-    case_category: listed(Category) | None = None
+    case_flag: Listed[CaseFlag] | None = None
+    case_procedure: Listed[Procedure] | None = None
+    case_category: Listed[Category] | None = None
     # Properties the pack declares (``properties``), answered per activity.
-    property: listed(Identifier) | None = None
-    activity_category: listed(Category) | None = None
+    property: Listed[Identifier] | None = None
+    activity_category: Listed[Category] | None = None
     # Checklist rows (by id) of the activity a record belongs to.
-    stage: listed(Identifier) | None = None
+    stage: Listed[Identifier] | None = None
 
 
 class Term(Strict):
@@ -134,7 +135,7 @@ class Agency(Strict):
     document: Text | None = None
     region: Text | None = None
     responsible_unit: ResponsibleUnit | None = None
-    categories: listed(Category) = Field(min_length=1)
+    categories: Listed[Category] = Field(min_length=1)
     categories_cite: Cites
 
 
@@ -157,7 +158,7 @@ class Numbers(Strict):
     access_grant_max_days: int | None = Field(default=None, ge=1, le=366)
     disc_read_check_days: int | None = Field(default=None, ge=7, le=3650)
     draw_officers_per_target: int | None = Field(default=None, ge=2, le=10)
-    cite: listed(Cite) = []
+    cite: Listed[Cite] = []
     note: Text | None = None
 
 
@@ -185,13 +186,13 @@ def _obligation(value: object) -> object:
 
 class ChecklistRow(Cited):
     id: Identifier
-    categories: listed(Category) = Field(min_length=1)
+    categories: Listed[Category] = Field(min_length=1)
     stage: Text
     matter: Text | None = None
     obligation: Annotated[Obligation, BeforeValidator(_obligation)]
     requirement: Text
     place: Text | None = None
-    manner: listed(RecordingManner) = Field(min_length=1)
+    manner: Listed[RecordingManner] = Field(min_length=1)
     recorder: Text | None = None
     starts_at: Moment
     ends_at: Moment
@@ -227,7 +228,7 @@ class Recording(Strict):
 
 class Ground(Labelled):
     # A case bearing one of these marks has this ground (with ``case_mark_is_ground``, no work record is needed).
-    case_marks: listed(ConfidentialityMark) = []
+    case_marks: Listed[ConfidentialityMark] = []
 
 
 class WorkRecord(Cited):
@@ -262,7 +263,7 @@ class Deadline(Cited):
 
 
 class Classification(Cited):
-    fields: listed(ClassificationField) = Field(min_length=1)
+    fields: Listed[ClassificationField] = Field(min_length=1)
 
 
 class Ingest(Strict):
@@ -333,11 +334,11 @@ class ApprovalStep(Strict):
 
 class AccessRule(Cited):
     id: Identifier
-    requesters: listed(RequesterType) = Field(min_length=1)
-    actions: listed(AccessAction) = Field(min_length=1)
-    purposes: listed(AccessPurpose) | None = None
-    credentials: listed(Credential) = []
-    lawyer_credentials: listed(Credential) = []
+    requesters: Listed[RequesterType] = Field(min_length=1)
+    actions: Listed[AccessAction] = Field(min_length=1)
+    purposes: Listed[AccessPurpose] | None = None
+    credentials: Listed[Credential] = []
+    lawyer_credentials: Listed[Credential] = []
     verify_credentials: bool = False
     approval: Annotated[list[ApprovalStep], BeforeValidator(_steps)] = []
     enter_in_register: bool = True
@@ -373,7 +374,7 @@ class EvidenceExtraction(Cited):
 
 
 class Confidentiality(Cited):
-    marks: listed(ConfidentialityMark) = Field(min_length=1)
+    marks: Listed[ConfidentialityMark] = Field(min_length=1)
     use_only_for_enforcement: bool = False
     # Copying a marked record out needs these steps on top of the access rule's own (按保密规定使用).
     export_approval: Annotated[list[ApprovalStep], BeforeValidator(_steps)] = []
@@ -425,9 +426,9 @@ class Interruptions(Strict):
 
 
 class DecisionCondition(Strict):
-    decision_type: listed(DecisionType) | None = None
-    decision_category: listed(Category) | None = None
-    party_kind: listed(PartyKind) | None = None
+    decision_type: Listed[DecisionType] | None = None
+    decision_category: Listed[Category] | None = None
+    party_kind: Listed[PartyKind] | None = None
     amount_at_least: int | None = Field(default=None, ge=0)
     law_requires_review: bool | None = None
 

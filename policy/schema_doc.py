@@ -285,7 +285,8 @@ def _type_text(annotation) -> str:
         return "one of " + ", ".join(f"`{a}`" for a in typing.get_args(annotation))
     if isinstance(annotation, type):
         if issubclass(annotation, enum.Enum):
-            return f"`{annotation.__name__}` ({', '.join(f'`{m.value}` {m.label}' for m in annotation)})"
+            labels = ", ".join(f"`{m.value}` {getattr(m, 'label', m.value)}" for m in annotation)
+            return f"`{annotation.__name__}` ({labels})"
         if issubclass(annotation, BaseModel):
             return f"[{annotation.__name__}](#{annotation.__name__.lower()})"
         return {str: "text", int: "integer", float: "number", bool: "yes/no", dt.date: "date (YYYY-MM-DD)"}.get(

@@ -16,12 +16,9 @@ def agency_rules(request: HttpRequest) -> HttpResponse:
         number = int(request.GET["version"]) if "version" in request.GET else None
     except ValueError as exc:
         raise Http404 from exc
-    if number is None:
-        pack = current.in_force(agency)
-    else:
-        pack = next((v for v in versions if v.version == number), None)
-        if pack is None:
-            raise Http404
+    chosen = current.in_force(agency) if number is None else next((v for v in versions if v.version == number), None)
+    if chosen is None:
+        raise Http404
     return render(request, "policy/agency_rules.html", {
-        "agency": agency, "pack": pack, "versions": versions, "topics": topics(pack),
+        "agency": agency, "pack": chosen, "versions": versions, "topics": topics(chosen),
     })

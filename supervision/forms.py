@@ -89,7 +89,7 @@ class MisconductForm(forms.Form):
         self.fields["officer"].queryset = _staff(agency)
         self.fields["misconduct"].choices = [
             (m.id, f"{m.label}（{law(m.cite)}）")
-            for m in current.in_force(agency).accountability.misconduct]
+            for m in _accountability(agency).misconduct]
 
 
 class DecideForm(forms.Form):
@@ -102,4 +102,12 @@ class DecideForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["sanctions"].choices = [
             (s.id, f"{s.label}（{law(s.cite)}）")
-            for s in current.in_force(agency).accountability.sanctions]
+            for s in _accountability(agency).sanctions]
+
+
+def _accountability(agency):
+    """The pack's misconduct kinds and sanctions; a rulebook without them offers none."""
+    from types import SimpleNamespace
+
+    found = current.in_force(agency).accountability
+    return found if found is not None else SimpleNamespace(misconduct=[], sanctions=[])
