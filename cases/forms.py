@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Activity, Case
 from cases.services import ACTIVITY_FIELDS, CASE_FIELDS
-from org.models import Agency, User
+from org.models import User
 from policy import current, rules
 from policy.vocabulary import Category
 
@@ -40,11 +40,14 @@ class StaffChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj} ({obj.staff_number})" if obj.staff_number else str(obj)
 
 
-def _agency_staff(agency: Agency):
-    return User.objects.filter(agency=agency, is_active=True).order_by("full_name", "username")
+def _agency_staff(user: User):
+    return User.objects.restrict(user).filter(is_active=True).order_by("full_name", "username")
 
 
 class CaseForm(forms.ModelForm):
+    """A case's facts. Its handlers are named here only when a case is opened by someone who assigns handlers;
+    afterwards they change on their own page, with a reason (``HandlersForm``)."""
+
     handlers = StaffChoiceField(label=_("case handlers"), queryset=User.objects.none(),
                                 widget=forms.SelectMultiple(attrs={"size": 6}))
 
@@ -53,12 +56,18 @@ class CaseForm(forms.ModelForm):
         fields = [f for f in CASE_FIELDS]
         widgets = {"opened_on": _DATE, "archived_on": _DATE}
 
-    def __init__(self, *args, agency: Agency, **kwargs) -> None:
+    def __init__(self, *args, user: User, names_handlers: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.agency = agency
-        self.fields["handlers"].queryset = _agency_staff(agency)
-        categories = current.in_force(agency).agency.categories
+        self.agency = user.agency
+        if names_handlers:
+            self.fields["handlers"].queryset = _agency_staff(user)
+        else:
+            del self.fields["handlers"]
+        categories = current.in_force(self.agency).agency.categories
         self.fields["category"].choices = [(c.value, c.label) for c in categories]
+        for name in Case.MARK_FIELDS:
+            self.fields[name].help_text = _("Raised by a handler of the case; lowered only by the security "
+                                            "administrator (000/1/10).")
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in CASE_FIELDS}
@@ -84,9 +93,9 @@ class ActivityForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, agency: Agency, cases, **kwargs) -> None:
+    def __init__(self, *args, user: User, cases, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.agency = agency
+        self.agency = agency = user.agency
         pack = current.version_of(agency, self.instance.pack_version) if self.instance.pk else current.in_force(agency)
         self.pack = pack
         self.fields["category"].choices = [("", "---------")] + [(c.value, c.label) for c in pack.agency.categories]
@@ -96,7 +105,7 @@ class ActivityForm(forms.ModelForm):
             grouped.setdefault(labels, []).append((row.id, f"{row.stage}（{rules.obligation_label(pack, row)}）"))
         self.fields["stage"].choices = [("", "---------"), *grouped.items()]
         self.fields["case"].queryset = cases
-        staff = _agency_staff(agency)
+        staff = _agency_staff(user)
         self.fields["officers"].queryset = staff
         self.fields["assistants"].queryset = staff
         held = set(self.instance.properties or ())
@@ -125,3 +134,14 @@ class ActivityForm(forms.ModelForm):
                            for m in (self.pack.recording.moments if self.pack.recording else [])
                            if self.cleaned_data.get(MOMENT_PREFIX + m.id)}
         return data
+
+
+class HandlersForm(forms.Form):
+    handlers = StaffChoiceField(label=_("case handlers"), queryset=User.objects.none(),
+                                widget=forms.SelectMultiple(attrs={"size": 8}))
+    reason = forms.CharField(label=_("reason for the change"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["handlers"].queryset = _agency_staff(user)

@@ -16,12 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz.capabilities import can
+from cases.queries import activity_ids
 from compliance import engine, inputs
 from compliance.models import ActivityStatus, Finding, InterruptionNote, RecomputeRun
 from evidence.queries import activities_recorded_by_device, activity_of_record
 from ledger.events import SYSTEM, RequestContext, follow, record_event, snapshot
 from org.models import User
-from org.roles import Role
 from policy import current
 
 CHUNK = 500
@@ -133,8 +134,6 @@ def on_event(sender, event, **kwargs) -> None:
 def recompute_all(*, agency_id: int | None = None, progress: Callable[[int, int], None] | None = None,
                   now: dt.datetime | None = None) -> RecomputeRun:
     """Re-judge every activity in chunks; what had to change is the incremental path's miss, kept as a report."""
-    from cases.queries import activity_ids
-
     now = now or timezone.now()
     run = RecomputeRun.objects.create(started_at=now)
     ids = list(activity_ids(agency_id=agency_id))
@@ -156,8 +155,6 @@ def recompute_all(*, agency_id: int | None = None, progress: Callable[[int, int]
 
 def refresh_recently_due(now: dt.datetime | None = None, *, hours: int = 72) -> int:
     """Activities whose recordings fell due lately: their 'not recorded' findings appear without waiting a night."""
-    from cases.queries import activity_ids
-
     now = now or timezone.now()
     ids = list(activity_ids(ended_between=(now - dt.timedelta(hours=hours), now)))
     for start in range(0, len(ids), CHUNK):
@@ -180,16 +177,16 @@ def reasons(agency, kind: str = INTERRUPTION, pack=None) -> dict[str, tuple[str,
     return {r.id: (r.label, list(r.cite)) for r in (pack.interruptions.reasons if pack.interruptions else [])}
 
 
-def reviewer_role(agency, kind: str = INTERRUPTION, pack=None) -> tuple[str, list[str]]:
-    """Who reviews the work record and under which article; a pack naming no reviewer falls back to the head."""
+def review_cites(agency, kind: str = INTERRUPTION, pack=None) -> list[str]:
+    """The article under which the work record is reviewed (who reviews is ``note.review`` or
+    ``work_record.review``, from the pack)."""
     pack = pack or current.in_force(agency)
     if kind == NON_RECORDING and pack.non_recording is not None:
-        record = pack.non_recording.work_record
-        return record.role.value, list(record.cite)
+        return list(pack.non_recording.work_record.cite)
     review = pack.interruptions.note_review if pack.interruptions else None
     if review is not None:
-        return review.role.value, list(review.cite)
-    return Role.HEAD.value, [c for r in (pack.interruptions.reasons if pack.interruptions else []) for c in r.cite][:1]
+        return list(review.cite)
+    return [c for r in (pack.interruptions.reasons if pack.interruptions else []) for c in r.cite][:1]
 
 
 def _note_pack(note: InterruptionNote):
@@ -263,8 +260,8 @@ def revise_note(note: InterruptionNote, data: dict, clips: list, *, actor: User,
 
 
 def can_review(user: User, note: InterruptionNote) -> bool:
-    role, _cites = reviewer_role(note.agency, note.kind, _note_pack(note))
-    return user.agency_id == note.agency_id and user.has_role(role) and user.pk != note.author_id
+    needed = "work_record.review" if note.kind == NON_RECORDING else "note.review"
+    return user.agency_id == note.agency_id and can(user, needed) and user.pk != note.author_id
 
 
 def decide_note(note: InterruptionNote, *, approve: bool, comment: str, actor: User,

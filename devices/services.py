@@ -13,14 +13,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz.scopes import allowed
+from devices import permissions
 from devices.models import Device, FaultReport, HandOver, PreUseCheck
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import Agency, Unit, User
-from org.roles import Role
-from org.visibility import record_agency
 from policy import current, rules
-
-MANAGER_ROLES = frozenset({Role.ARCHIVIST, Role.HEAD})
 
 
 def device_kinds(agency: Agency) -> dict[str, str]:
@@ -47,8 +45,7 @@ def register_device(agency: Agency, *, kind: str, brand: str, model: str, serial
 
 
 def visible_devices(user: User) -> QuerySet[Device]:
-    agency = record_agency(user)
-    return Device.objects.filter(agency=agency) if agency else Device.objects.none()
+    return Device.objects.restrict(user)
 
 
 def device_by_serial(agency: Agency, serial: str) -> Device | None:
@@ -57,41 +54,13 @@ def device_by_serial(agency: Agency, serial: str) -> Device | None:
 
 
 def can_manage(user: User, device: Device) -> bool:
-    """Who hands out, takes back and sends a device for repair. Where the pack names the units that manage devices
-    (``devices.managed_by.units``), a device keeper of such a unit manages that unit's devices only, and the head keeps
-    oversight of all; otherwise the archivists and heads manage every device. A device keeper never has powers over
-    another unit's devices."""
-    if user.agency_id != device.agency_id:
-        return False
-    roles = user.role_set
-    unit = user.unit if user.unit_id is not None and user.unit_id == device.unit_id else None
-    if Role.DEVICE_KEEPER in roles and unit is not None:
-        named = managing_units(device.agency)
-        if not named or unit.name in named:
-            return True
-    if managing_units(device.agency):
-        return Role.HEAD in roles
-    return bool(roles & MANAGER_ROLES)
-
-
-def managing_units(agency: Agency) -> list[str]:
-    """The units the pack names as managing the devices (005/6), or none."""
-    pack = current.in_force(agency)
-    managed = pack.devices.managed_by if pack.devices else None
-    return list(managed.units) if managed is not None else []
+    """Who hands out, takes back and sends a device for repair: ``device.manage`` on this device (a unit's keeper
+    manages only that unit's devices; ``devices/permissions.py``)."""
+    return user.agency_id == device.agency_id and allowed(device, user, "manage")
 
 
 def may_register(user) -> bool:
-    """Registering a device: the device managers of the agency (see ``can_manage``), or a unit's keeper. Anyone
-    without an agency (an anonymous visitor included) may not."""
-    agency = getattr(user, "agency", None)
-    if agency is None:
-        return False
-    roles = user.role_set
-    if managing_units(agency):
-        return Role.HEAD in roles or (Role.DEVICE_KEEPER in roles and user.unit is not None
-                                      and user.unit.name in managing_units(agency))
-    return bool(roles & MANAGER_ROLES)
+    return permissions.may_register(user)
 
 
 def _locked(device: Device) -> Device:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from authz import capabilities
 from ledger.models import Event
 from ledger.wording import shown
 
@@ -26,6 +27,9 @@ VERB_LABELS = {
     "login.failed": _("failed login"),
     "case.create": _("case created"),
     "case.update": _("case changed"),
+    "case.assign_handlers": pgettext_lazy("event", "case handlers assigned"),
+    "case.raise_mark": pgettext_lazy("event", "confidentiality mark raised"),
+    "case.lower_mark": pgettext_lazy("event", "confidentiality mark lowered"),
     "activity.create": _("activity recorded"),
     "activity.update": _("activity changed"),
     "device.register": _("device registered"),
@@ -66,6 +70,9 @@ VERB_LABELS = {
     "fixity.intact": pgettext_lazy("event", "fixity check passed"),
     "fixity.sweep": pgettext_lazy("event", "fixity sweep"),
     "ledger.checkpoint": pgettext_lazy("event", "checkpoint signed"),
+    "ledger.key_pin": pgettext_lazy("event", "signing key pinned"),
+    "ledger.key_change": pgettext_lazy("event", "signing key changed"),
+    "ledger.witness": pgettext_lazy("event", "witness text sent"),
     "misconduct.decide": pgettext_lazy("event", "misconduct decided"),
     "misconduct.open": pgettext_lazy("event", "misconduct case opened"),
     "misconduct.view": pgettext_lazy("event", "misconduct cases opened"),
@@ -89,9 +96,11 @@ VERB_LABELS = {
     "package.request": pgettext_lazy("event", "evidence package requested"),
     "package.verify": pgettext_lazy("event", "evidence package checked"),
     "record.classify": pgettext_lazy("event", "record classified"),
+    "record.derivative": pgettext_lazy("event", "viewing copy made"),
     "record.duplicate": pgettext_lazy("event", "duplicate refused"),
     "record.ingest": pgettext_lazy("event", "record filed"),
     "record.link": pgettext_lazy("event", "record linked"),
+    "record.lower_mark": pgettext_lazy("event", "confidentiality mark lowered"),
     "record.purge": pgettext_lazy("event", "record purged"),
     "record.stream": pgettext_lazy("event", "record played"),
     "record.unlink": pgettext_lazy("event", "record unlinked"),
@@ -176,6 +185,11 @@ KEY_LABELS = {
     "file_name": pgettext_lazy("event field", "file name"),
     "comment": pgettext_lazy("event field", "comment"),
     "initial": pgettext_lazy("event field", "first version of the agency"),
+    "source_sha256": pgettext_lazy("event field", "SHA-256 of the original"),
+    "fingerprint": pgettext_lazy("event field", "key fingerprint"),
+    "algorithm": pgettext_lazy("event field", "signature algorithm"),
+    "from": pgettext_lazy("event field", "from"),
+    "to": pgettext_lazy("event field", "to"),
 }
 # Keys whose values are citations: shown as law (policy/citations.py).
 CITE_KEYS = frozenset({"cite", "cites", "reason_cites", "misconduct_cite", "deadline_cite"})
@@ -192,7 +206,9 @@ class Change:
 
 
 def verb_label(event: Event) -> str:
-    label = str(VERB_LABELS.get(event.verb, event.verb))
+    # A refusal at a route is recorded under the capability it lacked, which names itself.
+    capability = capabilities.get(event.verb)
+    label = str(VERB_LABELS.get(event.verb) or (capability.label if capability else event.verb))
     return f"{label}（{_('denied')}）" if event.result == Event.Result.DENIED else label
 
 

@@ -1,6 +1,6 @@
 """Putting a pack version into force (issue: a file dropped into a pack directory must never govern by itself).
 
-The security or system administrator puts a version forward (an upload, or a file already in a pack directory) with
+The security administrator puts a version forward (an upload, or a file already in a pack directory) with
 an effective date; it is validated line by line; the head approves or rejects it. Each step is an event, and the
 approval's event carries the SHA-256 of the exact text that will govern. Earlier versions stay and keep governing what
 was done under them. An agency's first version is activated when the agency is set up.
@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from authz.capabilities import can
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
-from org.roles import Role
 from policy.loader import load_text
 from policy.models import Activation, PackVersion
 from policy.registry import PackFile, registry, sha256_of
@@ -25,24 +25,21 @@ from policy.schema import PolicyPack
 
 MAX_PACK_BYTES = 512 * 1024
 
-# Who may do what with an agency's pack versions. Kept here, in one place, for the authorization registry to take over.
-_MAY = {
-    "propose": frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN}),
-    "decide": frozenset({Role.HEAD}),
-}
 
 
 def may(actor, action: str, agency) -> bool:
+    """Whether ``actor`` may ``propose`` or ``decide`` versions of ``agency`` (``pack.propose`` and ``pack.decide``
+    of ``policy/permissions.py``, in their own agency)."""
     return (actor is not None and getattr(actor, "agency_id", None) == agency.pk
-            and bool(actor.role_set & _MAY[action]))
+            and can(actor, f"pack.{action}"))
 
 
 def _require(actor, action: str, agency, obj, context: RequestContext) -> None:
     if not may(actor, action, agency):
         verb = "pack.propose" if action == "propose" else "pack.decide"
         # Kept untranslated on record, translated where shown (ledger.wording).
-        message = gettext_lazy("Only the system or security administrator of the agency puts pack versions "
-                               "forward, and only its head approves them.") if action == "propose" \
+        message = gettext_lazy("Only the security administrator of the agency puts pack versions forward, and "
+                               "only its head approves them.") if action == "propose" \
             else gettext_lazy("Only the head of the agency approves a policy pack version.")
         record_denial(verb, actor=actor, obj=obj, agency_code=agency.code, context=context,
                       detail={"reason": message})

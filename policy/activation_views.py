@@ -13,16 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from authz.routes import route
 from cases.forms import apply_service_errors
 from lawtrace.pages import history
 from ledger.events import RequestContext, record_denial
-from org.roles import Role
 from policy import activation, current, diff
 from policy.loader import PackInvalid
 from policy.models import Activation
-
-# Who may read an agency's versions and proposals: its administrators, its head and its auditor.
-READERS = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.HEAD, Role.AUDIT_ADMIN})
 
 
 class UploadForm(forms.Form):
@@ -55,18 +52,9 @@ class DecisionForm(forms.Form):
                                        widget=forms.Textarea(attrs={"rows": 3}))
 
 
-def _agency(request: HttpRequest):
-    agency = getattr(request.user, "agency", None)
-    roles: frozenset[str] = getattr(request.user, "role_set", frozenset())
-    if agency is None or not roles & READERS:
-        record_denial("pack.read", actor=request.user, context=RequestContext.from_request(request),
-                      detail={"path": request.path})
-        raise PermissionDenied(_("Only the agency's administrators, head and auditor see its pack versions."))
-    return agency
-
-
+@route("pack.read")
 def version_list(request: HttpRequest) -> HttpResponse:
-    agency = _agency(request)
+    agency = request.user.agency
     activations = (Activation.objects.filter(agency=agency).select_related("pack", "proposed_by", "decided_by")
                    .order_by("-effective_from", "-pk"))
     try:
@@ -80,13 +68,10 @@ def version_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+@route("pack.propose")
 def upload(request: HttpRequest) -> HttpResponse:
-    agency = _agency(request)
+    agency = request.user.agency
     context = RequestContext.from_request(request)
-    if not activation.may(request.user, "propose", agency):
-        record_denial("pack.propose", actor=request.user, agency_code=agency.code, context=context)
-        raise PermissionDenied(_("Only the system or security administrator of the agency puts pack versions "
-                                 "forward."))
     form = UploadForm(request.POST or None, request.FILES or None, found=activation.not_yet_proposed(agency),
                       initial={"effective_from": timezone.localdate()})
     problems: list = []
@@ -113,10 +98,11 @@ def upload(request: HttpRequest) -> HttpResponse:
     return render(request, "policy/upload.html", {"form": form, "problems": problems, "agency": agency})
 
 
+@route("pack.read", on="policy.activation")
 def proposal(request: HttpRequest, pk: int) -> HttpResponse:
-    agency = _agency(request)
-    made = get_object_or_404(Activation.objects.select_related("pack", "proposed_by", "decided_by"), pk=pk,
-                             agency=agency)
+    agency = request.user.agency
+    made = get_object_or_404(Activation.objects.restrict(request.user).select_related("pack", "proposed_by",
+                                                                                      "decided_by"), pk=pk)
     context = RequestContext.from_request(request)
     may_decide = made.state == Activation.State.PROPOSED and activation.may(request.user, "decide", agency) \
         and made.proposed_by_id != request.user.pk

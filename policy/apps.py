@@ -3,6 +3,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+import authz
+
 
 def _activate_missing(sender, **kwargs) -> None:
     """After an upgrade to pack activation, every agency without an approved version gets its first one, recorded."""
@@ -16,6 +18,7 @@ class PolicyConfig(AppConfig):
     verbose_name = _("Policy packs")
 
     def ready(self) -> None:
+        authz.register_app(self)
         from policy.loader import PackInvalid
         from policy.registry import registry
 

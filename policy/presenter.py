@@ -39,6 +39,7 @@ FIELD_LABELS = {
     "attach_to_case_file": gettext_lazy("attached to the case file"), "keep_copy": gettext_lazy("copy retained"),
     "marks": gettext_lazy("marks"), "use_only_for_enforcement": gettext_lazy("used only for enforcement"),
     "viewing": gettext_lazy("viewing"), "copying": gettext_lazy("copying"), "role": gettext_lazy("reviewed by"),
+    "handlers_assigned_by": gettext_lazy("handlers assigned by"),
     "name": gettext_lazy("name"), "duties": gettext_lazy("duties"),
     "unarchived_cases": gettext_lazy("unarchived cases"),
     "title": gettext_lazy("form"), "playback_check": gettext_lazy("scored in sampling reviews"),
@@ -227,7 +228,8 @@ def topics(pack: PolicyPack) -> list[Topic]:
                + ([view(access.publication_needs_approval)] if access.publication_needs_approval else [])
                + [view(d) for d in access.deferred_to_law] if access else [])
               + [view(e, _("Evidence extraction")) for e in pack.evidence_extraction]
-              + ([view(pack.confidentiality, _("Confidentiality"))] if pack.confidentiality else [])),
+              + ([view(pack.confidentiality, _("Confidentiality"))] if pack.confidentiality else [])
+              + ([view(pack.case_handling, _("Case handlers"))] if pack.case_handling else [])),
         Topic("devices", _("Recording devices"),
               ([view(k, _("Device kind: %(label)s") % {"label": k.label}) for k in devices.kinds]
                + ([view(devices.managed_by, _("Managed by: %(name)s") % {"name": devices.managed_by.name})]

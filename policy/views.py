@@ -1,16 +1,16 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from authz.routes import route
 from policy import current
 from policy.presenter import topics
 
 
+@route("rules.read")
 def agency_rules(request: HttpRequest) -> HttpResponse:
     """Read-only: the rules of the user's own agency, grouped by topic, each with its citation; topics the rulebook
     does not regulate are named as such."""
     agency = request.user.agency
-    if agency is None:
-        raise Http404
     versions = current.versions(agency)
     try:
         number = int(request.GET["version"]) if "version" in request.GET else None

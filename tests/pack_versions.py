@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from org.roles import Role
+from authz.roles import Role
 from policy import activation
 from policy.registry import registry
 from tests.factories import UserFactory

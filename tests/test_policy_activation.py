@@ -14,8 +14,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
+from authz.roles import Role
 from ledger.models import Event
-from org.roles import Role
 from policy import activation, current
 from policy.loader import PackInvalid
 from policy.models import Activation, PackVersion

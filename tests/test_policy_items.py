@@ -12,11 +12,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from authz.roles import Role
 from compliance import services
 from compliance.models import Finding
 from devices import services as devices
 from ledger.models import Event
-from org.roles import Role
 from policy import current
 from retention.models import Schedule
 from retention.services import refresh as refresh_retention

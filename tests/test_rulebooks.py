@@ -16,13 +16,13 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from authz.roles import Role
 from compliance import services
 from compliance.labels import fix_url
 from compliance.models import Finding, InterruptionNote
 from devices import services as devices
 from ledger.models import Event
 from org.models import Unit
-from org.roles import Role
 from retention.models import Schedule
 from retention.services import refresh as refresh_retention
 from tests.conftest import login

@@ -26,7 +26,7 @@ class Command(BaseCommand):
         upload = sub.add_parser("upload", help="put a pack version forward for the head's approval")
         upload.add_argument("file", type=Path)
         upload.add_argument("--agency", required=True)
-        upload.add_argument("--by", required=True, help="username of the system or security administrator")
+        upload.add_argument("--by", required=True, help="username of the security administrator")
         upload.add_argument("--effective", required=True, type=dt.date.fromisoformat, help="YYYY-MM-DD")
         upload.add_argument("--reason", required=True)
         activations = sub.add_parser("activations", help="an agency's pack versions and their state")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('org', '0002_user_clearances'),
+        ('org', '0003_user_staff_manager'),
     ]
 
     operations = [
