@@ -12,7 +12,7 @@ from policy import rules
 from policy.citations import law
 from policy.presenter import NUMBER_LABELS, describe_term
 from policy.schema import ACTIVITY_END, ACTIVITY_START, PolicyPack
-from policy.vocabulary import Category
+from policy.vocabulary import Approver, Category
 
 
 def _moment(moment) -> str:
@@ -160,4 +160,10 @@ def _others(pack: PolicyPack) -> list[str]:
     ]
     for section, title, say in topics:
         lines.append(f"{title}：{say(section)}" if section is not None else _absent(title))
+    handling = pack.case_handling
+    if handling is not None:
+        lines.append(_("A case's handlers are assigned and changed by %(office)s, with a reason. %(cite)s") % {
+            "office": Approver(handling.handlers_assigned_by).label, "cite": law(handling.cite)})
+    else:
+        lines.append(_("A case's handlers are assigned and changed by the head, with a reason."))
     return lines

@@ -81,11 +81,17 @@ NOT_AGENCY_OWNED = {
     "evidence.filenamepattern": "camera file-name patterns serve the whole installation",
     "compliance.recomputerun": "runs of the nightly sweep",
     "lawtrace.scheduledjob": "the scheduler's own bookkeeping",
+    "lawtrace.lease": "the cluster's duties (the scheduler lease), held by processes, not agencies",
+    "evidence.uploadsegment": "stretches of an upload's bytes; reached only through the upload session that owns them",
     "ledger.event": "the ledger, read by the audit administrator by agency code (ledger.audit)",
     "ledger.ledgerhead": "the ledger's tree head",
     "ledger.merklenode": "the ledger's tree",
     "ledger.checkpoint": "the ledger's signed checkpoints",
     "ledger.verificationrun": "the audit administrator's verification runs",
+    "ledger.ledgerkey": "the installation's checkpoint signing keys",
+    "ledger.publication": "where checkpoints and key statements were published outside the database",
+    "ledger.witnessdelivery": "pushes of the witness text to the outside witness",
+    "policy.packversion": "pack texts, shared by every agency that adopts them; read through the agency's activations",
 }
 
 
