@@ -17,6 +17,7 @@ from authz.routes import route
 from cases.forms import apply_service_errors
 from lawtrace.pages import history
 from ledger.events import RequestContext, record_denial
+from org.models import Agency, User
 from policy import activation, current, diff
 from policy.loader import PackInvalid
 from policy.models import Activation
@@ -52,9 +53,14 @@ class DecisionForm(forms.Form):
                                        widget=forms.Textarea(attrs={"rows": 3}))
 
 
+def _agency(request: HttpRequest) -> Agency:
+    """The user's agency: the pack capabilities the routes declare are held only inside one (``authz.capabilities``)."""
+    return cast(Agency, cast(User, request.user).agency)
+
+
 @route("pack.read")
 def version_list(request: HttpRequest) -> HttpResponse:
-    agency = request.user.agency
+    agency = _agency(request)
     activations = (Activation.objects.filter(agency=agency).select_related("pack", "proposed_by", "decided_by")
                    .order_by("-effective_from", "-pk"))
     try:
@@ -70,7 +76,7 @@ def version_list(request: HttpRequest) -> HttpResponse:
 
 @route("pack.propose")
 def upload(request: HttpRequest) -> HttpResponse:
-    agency = request.user.agency
+    agency = _agency(request)
     context = RequestContext.from_request(request)
     form = UploadForm(request.POST or None, request.FILES or None, found=activation.not_yet_proposed(agency),
                       initial={"effective_from": timezone.localdate()})
@@ -100,7 +106,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 @route("pack.read", on="policy.activation")
 def proposal(request: HttpRequest, pk: int) -> HttpResponse:
-    agency = request.user.agency
+    agency = _agency(request)
     made = get_object_or_404(Activation.objects.restrict(request.user).select_related("pack", "proposed_by",
                                                                                       "decided_by"), pk=pk)
     context = RequestContext.from_request(request)
