@@ -167,6 +167,8 @@ def refresh_recently_due(now: dt.datetime | None = None, *, hours: int = 72) -> 
 NOTE_FIELDS = ["activity", "kind", "reason", "explanation", "basis", "gap_start", "gap_end", "state", "reviewer",
                "review_comment"]
 INTERRUPTION, NON_RECORDING = InterruptionNote.Kind.INTERRUPTION, InterruptionNote.Kind.NON_RECORDING
+# The capability that reviews each kind of work record (compliance/permissions.py); interruption notes by default.
+_REVIEWED_UNDER = {NON_RECORDING: "work_record.review"}
 
 
 def reasons(agency, kind: str = INTERRUPTION, pack=None) -> dict[str, tuple[str, list[str]]]:
@@ -260,8 +262,8 @@ def revise_note(note: InterruptionNote, data: dict, clips: list, *, actor: User,
 
 
 def can_review(user: User, note: InterruptionNote) -> bool:
-    needed = "work_record.review" if note.kind == NON_RECORDING else "note.review"
-    return user.agency_id == note.agency_id and can(user, needed) and user.pk != note.author_id
+    return (user.agency_id == note.agency_id and can(user, _REVIEWED_UNDER.get(note.kind, "note.review"))
+            and user.pk != note.author_id)
 
 
 def decide_note(note: InterruptionNote, *, approve: bool, comment: str, actor: User,
