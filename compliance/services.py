@@ -168,7 +168,7 @@ NOTE_FIELDS = ["activity", "kind", "reason", "explanation", "basis", "gap_start"
                "review_comment"]
 INTERRUPTION, NON_RECORDING = InterruptionNote.Kind.INTERRUPTION, InterruptionNote.Kind.NON_RECORDING
 # The capability that reviews each kind of work record (compliance/permissions.py); interruption notes by default.
-_REVIEWED_UNDER = {NON_RECORDING: "work_record.review"}
+_REVIEWED_UNDER: dict[str, str] = {NON_RECORDING: "work_record.review"}
 
 
 def reasons(agency, kind: str = INTERRUPTION, pack=None) -> dict[str, tuple[str, list[str]]]:
