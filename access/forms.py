@@ -42,18 +42,19 @@ class RequestForm(forms.Form):
         kwargs.setdefault("initial", {}).setdefault(
             "valid_until", (timezone.localtime() + dt.timedelta(days=_DEFAULT_DAYS)).replace(second=0, microsecond=0))
         super().__init__(*args, **kwargs)
-        known = {str(t) for rule in pack.access.rules for t in rule.requesters}
+        access_rules = pack.access.rules if pack.access else []
+        known = {str(t) for rule in access_rules for t in rule.requesters}
         self.fields["requester_type"].choices = [c for c in RequesterType.choices if c[0] in known]
         # Offered: what the user may claim to be. Any type of the pack still validates, so a claim the user may not
         # make reaches the action function, which refuses it on record.
         self.fields["requester_type"].widget.choices = [c for c in RequesterType.choices
                                                         if c[0] in known & requester_types]
-        actions = {str(a) for rule in pack.access.rules for a in rule.actions}
+        actions = {str(a) for rule in access_rules for a in rule.actions}
         self.fields["actions"].choices = [c for c in AccessAction.choices if c[0] in actions]
         self.fields["requester_user"].queryset = staff
         self.fields["case"].queryset = cases
         self.fields["records"].queryset = records
-        needed = {str(c) for rule in pack.access.rules for c in [*rule.credentials, *rule.lawyer_credentials]}
+        needed = {str(c) for rule in access_rules for c in [*rule.credentials, *rule.lawyer_credentials]}
         for value, label in Credential.choices:
             if value in needed:
                 self.fields[f"credential_{value}"] = forms.CharField(

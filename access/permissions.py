@@ -17,7 +17,7 @@ from access.models import AccessRequest
 from authz import scopes
 from authz.capabilities import can, declare
 from authz.roles import STAFF, Role, is_staff, office_role
-from policy.registry import registry
+from policy import current
 from policy.vocabulary import RequesterType
 
 RECORD = "evidence.record"
@@ -26,8 +26,8 @@ REQUEST = "access.accessrequest"
 
 def _approvers(agency) -> list[str]:
     """The roles acting for every office the pack names in an approval step (access rules, marked copies)."""
-    pack = registry().in_force(agency.pack_code)
-    steps = [step for rule in pack.access.rules for step in rule.approval]
+    pack = current.in_force(agency)
+    steps = [step for rule in (pack.access.rules if pack.access else []) for step in rule.approval]
     steps += pack.confidentiality.export_approval if pack.confidentiality else []
     return sorted({office_role(step.role) for step in steps})
 
@@ -76,7 +76,7 @@ def granted(user, column: str | None = None) -> Q:
 def plays_directly(user) -> Q | bool:
     """000/1/4, 001/4/3: where the pack lets case officers view directly, the records of the cases they handle and
     those they made (not 004/16, where every look needs approval)."""
-    if not rules.plays_directly(registry().in_force(user.agency.pack_code)):
+    if not rules.plays_directly(current.in_force(user.agency)):
         return False
     return Q(officer=user) | Q(case__in=scopes.scoped("cases.case", user, "handle"))
 

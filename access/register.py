@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from access.models import AccessRequest
 from ledger.queries import events_matching
+from policy.citations import law
 from policy.vocabulary import AccessAction
 from supervision.queries import round_titles
 
@@ -71,7 +72,7 @@ def rows(events) -> list[RegisterRow]:
             if grant.credentials_verified:
                 credentials += _("（verified）") if credentials else ""
             deciders = [str(d.decided_by) for d in grant.decisions.all() if d.approved]
-            approver = "、".join(deciders) or _("registration only (%(cite)s)") % {"cite": grant.cites}
+            approver = "、".join(deciders) or _("registration only (%(cite)s)") % {"cite": law(grant.cites)}
             if grant.requester_user_id is None:
                 handler = str(grant.handled_by) if actor is None else handler
         else:

@@ -15,7 +15,7 @@ STAFF_REQUESTERS = frozenset({RequesterType.CASE_OFFICER, RequesterType.OTHER_ST
 
 
 def rules_for(pack: PolicyPack, requester_type: str) -> list[AccessRule]:
-    return [rule for rule in pack.access.rules if requester_type in rule.requesters]
+    return [rule for rule in (pack.access.rules if pack.access else []) if requester_type in rule.requesters]
 
 
 def matching_rule(pack: PolicyPack, requester_type: str, actions: set[str], purpose: str) -> AccessRule | None:
@@ -59,4 +59,4 @@ def scope_condition(scope: str) -> Q:
 
 def unarchived_excluded(pack: PolicyPack) -> object | None:
     """The exclusion taking cases not yet archived out of the access procedure (001/4/10), if the pack has one."""
-    return next((e for e in pack.access.exclusions if e.unarchived_cases), None)
+    return next((e for e in (pack.access.exclusions if pack.access else []) if e.unarchived_cases), None)

@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +21,9 @@ from evidence.models import Record
 from evidence.queries import visible_records
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import User
-from policy.registry import registry
+from policy import current
+from policy import rules as rules_of_pack
+from policy.citations import law
 from policy.vocabulary import AccessScope, Approver, Credential, RequesterType
 
 
@@ -60,7 +61,7 @@ def submit_request(application: Application, *, actor: User, context: RequestCon
     agency = staff_agency(actor)
     if agency is None:
         raise _refuse("access.request", actor, _("Your account does not belong to an agency."), context)
-    pack = registry().in_force(agency.pack_code)
+    pack = current.in_force(agency)
     actions = set(application.actions)
     case = visible_cases(actor).filter(pk=application.case_id).first() if application.case_id else None
     records = list(visible_records(actor).filter(pk__in=application.record_ids).select_related("case"))
@@ -108,7 +109,7 @@ def submit_request(application: Application, *, actor: User, context: RequestCon
 
 def admitted_items(actor: User, case, requester_type: str, actions: list[str], purpose: str) -> list[int]:
     """Every record of the case that the rule for this request admits: what "the whole case" means for it."""
-    pack = registry().in_force(case.agency.pack_code)
+    pack = current.in_force(case.agency)
     rule = rules.matching_rule(pack, requester_type, set(actions), purpose)
     if rule is None:
         return []
@@ -152,7 +153,7 @@ def _check_case_officer(application: Application, records: list, case) -> tuple[
 
 
 def _check_rule(application: Application, rule, pack, case) -> str | None:
-    cites = "、".join(rule.cite)
+    cites = law(rule.cite)
     if not application.reason.strip():
         return _("State the reason for the request.")
     if rule.special_reason_required and len(application.reason.strip()) < 10:
@@ -168,8 +169,9 @@ def _check_rule(application: Application, rule, pack, case) -> str | None:
     now = timezone.now()
     if application.valid_until <= now:
         return _("The end of the access period must be in the future.")
-    if application.valid_until > now + dt.timedelta(days=settings.ACCESS_GRANT_MAX_DAYS):
-        return _("An access period may last at most %(days)d days.") % {"days": settings.ACCESS_GRANT_MAX_DAYS}
+    longest = rules_of_pack.number(pack, "access_grant_max_days")
+    if application.valid_until > now + dt.timedelta(days=longest):
+        return _("An access period may last at most %(days)d days.") % {"days": longest}
     return None
 
 
@@ -185,7 +187,7 @@ def _check_items(application: Application, rule, records: list, case) -> str | N
     outside = [r for r in records if r.pk not in admitted]
     if outside:
         return _("Outside what this requester may see (%(scope)s, %(cite)s): %(items)s.") % {
-            "scope": _scope_label(rule.scope), "cite": "、".join(rule.cite),
+            "scope": _scope_label(rule.scope), "cite": law(rule.cite),
             "items": "、".join(r.original_name for r in outside)}
     return None
 
@@ -195,7 +197,7 @@ def _check_archived(pack, records: list) -> str | None:
     exclusion = rules.unarchived_excluded(pack)
     if exclusion is not None and any(r.case is not None and r.case.archived_on is None for r in records):
         return _("%(label)s (%(cite)s): only archived cases are released through this procedure.") % {
-            "label": exclusion.label, "cite": "、".join(exclusion.cite)}
+            "label": exclusion.label, "cite": law(exclusion.cite)}
     return None
 
 

@@ -29,7 +29,8 @@ from lawtrace.pdf import pdf_response, render_pdf
 from ledger.events import RequestContext
 from org.models import User
 from org.services import set_clearances
-from policy.registry import registry
+from policy import current
+from policy.citations import law
 from policy.vocabulary import ConfidentialityMark, RequesterType
 
 REQUEST = "access.accessrequest"
@@ -55,7 +56,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 @route("access.request")
 def request_create(request: HttpRequest) -> HttpResponse:
     agency = request.user.agency
-    pack = registry().in_force(agency.pack_code)
+    pack = current.in_force(agency)
     case_id = object_id(request.POST.get("case") or request.GET.get("case"))
     records = visible_records(request.user).select_related("case")
     if case_id:
@@ -95,7 +96,8 @@ def request_create(request: HttpRequest) -> HttpResponse:
                              if access.status == AccessRequest.Status.GRANTED else _("Request filed for approval."))
             return redirect("access_request_detail", access.pk)
     return render(request, "access/request_form.html", {
-        "form": form, "rules": pack.access.rules, "fees": pack.access.fees, "exclusions": pack.access.exclusions})
+        "form": form, "rules": pack.access.rules if pack.access else [],
+        "fees": pack.access.fees if pack.access else None, "exclusions": pack.access.exclusions if pack.access else []})
 
 
 def _claimable(user) -> set[str]:
@@ -114,11 +116,12 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     playable = set(visible_records(request.user, "play").filter(pk__in=[r.pk for r in items])
                    .values_list("pk", flat=True))
     copyable = services.copyable_items(access, request.user)
-    pack = registry().get(access.agency.pack_code, access.pack_version)
-    rule = next((r for r in pack.access.rules if r.id == access.rule_id), None)
+    pack = current.version_of(access.agency, access.pack_version)
+    rule = next((r for r in (pack.access.rules if pack.access else []) if r.id == access.rule_id), None)
     step = services.next_step(access)
     return render(request, "access/request_detail.html", {
-        "access": access, "items": items, "playable": playable, "rule": rule, "fees": pack.access.fees,
+        "access": access, "items": items, "playable": playable, "rule": rule,
+        "fees": pack.access.fees if pack.access else None,
         "decisions": access.decisions.select_related("decided_by"), "next_step": step,
         "next_label": step_label(step[1]["role"], step[1]["kind"]) if step else "",
         "can_decide": services.can_decide(request.user, access), "decision_form": forms.DecisionForm(),
@@ -163,11 +166,12 @@ def request_package(request: HttpRequest, pk: int) -> HttpResponse:
     """Copy out under the grant: queue the evidence package of the items the registry allows, then follow it."""
     access = get_object_or_404(_requests(request), pk=pk)
     form = forms.PackageForm(request.POST)
-    fees = registry().get(access.agency.pack_code, access.pack_version).access.fees
+    governing = current.version_of(access.agency, access.pack_version)
+    fees = governing.access.fees if governing.access else None
     pays = fees is not None and fees.copying == "requester_pays"
     if form.is_valid() and pays and form.cleaned_data["fee_yuan"] is None:
         form.add_error("fee_yuan", _("The requester bears the copying cost (%(cite)s); enter the fee charged.") % {
-            "cite": "、".join(fees.cite)})
+            "cite": law(fees.cite)})
     if not form.is_valid():
         messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("access_request_detail", access.pk)
@@ -263,7 +267,7 @@ def register_view(request: HttpRequest) -> HttpResponse:
 def clearances(request: HttpRequest) -> HttpResponse:
     """The security administrator decides who is cleared for which confidentiality mark (000/1/10)."""
     agency = request.user.agency
-    pack = registry().in_force(agency.pack_code)
+    pack = current.in_force(agency)
     marks = [(m, label) for m, label in ConfidentialityMark.choices
              if pack.confidentiality and m in {str(x) for x in pack.confidentiality.marks}]
     staff = User.objects.restrict(request.user).filter(is_active=True).order_by("username")

@@ -18,6 +18,8 @@ class Role(models.TextChoices):
     HEAD = "head", _("head of agency or unit")
     LEGAL_REVIEWER = "legal_reviewer", _("legal reviewer")
     SUPERVISOR = "supervisor", _("supervisor")
+    # Keeps the recording devices of their own unit where the pack has units manage devices (issue 21, item 6).
+    DEVICE_KEEPER = "device_keeper", _("device keeper of a unit")
     SYSTEM_ADMIN = "system_admin", _("system administrator")
     SECURITY_ADMIN = "security_admin", _("security administrator")
     AUDIT_ADMIN = "audit_admin", _("audit administrator")

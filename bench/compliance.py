@@ -41,11 +41,19 @@ from devices.models import Device, PreUseCheck  # noqa: E402
 from evidence.models import Blob, Record  # noqa: E402
 from org.models import Qualification, RoleGrant  # noqa: E402
 from org.services import create_agency, create_staff, create_unit  # noqa: E402
+from policy import current  # noqa: E402
 from policy.registry import registry  # noqa: E402
 
 ACTIVITIES = int(os.environ.get("BENCH_ACTIVITIES", "100000"))
-# Any shipped pack will do; the first one alphabetically has a usage ledger and pre-use checks to exercise.
-PACK = os.environ.get("BENCH_PACK") or registry().codes()[0]
+
+
+def _exercising(code: str) -> bool:
+    """A pack with a usage ledger and pre-use checks, so every check of the engine has work to do."""
+    devices = registry().files(code)[0].pack.devices
+    return devices is not None and devices.usage_ledger is not None and bool(devices.pre_use_checks)
+
+
+PACK = os.environ.get("BENCH_PACK") or next(code for code in registry().codes() if _exercising(code))
 CLIPS = int(os.environ.get("BENCH_CLIPS_PER_ACTIVITY", "10"))
 CHUNK = 2000
 
@@ -61,7 +69,7 @@ def build() -> None:
                                      issuer="bench", valid_from=dt.date(2020, 1, 1), valid_until=dt.date(2030, 1, 1))
     devices = [Device.objects.create(agency=agency, unit=units[i % 5], kind="body_camera", brand="海康威视",
                                      model="DSJ-A8", serial=f"B{i:05d}") for i in range(50)]
-    rows = list(registry().in_force(PACK).recording.checklist)
+    rows = current.in_force(agency).checklist
     start_of_year = timezone.now() - dt.timedelta(days=365)
     day_seconds = 365 * 24 * 3600
     blob_seq = 0

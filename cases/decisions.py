@@ -14,8 +14,7 @@ from compliance.labels import describe
 from compliance.queries import open_findings_on_case
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import User
-from policy import rules
-from policy.registry import registry
+from policy import current, rules
 
 
 class DecisionRefused(Exception):
@@ -23,7 +22,7 @@ class DecisionRefused(Exception):
 
 
 def required_items(case: Case, decision_type: str, amount: int | None, law_requires_review: bool) -> list[dict]:
-    pack = registry().get(case.agency.pack_code, case.pack_version)
+    pack = current.version_of(case.agency, case.pack_version)
     facts = rules.Decision(category=case.category, decision_type=decision_type, party_kind=case.party_kind,
                            amount=amount, law_requires_review=law_requires_review)
     return [{"id": item.id, "item": item.item, "cite": "、".join(item.cite), "materials": item.materials,

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Activity, Case
 from cases.services import ACTIVITY_FIELDS, CASE_FIELDS
 from org.models import User
-from policy.registry import registry
+from policy import current, rules
 from policy.vocabulary import Category
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -63,7 +63,7 @@ class CaseForm(forms.ModelForm):
             self.fields["handlers"].queryset = _agency_staff(user)
         else:
             del self.fields["handlers"]
-        categories = registry().in_force(self.agency.pack_code).agency.categories
+        categories = current.in_force(self.agency).agency.categories
         self.fields["category"].choices = [(c.value, c.label) for c in categories]
         for name in Case.MARK_FIELDS:
             self.fields[name].help_text = _("Raised by a handler of the case; lowered only by the security "
@@ -71,6 +71,11 @@ class CaseForm(forms.ModelForm):
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in CASE_FIELDS}
+
+
+PROPERTY_PREFIX, MOMENT_PREFIX = "property_", "moment_"
+# Properties and moments are asked one by one, as the pack words them.
+_EXTRA = ("properties", "moments")
 
 
 class ActivityForm(forms.ModelForm):
@@ -82,7 +87,7 @@ class ActivityForm(forms.ModelForm):
 
     class Meta:
         model = Activity
-        fields = [f for f in ACTIVITY_FIELDS]
+        fields = [f for f in ACTIVITY_FIELDS if f not in _EXTRA]
         widgets = {
             "planned_start": _DATETIME, "planned_end": _DATETIME, "actual_start": _DATETIME, "actual_end": _DATETIME,
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -91,18 +96,31 @@ class ActivityForm(forms.ModelForm):
     def __init__(self, *args, user: User, cases, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.agency = agency = user.agency
-        pack = registry().in_force(agency.pack_code)
+        pack = current.version_of(agency, self.instance.pack_version) if self.instance.pk else current.in_force(agency)
+        self.pack = pack
         self.fields["category"].choices = [("", "---------")] + [(c.value, c.label) for c in pack.agency.categories]
         grouped: dict[str, list[tuple[str, str]]] = {}
-        for row in pack.recording.checklist:
+        for row in pack.checklist:
             labels = "、".join(str(Category(c).label) for c in row.categories)
-            grouped.setdefault(labels, []).append((row.id, f"{row.stage}（{row.get_obligation_label()}）"))
+            grouped.setdefault(labels, []).append((row.id, f"{row.stage}（{rules.obligation_label(pack, row)}）"))
         self.fields["stage"].choices = [("", "---------"), *grouped.items()]
         self.fields["case"].queryset = cases
         staff = _agency_staff(user)
         self.fields["officers"].queryset = staff
         self.fields["assistants"].queryset = staff
-        for name in ("planned_start", "planned_end", "actual_start", "actual_end"):
+        held = set(self.instance.properties or ())
+        for prop in pack.properties:
+            self.fields[PROPERTY_PREFIX + prop.id] = forms.BooleanField(
+                label=prop.question, required=False, initial=prop.id in held)
+        marked = self.instance.moments or {}
+        for moment in pack.recording.moments if pack.recording else []:
+            field = forms.DateTimeField(label=moment.label, required=False, widget=_DATETIME,
+                                        help_text=_("Mark when this happened, if it did in this activity."))
+            if moment.id in marked:
+                field.initial = forms.DateTimeField().to_python(marked[moment.id])
+            self.fields[MOMENT_PREFIX + moment.id] = field
+        for name in ("planned_start", "planned_end", "actual_start", "actual_end",
+                     *(n for n in self.fields if n.startswith(MOMENT_PREFIX))):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
         if self.instance.pk:
             parts = self.instance.participants.all()
@@ -110,7 +128,12 @@ class ActivityForm(forms.ModelForm):
             self.initial["assistants"] = [p.user_id for p in parts if p.part == "assistant"]
 
     def service_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in ACTIVITY_FIELDS}
+        data = {name: self.cleaned_data[name] for name in ACTIVITY_FIELDS if name not in _EXTRA}
+        data["properties"] = [p.id for p in self.pack.properties if self.cleaned_data.get(PROPERTY_PREFIX + p.id)]
+        data["moments"] = {m.id: self.cleaned_data[MOMENT_PREFIX + m.id].isoformat()
+                           for m in (self.pack.recording.moments if self.pack.recording else [])
+                           if self.cleaned_data.get(MOMENT_PREFIX + m.id)}
+        return data
 
 
 class HandlersForm(forms.Form):

@@ -98,9 +98,10 @@ class Activity(models.Model):
     planned_end = models.DateTimeField(_("planned end"))
     actual_start = models.DateTimeField(_("actual start"), null=True, blank=True)
     actual_end = models.DateTimeField(_("actual end"), null=True, blank=True)
-    dispute_likely = models.BooleanField(_("dispute likely"), default=False)
-    major_hazard = models.BooleanField(_("major accident hazard"), default=False)
-    major_violation = models.BooleanField(_("major violation"), default=False)
+    # The properties the pack declares that hold for this activity (ids), as the officer answered them.
+    properties = models.JSONField(_("properties"), default=list, blank=True)
+    # Moments the pack names inside an activity (e.g. 当事人签字结束), as marked by the officer: id → ISO time.
+    moments = models.JSONField(_("moments"), default=dict, blank=True)
     remote_or_continuous = models.BooleanField(
         _("remote, off-site or continuous work"), default=False,
         help_text=_("Recordings may then be stored within 24 hours of returning to the unit."),
@@ -136,8 +137,7 @@ class Activity(models.Model):
         return f"{self.get_category_display()} · {self.place} · {self.planned_start:%Y-%m-%d}"
 
     def flags(self) -> frozenset[str]:
-        names = ("dispute_likely", "major_hazard", "major_violation")
-        return frozenset(name for name in names if getattr(self, name))
+        return frozenset(self.properties or ())
 
 
 class ActivityOfficer(models.Model):

@@ -9,13 +9,13 @@ from authz import scopes
 from authz.capabilities import can, declare
 from authz.roles import STAFF, Role, is_staff, office_role
 from cases.models import ActivityOfficer, Case
-from policy.registry import registry
+from policy import current
 
 EDITORS = (Role.OFFICER, Role.ARCHIVIST, Role.HEAD)
 
 
 def _assigners(agency):
-    rule = registry().in_force(agency.pack_code).case_handling
+    rule = current.in_force(agency).case_handling
     return None if rule is None else [office_role(rule.handlers_assigned_by)]
 
 

@@ -66,9 +66,9 @@ def activities_overlapping(agency_id: int, start, end, *, officer_id: int | None
 
 
 ACTIVITY_FACT_FIELDS = (
-    "id", "agency_id", "agency__pack_code", "pack_version", "category", "stage", "planned_start", "planned_end",
-    "actual_start", "actual_end", "dispute_likely", "major_hazard", "major_violation", "remote_or_continuous",
-    "case_id",
+    "id", "agency_id", "agency__code", "pack_version", "category", "stage", "planned_start", "planned_end",
+    "actual_start", "actual_end", "properties", "moments", "remote_or_continuous", "case_id",
+    *(f"case__{name}" for name in Case.MARK_FIELDS),
 )
 
 
@@ -76,13 +76,14 @@ def activity_fact_rows(activity_ids: list[int]) -> list[dict]:
     """Plain rows for evaluating activities in bulk, each with its participants as (user, part) pairs."""
     rows = rawrows.values(Activity.objects.filter(pk__in=activity_ids), ACTIVITY_FACT_FIELDS,
                           times=("planned_start", "planned_end", "actual_start", "actual_end"),
-                          flags=("dispute_likely", "major_hazard", "major_violation", "remote_or_continuous"))
+                          flags=("remote_or_continuous",), json=("properties", "moments"))
     people: dict[int, list[tuple[int, str]]] = {row["id"]: [] for row in rows}
     for activity_id, user_id, part in (ActivityOfficer.objects.filter(activity_id__in=activity_ids)
                                        .order_by("id").values_list("activity_id", "user_id", "part")):
         people[activity_id].append((user_id, part))
     for row in rows:
         row["participants"] = people[row["id"]]
+        row["case_marks"] = frozenset(str(mark) for name, mark in Case.MARK_FIELDS.items() if row[f"case__{name}"])
     return rows
 
 

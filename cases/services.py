@@ -16,8 +16,7 @@ from authz.scopes import allowed
 from cases.models import Activity, ActivityOfficer, Case
 from ledger.events import SYSTEM, RequestContext, changed, record_denial, record_event, snapshot
 from org.models import Agency, Qualification, User
-from policy import rules
-from policy.registry import registry
+from policy import current, rules
 
 CASE_FIELDS = [
     "number", "title", "category", "procedure", "party_kind", "party_name", "party_identifier", "opened_on",
@@ -25,7 +24,7 @@ CASE_FIELDS = [
 ]
 ACTIVITY_FIELDS = [
     "case", "category", "stage", "place", "planned_start", "planned_end", "actual_start", "actual_end",
-    "dispute_likely", "major_hazard", "major_violation", "remote_or_continuous", "description",
+    "properties", "moments", "remote_or_continuous", "description",
 ]
 
 
@@ -68,7 +67,7 @@ def create_case(agency: Agency, data: dict[str, Any], handlers: list[User], *, a
         raise _refuse("case.assign_handlers", actor, None, _("Case handlers are assigned by %(office)s.") % {
             "office": _assigners(agency)}, context, "handlers")
     case = Case(agency=agency, **data)
-    case.pack_version = registry().in_force(agency.pack_code, case.opened_on).version
+    case.pack_version = current.in_force(agency, case.opened_on).version
     _check_case(case, handlers)
     case.full_clean(exclude=["handlers"])
     with transaction.atomic():
@@ -164,9 +163,10 @@ def lower_marks(case: Case, marks: list[str], *, reason: str, actor: User, conte
 
 
 def _check_activity(activity: Activity, officers: list[User], assistants: list[User]) -> None:
-    """Stage from the pack in force; at least one qualified officer; assistants only assist (004/7-8)."""
+    """Stage, properties and moments from the pack in force; officers from the agency; where the pack says so, only
+    qualified officers record and assistants only assist (004/7-8)."""
     errors: dict[str, list[str]] = {}
-    pack = registry().get(activity.agency.pack_code, activity.pack_version)
+    pack = current.version_of(activity.agency, activity.pack_version)
     row = rules.checklist_row(pack, activity.stage)
     if row is None:
         errors["stage"] = [_("This stage is not in your agency's recording checklist.")]
@@ -174,6 +174,10 @@ def _check_activity(activity: Activity, officers: list[User], assistants: list[U
         errors["stage"] = [_("This stage does not belong to the chosen enforcement category.")]
     if activity.category not in {c.value for c in pack.agency.categories}:
         errors["category"] = [_("Your agency's rules do not cover this enforcement category.")]
+    declared = {p.id for p in pack.properties}
+    if not isinstance(activity.properties, list) or set(activity.properties) - declared:
+        errors["properties"] = [_("Only the properties your agency's rules ask about can be answered.")]
+    errors.update(_moment_errors(activity, pack))
     if activity.planned_start and activity.planned_end and activity.planned_end < activity.planned_start:
         errors["planned_end"] = [_("The planned end is before the planned start.")]
     if activity.actual_end and not activity.actual_start:
@@ -188,25 +192,48 @@ def _check_activity(activity: Activity, officers: list[User], assistants: list[U
         errors["officers"] = [_("Officers must be staff of the same agency.")]
     if set(officers) & set(assistants):
         errors["assistants"] = [_("A person cannot be both officer and assistant on one activity.")]
-    unqualified = [
-        str(o) for o in officers
-        if (q := o.qualification_on(day)) is None or q.kind != Qualification.Kind.ENFORCEMENT
-    ]
-    if unqualified:
-        errors.setdefault("officers", []).append(
-            _("Only holders of a valid enforcement qualification can be recording officers: %(names)s.")
-            % {"names": "、".join(unqualified)}
-        )
     if not officers:
-        errors.setdefault("officers", []).append(_("An activity needs at least one qualified enforcement officer."))
-    without = [str(a) for a in assistants if a.qualification_on(day) is None]
-    if without:
-        errors["assistants"] = [
-            _("Assistants need a valid enforcement or assisting qualification: %(names)s.")
-            % {"names": "、".join(without)}
+        errors.setdefault("officers", []).append(_("An activity needs at least one enforcement officer."))
+    if pack.recording is not None and pack.recording.subject_rule is not None:
+        unqualified = [
+            str(o) for o in officers
+            if (q := o.qualification_on(day)) is None or q.kind != Qualification.Kind.ENFORCEMENT
         ]
+        if unqualified:
+            errors.setdefault("officers", []).append(
+                _("Only holders of a valid enforcement qualification can be recording officers: %(names)s.")
+                % {"names": "、".join(unqualified)}
+            )
+        without = [str(a) for a in assistants if a.qualification_on(day) is None]
+        if without:
+            errors["assistants"] = [
+                _("Assistants need a valid enforcement or assisting qualification: %(names)s.")
+                % {"names": "、".join(without)}
+            ]
     if errors:
         raise ValidationError(errors)
+
+
+def _moment_errors(activity: Activity, pack) -> dict[str, list[str]]:
+    """Marked moments are moments the pack names, at times inside the activity as it actually took place."""
+    import datetime as dt
+
+    moments = activity.moments
+    if not isinstance(moments, dict):
+        return {"moments": [_("Moments are given by name and time.")]}
+    named = {m.id for m in (pack.recording.moments if pack.recording else [])}
+    if set(moments) - named:
+        return {"moments": [_("Only the moments your agency's rules name can be marked.")]}
+    for value in moments.values():
+        try:
+            at = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            return {"moments": [_("A moment's time is not a valid date and time.")]}
+        at = timezone.make_aware(at) if timezone.is_naive(at) else at
+        if activity.actual_start is None or at < activity.actual_start or (
+                activity.actual_end is not None and at > activity.actual_end):
+            return {"moments": [_("A marked moment must fall between the activity's actual start and end.")]}
+    return {}
 
 
 def _participants(activity: Activity) -> dict[str, list[str]]:
@@ -228,7 +255,7 @@ def _set_participants(activity: Activity, officers: list[User], assistants: list
 def create_activity(agency: Agency, data: dict[str, Any], officers: list[User], assistants: list[User], *,
                     actor: User, context: RequestContext = SYSTEM) -> Activity:
     activity = Activity(agency=agency, created_by=actor, **data)
-    activity.pack_version = registry().in_force(agency.pack_code, activity.planned_start).version
+    activity.pack_version = current.in_force(agency, activity.planned_start).version
     _check_activity(activity, officers, assistants)
     activity.full_clean()
     with transaction.atomic():

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -14,8 +16,7 @@ from cases.models import Activity, Case
 from lawtrace.pages import history, paginate
 from lawtrace.params import object_id
 from ledger.events import RequestContext
-from policy import rules
-from policy.registry import registry
+from policy import current, rules
 from policy.vocabulary import Category, Procedure
 
 
@@ -35,7 +36,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @route("case.view", on="cases.case")
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(queries.visible_cases(request.user).prefetch_related("handlers"), pk=pk)
-    pack = registry().get(case.agency.pack_code, case.pack_version)
+    pack = current.version_of(case.agency, case.pack_version)
     tier = rules.case_file_tier(pack, rules.Facts(case_flags=case.flags()))
     activities = case.activities.order_by("planned_start")
     return render(request, "cases/case_detail.html", {
@@ -116,19 +117,24 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 def _stage_labels(user) -> dict[str, str]:
     return {
-        row.id: row.stage for pack in registry().versions(user.agency.pack_code) for row in pack.recording.checklist
+        row.id: row.stage for pack in current.versions(user.agency) for row in pack.checklist
     }
 
 
 @route("case.view", on="cases.activity")
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_object_or_404(queries.visible_activities(request.user).select_related("case", "agency"), pk=pk)
-    pack = registry().get(activity.agency.pack_code, activity.pack_version)
+    pack = current.version_of(activity.agency, activity.pack_version)
     row = rules.checklist_row(pack, activity.stage)
-    facts = rules.Facts(activity_flags=activity.flags(), activity_category=activity.category)
+    facts = rules.Facts(properties=activity.flags(), activity_category=activity.category, stage=activity.stage)
+    moments = {m.id: m.label for m in (pack.recording.moments if pack.recording else [])}
     return render(request, "cases/activity_detail.html", {
         "activity": activity, "row": row, "pack": pack,
         "recording_required": rules.recording_required(row, facts) if row else None,
+        "obligation": rules.obligation_label(pack, row) if row else "",
+        "properties": rules.property_labels(pack, activity.properties or []),
+        "moments": sorted(((moments.get(k, k), dt.datetime.fromisoformat(v)) for k, v in
+                           (activity.moments or {}).items()), key=lambda pair: pair[1]),
         "uninterrupted": rules.uninterrupted_triggers(pack, facts),
         "participants": activity.participants.select_related("user"),
         "events": history(request, activity), "can_edit": may(request.user, "activity.edit", activity, "edit"),

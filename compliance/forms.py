@@ -20,10 +20,21 @@ class NoteForm(forms.ModelForm):
         widgets = {"gap_start": _DATETIME, "gap_end": _DATETIME,
                    "explanation": forms.Textarea(attrs={"rows": 4}), "basis": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, reasons: dict[str, tuple[str, list[str]]], clips, **kwargs) -> None:
+    def __init__(self, *args, reasons: dict[str, tuple[str, list[str]]], clips, kind: str = "interruption",
+                 **kwargs) -> None:
+        from policy.citations import law
+
         super().__init__(*args, **kwargs)
+        self.kind = kind
         self.fields["reason"].choices = [("", "---------")] + [
-            (key, f"{label}（{'、'.join(cites)}）") for key, (label, cites) in reasons.items()]
+            (key, f"{label}（{law(cites)}）") for key, (label, cites) in reasons.items()]
+        if kind == InterruptionNote.Kind.NON_RECORDING:
+            # Not recorded at all: the ground replaces the reason, and the whole activity is the period.
+            self.fields["reason"].label = _("ground for not recording")
+            self.fields["explanation"].label = _("why the activity could not be recorded")
+            for name in ("gap_start", "gap_end", "clips"):
+                del self.fields[name]
+            return
         self.fields["clips"].queryset = clips
         self.fields["clips"].label_from_instance = lambda r: (
             f"{r.original_name} · {r.recorded_start:%H:%M:%S}–{r.recorded_end:%H:%M:%S}"
@@ -32,7 +43,8 @@ class NoteForm(forms.ModelForm):
             self.fields[name].input_formats = _FORMATS
 
     def service_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in ("reason", "gap_start", "gap_end", "explanation", "basis")}
+        names = ("reason", "gap_start", "gap_end", "explanation", "basis")
+        return {"kind": self.kind, **{name: self.cleaned_data[name] for name in names if name in self.fields}}
 
 
 class DecisionForm(forms.Form):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.conf import settings
 from django.utils import timezone
 
 from cases.queries import activity_fact_rows
@@ -15,17 +14,18 @@ from devices.services import checks_between, hand_overs_between
 from evidence.classify import corrected_span
 from evidence.queries import clip_rows
 from org.services import enforcement_qualifications, units_of
-from policy import rules
-from policy.registry import registry
+from policy import current, rules
+from policy.schema import PolicyPack
 
 
-def tolerances() -> Tolerances:
+def tolerances(pack: PolicyPack | None = None) -> Tolerances:
+    """The pack's own numbers (``numbers``), each missing one the deployment's default."""
     return Tolerances(
-        gap=dt.timedelta(seconds=settings.COMPLIANCE_GAP_SECONDS),
-        uninterrupted_gap=dt.timedelta(seconds=settings.COMPLIANCE_UNINTERRUPTED_GAP_SECONDS),
-        edge=dt.timedelta(seconds=settings.COMPLIANCE_EDGE_SECONDS),
-        clock=dt.timedelta(seconds=settings.COMPLIANCE_CLOCK_SECONDS),
-        pre_use_window=dt.timedelta(hours=settings.COMPLIANCE_PRE_USE_HOURS),
+        gap=dt.timedelta(seconds=rules.number(pack, "gap_tolerance_seconds")),
+        uninterrupted_gap=dt.timedelta(seconds=rules.number(pack, "uninterrupted_gap_seconds")),
+        edge=dt.timedelta(seconds=rules.number(pack, "coverage_edge_seconds")),
+        clock=dt.timedelta(seconds=rules.number(pack, "clock_tolerance_seconds")),
+        pre_use_window=dt.timedelta(hours=rules.number(pack, "pre_use_check_hours")),
     )
 
 
@@ -36,20 +36,35 @@ def _clip(row: dict) -> Clip:
                 deadline_cite=row["deadline_cite"])
 
 
+def _aware(value: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value)
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
 def _qualified(periods: list[tuple[dt.date, dt.date]], day: dt.date) -> bool:
     return any(start <= day <= end for start, end in periods)
 
 
-def load(activity_ids: list[int], tolerance: Tolerances) -> tuple[list[ActivityFacts], dict[int, dict]]:
-    """Facts per activity, and what its stored status needs (agency, unit, lead officer, category, start)."""
+def load(activity_ids: list[int], tolerance: Tolerances | None = None
+         ) -> tuple[list[ActivityFacts], dict[int, dict]]:
+    """Facts per activity, and what its stored status needs (agency, unit, lead officer, category, start).
+
+    Each activity is judged by the pack version it was created under, with that pack's numbers; ``tolerance`` only
+    widens the period read for device checks."""
     rows = activity_fact_rows(activity_ids)
+    packs = current.Versions()
+    own = {row["id"]: tolerances(packs.get(row["agency__code"], row["pack_version"])) for row in rows}
+    reach = max([t.pre_use_window for t in own.values()] + ([tolerance.pre_use_window] if tolerance else []),
+                default=dt.timedelta(0))
+    edge = max([t.edge for t in own.values()] + ([tolerance.edge] if tolerance else []), default=dt.timedelta(0))
     clips: dict[int, list[Clip]] = defaultdict(list)
     for row in clip_rows(activity_ids):
         clips[row["activity_id"]].append(_clip(row))
     notes: dict[int, list[Note]] = defaultdict(list)
-    for note_id, activity_id, state, start, end in InterruptionNote.objects.filter(
-            activity_id__in=activity_ids).values_list("id", "activity_id", "state", "gap_start", "gap_end"):
-        notes[activity_id].append(Note(note_id, state, start, end))
+    for note_id, activity_id, state, start, end, kind, reason in InterruptionNote.objects.filter(
+            activity_id__in=activity_ids).values_list("id", "activity_id", "state", "gap_start", "gap_end", "kind",
+                                                      "reason"):
+        notes[activity_id].append(Note(note_id, state, start, end, kind=kind, ground=reason))
     people = {user_id for row in rows for user_id, _part in row["participants"]}
     people |= {c.officer_id for cs in clips.values() for c in cs if c.officer_id}
     qualifications = enforcement_qualifications(list(people))
@@ -61,9 +76,9 @@ def load(activity_ids: list[int], tolerance: Tolerances) -> tuple[list[ActivityF
     if device_ids:
         starts = [c.start for cs in clips.values() for c in cs if c.start]
         ends = [c.end for cs in clips.values() for c in cs if c.end]
-        window = (min(starts) - tolerance.pre_use_window, max(ends) + tolerance.edge)
-        for device_id, at, passed in checks_between(device_ids, *window):
-            checks[device_id].append(DeviceCheck(device_id, at, passed))
+        window = (min(starts) - reach, max(ends) + edge)
+        for device_id, at, passed, failed in checks_between(device_ids, *window):
+            checks[device_id].append(DeviceCheck(device_id, at, passed, failed))
         spans = [row["actual_start"] or row["planned_start"] for row in rows]
         tracked, found = hand_overs_between(device_ids, min(spans + starts), max(ends))
         for device_id, holder_id, out_at, back_at in found:
@@ -72,7 +87,8 @@ def load(activity_ids: list[int], tolerance: Tolerances) -> tuple[list[ActivityF
     facts: list[ActivityFacts] = []
     extra: dict[int, dict] = {}
     for row in rows:
-        pack = registry().get(row["agency__pack_code"], row["pack_version"])
+        pack = packs.get(row["agency__code"], row["pack_version"])
+        mine_tolerance = own[row["id"]]
         start = row["actual_start"] or row["planned_start"]
         end = row["actual_end"] or row["planned_end"]
         day = start.astimezone(tz).date()
@@ -89,14 +105,16 @@ def load(activity_ids: list[int], tolerance: Tolerances) -> tuple[list[ActivityF
         }
         due = rules.storage_due(pack, recorded_end=end, activity_end=end,
                                 remote_or_continuous=row["remote_or_continuous"], returned_to_unit_at=None, tz=tz)
-        flags = frozenset(name for name in ("dispute_likely", "major_hazard", "major_violation") if row[name])
+        flags = frozenset(row["properties"] or ())
+        moments = {name: _aware(value) for name, value in (row["moments"] or {}).items()}
         facts.append(ActivityFacts(
             activity_id=row["id"], pack=pack, stage=row["stage"], category=row["category"], flags=flags,
             start=start, end=end, lead_officer_id=lead, qualified_officer_ids=qualified, clips=tuple(mine),
             notes=tuple(notes.get(row["id"], ())),
             device_checks=tuple(k for d in devices_used for k in checks.get(d, ())
-                                if start - tolerance.pre_use_window <= k.checked_at <= end + tolerance.edge),
-            holders=holders, recordings_due_at=due.due_at,
+                                if start - mine_tolerance.pre_use_window <= k.checked_at
+                                <= end + mine_tolerance.edge),
+            holders=holders, recordings_due_at=due.due_at, case_marks=row["case_marks"], moments=moments,
         ))
         extra[row["id"]] = {"agency_id": row["agency_id"], "officer_id": lead, "unit_id": units.get(lead),
                             "category": row["category"], "start": start, "units": units}

@@ -21,6 +21,7 @@ RULES = {
     "stored_late": gettext_lazy("stored after the deadline"),
     "recorder_unqualified": gettext_lazy("recorded by someone without enforcement qualification"),
     "pre_use_check_missing": gettext_lazy("no pre-use check of the device"),
+    "pre_use_item_failed": gettext_lazy("device used after failing a pre-use check item"),
     "clock_off": gettext_lazy("device clock was wrong"),
     "device_not_handed_out": gettext_lazy("device used without being handed over"),
 }
@@ -30,11 +31,17 @@ def describe(finding: Finding) -> str:
     p = finding.params or {}
     rule = finding.rule
     if rule == "not_recorded":
-        return _("%(stage)s must be recorded (%(requirement)s); nothing is linked to the activity.") % p
+        text = _("%(stage)s must be recorded (%(requirement)s); nothing is linked to the activity.") % p
+        if p.get("note_state") == "submitted":
+            text += _(" A work record stating the ground for not recording waits for review.")
+        return text
     if rule in ("start_not_covered", "end_not_covered", "gap"):
         text = _("%(minutes)s minutes without recording") % p
         if p.get("moment"):
             text += _(" (the recording must run from: %(moment)s)") % p
+        if p.get("unmarked"):
+            text += _(" (not marked, so judged from the activity's own start or end: %(names)s)") % {
+                "names": "、".join(p["unmarked"])}
         if p.get("note_state") == "submitted":
             text += _("; an interruption note waits for review")
         return text
@@ -42,8 +49,8 @@ def describe(finding: Finding) -> str:
         return _("%(stage)s asks for photos of the key moments; none is linked.") % p
     if rule == "clock_off":
         return _("The device clock was off by %(skew_seconds)s seconds.") % p
-    if rule == "pre_use_check_missing" and p.get("failed_check"):
-        return _("The device failed its pre-use check and was used anyway.")
+    if rule == "pre_use_item_failed":
+        return _("The device failed the pre-use check item “%(item_label)s” and was used anyway.") % p
     return str(RULES.get(rule, rule))
 
 
@@ -51,6 +58,10 @@ def fix_url(finding: Finding, *, writes_notes: bool = True) -> str:
     """Where the finding is put right; empty when the one reading it cannot (only the activity's officers explain
     its interruptions)."""
     p = finding.params or {}
+    if finding.rule == "not_recorded" and p.get("note_id"):
+        return reverse("note_detail", args=[p["note_id"]])
+    if finding.rule == "not_recorded" and writes_notes and p.get("grounds"):
+        return reverse("note_create", args=[finding.activity_id]) + "?kind=non_recording"
     if finding.rule in ("start_not_covered", "end_not_covered", "gap"):
         if p.get("note_id"):
             return reverse("note_detail", args=[p["note_id"]])
@@ -58,7 +69,8 @@ def fix_url(finding: Finding, *, writes_notes: bool = True) -> str:
             return ""
         return reverse("note_create", args=[finding.activity_id]) + "?" + urlencode(
             {"from": p.get("from", ""), "to": p.get("to", "")})
-    if finding.rule in ("pre_use_check_missing", "clock_off", "device_not_handed_out") and p.get("device_id"):
+    if finding.rule in ("pre_use_check_missing", "pre_use_item_failed", "clock_off", "device_not_handed_out") \
+            and p.get("device_id"):
         return reverse("device_detail", args=[p["device_id"]])
     if finding.record_id:
         return reverse("record_detail", args=[finding.record_id])

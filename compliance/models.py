@@ -74,18 +74,24 @@ class ActivityStatus(models.Model):
 
 class InterruptionNote(models.Model):
     """工作记录 on a recording interruption (000/2/12): reason from the pack, explanation and basis, reviewed by the
-    head."""
+    head. The same work record states why an activity was not recorded at all, on a ground the pack allows (the
+    whole activity is then its period)."""
 
     class State(models.TextChoices):
         SUBMITTED = "submitted", _("waiting for review")
         APPROVED = "approved", _("approved and filed")
         RETURNED = "returned", _("returned for revision")
 
+    class Kind(models.TextChoices):
+        INTERRUPTION = "interruption", _("recording interrupted")
+        NON_RECORDING = "non_recording", _("not recorded")
+
     agency = models.ForeignKey("org.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+")
     activity = models.ForeignKey("cases.Activity", verbose_name=_("enforcement activity"), on_delete=models.PROTECT,
                                  related_name="interruption_notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("written by"), on_delete=models.PROTECT,
                                related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.INTERRUPTION)
     reason = models.CharField(_("reason"), max_length=64)
     reason_label = models.CharField(_("reason"), max_length=200)
     reason_cites = models.CharField(_("articles"), max_length=200)

@@ -9,14 +9,21 @@ from django.utils.translation import gettext_lazy as _
 from authz import scopes
 from authz.capabilities import can, declare
 from authz.roles import STAFF, Role, is_staff, office_role
-from policy.registry import registry
+from policy import current
 
 ACTIVITY = "cases.activity"
 
 
 def _note_reviewers(agency) -> list[str] | None:
-    review = registry().in_force(agency.pack_code).interruptions.note_review
+    pack = current.in_force(agency)
+    review = pack.interruptions.note_review if pack.interruptions else None
     return None if review is None else [office_role(review.role)]
+
+
+def _work_record_reviewers(agency) -> list[str] | None:
+    """The office the pack names to review work records on not recording (a justified ground, issue 21 item 1)."""
+    pack = current.in_force(agency)
+    return None if pack.non_recording is None else [office_role(pack.non_recording.work_record.role)]
 
 
 def declare_capabilities() -> None:
@@ -25,6 +32,8 @@ def declare_capabilities() -> None:
             (Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR, Role.LEGAL_REVIEWER))
     declare("note.write", _("write interruption notes on one's activities"), STAFF, cite="000/2/12")
     declare("note.review", _("review interruption notes"), (Role.HEAD,), by_pack=_note_reviewers, cite="000/2/12")
+    declare("work_record.review", _("review work records on activities not recorded"), (Role.HEAD,),
+            by_pack=_work_record_reviewers)
 
 
 def _oversees(user) -> bool:

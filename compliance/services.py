@@ -23,7 +23,7 @@ from compliance.models import ActivityStatus, Finding, InterruptionNote, Recompu
 from evidence.queries import activities_recorded_by_device, activity_of_record
 from ledger.events import SYSTEM, RequestContext, follow, record_event, snapshot
 from org.models import User
-from policy.registry import registry
+from policy import current
 
 CHUNK = 500
 
@@ -85,9 +85,8 @@ def refresh(activity_ids: Iterable[int], *, now: dt.datetime | None = None) -> t
     if not ids:
         return 0, 0, []
     now = now or timezone.now()
-    tolerance = inputs.tolerances()
-    facts, extra = inputs.load(ids, tolerance)
-    verdicts = [(f, engine.evaluate(f, now, tolerance)) for f in facts]
+    facts, extra = inputs.load(ids)
+    verdicts = [(f, engine.evaluate(f, now, inputs.tolerances(f.pack))) for f in facts]
     with transaction.atomic():
         return _store(verdicts, extra, now)
 
@@ -118,7 +117,7 @@ def affected_activities(event) -> set[int]:
         after = event.after or {}
         moments = [dt.datetime.fromisoformat(after[k]) for k in ("checked_at", "out_at", "back_at") if after.get(k)]
         if moments:
-            reach = dt.timedelta(hours=inputs.tolerances().pre_use_window.total_seconds() / 3600)
+            reach = dt.timedelta(hours=72)  # the longest pre-use window a pack may set (``numbers``)
             ids.update(activities_recorded_by_device(int(event.object_id), min(moments) - reach,
                                                      max(moments) + reach))
     ids.discard(None)
@@ -163,31 +162,44 @@ def refresh_recently_due(now: dt.datetime | None = None, *, hours: int = 72) -> 
     return len(ids)
 
 
-# --- interruption notes (000/2/12) -------------------------------------------------------------------------------
+# --- work records: interruptions (000/2/12) and activities not recorded on a ground the pack allows -------------------
 
-NOTE_FIELDS = ["activity", "reason", "explanation", "basis", "gap_start", "gap_end", "state", "reviewer",
+NOTE_FIELDS = ["activity", "kind", "reason", "explanation", "basis", "gap_start", "gap_end", "state", "reviewer",
                "review_comment"]
+INTERRUPTION, NON_RECORDING = InterruptionNote.Kind.INTERRUPTION, InterruptionNote.Kind.NON_RECORDING
+# The capability that reviews each kind of work record (compliance/permissions.py); interruption notes by default.
+_REVIEWED_UNDER: dict[str, str] = {NON_RECORDING: "work_record.review"}
 
 
-def reasons(agency) -> dict[str, tuple[str, list[str]]]:
-    pack = registry().in_force(agency.pack_code)
-    return {r.id: (r.label, list(r.cite)) for r in pack.interruptions.reasons}
+def reasons(agency, kind: str = INTERRUPTION, pack=None) -> dict[str, tuple[str, list[str]]]:
+    """The reasons a work record may give: the pack's interruption reasons, or its grounds for not recording."""
+    pack = pack or current.in_force(agency)
+    if kind == NON_RECORDING:
+        return {g.id: (g.label, list(g.cite)) for g in (pack.non_recording.grounds if pack.non_recording else [])}
+    return {r.id: (r.label, list(r.cite)) for r in (pack.interruptions.reasons if pack.interruptions else [])}
 
 
-def review_cites(agency) -> list[str]:
-    """The article under which interruption notes are reviewed (who reviews is ``note.review``, from the pack)."""
-    pack = registry().in_force(agency.pack_code)
-    review = pack.interruptions.note_review
+def review_cites(agency, kind: str = INTERRUPTION, pack=None) -> list[str]:
+    """The article under which the work record is reviewed (who reviews is ``note.review`` or
+    ``work_record.review``, from the pack)."""
+    pack = pack or current.in_force(agency)
+    if kind == NON_RECORDING and pack.non_recording is not None:
+        return list(pack.non_recording.work_record.cite)
+    review = pack.interruptions.note_review if pack.interruptions else None
     if review is not None:
         return list(review.cite)
-    return [c for r in pack.interruptions.reasons for c in r.cite][:1]
+    return [c for r in (pack.interruptions.reasons if pack.interruptions else []) for c in r.cite][:1]
+
+
+def _note_pack(note: InterruptionNote):
+    return current.version_of(note.agency, note.pack_version)
 
 
 def _check_note(note: InterruptionNote, clips: list, participant_ids: set[int]) -> None:
     errors: dict[str, list[str]] = {}
     if note.author_id not in participant_ids:
         errors["__all__"] = [_("Only officers of this activity may write its interruption notes.")]
-    if note.reason not in reasons(note.agency):
+    if note.reason not in reasons(note.agency, note.kind, _note_pack(note)):
         errors["reason"] = [_("Choose a reason your agency's rules allow.")]
     if not note.explanation.strip():
         errors["explanation"] = [_("Say what happened.")]
@@ -205,10 +217,15 @@ def submit_note(activity, data: dict, clips: list, *, actor: User, participant_i
                 context: RequestContext = SYSTEM) -> InterruptionNote:
     """The officer's work record of an interruption: reason, what happened, basis, when it stopped and resumed."""
     agency = activity.agency
+    data = dict(data)
+    if data.get("kind") == NON_RECORDING:
+        # Not recorded at all: the work record covers the whole activity.
+        data["gap_start"] = activity.actual_start or activity.planned_start
+        data["gap_end"] = activity.actual_end or activity.planned_end
     note = InterruptionNote(agency=agency, activity=activity, author=actor, submitted_at=timezone.now(),
-                            pack_version=registry().in_force(agency.pack_code).version, **data)
+                            pack_version=current.in_force(agency).version, **data)
     _check_note(note, clips, participant_ids)
-    label, cites = reasons(agency)[note.reason]
+    label, cites = reasons(agency, note.kind, _note_pack(note))[note.reason]
     note.reason_label, note.reason_cites = label, ", ".join(cites)
     note.full_clean(exclude=["clips"])
     with transaction.atomic():
@@ -232,7 +249,7 @@ def revise_note(note: InterruptionNote, data: dict, clips: list, *, actor: User,
         for name, value in data.items():
             setattr(locked, name, value)
         _check_note(locked, clips, participant_ids)
-        label, cites = reasons(locked.agency)[locked.reason]
+        label, cites = reasons(locked.agency, locked.kind, _note_pack(locked))[locked.reason]
         locked.reason_label, locked.reason_cites = label, ", ".join(cites)
         locked.state, locked.submitted_at = InterruptionNote.State.SUBMITTED, timezone.now()
         locked.reviewer, locked.reviewed_at = None, None
@@ -245,7 +262,8 @@ def revise_note(note: InterruptionNote, data: dict, clips: list, *, actor: User,
 
 
 def can_review(user: User, note: InterruptionNote) -> bool:
-    return user.agency_id == note.agency_id and can(user, "note.review") and user.pk != note.author_id
+    return (user.agency_id == note.agency_id and can(user, _REVIEWED_UNDER.get(note.kind, "note.review"))
+            and user.pk != note.author_id)
 
 
 def decide_note(note: InterruptionNote, *, approve: bool, comment: str, actor: User,

@@ -5,7 +5,7 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -91,22 +91,28 @@ def note_create(request: HttpRequest, activity_pk: int) -> HttpResponse:
     activity = get_object_or_404(Activity.objects.restrict(request.user, "explain").select_related("agency"),
                                  pk=activity_pk)
     people = participant_ids(activity)
+    kind = request.GET.get("kind") or services.INTERRUPTION
+    if kind not in InterruptionNote.Kind.values or not services.reasons(activity.agency, kind):
+        raise Http404(_("Your agency's rules provide no such work record."))
     initial = {"gap_start": _parse_moment(request.GET.get("from", "")),
                "gap_end": _parse_moment(request.GET.get("to", ""))}
-    form = NoteForm(request.POST or None, initial=initial, reasons=services.reasons(activity.agency),
-                    clips=_clips(request, activity))
+    form = NoteForm(request.POST or None, initial=initial, reasons=services.reasons(activity.agency, kind),
+                    clips=_clips(request, activity), kind=kind)
     if request.method == "POST" and form.is_valid():
         try:
-            note = services.submit_note(activity, form.service_data(), list(form.cleaned_data["clips"]),
+            note = services.submit_note(activity, form.service_data(), list(form.cleaned_data.get("clips") or []),
                                         actor=request.user, participant_ids=people,
                                         context=RequestContext.from_request(request))
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, _("The interruption note was submitted for review."))
+            messages.success(request, _("The interruption note was submitted for review.")
+                             if kind == services.INTERRUPTION
+                             else _("The work record on not recording was submitted for review."))
             return redirect("note_detail", note.pk)
     return render(request, "compliance/note_form.html", {
-        "form": form, "activity": activity, "review_cites": services.review_cites(activity.agency)})
+        "form": form, "activity": activity, "review_cites": services.review_cites(activity.agency, kind),
+        "kind": kind})
 
 
 @route("finding.view", on="compliance.interruptionnote")
@@ -117,8 +123,8 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
     decision = DecisionForm(request.POST or None) if services.can_review(request.user, note) else None
     revision = None
     if note.author_id == request.user.pk and note.state == InterruptionNote.State.RETURNED:
-        revision = NoteForm(request.POST or None, instance=note, reasons=services.reasons(note.agency),
-                            clips=_clips(request, note.activity), prefix="revise")
+        revision = NoteForm(request.POST or None, instance=note, reasons=services.reasons(note.agency, note.kind),
+                            clips=_clips(request, note.activity), prefix="revise", kind=note.kind)
     if request.method == "POST":
         try:
             if "decision" in request.POST and decision is not None and decision.is_valid():
@@ -128,7 +134,7 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Decision recorded."))
                 return redirect("note_detail", note.pk)
             if revision is not None and revision.is_valid():
-                services.revise_note(note, revision.service_data(), list(revision.cleaned_data["clips"]),
+                services.revise_note(note, revision.service_data(), list(revision.cleaned_data.get("clips") or []),
                                      actor=request.user, participant_ids=participant_ids(note.activity),
                                      context=context)
                 messages.success(request, _("The revised note was submitted again."))
@@ -142,7 +148,8 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(decision if "decision" in request.POST and decision else revision, error)
     return render(request, "compliance/note_detail.html", {
-        "note": note, "decision": decision, "revision": revision, "review_cites": services.review_cites(note.agency),
+        "note": note, "decision": decision, "revision": revision,
+        "review_cites": services.review_cites(note.agency, note.kind),
         "clips": note.clips.all(), "events": history(request, note),
     })
 
@@ -152,7 +159,8 @@ def note_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_object_or_404(queries.visible_notes(request.user).select_related("activity", "author", "reviewer",
                                                                                  "agency"), pk=pk)
     content = render_pdf("compliance/note_print.html", {"note": note, "clips": note.clips.all(),
-                                                         "review_cites": services.review_cites(note.agency),
+                                                         "review_cites": services.review_cites(note.agency, note.kind),
                                                          "printed_at": timezone.now()},
                          request=request)
-    return pdf_response(content, f"中断工作记录-{note.pk}.pdf")
+    name = "未记录工作记录" if note.kind == InterruptionNote.Kind.NON_RECORDING else "中断工作记录"
+    return pdf_response(content, f"{name}-{note.pk}.pdf")

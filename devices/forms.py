@@ -4,12 +4,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from org.models import User
+from policy.citations import law
 
 
 def add_check_items(form: forms.Form, items: list[tuple[str, str, list[str]]], *, required: bool) -> None:
     for item_id, label, cites in items:
         form.fields[f"check_{item_id}"] = forms.BooleanField(
-            label=f"{label}（{'、'.join(cites)}）", required=False,
+            label=f"{label}（{law(cites)}）", required=False,
             help_text=_("Tick when this is in order.") if required else "")
 
 

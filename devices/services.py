@@ -13,21 +13,22 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from authz.capabilities import can
+from authz.scopes import allowed
+from devices import permissions
 from devices.models import Device, FaultReport, HandOver, PreUseCheck
-from ledger.events import SYSTEM, RequestContext, record_event
+from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import Agency, Unit, User
-from policy.registry import registry
+from policy import current, rules
 
 
 def device_kinds(agency: Agency) -> dict[str, str]:
     """The device kinds the agency's current pack names, id → label."""
-    return {kind.id: kind.label for kind in registry().in_force(agency.pack_code).devices.kinds}
+    return rules.device_kinds(current.in_force(agency))
 
 
 def check_items(agency: Agency) -> list[tuple[str, str, list[str]]]:
     """The pre-use check items of the agency's pack: (id, label, cites)."""
-    return [(i.id, i.label, list(i.cite)) for i in registry().in_force(agency.pack_code).devices.pre_use_checks]
+    return [(i.id, i.label, list(i.cite)) for i in rules.pre_use_items(current.in_force(agency))]
 
 
 def register_device(agency: Agency, *, kind: str, brand: str, model: str, serial: str, unit: Unit | None = None,
@@ -53,7 +54,13 @@ def device_by_serial(agency: Agency, serial: str) -> Device | None:
 
 
 def can_manage(user: User, device: Device) -> bool:
-    return user.agency_id == device.agency_id and can(user, "device.manage")
+    """Who hands out, takes back and sends a device for repair: ``device.manage`` on this device (a unit's keeper
+    manages only that unit's devices; ``devices/permissions.py``)."""
+    return user.agency_id == device.agency_id and allowed(device, user, "manage")
+
+
+def may_register(user) -> bool:
+    return permissions.may_register(user)
 
 
 def _locked(device: Device) -> Device:
@@ -97,6 +104,16 @@ def hand_out(device: Device, holder: User, *, actor: User, purpose: str, results
     if holder.agency_id != device.agency_id:
         raise ValidationError({"holder": _("Devices may not be handed to anyone outside the agency.")})
     at = at or timezone.now()
+    if results is not None:
+        blocking = _blocking_failures(device, results)
+        if blocking:
+            # The check is a fact and stays on record; the hand-out is refused, naming what failed (issue 21, item 7).
+            with transaction.atomic():
+                record_check(device, results, actor=actor, at=at, context=context)
+            record_denial("device.hand_out", actor=actor, obj=device, context=context,
+                          detail={"failed": sorted(blocking)})
+            raise ValidationError(_("The device failed the pre-use check and may not be handed out: %(items)s.")
+                                  % {"items": "、".join(blocking.values())})
     with transaction.atomic():
         locked = _locked(device)
         if locked.status != Device.Status.IN_SERVICE:
@@ -112,6 +129,12 @@ def hand_out(device: Device, holder: User, *, actor: User, purpose: str, results
                      after={"hand_over": hand_over.pk, "holder": holder.pk, "holder_label": _who(holder),
                             "out_at": at.isoformat(), "purpose": hand_over.purpose})
     return hand_over
+
+
+def _blocking_failures(device: Device, results: dict[str, bool]) -> dict[str, str]:
+    """The failed items the pack says keep a device from being handed out: id → label."""
+    items = rules.pre_use_items(current.in_force(device.agency))
+    return {item.id: item.label for item in items if item.blocks_hand_out and results.get(item.id) is False}
 
 
 def take_back(device: Device, *, actor: User, note: str = "", at: dt.datetime | None = None,
@@ -198,9 +221,13 @@ def close_fault(fault: FaultReport, *, actor: User, repaired: bool, outcome: str
 # --- read by the compliance engine ---------------------------------------------------------------------------
 
 
-def checks_between(device_ids: list[int], start: dt.datetime, end: dt.datetime) -> list[tuple[int, dt.datetime, bool]]:
-    return list(PreUseCheck.objects.filter(device_id__in=device_ids, checked_at__gte=start, checked_at__lte=end)
-                .values_list("device_id", "checked_at", "passed"))
+def checks_between(device_ids: list[int], start: dt.datetime, end: dt.datetime
+                   ) -> list[tuple[int, dt.datetime, bool, tuple[str, ...]]]:
+    """Pre-use checks in a period: (device, when, passed, the items that failed)."""
+    rows = (PreUseCheck.objects.filter(device_id__in=device_ids, checked_at__gte=start, checked_at__lte=end)
+            .values_list("device_id", "checked_at", "passed", "results"))
+    return [(device_id, at, passed, tuple(sorted(k for k, ok in (results or {}).items() if not ok)))
+            for device_id, at, passed, results in rows]
 
 
 def hand_overs_between(device_ids: list[int], start: dt.datetime, end: dt.datetime

@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from authz.capabilities import can
 from authz.routes import route
 from cases.forms import apply_service_errors
 from devices import forms, services, usage_ledger
@@ -21,11 +20,11 @@ from ledger.events import RequestContext, record_denial
 from org.models import Unit, User
 
 
-@route("device.view", post="device.manage", verb="device.register")
+@route("device.view", post="device.register", verb="device.register")
 def device_list(request: HttpRequest) -> HttpResponse:
     agency = request.user.agency
     register = None
-    if can(request.user, "device.manage"):
+    if services.may_register(request.user):
         register = forms.RegisterForm(request.POST or None, kinds=services.device_kinds(agency),
                                       units=Unit.objects.restrict(request.user))
         if request.method == "POST" and register.is_valid():
@@ -37,6 +36,10 @@ def device_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Device registered."))
                 return redirect("device_detail", device.pk)
+    elif request.method == "POST":
+        # Holding the capability is not enough for a keeper whose unit the pack does not name.
+        record_denial("device.register", actor=request.user, context=RequestContext.from_request(request))
+        raise PermissionDenied(_("Only the device managers of the agency may do this."))
     devices = services.visible_devices(request.user).select_related("unit")
     if text := request.GET.get("q", "").strip():
         devices = devices.filter(Q(serial__icontains=text) | Q(brand__icontains=text) | Q(model__icontains=text))

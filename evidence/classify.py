@@ -16,8 +16,7 @@ from evidence.naming import parse_name
 from evidence.probe import Probe
 from ledger.events import snapshot
 from org.services import staff_by_number
-from policy import rules
-from policy.registry import registry
+from policy import current, rules
 from policy.vocabulary import ClassificationField, RecordKind, RecordUsage
 
 # 001/2/8 lists these when an agency's pack names none of its own.
@@ -99,7 +98,7 @@ def auto_link(record: Record) -> None:
 
 def judge_deadline(record: Record) -> None:
     """The storage deadline of the agency's pack (000/2/13, 001/2/8, 001/3/6, 004/11, 002/音像/13)."""
-    pack = registry().in_force(record.agency.pack_code)
+    pack = current.version_of(record.agency, record.pack_version)
     activity = record.activity
     span = true_span(record)
     due = rules.storage_due(
@@ -133,7 +132,7 @@ def event_snapshot(record: Record) -> dict:
 
 
 def classification_fields(pack) -> list[str]:
-    configured = pack.ingest.classification
+    configured = pack.ingest.classification if pack.ingest else None
     return [str(f) for f in configured.fields] if configured else [str(f) for f in DEFAULT_FIELDS]
 
 

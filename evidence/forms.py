@@ -7,7 +7,7 @@ from cases.models import Activity, Case
 from devices.models import Device
 from evidence.models import Record
 from org.models import Unit, User
-from policy.registry import registry
+from policy import current
 from policy.vocabulary import RecordUsage
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M:%S")
@@ -36,7 +36,7 @@ class ClassifyForm(forms.ModelForm):
         self.fields["case"].queryset = cases
         for name in ("recorded_start", "recorded_end", "returned_to_unit_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
-        marks = registry().in_force(agency.pack_code).confidentiality
+        marks = current.in_force(agency).confidentiality
         if marks is None:
             del self.fields["confidentiality"]
         else:

@@ -16,7 +16,7 @@ from evidence.models import Derivative, FixityCheck, Record
 from evidence.probe import Probe
 from ledger.bundles import event_is_proven
 from ledger.models import Checkpoint, Event
-from policy.registry import registry
+from policy import current
 
 PROPERTIES = {
     "authenticity": gettext_lazy("authenticity"),
@@ -84,7 +84,7 @@ def _assess_one(record: Record, ingest: Event | None, fixity: FixityCheck | None
                _("Latest fixity check: %(when)s, %(outcome)s.") % {
                    "when": timezone.localtime(fixity.checked_at).strftime("%Y-%m-%d %H:%M") if fixity else _("none"),
                    "outcome": fixity.get_outcome_display() if fixity else _("not yet checked")})
-    pack = registry().get(record.agency.pack_code, record.pack_version)
+    pack = current.version_of(record.agency, record.pack_version)
     missing = classify.missing_fields(record, classify.classification_fields(pack))
     result.add("integrity", not missing, _("Classification complete.") if not missing
                else _("Classification incomplete: %(fields)s") % {"fields": "、".join(missing)})

@@ -29,7 +29,7 @@ from evidence.store import StorageFull, default_store
 from evidence.tasks import make_derivatives
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import Agency, Unit, User
-from policy.registry import registry
+from policy import current
 from policy.vocabulary import RecordKind
 
 
@@ -161,7 +161,7 @@ def _record_duplicate(origin: Origin, existing: Record, name: str) -> None:
 
 
 def _file(origin: Origin, name: str, source_path: str, kind: str, digests: Digests, stored, found: Probe) -> Outcome:
-    pack = registry().in_force(origin.agency.pack_code)
+    pack = current.in_force(origin.agency)
     record = Record(
         agency=origin.agency, unit=origin.unit, device=origin.device, officer=origin.officer, case=origin.case,
         activity=origin.activity, party=origin.party, usage=origin.usage, kind=kind, original_name=name,

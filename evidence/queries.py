@@ -9,7 +9,7 @@ from authz.roles import staff_agency
 from evidence import classify
 from evidence.models import Record
 from org.models import User
-from policy.registry import registry
+from policy import current
 
 
 def visible_records(user: User, action: str = "view") -> QuerySet[Record]:
@@ -43,7 +43,7 @@ def worklist(user: User, name: str) -> QuerySet[Record]:
     if name == "unlinked":
         return records.filter(link_state__in=[Record.LinkState.UNMATCHED, Record.LinkState.AMBIGUOUS])
     if name == "missing" and agency is not None:
-        fields = classify.classification_fields(registry().in_force(agency.pack_code))
+        fields = classify.classification_fields(current.in_force(agency))
         return records.filter(classify.missing_condition(fields))
     if name == "late":
         return records.filter(late=True)
@@ -62,7 +62,7 @@ def worklist_counts(user: User, *, mine: bool = False) -> dict[str, int]:
     records = visible_records(user)
     if mine:
         records = records.filter(officer=user)
-    fields = classify.classification_fields(registry().in_force(agency.pack_code))
+    fields = classify.classification_fields(current.in_force(agency))
     conditions = {
         "unlinked": Q(link_state__in=[Record.LinkState.UNMATCHED, Record.LinkState.AMBIGUOUS]),
         "missing": classify.missing_condition(fields),
@@ -111,7 +111,8 @@ def case_records(case_id: int) -> list[Record]:
                 .order_by("recorded_start", "pk"))
 
 
-RETENTION_FIELDS = ("id", "agency_id", "agency__pack_code", "kind", "usage", "case_id", "recorded_start",
+RETENTION_FIELDS = ("id", "agency_id", "agency__code", "pack_version", "activity__stage", "kind", "usage",
+                    "case_id", "recorded_start",
                     "stored_at", "case__state", "case__archived_on", "case__procedure", "case__category",
                     "case__major_penalty", "case__major_social_impact", "case__complex_case", "case__hearing",
                     "case__compulsory_execution", "purged_at")

@@ -26,7 +26,7 @@ from lawtrace.pages import history, paginate
 from lawtrace.params import object_id
 from lawtrace.pdf import pdf_response, render_pdf
 from ledger.events import RequestContext, record_denial, record_event
-from policy.registry import registry
+from policy import current
 from policy.vocabulary import RecordKind
 
 
@@ -61,7 +61,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
 @route("record.view", on="evidence.record")
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = _record(request, pk)
-    pack = registry().get(record.agency.pack_code, record.pack_version)
+    pack = current.version_of(record.agency, record.pack_version)
     missing = classify.missing_fields(record, classify.classification_fields(pack))
     span = classify.true_span(record)
     candidates = None
@@ -74,7 +74,8 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "missing": missing, "can_file": may(request.user, "record.file", record, "classify"),
         "span": span, "link_form": LinkForm(user=request.user, candidates=candidates),
         "unlink_form": UnlinkForm(), "derivatives": {d.kind: d for d in record.derivatives.all()},
-        "deadline_rule": next((d for d in pack.ingest.deadlines if d.id == record.deadline_rule), None),
+        "deadline_rule": next((d for d in (pack.ingest.deadlines if pack.ingest else [])
+                               if d.id == record.deadline_rule), None),
     })
 
 

@@ -229,9 +229,27 @@ def _head(user: User) -> list[Panel]:
         Row(_("Activities this month: %(n)d") % {"n": this_month},
             reverse("activity_list") + f"?from={month_start:%Y-%m-%d}"),
     ])
-    return [_access_to_decide_panel(user), _notes_to_review_panel(user),
+    return [_access_to_decide_panel(user), _notes_to_review_panel(user), _pack_versions_panel(user),
             _misconduct_panel(user, _("Misconduct cases awaiting decision"), _("No case awaits a decision.")),
             _retention_panel(user), _rates_panel(user), overview]
+
+
+def _pack_versions_panel(user: User) -> Panel:
+    """Pack versions put forward and waiting for the head: nothing governs until it is approved."""
+    from policy.activation import pending
+
+    rows = [Row(_("Version %(v)s, in force from %(d)s") % {"v": a.pack.version, "d": f"{a.effective_from:%Y-%m-%d}"},
+                reverse("pack_activation", args=[a.pk]), str(a.proposed_by or ""))
+            for a in (pending(user.agency) if user.agency else [])]
+    return Panel(_("Policy pack versions awaiting your approval"), rows, reverse("pack_versions"),
+                 _("No version is waiting."))
+
+
+def _device_keeper(user: User) -> list[Panel]:
+    devices = visible_devices(user).filter(unit_id=user.unit_id) if user.unit_id else Device.objects.none()
+    return [Panel(_("Devices of your unit"),
+                  [Row(str(d), reverse("device_detail", args=[d.pk]), d.get_status_display()) for d in devices[:15]],
+                  reverse("device_list"), _("Your unit has no devices registered."))]
 
 
 def _legal_reviewer(user: User) -> list[Panel]:
@@ -307,7 +325,7 @@ def _audit_admin(user: User) -> list[Panel]:
 PANELS = {
     Role.OFFICER: _officer, Role.ARCHIVIST: _archivist, Role.HEAD: _head, Role.LEGAL_REVIEWER: _legal_reviewer,
     Role.SUPERVISOR: _supervisor, Role.SYSTEM_ADMIN: _system_admin, Role.SECURITY_ADMIN: _security_admin,
-    Role.AUDIT_ADMIN: _audit_admin,
+    Role.AUDIT_ADMIN: _audit_admin, Role.DEVICE_KEEPER: _device_keeper,
 }
 
 

@@ -21,7 +21,7 @@ from devices.models import Device
 from devices.services import register_device
 from org.models import Agency, Qualification, User
 from org.services import add_qualification, create_agency, create_staff, create_unit
-from policy import rules
+from policy import current, rules
 from policy.registry import registry
 
 DEMO_PASSWORD = "Demo-2026-lawtrace"
@@ -49,6 +49,7 @@ STAFF = [
     ("sysadmin", "系统管理员", (Role.SYSTEM_ADMIN,), None),
     ("secadmin", "安全管理员", (Role.SECURITY_ADMIN,), None),
     ("auditor", "审计管理员", (Role.AUDIT_ADMIN,), None),
+    ("keeper", "周保管", (Role.DEVICE_KEEPER, Role.OFFICER), Qualification.Kind.ENFORCEMENT),
 ]
 
 PARTIES = [
@@ -81,8 +82,9 @@ def load(now: dt.datetime | None = None, seed: int = 2019) -> list[Agency]:
 
 
 def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
-    pack = registry().in_force(spec["pack"])
-    agency = create_agency(code=spec["code"], name=pack.agency.name, pack_code=spec["pack"])
+    first = registry().files(spec["pack"])[0].pack
+    agency = create_agency(code=spec["code"], name=first.agency.name, pack_code=spec["pack"])
+    pack = current.in_force(agency)
     units = [create_unit(agency, name=n, kind=k, is_records_unit=r) for n, k, r in spec["units"]]
     people: dict[str, User] = {}
     today = timezone.localdate(now)
@@ -96,7 +98,7 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
         people[username] = user
     # The demo's clips come from body-worn cameras: register them as such where the pack has the kind, else as its
     # first (most general) kind.
-    kinds = [k.id for k in pack.devices.kinds]
+    kinds = list(rules.device_kinds(pack))
     kind = "body_camera" if "body_camera" in kinds else kinds[0]
     for number in range(1, 5):
         register_device(agency, kind=kind, brand=rng.choice(["海康威视", "大华", "华德安"]),
@@ -125,32 +127,33 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
     for number in range(1, 25):
         case = cases[number % len(cases)] if number % 3 else None
         category = case.category if case else categories[number % len(categories)]
-        rows = rules.checklist_rows(pack, category) or pack.recording.checklist
+        rows = rules.checklist_rows(pack, category) or pack.checklist
         row = rows[number % len(rows)]
         category = category if category in {c.value for c in row.categories} else row.categories[0].value
         day = now - dt.timedelta(days=50 - number * 3)
         start = day.replace(hour=9 + number % 6, minute=0, second=0, microsecond=0)
         done = start < now
-        data = {
+        activity_data: dict[str, object] = {
             "case": case, "category": category, "stage": row.id, "place": PLACES[number % len(PLACES)],
             "planned_start": start, "planned_end": start + dt.timedelta(hours=2),
             "actual_start": start + dt.timedelta(minutes=5) if done else None,
             "actual_end": start + dt.timedelta(minutes=95) if done else None,
-            "dispute_likely": number % 4 == 0, "major_hazard": number % 7 == 0, "major_violation": False,
-            "remote_or_continuous": number % 5 == 0, "description": row.requirement,
+            # Each property the pack asks about holds now and then (every 4th, 7th … activity).
+            "properties": [p.id for i, p in enumerate(pack.properties) if number % (4 + 3 * i) == 0],
+            "moments": {}, "remote_or_continuous": number % 5 == 0, "description": row.requirement,
         }
-        activities.append(create_activity(agency, data, officers, [people["assistant"]] if number % 2 else [],
+        activities.append(create_activity(agency, activity_data, officers, [people["assistant"]] if number % 2 else [],
                                           actor=officers[0]))
     # An inspection that ended an hour ago: its clip arrives on time and links itself.
     recent_start = (now - dt.timedelta(hours=2)).replace(second=0, microsecond=0)
-    recent_row = (rules.checklist_rows(pack, cases[-1].category) or pack.recording.checklist)[0]
+    recent_row = (rules.checklist_rows(pack, cases[-1].category) or pack.checklist)[0]
     recent_category = cases[-1].category if cases[-1].category in {c.value for c in recent_row.categories} \
         else recent_row.categories[0].value
     recent = create_activity(agency, {
         "case": cases[-1], "category": recent_category, "stage": recent_row.id,
         "place": PLACES[0], "planned_start": recent_start, "planned_end": recent_start + dt.timedelta(hours=1),
-        "actual_start": recent_start, "actual_end": recent_start + dt.timedelta(hours=1), "dispute_likely": False,
-        "major_hazard": False, "major_violation": False, "remote_or_continuous": False, "description": "",
+        "actual_start": recent_start, "actual_end": recent_start + dt.timedelta(hours=1), "properties": [],
+        "moments": {}, "remote_or_continuous": False, "description": "",
     }, officers, [], actor=officers[0])
     past = max((a for a in activities if a.actual_end and a.actual_end < now - dt.timedelta(days=1)),
                key=lambda a: a.actual_end)
@@ -235,7 +238,7 @@ def _hand_over_demo_device(device, people: dict[str, User], pack, out_at: dt.dat
     """The archivist hands the camera out with its pre-use check and takes it back after the inspection (000/2/4)."""
     from devices.services import hand_out, take_back
 
-    results = {item.id: True for item in pack.devices.pre_use_checks} or None
+    results = {item.id: True for item in rules.pre_use_items(pack)} or None
     hand_out(device, people["officer"], actor=people["archivist"], purpose="现场执法检查", results=results,
              at=out_at - dt.timedelta(minutes=30))
     take_back(device, actor=people["archivist"], note="设备完好，已充电", at=out_at + dt.timedelta(minutes=70))

@@ -7,6 +7,7 @@ gives aware datetimes already. Everything else passes through as the driver give
 from __future__ import annotations
 
 import datetime as dt
+import json as json_module
 
 from django.db import connections
 from django.db.models import CharField, F, QuerySet, Value
@@ -14,8 +15,9 @@ from django.db.models.functions import Concat
 
 
 def values(queryset: QuerySet, fields: tuple[str, ...], *, times: tuple[str, ...] = (),
-           flags: tuple[str, ...] = ()) -> list[dict]:
-    """Rows of ``queryset.values(*fields)`` as dicts; ``times`` are parsed to aware datetimes, ``flags`` to bool."""
+           flags: tuple[str, ...] = (), json: tuple[str, ...] = ()) -> list[dict]:
+    """Rows of ``queryset.values(*fields)`` as dicts; ``times`` are parsed to aware datetimes, ``flags`` to bool,
+    ``json`` from the stored text (SQLite and PostgreSQL's jsonb both arrive as text or already parsed)."""
     connection = connections[queryset.db]
     if connection.vendor == "sqlite" and times:
         # A column of declared type datetime goes through the driver's per-value converter; the same value as an
@@ -31,6 +33,7 @@ def values(queryset: QuerySet, fields: tuple[str, ...], *, times: tuple[str, ...
         rows = cursor.fetchall()
     at = [fields.index(name) for name in times]
     yes = [fields.index(name) for name in flags]
+    parsed = [fields.index(name) for name in json]
     result = []
     for row in rows:
         row = list(row)
@@ -43,5 +46,8 @@ def values(queryset: QuerySet, fields: tuple[str, ...], *, times: tuple[str, ...
             row[i] = value
         for i in yes:
             row[i] = bool(row[i])
+        for i in parsed:
+            if isinstance(row[i], (str, bytes)):
+                row[i] = json_module.loads(row[i])
         result.append(dict(zip(fields, row, strict=True)))
     return result

@@ -99,6 +99,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "lawtrace.context.navigation",
             ],
+            # Citations read as law on every page and printout (policy/citations.py).
+            "builtins": ["policy.templatetags.policy_tags"],
         },
     },
 ]

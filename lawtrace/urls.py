@@ -16,6 +16,7 @@ from lawtrace.dashboard import dashboard
 from lawtrace.health import healthz
 from lawtrace.metrics import metrics
 from ledger import views as ledger
+from policy import activation_views as pack_versions
 from policy import views as policy
 from retention import disc_views as discs
 from retention import views as retention
@@ -113,6 +114,9 @@ urlpatterns = [
     path("supervision/misconduct/<int:pk>/", accountability_views.misconduct_detail, name="misconduct_detail"),
     path("supervision/report/", report_views.supervision_report, name="supervision_report"),
     path("rules/", policy.agency_rules, name="agency_rules"),
+    path("rules/versions/", pack_versions.version_list, name="pack_versions"),
+    path("rules/versions/new/", pack_versions.upload, name="pack_upload"),
+    path("rules/versions/<int:pk>/", pack_versions.proposal, name="pack_activation"),
     path("ledger/", ledger.ledger_overview, name="ledger_overview"),
     path("ledger/verify/", ledger.start_verification, name="ledger_verify"),
     path("ledger/verify/<int:pk>/", ledger.verification_run, name="ledger_run"),

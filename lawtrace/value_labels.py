@@ -10,9 +10,8 @@ from pydantic import BaseModel
 
 from authz.roles import Role
 from org.models import Agency
-from policy import vocabulary
+from policy import current, vocabulary
 from policy.presenter import VALUE_LABELS
-from policy.registry import registry
 from supervision.reviews import CONDUCT_PREFIX
 
 
@@ -20,15 +19,18 @@ def value_labels(agency_code: str) -> dict[str, object]:
     """Id → label, for one page's worth of events (the caller keeps it for the page: the pack is walked each time, so
     a changed pack never shows stale names). Lazy translations stay lazy, so one table serves every language."""
     labels = dict(_common())
-    pack_code = Agency.objects.filter(code=agency_code).values_list("pack_code", flat=True).first() \
-        if agency_code else None
-    if pack_code:
-        pack = registry().in_force(pack_code)
-        pack_labels: dict[str, str] = {pack.pack: f"{pack.agency.name}（{pack.pack}）"}
+    agency = Agency.objects.filter(code=agency_code).first() if agency_code else None
+    if agency is not None:
+        try:
+            pack = current.in_force(agency)
+        except current.NoPackInForce:
+            return labels
+        pack_labels: dict[str, str] = {pack.pack: pack.agency.name}
         _collect(pack, pack_labels)
         labels.update(pack_labels)
         # A review round scores the recording rules under prefixed ids, so they never clash with its own checks.
-        labels.update({f"{CONDUCT_PREFIX}{rule.id}": rule.label for rule in pack.recording.conduct})
+        labels.update({f"{CONDUCT_PREFIX}{rule.id}": rule.label
+                       for rule in (pack.recording.conduct if pack.recording else [])})
     return labels
 
 

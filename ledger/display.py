@@ -78,6 +78,12 @@ VERB_LABELS = {
     "misconduct.view": pgettext_lazy("event", "misconduct cases opened"),
     "name_pattern.add": pgettext_lazy("event", "file-name pattern added"),
     "note.approve": pgettext_lazy("event", "interruption note approved"),
+    "pack.propose": pgettext_lazy("event", "policy pack version put forward"),
+    "pack.activate": pgettext_lazy("event", "policy pack version approved for use"),
+    "pack.reject": pgettext_lazy("event", "policy pack version rejected"),
+    "pack.withdraw": pgettext_lazy("event", "policy pack version withdrawn"),
+    "pack.decide": pgettext_lazy("event", "policy pack version decided"),
+    "pack.read": pgettext_lazy("event", "policy pack versions viewed"),
     "note.decide": pgettext_lazy("event", "interruption note decided"),
     "note.return": pgettext_lazy("event", "interruption note returned"),
     "note.revise": pgettext_lazy("event", "interruption note revised"),
@@ -176,12 +182,18 @@ KEY_LABELS = {
     "record": pgettext_lazy("event field", "record"),
     "scores": pgettext_lazy("event field", "scores"),
     "seed": pgettext_lazy("event field", "random seed"),
+    "version": pgettext_lazy("event field", "version"),
+    "file_name": pgettext_lazy("event field", "file name"),
+    "comment": pgettext_lazy("event field", "comment"),
+    "initial": pgettext_lazy("event field", "first version of the agency"),
     "source_sha256": pgettext_lazy("event field", "SHA-256 of the original"),
     "fingerprint": pgettext_lazy("event field", "key fingerprint"),
     "algorithm": pgettext_lazy("event field", "signature algorithm"),
     "from": pgettext_lazy("event field", "from"),
     "to": pgettext_lazy("event field", "to"),
 }
+# Keys whose values are citations: shown as law (policy/citations.py).
+CITE_KEYS = frozenset({"cite", "cites", "reason_cites", "misconduct_cite", "deadline_cite"})
 
 # Keys that carry the value of another model's field with choices: that field names their values.
 KEY_FIELDS = {"hold_kind": ("retention.hold", "kind")}
@@ -211,6 +223,11 @@ def changes(event: Event, value_labels: Mapping[str, object] | None = None) -> l
     for key, value in (event.after or {}).items():
         field = _field(model, key)
         label = str(field.verbose_name) if field is not None else str(KEY_LABELS.get(key, key))
+        if key in CITE_KEYS:
+            from policy.citations import law
+
+            result.append(Change(label, law(before.get(key)) if event.before is not None else "", law(value)))
+            continue
         if field is None and key in KEY_FIELDS:
             field = _field(_model_of(KEY_FIELDS[key][0]), KEY_FIELDS[key][1])
         old = _readable(field, before.get(key), names) if event.before is not None else ""

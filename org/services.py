@@ -12,20 +12,25 @@ from authz.capabilities import can
 from authz.roles import ADMINS, Role
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import Agency, Qualification, RoleGrant, Unit, User
+from policy import current
 from policy.registry import PackNotFound, registry
 
 
 def create_agency(*, code: str, name: str, pack_code: str, actor: User | None = None,
                   context: RequestContext = SYSTEM) -> Agency:
     try:
-        registry().versions(pack_code)
+        registry().files(pack_code)
     except PackNotFound as exc:
         raise ValidationError({"pack_code": _("No policy pack named %(code)s is installed.") % {"code": pack_code}}) \
             from exc
+    from policy.activation import bootstrap
+
     with transaction.atomic():
         agency = Agency.objects.create(code=code, name=name, pack_code=pack_code)
         record_event("agency.create", actor=actor, obj=agency, agency_code=code, context=context,
                      after={"code": code, "name": name, "pack_code": pack_code})
+        # Setting the agency up chooses its first rules; later versions need its head's approval.
+        bootstrap(agency, actor=actor, context=context)
     return agency
 
 
@@ -139,7 +144,7 @@ def set_clearances(person: User, marks: list[str], *, actor: User, context: Requ
     if not can(actor, "clearance.set") or actor.agency_id != person.agency_id:
         record_denial("user.clearance", actor=actor, obj=person, context=context)
         raise ValidationError(_("Only the security administrator of the agency sets clearances."))
-    offered = registry().in_force(person.agency.pack_code).confidentiality
+    offered = current.in_force(person.agency).confidentiality
     allowed = {str(m) for m in offered.marks} if offered else set()
     unknown = set(marks) - allowed
     if unknown:

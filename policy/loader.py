@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from policy.schema import ChecklistRow, PolicyPack
+from policy.schema import ACTIVITY_END, ACTIVITY_START, SCHEMA_VERSION, Condition, PolicyPack
 
 
 @dataclass(frozen=True)
@@ -30,12 +30,19 @@ class PackInvalid(Exception):
 
 
 def load_pack(path: Path) -> PolicyPack:
-    """Parse and validate one pack file; raise PackInvalid listing every problem found."""
+    """Parse and validate one pack file; raise PackInvalid listing every problem found. The documents it cites must
+    lie beside it."""
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PackInvalid([PackError(name, 0, "", f"cannot read file: {exc}")]) from exc
+    return load_text(text, name, beside=path.parent)
+
+
+def load_text(text: str, name: str, *, beside: Path | None = None) -> PolicyPack:
+    """Parse and validate a pack's text (an upload, or a version kept in the database). With ``beside``, the files of
+    its documents must exist in that directory."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -45,6 +52,11 @@ def load_pack(path: Path) -> PolicyPack:
         raise PackInvalid([PackError(name, line, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from exc
     if not isinstance(data, dict):
         raise PackInvalid([PackError(name, 1, "", "a pack must be a YAML mapping")])
+    if data.get("schema") != SCHEMA_VERSION:
+        raise PackInvalid([PackError(
+            name, _line_of(root, ("schema",)), "schema",
+            f"this file is not written for pack schema {SCHEMA_VERSION} (give 'schema: {SCHEMA_VERSION}' and the keys "
+            "of policy/SCHEMA.md)")])
     try:
         pack = PolicyPack.model_validate(data)
     except ValidationError as exc:
@@ -54,45 +66,87 @@ def load_pack(path: Path) -> PolicyPack:
         ]
         raise PackInvalid(errors) from exc
     problems = semantic_problems(pack)
+    if beside is not None:
+        for index, document in enumerate(pack.documents):
+            if not (beside / document.file).is_file():
+                problems.append((("documents", index, "file"),
+                                 f"the source text {document.file} is not beside the pack"))
     if problems:
         raise PackInvalid([PackError(name, _line_of(root, loc), _dotted(loc), msg) for loc, msg in problems])
     return pack
 
 
+def document_for(pack: PolicyPack, cite: str):
+    """The document a citation names: the declared id that is the longest whole-segment prefix of it."""
+    best = None
+    for document in pack.documents:
+        if (cite == document.id or cite.startswith(document.id + "/")) and (
+                best is None or len(document.id) > len(best.id)):
+            best = document
+    return best
+
+
 def semantic_problems(pack: PolicyPack) -> list[tuple[tuple, str]]:
-    """Rules the schema alone cannot say: citations from this pack's own document, unique ids, coherence."""
+    """Rules the schema alone cannot say: citations resolve to the pack's documents, ids are unique, what one part
+    names exists in another."""
     problems: list[tuple[tuple, str]] = []
-    own = pack.document_number
-    for loc, cites in _walk_cites(pack.model_dump(mode="python"), ()):
+    dumped = pack.model_dump(mode="python")
+    declared = ", ".join(d.id for d in pack.documents)
+    for loc, cites in _walk_cites(dumped, ()):
         for index, cite in enumerate(cites):
-            if not cite.startswith(own + "/"):
-                problems.append(((*loc, index), f"citation {cite!r} is not from this pack's source document {own}"))
-    for loc, ids in _walk_id_lists(pack.model_dump(mode="python"), ()):
+            if document_for(pack, cite) is None:
+                problems.append(((*loc, index), f"citation {cite!r} names no document of this pack ({declared})"))
+    for loc, ids in _walk_id_lists(dumped, ()):
         seen: set[str] = set()
         for index, ident in enumerate(ids):
             if ident in seen:
                 problems.append(((*loc, index, "id"), f"duplicate id {ident!r}"))
             seen.add(ident)
     categories = set(pack.agency.categories)
-    for index, row in enumerate(pack.recording.checklist):
+    has_case_file = pack.retention is not None and pack.retention.case_file is not None
+    moments = {ACTIVITY_START, ACTIVITY_END} | {m.id for m in (pack.recording.moments if pack.recording else [])}
+    for index, row in enumerate(pack.checklist):
+        where = ("recording", "checklist", index)
         for category in row.categories:
             if category not in categories:
-                problems.append(
-                    (("recording", "checklist", index, "categories"),
-                     f"category {category.value!r} is not among the agency's categories")
-                )
-        if _uses_case_file(row) and pack.retention.case_file is None:
-            problems.append(
-                (("recording", "checklist", index, "storage"), "same_as_case_file needs retention.case_file")
-            )
-    for index, rule in enumerate(pack.retention.rules):
-        if rule.keep.same_as_case_file and pack.retention.case_file is None:
+                problems.append(((*where, "categories"),
+                                 f"category {category.value!r} is not among the agency's categories"))
+        if row.storage is not None and row.storage.same_as_case_file and not has_case_file:
+            problems.append(((*where, "storage"), "same_as_case_file needs retention.case_file"))
+        for end in ("starts_at", "ends_at"):
+            if getattr(row, end).at not in moments:
+                problems.append(((*where, end, "at"), f"{getattr(row, end).at!r} is neither the activity's start or "
+                                                      "end nor a moment declared in recording.moments"))
+    for index, rule in enumerate(pack.retention.rules if pack.retention else []):
+        if rule.keep.same_as_case_file and not has_case_file:
             problems.append((("retention", "rules", index, "keep"), "same_as_case_file needs retention.case_file"))
+    properties = {p.id for p in pack.properties}
+    rows = {row.id for row in pack.checklist}
+    for loc, condition in _walk_conditions(pack, ()):
+        for name in condition.property or []:
+            if name not in properties:
+                problems.append(((*loc, "property"), f"property {name!r} is not declared in properties"))
+        for name in condition.stage or []:
+            if name not in rows:
+                problems.append(((*loc, "stage"), f"stage {name!r} is not a checklist row"))
     return problems
 
 
-def _uses_case_file(row: ChecklistRow) -> bool:
-    return row.storage is not None and row.storage.same_as_case_file
+def _walk_conditions(node: object, loc: tuple):
+    from pydantic import BaseModel
+
+    if isinstance(node, Condition):
+        yield loc, node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from _walk_conditions(getattr(node, name), (*loc, _alias(node, name)))
+    elif isinstance(node, (list, tuple)):
+        for index, value in enumerate(node):
+            yield from _walk_conditions(value, (*loc, index))
+
+
+def _alias(node, name: str) -> str:
+    return type(node).model_fields[name].alias or name
 
 
 def _walk_cites(node: object, loc: tuple):

@@ -1,13 +1,19 @@
-"""All packs known to this installation, each in every version, chosen by the date a record was made."""
+"""The pack files this installation can offer: every version found in the pack directories, validated at start-up.
+
+A file here is only *available*. Which version governs an agency at a moment is decided by approved activations
+(``policy.current``), never by a file appearing in a directory.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 
+from policy import citations
 from policy.loader import PackError, PackInvalid, load_pack
 from policy.schema import PolicyPack
 
@@ -16,17 +22,26 @@ class PackNotFound(LookupError):
     pass
 
 
+@dataclass(frozen=True)
+class PackFile:
+    pack: PolicyPack
+    path: Path
+    text: str
+    sha256: str
+
+
 class PackRegistry:
-    def __init__(self, packs: Iterable[PolicyPack] = ()) -> None:
-        self._versions: dict[str, list[PolicyPack]] = {}
-        for pack in packs:
-            self._versions.setdefault(pack.pack, []).append(pack)
+    def __init__(self, files: Iterable[PackFile] = ()) -> None:
+        self._versions: dict[str, list[PackFile]] = {}
+        for found in files:
+            self._versions.setdefault(found.pack.pack, []).append(found)
+            citations.register(found.pack)
         for versions in self._versions.values():
-            versions.sort(key=lambda p: (p.effective_from, p.version))
+            versions.sort(key=lambda f: f.pack.version)
 
     @classmethod
     def from_dirs(cls, dirs: Iterable[Path]) -> PackRegistry:
-        packs: list[PolicyPack] = []
+        files: list[PackFile] = []
         errors: list[PackError] = []
         seen: dict[tuple[str, int], Path] = {}
         for directory in dirs:
@@ -42,40 +57,34 @@ class PackRegistry:
                     errors.append(PackError(str(path), 1, "version", message))
                     continue
                 seen[key] = path
-                packs.append(pack)
+                # Hashed as stored, byte for byte: the hash an activation carries is the file's.
+                text = path.read_bytes().decode("utf-8")
+                files.append(PackFile(pack, path, text, sha256_of(text)))
         if errors:
             raise PackInvalid(errors)
-        return cls(packs)
+        return cls(files)
 
     def codes(self) -> list[str]:
         return sorted(self._versions)
 
-    def versions(self, code: str) -> list[PolicyPack]:
+    def files(self, code: str) -> list[PackFile]:
         if code not in self._versions:
             raise PackNotFound(code)
         return list(self._versions[code])
 
-    def in_force(self, code: str, on: dt.date | dt.datetime | None = None) -> PolicyPack:
-        """The version in force on a date; records are judged by the version in force when they were made.
-
-        Before the first version took effect the first version applies: a pack's rules are the oldest rules the
-        system knows for that agency.
-        """
-        versions = self.versions(code)
-        if on is None:
-            on = dt.date.today()
-        day = on.date() if isinstance(on, dt.datetime) else on
-        chosen = versions[0]
-        for pack in versions:
-            if pack.effective_from <= day:
-                chosen = pack
-        return chosen
-
-    def get(self, code: str, version: int) -> PolicyPack:
-        for pack in self.versions(code):
-            if pack.version == version:
-                return pack
+    def file(self, code: str, version: int) -> PackFile:
+        for found in self.files(code):
+            if found.pack.version == version:
+                return found
         raise PackNotFound(f"{code} v{version}")
+
+    def shipped(self, found: PackFile) -> bool:
+        """Whether a file comes with the application (the first pack directory) rather than an extra directory."""
+        return Path(settings.POLICY_PACK_DIRS[0]).resolve() in found.path.resolve().parents
+
+
+def sha256_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 _registry: PackRegistry | None = None

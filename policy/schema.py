@@ -1,9 +1,14 @@
-"""The shape of a policy pack. Every rule cites its article; unknown keys are errors, not silently ignored."""
+"""The shape of a policy pack (schema 2). Every rule cites its article; unknown keys are errors, not silently ignored.
+
+The schema names what rulebooks share — obligations, properties of an activity, grounds for not recording, moments,
+terms, offices, numbers — not the wording of any one rulebook. A section a rulebook lacks is simply absent, and the
+engine then does nothing for that topic. ``policy/SCHEMA.md`` documents every key (generated from this module).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
@@ -11,7 +16,6 @@ from policy.vocabulary import (
     AccessAction,
     AccessPurpose,
     AccessScope,
-    ActivityFlag,
     Approver,
     CaseFlag,
     Category,
@@ -20,7 +24,6 @@ from policy.vocabulary import (
     Credential,
     DecisionType,
     Frequency,
-    Obligation,
     PartyKind,
     Procedure,
     RecordClass,
@@ -30,10 +33,14 @@ from policy.vocabulary import (
     RequesterType,
 )
 
+SCHEMA_VERSION = 2
+# A citation: the document's number, then the path inside it (附件, 条, 项 …): 001/2/8, 002/音像/12/(一), 005/5.
 CITE_PATTERN = r"^\d{3}(/[^/\s]+)+$"
 Cite = Annotated[str, StringConstraints(pattern=CITE_PATTERN)]
+DocumentId = Annotated[str, StringConstraints(pattern=r"^\d{3}(/[^/\s]+)*$")]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+ACTIVITY_START, ACTIVITY_END = "activity_start", "activity_end"
 
 
 def _as_list(value: object) -> object:
@@ -51,8 +58,9 @@ def _steps(value: object) -> object:
 Cites = Annotated[list[Cite], BeforeValidator(_as_list), Field(min_length=1)]
 
 
-def listed(item: object) -> object:
-    return Annotated[list[item], BeforeValidator(_as_list)]  # type: ignore[valid-type]
+T = TypeVar("T")
+# A list that may be written as a single value (``categories: penalty``).
+Listed = Annotated[list[T], BeforeValidator(_as_list)]
 
 
 class Strict(BaseModel):
@@ -71,14 +79,17 @@ class Labelled(Cited):
 class Condition(Strict):
     """Facts a rule applies to. Every key given must hold; a list means any of its values."""
 
-    record: listed(RecordKind) | None = None
-    usage: listed(RecordUsage) | None = None
+    record: Listed[RecordKind] | None = None
+    usage: Listed[RecordUsage] | None = None
     linked_to_case: bool | None = None
-    case_flag: listed(CaseFlag) | None = None
-    case_procedure: listed(Procedure) | None = None
-    case_category: listed(Category) | None = None
-    activity_flag: listed(ActivityFlag) | None = None
-    activity_category: listed(Category) | None = None
+    case_flag: Listed[CaseFlag] | None = None
+    case_procedure: Listed[Procedure] | None = None
+    case_category: Listed[Category] | None = None
+    # Properties the pack declares (``properties``), answered per activity.
+    property: Listed[Identifier] | None = None
+    activity_category: Listed[Category] | None = None
+    # Checklist rows (by id) of the activity a record belongs to.
+    stage: Listed[Identifier] | None = None
 
 
 class Term(Strict):
@@ -99,7 +110,19 @@ class Term(Strict):
         return self
 
 
-# --- identity -------------------------------------------------------------------------------------------
+# --- sources and identity -----------------------------------------------------------------------------------
+
+
+class Document(Strict):
+    """A published text the pack cites: its citations start with ``id`` (the longest matching id wins)."""
+
+    id: DocumentId
+    title: Text
+    file: Annotated[str, StringConstraints(pattern=r"^[\w.-]+\.txt$")]
+    url: Text | None = None
+    # How the rest of a citation reads: articles (第八条第（一）项) or the rows of a list (（一）第1项).
+    numbering: Literal["articles", "rows"] = "articles"
+    note: Text | None = None
 
 
 class ResponsibleUnit(Cited):
@@ -111,37 +134,72 @@ class Agency(Strict):
     name: Text
     document: Text | None = None
     region: Text | None = None
-    responsible_unit: ResponsibleUnit
-    categories: listed(Category) = Field(min_length=1)
+    responsible_unit: ResponsibleUnit | None = None
+    categories: Listed[Category] = Field(min_length=1)
     categories_cite: Cites
+
+
+class Property(Cited):
+    """A fact about an activity that rules turn on, asked of the officer as a yes/no question."""
+
+    id: Identifier
+    label: Text
+    question: Text
+
+
+class Numbers(Strict):
+    """The agency's own numbers; each one left out falls back to the deployment's default (README)."""
+
+    gap_tolerance_seconds: int | None = Field(default=None, ge=0, le=3600)
+    uninterrupted_gap_seconds: int | None = Field(default=None, ge=0, le=600)
+    coverage_edge_seconds: int | None = Field(default=None, ge=0, le=7200)
+    clock_tolerance_seconds: int | None = Field(default=None, ge=0, le=3600)
+    pre_use_check_hours: int | None = Field(default=None, ge=1, le=72)
+    access_grant_max_days: int | None = Field(default=None, ge=1, le=366)
+    disc_read_check_days: int | None = Field(default=None, ge=7, le=3650)
+    draw_officers_per_target: int | None = Field(default=None, ge=2, le=10)
+    cite: Listed[Cite] = []
+    note: Text | None = None
 
 
 # --- recording obligations (001/1) -------------------------------------------------------------------------
 
 
 class Moment(Strict):
-    at: Literal["activity_start", "activity_end"]
+    # ``activity_start``, ``activity_end`` or a moment the pack declares in ``recording.moments``.
+    at: Identifier
     text: Text
+
+
+class Obligation(Strict):
+    """When a row must be recorded: always, or when the activity's facts meet ``when``."""
+
+    when: Condition | None = None
+
+    def always(self) -> bool:
+        return self.when is None
+
+
+def _obligation(value: object) -> object:
+    return {} if value == "always" else value
 
 
 class ChecklistRow(Cited):
     id: Identifier
-    categories: listed(Category) = Field(min_length=1)
+    categories: Listed[Category] = Field(min_length=1)
     stage: Text
     matter: Text | None = None
-    obligation: Obligation
+    obligation: Annotated[Obligation, BeforeValidator(_obligation)]
     requirement: Text
     place: Text | None = None
-    manner: listed(RecordingManner) = Field(min_length=1)
+    manner: Listed[RecordingManner] = Field(min_length=1)
     recorder: Text | None = None
     starts_at: Moment
     ends_at: Moment
+    # Kept this long: applies to the records of activities under this row (longest applicable term wins).
     storage: Term | None = None
     record_class: RecordClass | None = None
     key_moment_photos: bool = False
-
-    def get_obligation_label(self) -> str:
-        return str(self.obligation.label)
 
 
 class Trigger(Cited):
@@ -160,11 +218,30 @@ class RecordingConduct(Cited):
 
 class Recording(Strict):
     checklist: list[ChecklistRow] = Field(min_length=1)
+    moments: list[Labelled] = []
     full_uninterrupted_when: list[Trigger] = []
     key_moments_when_full_impossible: Labelled | None = None
     # Given, only qualified enforcement officers may be the recording subject of a clip (004/7-8).
     subject_rule: Labelled | None = None
     conduct: list[RecordingConduct] = []
+
+
+class Ground(Labelled):
+    # A case bearing one of these marks has this ground (with ``case_mark_is_ground``, no work record is needed).
+    case_marks: Listed[ConfidentialityMark] = []
+
+
+class WorkRecord(Cited):
+    role: Approver
+    label: Text
+
+
+class NonRecording(Strict):
+    """Grounds on which an activity may go unrecorded, provided a written work record goes to the reviewer."""
+
+    grounds: list[Ground] = Field(min_length=1)
+    work_record: WorkRecord
+    case_mark_is_ground: bool = False
 
 
 # --- collection and storage (001/3/5-6) ------------------------------------------------------------------------
@@ -186,11 +263,11 @@ class Deadline(Cited):
 
 
 class Classification(Cited):
-    fields: listed(ClassificationField) = Field(min_length=1)
+    fields: Listed[ClassificationField] = Field(min_length=1)
 
 
 class Ingest(Strict):
-    deadlines: list[Deadline] = Field(min_length=1)
+    deadlines: list[Deadline] = []
     classification: Classification | None = None
     integrity: list[Labelled] = []
 
@@ -225,7 +302,7 @@ class CaseFileRetention(Cited):
 
 
 class Retention(Strict):
-    rules: list[RetentionRule] = Field(min_length=1)
+    rules: list[RetentionRule] = []
     case_file: CaseFileRetention | None = None
 
 
@@ -257,11 +334,11 @@ class ApprovalStep(Strict):
 
 class AccessRule(Cited):
     id: Identifier
-    requesters: listed(RequesterType) = Field(min_length=1)
-    actions: listed(AccessAction) = Field(min_length=1)
-    purposes: listed(AccessPurpose) | None = None
-    credentials: listed(Credential) = []
-    lawyer_credentials: listed(Credential) = []
+    requesters: Listed[RequesterType] = Field(min_length=1)
+    actions: Listed[AccessAction] = Field(min_length=1)
+    purposes: Listed[AccessPurpose] | None = None
+    credentials: Listed[Credential] = []
+    lawyer_credentials: Listed[Credential] = []
     verify_credentials: bool = False
     approval: Annotated[list[ApprovalStep], BeforeValidator(_steps)] = []
     enter_in_register: bool = True
@@ -297,7 +374,7 @@ class EvidenceExtraction(Cited):
 
 
 class Confidentiality(Cited):
-    marks: listed(ConfidentialityMark) = Field(min_length=1)
+    marks: Listed[ConfidentialityMark] = Field(min_length=1)
     use_only_for_enforcement: bool = False
     # Copying a marked record out needs these steps on top of the access rule's own (按保密规定使用).
     export_approval: Annotated[list[ApprovalStep], BeforeValidator(_steps)] = []
@@ -322,14 +399,22 @@ class NoteReview(Cited):
     label: Text
 
 
+class DeviceManagement(ResponsibleUnit):
+    # Named units manage their own devices: a device keeper of such a unit hands out, takes back and sends for repair
+    # only the devices registered to that unit. Without units the archivists and heads manage every device.
+    units: list[Text] = []
+
+
 class PreUseCheckItem(Labelled):
     # Marks the item that asks for the device clock to be set: clips with a larger skew are findings under it.
     clock: bool = False
+    # A device failing this item may not be handed out.
+    blocks_hand_out: bool = False
 
 
 class Devices(Strict):
     kinds: list[Labelled] = Field(min_length=1)
-    managed_by: ResponsibleUnit | None = None
+    managed_by: DeviceManagement | None = None
     usage_ledger: UsageLedger | None = None
     pre_use_checks: list[PreUseCheckItem] = []
     maintenance: list[Labelled] = []
@@ -348,9 +433,9 @@ class Interruptions(Strict):
 
 
 class DecisionCondition(Strict):
-    decision_type: listed(DecisionType) | None = None
-    decision_category: listed(Category) | None = None
-    party_kind: listed(PartyKind) | None = None
+    decision_type: Listed[DecisionType] | None = None
+    decision_category: Listed[Category] | None = None
+    party_kind: Listed[PartyKind] | None = None
     amount_at_least: int | None = Field(default=None, ge=0)
     law_requires_review: bool | None = None
 
@@ -415,36 +500,48 @@ class Accountability(Strict):
 
 
 class PolicyPack(Strict):
+    schema_version: Literal[2] = Field(alias="schema")
     pack: Identifier
     version: int = Field(ge=1)
     effective_from: dt.date
     effective_from_note: Text | None = None
-    source: Annotated[str, StringConstraints(pattern=r"^\d{3}_[0-9a-f]+\.txt$")]
+    documents: list[Document] = Field(min_length=1)
     agency: Agency
-    recording: Recording
-    ingest: Ingest
-    retention: Retention
-    long_term: LongTerm
-    access: Access
+    properties: list[Property] = []
+    numbers: Numbers | None = None
+    recording: Recording | None = None
+    non_recording: NonRecording | None = None
+    ingest: Ingest | None = None
+    retention: Retention | None = None
+    long_term: LongTerm | None = None
+    access: Access | None = None
     evidence_extraction: list[EvidenceExtraction] = []
     confidentiality: Confidentiality | None = None
     case_handling: CaseHandling | None = None
-    devices: Devices
-    interruptions: Interruptions
+    devices: Devices | None = None
+    interruptions: Interruptions | None = None
     legal_review: LegalReview | None = None
     random_inspection: RandomInspection | None = None
     supervision: Supervision | None = None
-    accountability: Accountability
+    accountability: Accountability | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False, populate_by_name=True)
 
     @property
-    def document_number(self) -> str:
-        return self.source[:3]
+    def checklist(self) -> list[ChecklistRow]:
+        return list(self.recording.checklist) if self.recording else []
 
     @model_validator(mode="after")
     def _plans_name_checklist_rows(self) -> PolicyPack:
-        rows = {row.id for row in self.recording.checklist}
+        rows = {row.id for row in self.checklist}
         for plan in self.random_inspection.plans if self.random_inspection else []:
             for stage in (plan.stage, plan.draw_stage):
                 if stage is not None and stage not in rows:
                     raise ValueError(f"inspection plan {plan.id} names {stage}, which is not a checklist row")
         return self
+
+
+# Sections a pack may leave out, in the order the rules page and ``policy explain`` show them.
+OPTIONAL_SECTIONS = ("properties", "numbers", "recording", "non_recording", "ingest", "retention", "long_term",
+                     "access", "evidence_extraction", "confidentiality", "devices", "interruptions", "legal_review",
+                     "random_inspection", "supervision", "accountability")

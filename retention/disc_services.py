@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +16,7 @@ from evidence.queries import visible_records
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from ledger.queries import recorded
 from org.models import User
-from policy.registry import registry
+from policy import current, rules
 from retention.discs import image_dir, make_image
 from retention.models import Carrier, Disc, ReadCheck
 from retention.services import RetentionRefused
@@ -25,7 +24,7 @@ from retention.tasks import make_disc
 
 
 def copies_required(agency) -> int:
-    copies = registry().in_force(agency.pack_code).long_term.copies
+    copies = rules.disc_copies(current.in_force(agency))
     return copies.count if copies else 2
 
 
@@ -125,7 +124,7 @@ def register_carriers(disc: Disc, carriers: list[tuple[str, str]], *, actor: Use
         record_denial("retention.carriers", actor=actor, obj=disc, context=context, detail={"reason": problem})
         raise RetentionRefused(problem)
     now = timezone.now()
-    due = timezone.localdate() + dt.timedelta(days=settings.DISC_READ_CHECK_DAYS)
+    due = timezone.localdate() + dt.timedelta(days=_read_check_days(disc.agency))
     with transaction.atomic():
         made = [Carrier.objects.create(disc=disc, copy_number=number, serial=serial.strip(),
                                        storage_place=place.strip(), registered_by=actor, registered_at=now,
@@ -146,7 +145,7 @@ def record_read_check(carrier: Carrier, *, readable: bool, note: str, actor: Use
     with transaction.atomic():
         check = ReadCheck.objects.create(carrier=carrier, checked_at=timezone.now(), readable=readable,
                                          note=note, checked_by=actor)
-        carrier.next_check_on = timezone.localdate() + dt.timedelta(days=settings.DISC_READ_CHECK_DAYS)
+        carrier.next_check_on = timezone.localdate() + dt.timedelta(days=_read_check_days(carrier.disc.agency))
         carrier.save(update_fields=["next_check_on"])
         record_event("retention.read_check", actor=actor, obj=carrier.disc, context=context,
                      detail={"carrier": carrier.serial, "readable": readable, "note": note})
@@ -156,3 +155,10 @@ def record_read_check(carrier: Carrier, *, readable: bool, note: str, actor: Use
 def checks_due(agency_id: int, today: dt.date | None = None):
     today = today or timezone.localdate()
     return Carrier.objects.filter(disc__agency_id=agency_id, next_check_on__lte=today).select_related("disc")
+
+
+def _read_check_days(agency) -> int:
+    """How often a disc copy is test-read: the agency's number, else the deployment's (001/3/9 names none)."""
+    from policy import current, rules
+
+    return rules.number(current.in_force(agency), "disc_read_check_days")

@@ -15,7 +15,7 @@ from lawtrace.pages import history, paginate
 from lawtrace.params import object_id, object_ids
 from lawtrace.pdf import pdf_response, render_pdf
 from ledger.events import RequestContext
-from policy.registry import registry
+from policy import current, rules
 from retention import disc_services, queries
 from retention.models import Carrier, Disc
 from retention.services import RetentionRefused
@@ -107,7 +107,7 @@ def disc_image(request: HttpRequest, pk: int) -> HttpResponse:
 @route("disc.view", on=DISC)
 def disc_label(request: HttpRequest, pk: int) -> HttpResponse:
     disc = get_object_or_404(_discs(request), pk=pk)
-    copies = registry().in_force(disc.agency.pack_code).long_term.copies
+    copies = rules.disc_copies(current.in_force(disc.agency))
     return pdf_response(render_pdf("retention/disc_label.html", {
         "disc": disc, "carriers": disc.carriers.all(), "fields": copies.label_fields if copies else [],
         "cite": copies.cite if copies else []}, request=request), f"disc-{disc.pk}-label.pdf")
@@ -117,7 +117,7 @@ def disc_label(request: HttpRequest, pk: int) -> HttpResponse:
 def disc_form(request: HttpRequest, pk: int) -> HttpResponse:
     """执法音像记录设备摄录内容刻盘存储记录表 (001/3/9), with a signature line for every case officer and the head."""
     disc = get_object_or_404(_discs(request), pk=pk)
-    form = registry().in_force(disc.agency.pack_code).long_term.disc_record_form
+    form = rules.disc_record_form(current.in_force(disc.agency))
     records = (disc.records.select_related("officer", "device", "activity").order_by("recorded_start", "pk")
                .prefetch_related(Prefetch("activity__participants",
                                           queryset=ActivityOfficer.objects.select_related("user"))))

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from policy.registry import registry
+from policy import current, rules
+from policy.citations import law
 from retention.models import Hold
 
 
@@ -16,8 +17,8 @@ class HoldForm(forms.Form):
 
     def __init__(self, *args, agency, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        triggers = registry().in_force(agency.pack_code).long_term.triggers
-        self.fields["trigger"].choices = [("", "—")] + [(t.id, f"{t.label}（{'、'.join(t.cite)}）") for t in triggers]
+        triggers = rules.long_term_triggers(current.in_force(agency))
+        self.fields["trigger"].choices = [("", "—")] + [(t.id, f"{t.label}（{law(t.cite)}）") for t in triggers]
 
 
 class ProposeForm(forms.Form):

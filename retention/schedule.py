@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from policy import rules
-from policy.registry import registry
+from policy import current, rules
 from policy.vocabulary import CaseFlag
 
 _FLAG_FIELDS = {
@@ -36,7 +35,8 @@ def facts_of(row: dict) -> rules.Facts:
         record=row["kind"], usage=row["usage"] or None, linked_to_case=linked,
         case_flags=frozenset(str(flag) for flag, name in _FLAG_FIELDS.items() if row.get(name)),
         case_procedure=row["case__procedure"] if linked else None,
-        case_category=row["case__category"] if linked else None)
+        case_category=row["case__category"] if linked else None,
+        stage=row.get("activity__stage"))
 
 
 def _record_day(row: dict) -> dt.date:
@@ -44,8 +44,9 @@ def _record_day(row: dict) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-def compute(row: dict) -> Computed:
-    pack = registry().in_force(row["agency__pack_code"])
+def compute(row: dict, packs: current.Versions | None = None) -> Computed:
+    """The record's term under the pack version it was filed under (what was done stays under its own rules)."""
+    pack = (packs or current.Versions()).get(row["agency__code"], row["pack_version"])
     decision = rules.retention_for(pack, facts_of(row))
     names = "、".join(rule.id for rule in decision.rules)
     cites = "、".join(decision.cites)

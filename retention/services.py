@@ -19,7 +19,7 @@ from evidence.services import erase_content
 from evidence.store import ObjectLocked, store_named
 from ledger.events import SYSTEM, RequestContext, follow, record_denial, record_event
 from org.models import User
-from policy.registry import registry
+from policy import current, rules
 from retention.models import Hold, PurgeProposal, Schedule, Tombstone
 from retention.schedule import compute
 
@@ -37,10 +37,11 @@ def refresh(record_ids: Iterable[int]) -> int:
     rows = retention_rows(list(record_ids))
     existing = {s.record_id: s for s in Schedule.objects.filter(record_id__in=[r["id"] for r in rows])}
     now = timezone.now()
+    packs = current.Versions()
     for row in rows:
         if row["purged_at"] is not None:
             continue
-        result = compute(row)
+        result = compute(row, packs)
         schedule = existing.get(row["id"]) or Schedule(record_id=row["id"], agency_id=row["agency_id"])
         previous = schedule.retain_until
         schedule.computed_until = result.until
@@ -122,7 +123,7 @@ def place_hold(records: list, *, kind: str, reason: str, actor: User, trigger: s
         problem = _("Choose the records and state the reason for the hold.")
     label, cites = "", ""
     if problem is None and kind == Hold.Kind.LONG_TERM:
-        triggers = {t.id: t for t in registry().in_force(actor.agency.pack_code).long_term.triggers}
+        triggers = {t.id: t for t in rules.long_term_triggers(current.in_force(actor.agency))}
         if trigger not in triggers:
             problem = _("Choose one of the agency's long-term preservation triggers.")
         else:

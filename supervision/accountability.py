@@ -13,13 +13,13 @@ from authz.capabilities import can
 from compliance.queries import visible_findings
 from ledger.events import SYSTEM, RequestContext, record_event
 from org.models import User
-from policy.registry import registry
+from policy import current
 from supervision.models import MisconductCase, RecordReview
 from supervision.refusals import refuse
 
 
 def _accountability(agency):
-    return registry().in_force(agency.pack_code).accountability
+    return current.in_force(agency).accountability
 
 
 def open_case(agency, *, officer: User, misconduct: str, facts: str, actor: User, review: RecordReview | None = None,

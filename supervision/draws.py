@@ -8,7 +8,6 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +18,8 @@ from cases.services import create_activity
 from ledger.events import SYSTEM, RequestContext, record_event
 from org.models import User
 from org.services import qualified_officers
-from policy.registry import registry
+from policy import current, rules
+from policy.citations import law
 from supervision.models import Conflict, Draw, InspectionTarget
 from supervision.refusals import Refused, refuse
 
@@ -59,7 +59,7 @@ def _problem(agency, plan, share: float | None, session: Session | None, actor: 
                  "100 %.")
     if plan.draw_stage and (session is None or not session.officers):
         return _("The draw session must be recorded (%(cite)s): give its time and the officers who record it.") % {
-            "cite": "、".join(plan.cite)}
+            "cite": law(plan.cite)}
     return None
 
 
@@ -69,14 +69,15 @@ def commit(agency, *, plan_id: str, period: str, inspect_on: dt.datetime, actor:
     activity of its own, so the compliance engine asks for its recording."""
     from django.core.exceptions import ValidationError
 
-    pack = registry().in_force(agency.pack_code)
+    pack = current.in_force(agency)
     plans = {p.id: p for p in (pack.random_inspection.plans if pack.random_inspection else [])}
     plan = plans.get(plan_id)
     problem = _problem(agency, plan, share, session, actor, period)
     lists = _lists(agency)
     if problem is None and not lists["targets"]:
         problem = _("The registry of inspection targets is empty; import it first.")
-    if problem is None and len(lists["officers"]) < settings.DRAW_OFFICERS_PER_TARGET:
+    per_target = rules.number(pack, "draw_officers_per_target")
+    if problem is None and len(lists["officers"]) < per_target:
         problem = _("Too few qualified officers with a staff number to draw from.")
     if problem is None:
         seed = secrets.token_hex(32)
@@ -85,7 +86,7 @@ def commit(agency, *, plan_id: str, period: str, inspect_on: dt.datetime, actor:
             with transaction.atomic():
                 made = Draw.objects.create(
                     agency=agency, plan_id=plan.id, plan_name=plan.name, cites="、".join(plan.cite),
-                    period=period.strip(), share=drawn_share, per_target=settings.DRAW_OFFICERS_PER_TARGET,
+                    period=period.strip(), share=drawn_share, per_target=per_target,
                     inspect_on=inspect_on, seed=seed, seed_hash=algorithm.seed_hash(seed), inputs=lists,
                     digests=_digests(lists), committed_by=actor, committed_at=timezone.now(),
                     session=_plan_session(agency, pack, plan, period, session, actor, context))
@@ -102,7 +103,7 @@ def commit(agency, *, plan_id: str, period: str, inspect_on: dt.datetime, actor:
 def _plan_session(agency, pack, plan, period: str, session: Session | None, actor: User, context: RequestContext):
     if not plan.draw_stage:
         return None
-    row = next(r for r in pack.recording.checklist if r.id == plan.draw_stage)
+    row = next(r for r in pack.checklist if r.id == plan.draw_stage)
     return create_activity(agency, {
         "category": row.categories[0].value, "stage": row.id, "place": row.place or plan.name,
         "planned_start": session.starts_at, "planned_end": session.starts_at + dt.timedelta(hours=1),
@@ -137,7 +138,7 @@ def perform(made: Draw, *, actor: User, context: RequestContext = SYSTEM) -> Dra
 
 
 def _plan_inspections(made: Draw, actor: User, context: RequestContext) -> None:
-    pack = registry().in_force(made.agency.pack_code)
+    pack = current.in_force(made.agency)
     plan = next(p for p in pack.random_inspection.plans if p.id == made.plan_id)
     if plan.stage is None:
         return

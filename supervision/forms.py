@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from authz.capabilities import holders
 from org.models import Unit, User
-from policy.registry import registry
+from policy import current
+from policy.citations import law
 from supervision.models import ReviewRound
 from supervision.reviews import MAX_SCORE
 
@@ -46,7 +49,7 @@ class RoundForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        pack = registry().in_force(user.agency.pack_code)
+        pack = current.in_force(user.agency)
         self.fields["units"].queryset = Unit.objects.restrict(user).order_by("name")
         self.fields["categories"].choices = [(c.value, c.label) for c in pack.agency.categories]
         self.fields["reviewers"].queryset = _staff(user).filter(
@@ -67,7 +70,7 @@ class ReviewForm(forms.Form):
         for check in checks:
             self.fields[f"score_{check['id']}"] = forms.IntegerField(
                 label=check["label"], min_value=0, max_value=MAX_SCORE, initial=MAX_SCORE,
-                help_text=_("0–%(max)d; article %(cite)s") % {"max": MAX_SCORE, "cite": check["cite"]})
+                help_text=_("0–%(max)d; article %(cite)s") % {"max": MAX_SCORE, "cite": law(check["cite"])})
             self.fields[f"comment_{check['id']}"] = forms.CharField(
                 label=_("why marks were taken off"), required=False, max_length=1000,
                 widget=forms.Textarea(attrs={"rows": 1}))
@@ -89,8 +92,8 @@ class MisconductForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["officer"].queryset = _staff(user)
         self.fields["misconduct"].choices = [
-            (m.id, f"{m.label}（{'、'.join(m.cite)}）")
-            for m in registry().in_force(user.agency.pack_code).accountability.misconduct]
+            (m.id, f"{m.label}（{law(m.cite)}）")
+            for m in _accountability(user.agency).misconduct]
 
 
 class DecideForm(forms.Form):
@@ -102,5 +105,11 @@ class DecideForm(forms.Form):
     def __init__(self, *args, agency, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["sanctions"].choices = [
-            (s.id, f"{s.label}（{'、'.join(s.cite)}）")
-            for s in registry().in_force(agency.pack_code).accountability.sanctions]
+            (s.id, f"{s.label}（{law(s.cite)}）")
+            for s in _accountability(agency).sanctions]
+
+
+def _accountability(agency):
+    """The pack's misconduct kinds and sanctions; a rulebook without them offers none."""
+    found = current.in_force(agency).accountability
+    return found if found is not None else SimpleNamespace(misconduct=[], sanctions=[])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from org.models import User
-from policy.registry import registry
+from policy import current
 from supervision.models import MisconductCase, ReviewRound
 
 
@@ -44,7 +44,7 @@ def annual_reviews_missing(user: User, agency) -> tuple[int, int, str] | None:
     """(required, held, articles) when the pack asks for more annual reviews this year than were opened."""
     from django.utils import timezone
 
-    supervision = registry().in_force(agency.pack_code).supervision
+    supervision = current.in_force(agency).supervision
     if supervision is None or not supervision.annual_review_at_least:
         return None
     held = counting_rounds(user).filter(kind=ReviewRound.Kind.ANNUAL,

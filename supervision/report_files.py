@@ -7,6 +7,7 @@ import io
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from policy.citations import law
 from supervision.reports import Report
 
 
@@ -69,7 +70,8 @@ def xlsx(report: Report) -> bytes:
     sheet.set_column(0, 0, 48)
     end = _table(book, sheet, 0, [_("review check"), _("average score (%)"), _("records reviewed"), _("shortfalls"),
                                   _("articles")],
-                 [[c["label"], c["average"], c["reviewed"], c["shortfalls"], c["cite"]] for c in report.checks], bold)
+                 [[c["label"], c["average"], c["reviewed"], c["shortfalls"], law(c["cite"])]
+                  for c in report.checks], bold)
     _chart(book, sheet, sheet.name, _("average score (%)"), 1, end - 1, 1, "G2")
 
     sheet = book.add_worksheet(_("Personal assessment")[:31])

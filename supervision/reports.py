@@ -16,7 +16,7 @@ from compliance.queries import findings_opened, findings_per_officer
 from evidence.queries import ingest_summary
 from org.models import User
 from org.services import qualified_officers
-from policy.registry import registry
+from policy import current
 from supervision.models import Draw, MisconductCase, RecordReview, ReviewRound
 from supervision.queries import counting_rounds, visible_misconduct, visible_rounds
 from supervision.reviews import MAX_SCORE
@@ -147,7 +147,7 @@ def _people(user: User, agency, period: Period, reviews: list[RecordReview],
 
 def build(user: User, agency, period: Period) -> Report:
     start, end = period.bounds()
-    pack = registry().in_force(agency.pack_code)
+    pack = current.in_force(agency)
     rounds, checks, reviews = _rounds_and_checks(user, start, end)
     opened = list(visible_misconduct(user).filter(opened_at__gte=start, opened_at__lt=end))
     decided = list(visible_misconduct(user).filter(state=MisconductCase.State.DECIDED, decided_on__gte=period.first_day,

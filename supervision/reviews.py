@@ -24,7 +24,7 @@ from authz.capabilities import can
 from evidence.queries import visible_records
 from ledger.events import SYSTEM, RequestContext, record_event
 from org.models import Unit, User
-from policy.registry import registry
+from policy import current
 from supervision.models import RecordReview, ReviewRound
 from supervision.refusals import refuse
 
@@ -51,16 +51,16 @@ def checklist(agency) -> list[dict]:
     """What reviewers score for each sampled record, as the round keeps it: the pack's supervision checks, then those
     of its rules for making a recording that only someone watching it can judge (opening statement, telling the
     party, what it must show; 000/2/8-11, 001/2/5-6, 004/19)."""
-    pack = registry().in_force(agency.pack_code)
+    pack = current.in_force(agency)
     checks = [{"id": c.id, "label": c.label, "cite": "、".join(c.cite)}
               for c in (pack.supervision.checks if pack.supervision else [])]
     checks += [{"id": f"{CONDUCT_PREFIX}{c.id}", "label": c.label, "cite": "、".join(c.cite)}
-               for c in pack.recording.conduct if c.playback_check]
+               for c in (pack.recording.conduct if pack.recording else []) if c.playback_check]
     return checks
 
 
 def default_share(agency) -> float | None:
-    pack = registry().in_force(agency.pack_code)
+    pack = current.in_force(agency)
     return pack.supervision.sampling_share if pack.supervision else None
 
 
@@ -79,7 +79,7 @@ def population(agency, actor: User, wanted: RoundRequest) -> list[str]:
 
 
 def _problem(agency, actor: User, wanted: RoundRequest) -> str | None:
-    pack = registry().in_force(agency.pack_code)
+    pack = current.in_force(agency)
     if not can(actor, "review.open") or actor.agency_id != agency.pk:
         return _("Review rounds are opened by the supervisor or the head.")
     if pack.supervision is None:

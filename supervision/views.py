@@ -18,7 +18,7 @@ from lawtrace.params import object_id
 from ledger.events import RequestContext
 from org.models import User
 from org.services import qualified_officers
-from policy.registry import registry
+from policy import current
 from supervision import draws
 from supervision.forms import PersonChoice
 from supervision.models import Draw, InspectionTarget
@@ -29,7 +29,7 @@ from supervision.targets import declare_conflict, import_targets, withdraw_confl
 @route("draw.view", post="draw.make", verb="draw.view")
 def draw_list(request: HttpRequest) -> HttpResponse:
     agency = request.user.agency
-    pack = registry().in_force(agency.pack_code)
+    pack = current.in_force(agency)
     plans = pack.random_inspection.plans if pack.random_inspection else []
     if request.method == "POST":
         try:

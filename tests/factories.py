@@ -18,10 +18,22 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Agency
         django_get_or_create = ("code",)
+        skip_postgeneration_save = True
 
     code = "lushan-finance"
     name = "鲁山县财政局"
     pack_code = "lushan_finance"
+
+    @factory.post_generation
+    def activated(self, create: bool, extracted, **kwargs) -> None:
+        """Like ``org.services.create_agency``: the pack's first version is in force (``extracted=False``: none)."""
+        if create and extracted is not False:
+            from django.db import transaction
+
+            from policy.activation import bootstrap
+
+            with transaction.atomic():
+                bootstrap(self)
 
 
 class UnitFactory(factory.django.DjangoModelFactory):

@@ -27,9 +27,12 @@ from evidence import derivatives
 from evidence.models import Derivative
 from evidence.store import store_named
 from ledger.models import Event
+from policy import current
+from policy.presenter import topics
 from tests.access_world import PACKS, application, build
 from tests.conftest import login
 from tests.factories import UserFactory
+from tests.pack_versions import put_in_force, variant
 
 PAGE_FORM = {"purpose": "work", "reason": "为准备本局执法案卷评查材料，需要查阅该现场记录"}
 
@@ -183,23 +186,16 @@ def test_000_1_4_the_head_assigns_handlers_with_a_reason_on_record(client, db, t
     assert _plays(client, w.colleague, w.clip) == 200  # now a handler: views directly (000/1/4)
 
 
-def test_000_1_4_a_pack_may_name_the_office_that_assigns_handlers(db, tmp_path, monkeypatch):
-    from policy import registry as packs
-    from policy.schema import CaseHandling
-
+def test_000_1_4_a_pack_may_name_the_office_that_assigns_handlers(db, tmp_path):
     w = build("lushan_finance", tmp_path)
-    current = packs.registry()
-    changed = [p.model_copy(update={"case_handling": CaseHandling(handlers_assigned_by="policy_office",
-                                                                  cite=["000/1/4"])})
-               if p.pack == "lushan_finance" else p for code in current.codes() for p in current.versions(code)]
-    monkeypatch.setattr(packs, "_registry", packs.PackRegistry(changed))
+    # A version naming the office that assigns handlers, put into force the way the agency would (issue 21).
+    put_in_force(w.agency, variant("lushan_finance")
+                 + b"case_handling:\n  handlers_assigned_by: policy_office\n  cite: 000/1/4\n")
     with pytest.raises(cases.CaseRefused):
         cases.assign_handlers(w.case, [w.colleague], reason="增加承办人", actor=w.head)
     cases.assign_handlers(w.case, [w.handler, w.colleague], reason="增加承办人", actor=w.legal)
     assert set(w.case.handlers.all()) == {w.handler, w.colleague}
-    from policy.presenter import topics
-
-    shown = [rule for topic in topics(packs.registry().in_force("lushan_finance")) for rule in topic.rules
+    shown = [rule for topic in topics(current.in_force(w.agency)) for rule in topic.rules
              if rule.cites == ["000/1/4"] and any(value == "办公室（政策法规处）" for _label, value in rule.details)]
     assert shown  # the agency's rules page says who assigns handlers
 

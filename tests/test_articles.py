@@ -17,7 +17,7 @@ START = dt.date(2026, 3, 15)
 
 
 def pack(code):
-    return registry().in_force(code, START)
+    return registry().files(code)[0].pack
 
 
 def end_of(code, facts):
@@ -44,7 +44,7 @@ def test_001_1_mandatory_rows_are_always_required():
 def test_001_1_dispute_rows_are_required_only_when_a_dispute_is_likely():
     row = rules.checklist_row(pack(EMERGENCY), "on_site_inspection")
     assert not rules.recording_required(row, Facts())
-    assert rules.recording_required(row, Facts(activity_flags=frozenset({"dispute_likely"})))
+    assert rules.recording_required(row, Facts(properties=frozenset({"dispute_likely"})))
 
 
 def test_001_1_random_inspection_draw_is_a_checklist_row():
@@ -59,8 +59,8 @@ def test_002_checklist_rows_carry_recorder_times_and_class():
 
 
 def test_001_2_4_major_hazard_or_violation_needs_uninterrupted_recording():
-    hazard = rules.uninterrupted_triggers(pack(EMERGENCY), Facts(activity_flags=frozenset({"major_hazard"})))
-    violation = rules.uninterrupted_triggers(pack(EMERGENCY), Facts(activity_flags=frozenset({"major_violation"})))
+    hazard = rules.uninterrupted_triggers(pack(EMERGENCY), Facts(properties=frozenset({"major_hazard"})))
+    violation = rules.uninterrupted_triggers(pack(EMERGENCY), Facts(properties=frozenset({"major_violation"})))
     assert [t.cite for t in hazard] == [["001/2/4"]] and [t.cite for t in violation] == [["001/2/4"]]
     assert rules.uninterrupted_triggers(pack(EMERGENCY), Facts()) == []
 

@@ -79,7 +79,7 @@ def test_officer_records_an_activity_and_sees_what_the_rules_require(page, live_
     activity = Activity.objects.get()
     assert activity.place == "城关镇建设路18号"
     assert page.get_by_text("本次执法活动应当进行音像记录。").is_visible()
-    assert page.get_by_text("000/2/6").first.is_visible()
+    assert page.get_by_text("《鲁山县财政局音像记录管理制度》第六条").first.is_visible()
     assert Event.objects.filter(verb="activity.create", actor=user).exists()
 
     page.goto(f"{live_server.url}/")
@@ -205,7 +205,8 @@ def test_archivist_files_a_court_request_copies_out_a_package_and_verifies_it(pa
     page.get_by_label("单位介绍信").fill("汝法调〔2026〕8号")
     page.get_by_label("有效身份证件").fill("410482198505050055")
     page.get_by_role("button", name="提交申请").click()
-    assert "002/调阅/6" in page.locator(".errors").inner_text()  # not yet checked against the originals: refused
+    refusal = page.locator(".errors").inner_text()  # not yet checked against the originals: refused
+    assert "《汝州市水利局行政执法记录信息调阅监督制度》第六条" in refusal
     assert page.get_by_label("申请人单位").input_value() == "汝州市人民法院"  # nothing typed is lost
     page.get_by_label("已核对上述证件原件").check()
     page.get_by_role("button", name="提交申请").click()
@@ -298,7 +299,7 @@ def test_supervisor_samples_reviews_and_the_head_decides_the_misconduct(page, li
 
     _log_in(page, live_server, world.head)
     page.get_by_role("link", name=f"{case.officer} · {case.misconduct_label}").click()
-    page.get_by_label("情节轻微的，予以批评教育（004/24）").check()
+    page.get_by_label("情节轻微的，予以批评教育（《忻州市财政局行政执法全过程记录制度》第二十四条）").check()
     page.get_by_label("决定及理由").fill("情节轻微，予以批评教育")
     page.get_by_role("button", name="登记决定").click()
     assert page.get_by_text("处理决定已登记").is_visible()

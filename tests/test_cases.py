@@ -128,40 +128,61 @@ def test_read_only_roles_cannot_edit_and_the_attempt_is_an_event(client, agency)
 
 def test_officer_records_an_activity(client, an_officer):
     login(client, an_officer)
-    response = client.post("/activities/new/", _activity_form([an_officer], dispute_likely="on"))
+    response = client.post("/activities/new/", _activity_form([an_officer], property_dispute_likely="on"))
     activity = Activity.objects.get()
     assert response.status_code == 302
     assert activity.participants.get().user == an_officer and activity.pack_version == 1
     assert Event.objects.get(verb="activity.create").after["officers"] == [str(an_officer.pk)]
     page = client.get(f"/activities/{activity.pk}/").content.decode()
-    assert "本次执法活动应当进行音像记录。" in page and "000/2/6" in page
+    assert "本次执法活动应当进行音像记录。" in page and "《鲁山县财政局音像记录管理制度》第六条" in page
 
 
-def test_004_7_only_qualified_officers_are_recording_subjects(client, an_officer):
-    unqualified = UserFactory(agency=an_officer.agency, roles=(Role.OFFICER,), full_name="无证人员")
-    login(client, an_officer)
-    response = client.post("/activities/new/", _activity_form([unqualified]))
+@pytest.fixture
+def xinzhou_officer(db):
+    """An officer of an agency whose pack makes only qualified officers recording subjects (004/7-8)."""
+    from tests.factories import AgencyFactory
+
+    return officer(AgencyFactory(code="xinzhou-finance", name="忻州市财政局", pack_code="xinzhou_finance"))
+
+
+def _patrol(officers, assistants=()):
+    return _activity_form(officers, assistants, category="inspection", stage="daily_patrol")
+
+
+def test_004_7_only_qualified_officers_are_recording_subjects(client, xinzhou_officer):
+    unqualified = UserFactory(agency=xinzhou_officer.agency, roles=(Role.OFFICER,), full_name="无证人员")
+    login(client, xinzhou_officer)
+    response = client.post("/activities/new/", _patrol([unqualified]))
     assert "只有持有效行政执法资格的人员才能作为执法记录主体：无证人员。" in response.content.decode()
     assert Activity.objects.count() == 0
 
 
-def test_004_8_assisting_staff_may_only_assist(client, an_officer):
-    helper = UserFactory(agency=an_officer.agency, roles=(Role.OFFICER,), full_name="协勤")
+def test_004_8_assisting_staff_may_only_assist(client, xinzhou_officer):
+    helper = UserFactory(agency=xinzhou_officer.agency, roles=(Role.OFFICER,), full_name="协勤")
     QualificationFactory(user=helper, kind=Qualification.Kind.ASSISTING)
-    login(client, an_officer)
-    refused = client.post("/activities/new/", _activity_form([helper]))
+    login(client, xinzhou_officer)
+    refused = client.post("/activities/new/", _patrol([helper]))
     assert "只有持有效行政执法资格的人员才能作为执法记录主体：协勤。" in refused.content.decode()
-    accepted = client.post("/activities/new/", _activity_form([an_officer], [helper]))
+    accepted = client.post("/activities/new/", _patrol([xinzhou_officer], [helper]))
     assert accepted.status_code == 302
     assert Activity.objects.get().participants.get(user=helper).part == "assistant"
 
 
-def test_expired_qualification_does_not_count(client, an_officer):
-    lapsed = UserFactory(agency=an_officer.agency, roles=(Role.OFFICER,))
+def test_expired_qualification_does_not_count(client, xinzhou_officer):
+    lapsed = UserFactory(agency=xinzhou_officer.agency, roles=(Role.OFFICER,))
     QualificationFactory(user=lapsed, valid_from=dt.date(2020, 1, 1), valid_until=dt.date(2021, 1, 1))
-    login(client, an_officer)
-    response = client.post("/activities/new/", _activity_form([lapsed]))
+    login(client, xinzhou_officer)
+    response = client.post("/activities/new/", _patrol([lapsed]))
     assert Activity.objects.count() == 0 and "执法资格" in response.content.decode()
+
+
+def test_subject_rule_applies_only_where_the_pack_says_so(client, an_officer):
+    """000 names no recording subject rule: any officer of the agency may record (issue 21, item 8)."""
+    colleague = UserFactory(agency=an_officer.agency, roles=(Role.OFFICER,), full_name="未持证人员")
+    login(client, an_officer)
+    response = client.post("/activities/new/", _activity_form([colleague]))
+    assert response.status_code == 302
+    assert Activity.objects.get().participants.get().user == colleague
 
 
 def test_stage_must_come_from_the_agency_checklist_and_match_the_category(client, an_officer):
@@ -203,11 +224,12 @@ def test_001_2_4_activity_page_warns_of_uninterrupted_recording(client, other_ag
 
     emergency = AgencyFactory(code="pingdingshan-emergency", name="应急管理局", pack_code="pingdingshan_emergency")
     user = officer(emergency)
-    activity = ActivityFactory(agency=emergency, category="inspection", stage="daily_inspection", major_hazard=True,
-                               officers=[user])
+    activity = ActivityFactory(agency=emergency, category="inspection", stage="daily_inspection",
+                               properties=["major_hazard"], officers=[user])
     login(client, user)
     page = client.get(f"/activities/{activity.pk}/").content.decode()
-    assert "全过程无间断音像记录" in page and "001/2/4" in page
+    assert "全过程无间断音像记录" in page and "《平顶山高新区应急管理局行政执法音像记录管理制度》第四条" in page
+    assert "直接涉及重大事故隐患" in page
 
 
 def test_activity_list_filters_mine_and_dates(client, an_officer):

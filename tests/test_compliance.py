@@ -76,7 +76,7 @@ def fully_recorded(activity, person, row, device):
 
 def scenarios():
     for code in CODES:
-        for row in registry().in_force(code).recording.checklist:
+        for row in registry().files(code)[0].pack.checklist:
             yield pytest.param(code, row.id, id=f"{code}-{row.id}")
 
 
@@ -85,21 +85,21 @@ def scenarios():
 def test_002_checklist_every_row_of_every_pack_is_judged(pack_code, row_id):
     """For each checklist row: nothing recorded is a finding citing the row (when it applies); full recording is not."""
     agency = agency_for(pack_code)
-    row = next(r for r in registry().in_force(pack_code).recording.checklist if r.id == row_id)
+    row = next(r for r in registry().files(pack_code)[0].pack.checklist if r.id == row_id)
     person = officer(agency)
     category = row.categories[0].value
     empty = activity_for(agency, person, row.id, category)
     services.refresh([empty.pk])
-    if row.obligation.value == "mandatory":
+    if row.obligation.always():
         assert "not_recorded" in rules_of(empty)
         assert open_rules(empty)["not_recorded"].cites == ", ".join(row.cite)
     else:
         # 001 附件1 (二): needed only when a dispute may arise.
         assert rules_of(empty) == set()
-        disputed = activity_for(agency, person, row.id, category, dispute_likely=True)
+        disputed = activity_for(agency, person, row.id, category, properties=["dispute_likely"])
         services.refresh([disputed.pk])
         assert "not_recorded" in rules_of(disputed)
-    done = activity_for(agency, person, row.id, category, dispute_likely=True)
+    done = activity_for(agency, person, row.id, category, properties=["dispute_likely"])
     fully_recorded(done, person, row, DeviceFactory(agency=agency))
     services.refresh([done.pk])
     assert rules_of(done) == set()
@@ -170,7 +170,7 @@ class TestCoverage:
     def test_001_2_4_major_hazard_must_be_uninterrupted(self):
         agency, person = self.setup_agency()
         relaxed = activity_for(agency, person, "daily_inspection", "inspection")
-        strict = activity_for(agency, person, "daily_inspection", "inspection", major_hazard=True)
+        strict = activity_for(agency, person, "daily_inspection", "inspection", properties=["major_hazard"])
         for activity in (relaxed, strict):
             clip(activity, person, START, START + minutes(60))
             clip(activity, person, START + minutes(61), END)
@@ -259,11 +259,15 @@ class TestLatenessSubjectsDevices:
         device = DeviceFactory(agency=agency)
         activity = activity_for(agency, person, "hearing", "penalty")
         clip(activity, person, START, END, device=device, clock_skew_seconds=-300)
-        devices.record_check(device, {"battery": False, "storage": True, "working": True}, actor=person,
+        devices.record_check(device, {"battery": False, "storage": False, "working": True}, actor=person,
                              at=START - minutes(20))
         services.refresh([activity.pk])
-        finding = open_rules(activity)[f"pre_use_check_missing:d{device.pk}"]
-        assert finding.params["failed_check"] and finding.cites == "004/20"
+        # One finding per failed item, naming it (issue 21, item 7); none for the item that passed.
+        failed = {key: f for key, f in open_rules(activity).items() if f.rule == "pre_use_item_failed"}
+        assert set(failed) == {f"pre_use_item_failed:d{device.pk}:battery", f"pre_use_item_failed:d{device.pk}:storage"}
+        battery = failed[f"pre_use_item_failed:d{device.pk}:battery"]
+        assert battery.cites == "004/20" and battery.params["item_label"] == "及时检查执法记录设备的电池容量"
+        assert "pre_use_check_missing" not in rules_of(activity)
         assert "clock_off" not in rules_of(activity)  # 004 asks for no clock setting
 
     def test_000_2_4_clip_by_someone_the_device_was_not_handed_to(self):

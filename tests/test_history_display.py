@@ -73,7 +73,8 @@ def test_000_2_7_a_pre_use_check_reads_item_by_item_in_the_device_history(client
                  note="电量不足，已更换电池")
     login(client, w.archivist)
     page = client.get(f"/devices/{device.pk}/").content.decode()
-    box, label = page.index('name="check_battery"'), page.index(">电池电量充足（000/2/7）</label>")
+    box = page.index('name="check_battery"')
+    label = page.index(">电池电量充足（《鲁山县财政局音像记录管理制度》第七条）</label>")
     assert box < label  # each item reads "☐ item", its hint after it, not before the box
     history = page.replace("</span>", "")
     assert "使用前检查" in history and "登记设备" in history

@@ -181,12 +181,15 @@ def test_001_1_the_draw_session_is_an_activity_of_its_own_to_be_recorded(pingdin
     with pytest.raises(draws.DrawRefused, match="比例|share"):  # 001 sets no share: it is given at the draw
         draws.commit(agency, plan_id="random_inspection", period="2026Q4", inspect_on=at, actor=supervisor,
                      session=session)
-    with pytest.raises(draws.DrawRefused, match="001/1"):  # nor may the session go unplanned
+    # nor may the session go unplanned
+    with pytest.raises(draws.DrawRefused, match="《平顶山高新区应急管理局执法音像记录事项清单》"):
         draws.commit(agency, plan_id="random_inspection", period="2026Q4", inspect_on=at, actor=supervisor,
                      share=0.3)
-    with pytest.raises(draws.DrawRefused):  # the session's officers must be qualified (004/7 and the like)
+    # The session's officers are the agency's own (001 sets no qualification rule for who records: 004/7 does).
+    outsider = officer(AgencyFactory(code="elsewhere", name="外单位", pack_code="lushan_finance"))
+    with pytest.raises(draws.DrawRefused):
         draws.commit(agency, plan_id="random_inspection", period="2026Q4", inspect_on=at, actor=supervisor,
-                     share=0.3, session=draws.Session(at, [supervisor]))
+                     share=0.3, session=draws.Session(at, [outsider]))
     assert not draws.Draw.objects.exists() and not Activity.objects.exists()
 
     made = draws.commit(agency, plan_id="random_inspection", period="2026Q4", inspect_on=at, actor=supervisor,
