@@ -92,8 +92,6 @@ NOT_AGENCY_OWNED = {
     "ledger.publication": "where checkpoints and key statements were published outside the database",
     "ledger.witnessdelivery": "pushes of the witness text to the outside witness",
     "policy.packversion": "pack texts, shared by every agency that adopts them; read through the agency's activations",
-    "lawtrace.lease": "which node runs the scheduler",
-    "evidence.uploadsegment": "parts of an upload, reached only through the uploader's own upload session",
 }
 
 
