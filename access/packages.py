@@ -26,9 +26,11 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from lawtrace_verify.package import PROOF_FILE
 
 from ledger.events import SYSTEM, RequestContext, record_event
+from ledger.wording import Wording
 
 ALGORITHMS = ("sha256", "sm3")
 Progress = Callable[[int], None]  # told the number of bytes just copied
@@ -36,7 +38,8 @@ NOTE_FILE = "data/explanatory-note.pdf"
 
 
 class PackageError(Exception):
-    """The package could not be made; nothing was left half-written."""
+    """The package could not be made; nothing was left half-written. Its one argument is a ``Wording``, kept
+    untranslated on the export's row and translated where it is shown."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,9 @@ def _copy_original(record, target: Path, progress: Progress | None) -> dict[str,
                 progress(len(chunk))
     actual = {name: digest.hexdigest() for name, digest in hashers.items()}
     if actual != {"sha256": blob.sha256, "sm3": blob.sm3}:
-        raise PackageError(f"记录 {record.pk} 的存储原件与入库哈希不符，已停止导出，请运行完整性检查。"
-                           f" The stored original of record {record.pk} no longer matches its hashes.")
+        raise PackageError(Wording(gettext_noop("The stored original of record %(record)s no longer matches the "
+                                                "hashes taken when it was filed; the export stopped. Run a fixity "
+                                                "check."), record=record.pk))
     return actual
 
 
@@ -115,9 +119,9 @@ def build_package(records: Sequence, out_dir: Path, *, extraction: Extraction, a
     """Write the package for ``records`` (already narrowed by the choke point) into ``out_dir``, which must not
     exist yet, and put the export on the record. On any error the half-made directory is removed."""
     if not records:
-        raise PackageError("没有可导出的记录。 There are no records to export.")
+        raise PackageError(Wording(gettext_noop("There are no records to export.")))
     if out_dir.exists() and any(out_dir.iterdir()):
-        raise PackageError(f"目标目录非空：{out_dir}。 The output directory is not empty.")
+        raise PackageError(Wording(gettext_noop("The output directory is not empty: %(path)s."), path=str(out_dir)))
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
         return _build(list(records), out_dir, extraction, agency, actor, case, access_request, context, progress)
@@ -134,8 +138,8 @@ def _build(records, root, extraction, agency, actor, case, access_request, conte
                                                             object_ids=[r.pk for r in records])}
     lacking = [r.pk for r in records if r.pk not in ingest]
     if lacking:
-        raise PackageError(f"记录 {lacking} 在账本中没有入库事件，无法出具证明。"
-                           f" No ingest event for records {lacking}.")
+        raise PackageError(Wording(gettext_noop("Records %(records)s have no filing event in the ledger, so nothing "
+                                                "can prove them."), records="、".join(map(str, lacking))))
     originals = root / "data" / "originals"
     originals.mkdir(parents=True)
     payload: dict[str, dict[str, str]] = {}
@@ -193,21 +197,23 @@ def _write_note(path: Path, records, extraction: Extraction, agency, extracted_a
 
 def _readme(proof: dict) -> str:
     key = proof["public_key"]
-    return "\n".join([
-        "执法全过程记录 证据包 / Lawtrace evidence package",
-        "",
-        "本包为 BagIt (RFC 8493) 格式。data/originals 为原始文件，data/explanatory-note.pdf 为文字说明。",
-        "manifest-sha256.txt、manifest-sm3.txt 列出每个文件的 SHA-256 与 SM3 哈希；",
-        "ledger-proof.json 含各文件入库事件在防篡改账本中的包含证明、已签名检查点及公钥。",
-        "",
-        "离线核验（任何装有 Python 3.11 的计算机，无需联网）：",
-        "    PYTHONPATH=tools python3 -B -m lawtrace_verify .  --key <监督机关留存的公钥指纹>",
-        "或使用独立取得的 lawtrace-verify：  lawtrace-verify <本目录>",
-        "",
-        f"签名算法 {key['algorithm']}，公钥指纹 {key['key_id']}。请与监督机关（如司法局）留存的指纹核对；",
-        "包内附带的核验程序仅为方便，对其有疑问时请使用独立取得的核验程序。",
-        "",
-    ])
+    return gettext(
+        "Lawtrace evidence package\n"
+        "\n"
+        "This package is a BagIt (RFC 8493) bag. data/originals holds the original files, "
+        "data/explanatory-note.pdf the explanatory note.\n"
+        "manifest-sha256.txt and manifest-sm3.txt list the SHA-256 and SM3 hashes of every file;\n"
+        "ledger-proof.json holds the filing event of each file with its inclusion proof in the tamper-evident "
+        "ledger, the signed checkpoint and the public key.\n"
+        "\n"
+        "To check it offline (any computer with Python 3.11, no network needed):\n"
+        "    PYTHONPATH=tools python3 -B -m lawtrace_verify .  --key <key fingerprint kept by the supervising body>\n"
+        "or with a lawtrace-verify obtained separately:  lawtrace-verify <this directory>\n"
+        "\n"
+        "Signature algorithm %(algorithm)s, key fingerprint %(key_id)s. Compare it with the fingerprint the "
+        "supervising body (such as the justice bureau) keeps;\n"
+        "the verifier inside the package is only a convenience: if in doubt, use one obtained separately.\n"
+    ) % {"algorithm": key["algorithm"], "key_id": key["key_id"]}
 
 
 def _copy_verifier(target: Path) -> None:
@@ -243,20 +249,22 @@ def unpack_upload(upload, into: Path) -> Path:
     try:
         archive = zipfile.ZipFile(upload)
     except zipfile.BadZipFile as error:
-        raise PackageError("上传的文件不是 .zip 证据包。 The upload is not a .zip package.") from error
+        raise PackageError(Wording(gettext_noop("The upload is not a .zip evidence package."))) from error
     with archive:
         total = 0
         for member in archive.infolist():
             parts = Path(member.filename).parts
             if member.filename.startswith("/") or ".." in parts:
-                raise PackageError(f"证据包含不安全路径：{member.filename}。 Unsafe path in the package.")
+                raise PackageError(Wording(gettext_noop("The package holds an unsafe path: %(path)s."),
+                                           path=member.filename))
             total += member.file_size
         if total > settings.ACCESS_VERIFY_MAX_BYTES:
-            raise PackageError("证据包过大，请用离线核验程序 lawtrace-verify 核验。 Too large to check online.")
+            raise PackageError(Wording(gettext_noop("The package is too large to check here; check it with the "
+                                                    "offline verifier lawtrace-verify.")))
         archive.extractall(into)
     roots = [p for p in into.iterdir() if p.is_dir()]
     if (into / "bagit.txt").is_file():
         return into
     if len(roots) == 1 and (roots[0] / "bagit.txt").is_file():
         return roots[0]
-    raise PackageError("压缩包中没有 bagit.txt，不是证据包。 No bagit.txt in the archive.")
+    raise PackageError(Wording(gettext_noop("The archive has no bagit.txt: it is not an evidence package.")))

@@ -156,4 +156,3 @@ def _activity_form(request: HttpRequest, activity: Activity | None) -> HttpRespo
         except ValidationError as error:
             apply_service_errors(form, error)
     return render(request, "cases/activity_form.html", {"form": form, "activity": activity})
-

@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from authz import capabilities
 from ledger.models import Event
+from ledger.wording import shown
 
 VERB_LABELS = {
     "agency.create": _("agency created"),
@@ -168,6 +169,9 @@ KEY_LABELS = {
     "seed": pgettext_lazy("event field", "random seed"),
 }
 
+# Keys that carry the value of another model's field with choices: that field names their values.
+KEY_FIELDS = {"hold_kind": ("retention.hold", "kind")}
+
 
 @dataclass(frozen=True)
 class Change:
@@ -193,12 +197,15 @@ def changes(event: Event, value_labels: Mapping[str, object] | None = None) -> l
     for key, value in (event.after or {}).items():
         field = _field(model, key)
         label = str(field.verbose_name) if field is not None else str(KEY_LABELS.get(key, key))
+        if field is None and key in KEY_FIELDS:
+            field = _field(_model_of(KEY_FIELDS[key][0]), KEY_FIELDS[key][1])
         old = _readable(field, before.get(key), names) if event.before is not None else ""
         result.append(Change(label, old, _readable(field, value, names)))
     reason = (event.detail or {}).get("reason")
-    if event.result == Event.Result.DENIED and isinstance(reason, str) and reason:
-        # A refusal changes nothing; what the one refused was told is what the history should show.
-        result.append(Change(str(KEY_LABELS["reason"]), "", reason))
+    if event.result == Event.Result.DENIED and isinstance(reason, str | dict) and reason:
+        # A refusal changes nothing; what the one refused was told is what the history should show, translated
+        # here (it is kept untranslated: ledger.wording).
+        result.append(Change(str(KEY_LABELS["reason"]), "", shown(reason)))
     return result
 
 

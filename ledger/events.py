@@ -22,6 +22,7 @@ from lawtrace_verify.canonical import EVENT_FIELDS, bytes_from_texts, value_text
 
 from ledger import tree
 from ledger.models import Event
+from ledger.wording import stored
 
 
 @dataclass(frozen=True)
@@ -168,8 +169,9 @@ def canonical_time(moment: dt.datetime) -> str:
 
 
 def _as_stored(value: dict | None) -> dict | None:
-    # What the JSON column gives back (tuples become lists, keys become strings), so the hash matches a re-read.
-    return None if value is None else json.loads(json.dumps(value))
+    # What the JSON column gives back (tuples become lists, keys become strings), so the hash matches a re-read;
+    # a translatable reason is kept untranslated (ledger.wording).
+    return None if value is None else json.loads(json.dumps(value, default=stored))
 
 
 def _normalised_address(address: str | None) -> str | None:

@@ -9,6 +9,14 @@ def get_item(mapping: dict | None, key: str) -> object:
 
 
 @register.filter
+def shown(value: object) -> str:
+    """A reason or failure kept untranslated on a row (ledger.wording), in the reader's language."""
+    from ledger.wording import shown as in_reader_language
+
+    return in_reader_language(value)
+
+
+@register.filter
 def event_verb(event) -> str:
     from ledger.display import verb_label
 
