@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "lawtrace",
     "ledger",
     "policy",
@@ -73,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lawtrace.middleware.LoginRequiredEverywhereMiddleware",
+    "org.gate.AccountGateMiddleware",
     "lawtrace.refusals.DeniedOnRecordMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -150,6 +154,13 @@ SESSION_COOKIE_AGE = env_int("LAWTRACE_SESSION_IDLE_SECONDS", 30 * 60, minimum=6
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+# Absolute lifetime: a session ends this long after its login, however busy (org.gate).
+SESSION_MAX_AGE_SECONDS = env_int("LAWTRACE_SESSION_MAX_HOURS", 12, minimum=1, maximum=7 * 24) * 3600
+# Roles that must log in with a second factor (TOTP, org.mfa); checked against the known roles at start-up.
+MFA_REQUIRED_ROLES = env_list("LAWTRACE_MFA_ROLES",
+                              ["system_admin", "security_admin", "audit_admin", "head", "archivist"])
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env_str("LAWTRACE_TOTP_ISSUER", "Lawtrace")
 SESSION_COOKIE_SECURE = env_bool("LAWTRACE_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

@@ -4,12 +4,15 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+import authz
+
 
 class LedgerConfig(AppConfig):
     name = "ledger"
     verbose_name = _("Event ledger")
 
     def ready(self) -> None:
+        authz.register_app(self)
         from lawtrace import scheduler
         from ledger.tasks import sign_checkpoint
 

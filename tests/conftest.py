@@ -27,6 +27,13 @@ def login(client: Client, user: User) -> Client:
     return client
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_only_where_tested(settings):
+    """Tests sign people in with force_login, which cannot give a second factor; the tests of the second factor
+    (tests/test_mfa.py, the onboarding journey) turn the requirement back on."""
+    settings.MFA_REQUIRED_ROLES = []
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _ledger_emptied_only_between_tests():
     """Transactional tests end with a flush, which the ledger's append-only triggers rightly refuse.
