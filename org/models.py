@@ -186,8 +186,10 @@ class RoleRequest(models.Model):
     change = models.CharField(_("change"), max_length=8, choices=Change.choices, default=Change.GRANT)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
-    requested_by = models.ForeignKey(User, verbose_name=_("requested by"), on_delete=models.PROTECT,
-                                     related_name="+")
+    # Empty when asked at the installation's command line (manage.py staff import), which the operator of the server
+    # runs; the event names the operating-system account.
+    requested_by = models.ForeignKey(User, verbose_name=_("requested by"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     decided_by = models.ForeignKey(User, verbose_name=_("decided by"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")

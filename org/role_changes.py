@@ -48,15 +48,17 @@ def separation_problem(held: set[str], role: str):
 
 
 def request_change(user: User, role: str, *, change: str = RoleRequest.Change.GRANT, reason: str = "",
-                   actor: User, context: RequestContext = SYSTEM) -> RoleRequest:
-    """The system administrator asks for a role to be granted or withdrawn; nothing changes until it is decided."""
+                   actor: User | None, actor_label: str = "", context: RequestContext = SYSTEM) -> RoleRequest:
+    """The system administrator asks for a role to be granted or withdrawn; nothing changes until it is decided.
+    ``actor`` None is the installation's command line (``actor_label`` names the operating-system account)."""
     verb = "role.request"
     if role not in Role.values or change not in RoleRequest.Change.values:
         raise ValidationError({"role": gettext_lazy("Unknown role.")})
-    if not can(actor, "role.request") or not administration.administers(actor, user.agency_id):
+    if actor is not None and (not can(actor, "role.request")
+                              or not administration.administers(actor, user.agency_id)):
         _refuse(verb, gettext_lazy("Only the system administrator asks for role changes."), actor=actor, obj=user,
                 context=context, role=role)
-    if actor.pk == user.pk:
+    if actor is not None and actor.pk == user.pk:
         _refuse(verb, gettext_lazy("Nobody asks for a change of their own roles."), actor=actor, obj=user,
                 context=context, role=role)
     held = set(user.role_grants.values_list("role", flat=True))
@@ -74,7 +76,7 @@ def request_change(user: User, role: str, *, change: str = RoleRequest.Change.GR
     with transaction.atomic():
         made = RoleRequest.objects.create(user=user, role=role, change=change, reason=reason.strip()[:200],
                                           requested_by=actor)
-        record_event(verb, actor=actor, obj=user, context=context,
+        record_event(verb, actor=actor, actor_label=actor_label, obj=user, context=context,
                      after={"role": role, "change": change, "reason": made.reason, "role_request": made.pk})
     return made
 
@@ -112,10 +114,10 @@ def decide(request: RoleRequest, *, approve: bool, note: str = "", actor: User,
             elif approve:
                 RoleGrant.objects.filter(user=person, role=locked.role).delete()
                 after.discard(locked.role)
+            asked_by = locked.requested_by.get_username() if locked.requested_by else ""
             record_event(verb, actor=actor, obj=person, context=context,
                          before={"roles": sorted(held)}, after={"roles": sorted(after)},
-                         detail={"role_request": locked.pk, "requested_by": locked.requested_by.get_username(),
-                                 "note": locked.decision_note})
+                         detail={"role_request": locked.pk, "requested_by": asked_by, "note": locked.decision_note})
     if problem is not None:
         _refuse(verb, problem, actor=actor, obj=user, context=context, role_request=request.pk, held=sorted(held))
     user.__dict__.pop("_role_cache", None)

@@ -16,7 +16,7 @@ from policy.registry import PackNotFound, registry
 
 
 def create_agency(*, code: str, name: str, pack_code: str, account_prefix: str = "", hosted_by: Agency | None = None,
-                  actor: User | None = None, context: RequestContext = SYSTEM) -> Agency:
+                  actor: User | None = None, actor_label: str = "", context: RequestContext = SYSTEM) -> Agency:
     try:
         registry().versions(pack_code)
     except PackNotFound as exc:
@@ -26,7 +26,8 @@ def create_agency(*, code: str, name: str, pack_code: str, account_prefix: str =
         agency = Agency(code=code, name=name, pack_code=pack_code, account_prefix=account_prefix, hosted_by=hosted_by)
         agency.full_clean()
         agency.save()
-        record_event("agency.create", actor=actor, obj=agency, agency_code=code, context=context,
+        record_event("agency.create", actor=actor, actor_label=actor_label, obj=agency, agency_code=code,
+                     context=context,
                      after={"code": code, "name": name, "pack_code": pack_code, "account_prefix": account_prefix,
                             "hosted_by": hosted_by.code if hosted_by else ""})
     return agency
