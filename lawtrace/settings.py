@@ -250,6 +250,14 @@ DRAW_OFFICERS_PER_TARGET = env_int("LAWTRACE_DRAW_OFFICERS_PER_TARGET", 2, minim
 # How often each disc copy is test-read (001/3/9); the regulations name no interval.
 DISC_READ_CHECK_DAYS = env_int("LAWTRACE_DISC_READ_CHECK_DAYS", 365, minimum=7)
 ACCESS_REGISTER_EXPORT_LIMIT = env_int("LAWTRACE_REGISTER_EXPORT_ROWS", 20000, minimum=100)
+# The audit administrator's event search: rows one export may hold, the working hours (local, start and end hour)
+# outside which work is listed, and how many reads and copies on one day make an account's viewing "bulk".
+LEDGER_EXPORT_ROWS = env_int("LAWTRACE_EVENT_EXPORT_ROWS", 100000, minimum=100)
+WORKING_HOURS = (env_int("LAWTRACE_WORK_START_HOUR", 8, minimum=0, maximum=23),
+                 env_int("LAWTRACE_WORK_END_HOUR", 18, minimum=1, maximum=24))
+if WORKING_HOURS[0] >= WORKING_HOURS[1]:
+    raise ImproperlyConfigured("LAWTRACE_WORK_START_HOUR must be before LAWTRACE_WORK_END_HOUR")
+BULK_READS_PER_DAY = env_int("LAWTRACE_BULK_READS_PER_DAY", 50, minimum=1)
 ACCESS_VERIFY_MAX_BYTES = env_int("LAWTRACE_VERIFY_MAX_MB", 2048, minimum=1) * 1024 * 1024
 # A built evidence package waits this long for its download before the archive is removed from the server.
 ACCESS_PACKAGE_KEEP_DAYS = env_int("LAWTRACE_PACKAGE_KEEP_DAYS", 7, minimum=1)

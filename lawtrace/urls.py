@@ -1,6 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from access import views as access
@@ -24,7 +24,8 @@ urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
+    # Accounts, agencies, units, imports and the event search (issue 20): org/urls.py.
+    path("", include("org.urls")),
     path("healthz", lambda request: HttpResponse("ok", content_type="text/plain"), name="healthz"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/new/", cases.case_create, name="case_create"),

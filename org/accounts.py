@@ -163,3 +163,23 @@ def password_changed(user: User, *, context: RequestContext = SYSTEM) -> None:
         record_event("password.change", actor=user, obj=user, context=context,
                      after={"must_change_password": False} if user.must_change_password else None)
     user.must_change_password = False
+
+
+def add_staff(agency, data: dict, roles: list[str], *, actor: User, context: RequestContext = SYSTEM
+              ) -> tuple[User, str]:
+    """One account made on the page: a one-time password to hand out, and the roles asked for, not granted."""
+    from org.role_changes import request_change
+    from org.services import create_staff
+
+    if not can(actor, "staff.manage") or not administration.administers(actor, agency):
+        reason = gettext_lazy("Only the system administrator of the agency manages its accounts.")
+        record_denial("staff.create", actor=actor, obj=agency, context=context, detail={"reason": reason})
+        raise Denied("staff.create", str(reason), obj=agency, capability="staff.manage")
+    password = generate_password()
+    with transaction.atomic():
+        user = create_staff(agency, username=username_for(agency, data["staff_number"]), full_name=data["full_name"],
+                            password=password, unit=data.get("unit"), staff_number=data["staff_number"],
+                            phone=data.get("phone", ""), must_change_password=True, actor=actor, context=context)
+        for role in roles:
+            request_change(user, role, actor=actor, context=context)
+    return user, password

@@ -18,6 +18,8 @@ from authz.roles import Role
 
 def declare_capabilities() -> None:
     declare("agency.manage", _("create agencies and keep their units"), (Role.SYSTEM_ADMIN,))
+    declare("staff.view", _("see the accounts of the agencies one administers"),
+            (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN))
     declare("staff.manage", _("create, change, lock out and unlock accounts, hand out passwords and keep enforcement "
                               "certificates"), (Role.SYSTEM_ADMIN,))
     declare("role.request", _("ask for a change of someone's roles"), (Role.SYSTEM_ADMIN,))
@@ -28,8 +30,19 @@ def declare_capabilities() -> None:
             cite="000/2/4")
 
 
+def _audited(user) -> tuple[list[tuple[str, str]], bool]:
+    """The agencies whose events an auditor reads: those the auditor's agency administers (``org.administration``)."""
+    from org import administration
+
+    agencies = [(a.code, a.name) for a in administration.administered_agencies(user)]
+    return agencies, administration.sees_unattributed_events(user)
+
+
 def register() -> None:
+    from ledger import search
+
     declare_capabilities()
+    search.set_reader_scope(_audited)
     for label, agency in (("org.user", "agency"), ("org.unit", "agency"), ("org.rolegrant", "user__agency"),
                           ("org.qualification", "user__agency")):
         scopes.model(label, agency=agency)

@@ -75,3 +75,16 @@ def lapsed(users: QuerySet[User], *, today: dt.date | None = None) -> QuerySet[U
     had = Qualification.objects.filter(kind=Qualification.Kind.ENFORCEMENT).values("user")
     valid = Qualification.objects.filter(kind=Qualification.Kind.ENFORCEMENT, valid_until__gte=today).values("user")
     return users.filter(is_active=True, pk__in=had).exclude(pk__in=valid).select_related("unit").order_by("full_name")
+
+
+def record_certificate(user: User, data: dict, *, actor: User | None, context: RequestContext = SYSTEM
+                       ) -> Qualification:
+    """A certificate recorded on the page: checked like an imported one, then ``org.services.add_qualification``."""
+    from org.services import add_qualification
+
+    authorise(actor, "staff.manage", user, "qualification.create", context)
+    check_new(user, certificate_number=data["certificate_number"], valid_from=data["valid_from"],
+              valid_until=data["valid_until"])
+    return add_qualification(user, kind=data["kind"], certificate_number=data["certificate_number"],
+                             issuer=data["issuer"], valid_from=data["valid_from"], valid_until=data["valid_until"],
+                             actor=actor, context=context)

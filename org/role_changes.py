@@ -158,6 +158,11 @@ def pending_for(actor: User):
             .select_related("user", "user__agency", "user__unit", "requested_by").order_by("requested_at", "pk"))
 
 
+def unrecorded_grants_of(actor: User) -> list[RoleGrant]:
+    agencies = set(administration.administered_agencies(actor).values_list("pk", flat=True))
+    return [grant for grant in unrecorded_grants() if grant.user.agency_id in agencies]
+
+
 def unrecorded_grants() -> list[RoleGrant]:
     """Roles held that no event put there: a grant written behind the application's back. Every grant made through
     the application is the ``after`` of a ``role.grant`` or ``role.approve`` event for its account; a row whose
@@ -166,7 +171,7 @@ def unrecorded_grants() -> list[RoleGrant]:
 
     granted: dict[str, set[str]] = {}
     for event in events_matching(verbs=["role.grant", "role.approve"], object_type="org.user",
-                                 result="done").only("object_id", "after"):
+                                 result="done").select_related(None).only("object_id", "after"):
         granted.setdefault(event.object_id, set()).update((event.after or {}).get("roles", []))
     return [grant for grant in RoleGrant.objects.select_related("user").order_by("pk")
             if grant.role not in granted.get(str(grant.user_id), set())]

@@ -134,6 +134,39 @@ MATRIX: dict[str, dict[str, int]] = {
     "ledger_overview": AUDIT_ONLY,
     "ledger_verify": row(405, anonymous=302),
     "ledger_run": AUDIT_ONLY,
+    # Accounts and agencies (三员分立): the system administrator keeps them, the security administrator decides roles
+    # and reads the accounts, the audit administrator searches the log; one's own login security is everyone's.
+    "account_security": STAFF,
+    "mfa_verify": STAFF,
+    "mfa_enrol": STAFF,
+    "mfa_recovery_codes": POST_ONLY,
+    "sign_out_everywhere": POST_ONLY,
+    "agency_list": row(403, system_admin=200),
+    "agency_detail": row(403, system_admin=200),
+    "unit_create": POST_ONLY,
+    "unit_edit": row(403, system_admin=200),
+    "staff_list": row(403, system_admin=200, security_admin=200),
+    "staff_create": row(403, system_admin=200),
+    "staff_import": row(403, system_admin=200),
+    "staff_import_confirm": POST_ONLY,
+    "staff_detail": row(403, system_admin=200, security_admin=200),
+    "staff_edit": row(403, system_admin=200),
+    "staff_deactivate": POST_ONLY,
+    "staff_reactivate": POST_ONLY,
+    "staff_password_reset": POST_ONLY,
+    "staff_unlock": POST_ONLY,
+    "staff_sign_out": POST_ONLY,
+    "qualification_create": row(403, system_admin=200),
+    "qualification_edit": row(403, system_admin=200),
+    "role_request": POST_ONLY,
+    "role_withdraw": POST_ONLY,
+    "mfa_reset": POST_ONLY,
+    "role_requests": row(403, security_admin=200),
+    "role_decide": POST_ONLY,
+    "device_import": row(403, system_admin=200, archivist=200),
+    "device_import_confirm": POST_ONLY,
+    "event_search": AUDIT_ONLY,
+    "event_export": POST_ONLY,
 }
 
 
@@ -203,8 +236,23 @@ def world(db, tmp_path):
         "record_review": {"pk": review_round.pk, "record_pk": int(review_round.sample[0])},
         "misconduct_detail": {"pk": misconduct.pk},
         "disc_image": {"pk": 1}, "disc_label": {"pk": 1}, "disc_form": {"pk": 1}, "disc_read_check": {"pk": 1},
+        **_org_kwargs(w),
     }
     return people, kwargs
+
+
+def _org_kwargs(w) -> dict:
+    from org.services import create_unit
+    from tests.factories import QualificationFactory
+
+    unit = create_unit(w.agency, name="矩阵测试股")
+    person = {"pk": w.handler.pk}
+    certificate = QualificationFactory(user=w.colleague)
+    return {"agency_detail": {"pk": w.agency.pk}, "unit_create": {"pk": w.agency.pk}, "unit_edit": {"pk": unit.pk},
+            **{name: person for name in ("staff_detail", "staff_edit", "staff_deactivate", "staff_reactivate",
+                                         "staff_password_reset", "staff_unlock", "staff_sign_out",
+                                         "qualification_create", "role_request", "role_withdraw", "mfa_reset")},
+            "qualification_edit": {"pk": certificate.pk}}
 
 
 def _supervision(w):
