@@ -156,8 +156,9 @@ class Page:
 
 
 def page(events: QuerySet[Event], *, after: int | None = None, before: int | None = None,
-         size: int = PAGE_SIZE) -> Page:
+         size: int | None = None) -> Page:
     """One page, newest first: older than ``after``, or the page just newer than ``before``."""
+    size = size or PAGE_SIZE
     events = events.select_related("actor")
     if before is not None:
         rows = list(events.filter(seq__gt=before).order_by("seq")[:size + 1])
