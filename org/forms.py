@@ -124,6 +124,6 @@ class ImportForm(forms.Form):
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(label=_("code"), max_length=32,
+    code = forms.CharField(label=_("verification code"), max_length=32,
                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
                                                          "autofocus": True}))

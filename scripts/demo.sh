@@ -3,7 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin/python
-export LAWTRACE_DEBUG=${LAWTRACE_DEBUG:-true}
+# As an installation runs: no debug pages (the Chinese 404 and 500 pages show), the README's default.
+export LAWTRACE_DEBUG=${LAWTRACE_DEBUG:-false}
+# A visitor has no authenticator app at hand: the demo asks nobody for a second factor unless told to (an
+# installation's default is the three administrators, heads and archivists; see README).
+export LAWTRACE_MFA_ROLES=${LAWTRACE_MFA_ROLES-}
 addr=${LAWTRACE_DEMO_ADDR:-127.0.0.1:8000}
 mkdir -p "$LAWTRACE_DATA_DIR"
 
@@ -19,4 +23,6 @@ scheduler=$!
 trap 'kill $worker $scheduler 2>/dev/null || true' EXIT INT TERM
 
 $py manage.py demo_logins --url "http://$addr/"
-$py manage.py runserver "$addr" --noreload
+# With debug off Django's development server serves no static files unless told to (--insecure); one process on
+# loopback for a demo; an installation serves them through its web server.
+$py manage.py runserver "$addr" --noreload --insecure
