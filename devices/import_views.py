@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +14,8 @@ from devices import imports
 from lawtrace.tables import TableError
 from ledger.events import RequestContext
 from org import uploads
+from org.models import Agency
+from org.requests import SignedInRequest
 
 KIND = "devices"
 
@@ -22,10 +24,16 @@ class DeviceImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("device register (.xlsx or .csv)"))
 
 
+def _agency(request: SignedInRequest) -> Agency:
+    if request.user.agency is None:  # the capability is held only within an agency; kept for the type's sake
+        raise Http404
+    return request.user.agency
+
+
 @route("device.import", methods=("GET", "POST"))
-def device_import_upload(request: HttpRequest) -> HttpResponse:
+def device_import_upload(request: SignedInRequest) -> HttpResponse:
     form = DeviceImportForm(request.POST or None, request.FILES or None)
-    agency = request.user.agency
+    agency = _agency(request)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read()
@@ -41,13 +49,13 @@ def device_import_upload(request: HttpRequest) -> HttpResponse:
 
 
 @route("device.import", methods=("POST",))
-def device_import_confirm(request: HttpRequest) -> HttpResponse:
+def device_import_confirm(request: SignedInRequest) -> HttpResponse:
     kept = uploads.staged(request, KIND)
     if kept is None:
         messages.error(request, _("The uploaded file is no longer waiting; upload it again."))
         return redirect("device_import")
     try:
-        plan = imports.plan(request.user.agency, kept.name, kept.data)
+        plan = imports.plan(_agency(request), kept.name, kept.data)
     except TableError as error:
         messages.error(request, str(error))
         return redirect("device_import")

@@ -135,7 +135,7 @@ def plan(agency: Agency, file_name: str, data: bytes) -> DevicePlan:
         if row.existing is None:
             continue
         row.changes = [Wording(gettext_noop("%(field)s %(old)s → %(new)s"),
-                               field=str(Device._meta.get_field(name).verbose_name),
+                               field=str(getattr(Device._meta.get_field(name), "verbose_name", name)),
                                old=_shown(name, getattr(row.existing, name), kinds),
                                new=_shown(name, row.values[name], kinds))
                        for name in FIELDS if getattr(row.existing, name) != row.values[name]]
@@ -189,7 +189,7 @@ def apply(device_plan: DevicePlan, *, actor: User | None, actor_label: str = "",
                 if row.outcome == CREATE:
                     register_device(device_plan.agency, serial=row.serial, actor=actor, context=context,
                                     **row.values)
-                else:
+                elif row.existing is not None:
                     update_device(row.existing, row.values, actor=actor, context=context)
         except ValidationError as error:
             row.outcome = REFUSE

@@ -107,7 +107,7 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
                             phone=f"1{37 + index % 3}{index:04d}{rng.randrange(10000):04d}")
         if qualification:
             # The second officer's certificate runs out within the month: the dashboard reminds them and the head.
-            until = today + dt.timedelta(days=19 if username == "officer2" else 600)
+            until = today + dt.timedelta(days=27 if username == "officer2" else 600)  # after the last demo activity
             add_qualification(user, kind=qualification, certificate_number=f"{spec['code'][:2].upper()}{index + 1:06d}",
                               issuer=issuer, valid_from=today - dt.timedelta(days=900), valid_until=until)
         people[username] = user

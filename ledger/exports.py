@@ -40,8 +40,9 @@ def headers() -> list[str]:
 def rows(events: Iterable[Event], agency_names: dict[str, str]) -> Iterator[list[str]]:
     for event in events:
         actor = event.actor_label
-        if event.actor is not None and getattr(event.actor, "full_name", ""):
-            actor = f"{event.actor.full_name}（{event.actor_label}）"
+        name = event.actor.get_full_name() if event.actor is not None else ""
+        if name and name != event.actor_label:
+            actor = f"{name}（{event.actor_label}）"
         details = "；".join(f"{c.label}：{c.before + ' → ' if c.before else ''}{c.after}" for c in changes(event))
         yield [str(event.seq), f"{timezone.localtime(event.occurred_at):%Y-%m-%d %H:%M:%S}",
                agency_names.get(event.agency_code, event.agency_code), actor, verb_label(event),

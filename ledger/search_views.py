@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,7 +14,7 @@ from ledger.events import RequestContext
 from ledger.models import Event
 
 
-def _selection(request: HttpRequest, params) -> tuple[search.Filters, str, object]:
+def _selection(request: HttpRequest, params) -> tuple[search.Filters, str, QuerySet[Event]]:
     filters = search.parse(params)
     audit = params.get("audit", "")
     audit = audit if audit in audits.AUDITS else ""
@@ -44,7 +45,7 @@ def event_search(request: HttpRequest) -> HttpResponse:
 
 
 @route("ledger.audit", methods=("POST",))
-def event_export(request: HttpRequest) -> HttpResponse:
+def event_export(request: HttpRequest) -> FileResponse:
     filters, audit, events = _selection(request, request.POST)
     fmt = "xlsx" if request.POST.get("format") == "xlsx" else "csv"
     agencies, _unattributed = search.agencies_of(request.user)

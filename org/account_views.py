@@ -3,6 +3,8 @@ session. These pages stay reachable while the login gate (``org.gate``) holds ev
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import PasswordChangeView
@@ -16,6 +18,8 @@ from authz.routes import SIGNED_IN, route
 from ledger.events import RequestContext
 from org import accounts, gate, mfa
 from org.forms import CodeForm
+from org.models import User
+from org.requests import SignedInRequest
 
 
 def _next(request: HttpRequest) -> str:
@@ -31,7 +35,7 @@ class _PasswordChange(PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        accounts.password_changed(self.request.user, context=RequestContext.from_request(self.request))
+        accounts.password_changed(cast(User, self.request.user), context=RequestContext.from_request(self.request))
         messages.success(self.request, _("Your password is changed."))
         return response
 
@@ -40,7 +44,7 @@ class _PasswordChange(PasswordChangeView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["forced"] = self.request.user.must_change_password
+        context["forced"] = cast(User, self.request.user).must_change_password
         context["next"] = _next(self.request)
         return context
 
@@ -49,7 +53,7 @@ password_change = route(SIGNED_IN, methods=("GET", "POST"))(_PasswordChange.as_v
 
 
 @route(SIGNED_IN, methods=("GET", "POST"))
-def mfa_verify(request: HttpRequest) -> HttpResponse:
+def mfa_verify(request: SignedInRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -67,7 +71,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
 
 
 @route(SIGNED_IN, methods=("GET", "POST"))
-def mfa_enrol(request: HttpRequest) -> HttpResponse:
+def mfa_enrol(request: SignedInRequest) -> HttpResponse:
     user = request.user
     if mfa.authenticator(user) is not None:
         return redirect("account_security")
@@ -91,7 +95,7 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
 
 
 @route(SIGNED_IN, methods=("GET",))
-def account_security(request: HttpRequest) -> HttpResponse:
+def account_security(request: SignedInRequest) -> HttpResponse:
     user = request.user
     return render(request, "org/account_security.html", {
         "second_factor": mfa.authenticator(user) is not None, "recovery_left": mfa.recovery_codes_left(user),
@@ -99,7 +103,7 @@ def account_security(request: HttpRequest) -> HttpResponse:
 
 
 @route(SIGNED_IN, methods=("POST",))
-def recovery_codes(request: HttpRequest) -> HttpResponse:
+def recovery_codes(request: SignedInRequest) -> HttpResponse:
     try:
         codes = mfa.new_recovery_codes(request.user, context=RequestContext.from_request(request))
     except ValidationError as error:
@@ -109,7 +113,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 
 @route(SIGNED_IN, methods=("POST",))
-def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+def sign_out_everywhere(request: SignedInRequest) -> HttpResponse:
     accounts.sign_out_everywhere(request.user, actor=request.user, context=RequestContext.from_request(request))
     logout(request)
     messages.success(request, _("Every session of your account has ended, this one too; log in again."))

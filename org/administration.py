@@ -18,7 +18,7 @@ from org.models import Agency, Unit, User
 
 def root_of(agency: Agency) -> Agency:
     """The agency that runs the platform an agency is on: its host, or itself."""
-    return agency.hosted_by if agency.hosted_by_id else agency
+    return agency.hosted_by if agency.hosted_by is not None else agency
 
 
 def administered_agencies(user: Any) -> QuerySet[Agency]:

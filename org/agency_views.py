@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from authz.routes import route
-from cases.forms import apply_service_errors
 from ledger.events import RequestContext
 from org import administration, structure
-from org.forms import AgencyForm, UnitForm
+from org.forms import AgencyForm, UnitForm, show_errors
 from org.models import Agency, Unit
+from org.requests import SignedInRequest
 from policy.registry import registry
 
 
-def _agency(request: HttpRequest, pk: int) -> Agency:
+def _agency(request: SignedInRequest, pk: int) -> Agency:
     found = administration.administered_agencies(request.user).filter(pk=pk).first()
     if found is None:
         raise Http404
@@ -25,14 +25,14 @@ def _agency(request: HttpRequest, pk: int) -> Agency:
 
 
 @route("agency.manage", methods=("GET", "POST"))
-def agency_list(request: HttpRequest) -> HttpResponse:
+def agency_list(request: SignedInRequest) -> HttpResponse:
     form = AgencyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             agency = structure.add_agency(**form.cleaned_data, actor=request.user,
                                           context=RequestContext.from_request(request))
         except ValidationError as error:
-            apply_service_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, _("Agency %(name)s added; add its units next.") % {"name": agency.name})
             return redirect("agency_detail", agency.pk)
@@ -42,7 +42,7 @@ def agency_list(request: HttpRequest) -> HttpResponse:
 
 
 @route("agency.manage", methods=("GET", "POST"))
-def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def agency_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     agency = _agency(request, pk)
     form = AgencyForm(request.POST or None, instance=Agency.objects.get(pk=agency.pk), editing=True)
     if request.method == "POST" and form.is_valid():
@@ -50,7 +50,7 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
             structure.update_agency(agency, form.cleaned_data, actor=request.user,
                                     context=RequestContext.from_request(request))
         except ValidationError as error:
-            apply_service_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("agency_detail", agency.pk)
@@ -63,7 +63,7 @@ def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @route("agency.manage", methods=("POST",))
-def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_create(request: SignedInRequest, pk: int) -> HttpResponse:
     agency = _agency(request, pk)
     form = UnitForm(request.POST, agency=agency, prefix="unit")
     if form.is_valid():
@@ -80,7 +80,7 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @route("agency.manage", methods=("GET", "POST"))
-def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     unit = Unit.objects.filter(pk=pk, agency__in=administration.administered_agencies(request.user)) \
         .select_related("agency").first()
     if unit is None:
@@ -91,7 +91,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
             structure.update_unit(unit, form.cleaned_data, actor=request.user,
                                   context=RequestContext.from_request(request))
         except ValidationError as error:
-            apply_service_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("agency_detail", unit.agency_id)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -10,10 +12,21 @@ from policy.registry import registry
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def _choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    return cast(forms.ModelChoiceField, form.fields[name])
+
+
+def show_errors(form: forms.BaseForm, error) -> None:
+    """An action function's refusal on the fields it names (``cases.forms.apply_service_errors``), for model forms."""
+    from cases.forms import apply_service_errors
+
+    apply_service_errors(cast(forms.Form, form), error)
+
+
 def pack_choices() -> list[tuple[str, str]]:
-    """Every installed pack by its agency's name and code, so the one chosen is recognisable."""
+    """Every installed pack by the name of the agency whose rulebook it is."""
     packs = registry()
-    return [(code, f"{packs.in_force(code).agency.name}（{code}）") for code in packs.codes()]
+    return [(code, packs.in_force(code).agency.name) for code in packs.codes()]
 
 
 class AgencyForm(forms.ModelForm):
@@ -29,7 +42,7 @@ class AgencyForm(forms.ModelForm):
 
     def __init__(self, *args, editing: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["pack_code"].choices = pack_choices()
+        cast(forms.ChoiceField, self.fields["pack_code"]).choices = pack_choices()
         if editing:
             del self.fields["code"]
 
@@ -44,7 +57,7 @@ class UnitForm(forms.ModelForm):
         parents = Unit.objects.filter(agency=agency).order_by("name")
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
-        self.fields["parent"].queryset = parents
+        _choice(self, "parent").queryset = parents
         self.fields["parent"].required = False
 
     def _post_clean(self) -> None:
@@ -61,7 +74,7 @@ class StaffForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["full_name"].required = True
         self.fields["staff_number"].required = True
-        self.fields["unit"].queryset = Unit.objects.filter(agency=agency).order_by("name")
+        _choice(self, "unit").queryset = Unit.objects.filter(agency=agency).order_by("name")
 
     def _post_clean(self) -> None:
         pass
@@ -78,9 +91,9 @@ class NewStaffForm(StaffForm):
 
     def __init__(self, *args, agencies, agency: Agency, **kwargs) -> None:
         super().__init__(*args, agency=agency, **kwargs)
-        self.fields["agency"].queryset = agencies
+        _choice(self, "agency").queryset = agencies
         self.fields["agency"].initial = agency.pk
-        self.fields["unit"].queryset = Unit.objects.filter(agency__in=agencies).select_related("agency") \
+        _choice(self, "unit").queryset = Unit.objects.filter(agency__in=agencies).select_related("agency") \
             .order_by("agency__name", "name")
 
 
@@ -118,7 +131,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, agencies, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = agencies
+        _choice(self, "agency").queryset = agencies
         if agencies.count() == 1:
             self.fields["agency"].initial = agencies.first().pk
 

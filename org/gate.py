@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -20,6 +21,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from org.models import User
 
 STARTED = "lawtrace_started_at"
 MFA_STATE = "lawtrace_mfa"
@@ -44,7 +48,7 @@ def next_step(request: HttpRequest) -> str | None:
     """The URL name of the step the signed-in account must take before anything else, or None."""
     from org import mfa
 
-    user = request.user
+    user = cast("User", request.user)  # the middleware asks only for signed-in accounts
     state = request.session.get(MFA_STATE)
     if state is None:  # a session from before the gate: judged as a fresh login would be
         state = TO_VERIFY if mfa.authenticator(user) is not None else WITHOUT

@@ -4,7 +4,7 @@ accounts are shown on the confirmation's answer, once."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -13,12 +13,13 @@ from lawtrace.tables import TableError
 from ledger.events import RequestContext
 from org import administration, staff_import, uploads
 from org.forms import ImportForm
+from org.requests import SignedInRequest
 
 KIND = "staff"
 
 
 @route("staff.manage", methods=("GET", "POST"))
-def staff_import_upload(request: HttpRequest) -> HttpResponse:
+def staff_import_upload(request: SignedInRequest) -> HttpResponse:
     agencies = administration.administered_agencies(request.user)
     form = ImportForm(request.POST or None, request.FILES or None, agencies=agencies)
     if request.method == "POST" and form.is_valid():
@@ -36,10 +37,10 @@ def staff_import_upload(request: HttpRequest) -> HttpResponse:
 
 
 @route("staff.manage", methods=("POST",))
-def staff_import_confirm(request: HttpRequest) -> HttpResponse:
+def staff_import_confirm(request: SignedInRequest) -> HttpResponse:
     kept = uploads.staged(request, KIND)
     agency = administration.administered_agencies(request.user).filter(
-        pk=(kept.extra.get("agency") if kept else None)).first()
+        pk=(kept.extra.get("agency") or 0) if kept else 0).first()
     if kept is None or agency is None:
         messages.error(request, _("The uploaded file is no longer waiting; upload it again."))
         return redirect("staff_import")

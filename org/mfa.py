@@ -109,7 +109,7 @@ def verify(user: User, token: str, *, context: RequestContext = SYSTEM) -> str:
                 break
             if device.verify_token(token):
                 matched = True
-                detail = {"method": name}
+                detail: dict[str, object] = {"method": name}
                 if not is_totp:
                     detail["recovery_codes"] = recovery_codes_left(user)
                 record_event("mfa.verify", actor=user, obj=user, context=context, detail=detail)
@@ -150,7 +150,7 @@ def reset(user: User, *, actor: User, context: RequestContext = SYSTEM) -> None:
 def _new_recovery_codes(user: User) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
-    codes = []
+    codes: list[str] = []
     while len(codes) < RECOVERY_CODES:
         code = StaticToken.random_token()
         if code not in codes:

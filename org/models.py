@@ -96,15 +96,23 @@ class User(AbstractUser):
             self._role_cache = cached
         return cached
 
-    def _get_session_auth_hash(self, secret: str | None = None) -> str:
-        # Django ends every session whose stored hash no longer matches. The generation is folded in only once
-        # raised, so sessions from before it existed stay valid.
-        if not self.session_generation:
-            return super()._get_session_auth_hash(secret=secret)
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash()
+
+    def get_session_auth_fallback_hash(self):
+        from django.conf import settings
+
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret)
+
+    def _session_hash(self, secret: str | bytes | None = None) -> str:
+        # Django ends every session whose stored hash no longer matches. With the generation at 0 the hash is exactly
+        # Django's own, so sessions from before the generation existed stay valid; raising it ends them all.
         from django.utils.crypto import salted_hmac
 
-        return salted_hmac("org.User.session_generation", f"{self.password}:{self.session_generation}",
-                           secret=secret, algorithm="sha256").hexdigest()
+        value = self.password if not self.session_generation else f"{self.password}:{self.session_generation}"
+        return salted_hmac("django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash", value, secret=secret,
+                           algorithm="sha256").hexdigest()
 
     def has_role(self, role: str) -> bool:
         return role in self.role_set

@@ -46,7 +46,9 @@ def check_new(user: User, *, certificate_number: str, valid_from: dt.date, valid
               exclude: int | None = None) -> None:
     """What recording a certificate needs beyond the model's own checks: a number nobody else holds, a validity
     that has not already ended."""
-    others = Qualification.objects.filter(certificate_number=certificate_number).exclude(pk=exclude)
+    others = Qualification.objects.filter(certificate_number=certificate_number)
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
     if others.exists():
         raise ValidationError({"certificate_number": gettext_lazy("This certificate number is already recorded.")})
     if valid_until < timezone.localdate():

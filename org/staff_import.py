@@ -215,7 +215,7 @@ def _refuse_duplicates(rows: list[RowPlan], key, message: str) -> None:
 def _compare(agency: Agency, row: RowPlan, today: dt.date) -> None:
     """Against what the system holds: a new account, changes to an existing one, or a clash that refuses the row."""
     existing = User.objects.filter(agency=agency, staff_number=row.staff_number).first()
-    clash = User.objects.filter(username=row.username).exclude(pk=getattr(existing, "pk", None)).first()
+    clash = User.objects.filter(username=row.username).exclude(pk=existing.pk if existing else 0).first()
     if clash is not None:
         row.reasons.append(Wording(gettext_noop("the account name %(name)s is already used by %(other)s"),
                                    name=row.username, other=f"{clash} · {clash.agency or ''}"))
@@ -237,7 +237,7 @@ def _compare(agency: Agency, row: RowPlan, today: dt.date) -> None:
     if existing.full_name != row.full_name:
         row.changes.append(Wording(gettext_noop("name %(old)s → %(new)s"), old=existing.full_name,
                                    new=row.full_name))
-    if existing.unit_id != row.unit.pk:
+    if row.unit is not None and existing.unit_id != row.unit.pk:
         row.changes.append(Wording(gettext_noop("unit %(old)s → %(new)s"), old=str(existing.unit or "—"),
                                    new=str(row.unit)))
     if row.phone != existing.phone:
@@ -320,6 +320,8 @@ def _create(agency: Agency, row: RowPlan, source: str, actor: User | None, actor
 
 
 def _change(row: RowPlan, source: str, actor: User | None, actor_label: str, context: RequestContext) -> None:
+    if row.existing is None:
+        raise ValidationError(gettext_lazy("The account is no longer there."))
     user = accounts.update_staff(row.existing, {"full_name": row.full_name, "unit": row.unit, "phone": row.phone},
                                  actor=actor, context=context)
     _certificate_of(user, row, actor, context)

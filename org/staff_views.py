@@ -7,33 +7,33 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from authz.capabilities import can
 from authz.routes import route
-from cases.forms import apply_service_errors
 from lawtrace.pages import history, paginate
 from ledger.events import RequestContext
 from org import accounts, administration, mfa, qualifications, role_changes
-from org.forms import NewStaffForm, QualificationForm, ReasonForm, RoleRequestForm, StaffForm
+from org.forms import NewStaffForm, QualificationForm, ReasonForm, RoleRequestForm, StaffForm, show_errors
 from org.models import Qualification, RoleGrant, RoleRequest, User
+from org.requests import SignedInRequest
 
 
-def _person(request: HttpRequest, pk: int) -> User:
+def _person(request: SignedInRequest, pk: int) -> User:
     found = administration.administered_staff(request.user).filter(pk=pk).select_related("agency", "unit").first()
     if found is None:
         raise Http404
     return found
 
 
-def _context(request: HttpRequest) -> RequestContext:
+def _context(request: SignedInRequest) -> RequestContext:
     return RequestContext.from_request(request)
 
 
 @route("staff.view")
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: SignedInRequest) -> HttpResponse:
     agencies = administration.administered_agencies(request.user)
     staff = (administration.administered_staff(request.user).select_related("agency", "unit")
              .prefetch_related(Prefetch("role_grants", queryset=RoleGrant.objects.order_by("role")))
@@ -54,8 +54,10 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 @route("staff.manage", methods=("GET", "POST"))
-def staff_create(request: HttpRequest) -> HttpResponse:
+def staff_create(request: SignedInRequest) -> HttpResponse:
     agencies = administration.administered_agencies(request.user)
+    if request.user.agency is None:
+        raise Http404
     form = NewStaffForm(request.POST or None, agencies=agencies, agency=request.user.agency)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -63,14 +65,14 @@ def staff_create(request: HttpRequest) -> HttpResponse:
             person, password = accounts.add_staff(data["agency"], data, data["roles"], actor=request.user,
                                                   context=_context(request))
         except ValidationError as error:
-            apply_service_errors(form, error)
+            show_errors(form, error)
         else:
             return render(request, "org/password_handout.html", {"rows": [(person, password)]})
     return render(request, "org/staff_form.html", {"form": form, "title": _("New account")})
 
 
 @route("staff.view")
-def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     user = request.user
     return render(request, "org/staff_detail.html", {
@@ -86,14 +88,16 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @route("staff.manage", methods=("GET", "POST"))
-def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
+    if person.agency is None:
+        raise Http404
     form = StaffForm(request.POST or None, instance=User.objects.get(pk=person.pk), agency=person.agency)
     if request.method == "POST" and form.is_valid():
         try:
             accounts.update_staff(person, form.cleaned_data, actor=request.user, context=_context(request))
         except ValidationError as error:
-            apply_service_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("staff_detail", person.pk)
@@ -101,7 +105,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @route("staff.manage", methods=("POST",))
-def staff_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_deactivate(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     form = ReasonForm(request.POST)
     try:
@@ -116,7 +120,7 @@ def staff_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @route("staff.manage", methods=("POST",))
-def staff_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_reactivate(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     try:
         accounts.set_active(person, True, actor=request.user, context=_context(request))
@@ -128,7 +132,7 @@ def staff_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @route("staff.manage", methods=("POST",))
-def staff_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_password_reset(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     try:
         password = accounts.reset_password(person, actor=request.user, context=_context(request))
@@ -139,7 +143,7 @@ def staff_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @route("staff.manage", methods=("POST",))
-def staff_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_unlock(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     accounts.unlock(person, actor=request.user, context=_context(request))
     messages.success(request, _("The account is unlocked."))
@@ -147,7 +151,7 @@ def staff_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @route("staff.manage", methods=("POST",))
-def staff_sign_out(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_sign_out(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     accounts.sign_out_everywhere(person, actor=request.user, context=_context(request))
     messages.success(request, _("Every session of %(name)s has ended.") % {"name": person})
@@ -155,7 +159,7 @@ def staff_sign_out(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @route("staff.manage", methods=("GET", "POST"))
-def qualification_create(request: HttpRequest, pk: int) -> HttpResponse:
+def qualification_create(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     form = QualificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -163,7 +167,7 @@ def qualification_create(request: HttpRequest, pk: int) -> HttpResponse:
             qualifications.record_certificate(person, form.cleaned_data, actor=request.user,
                                               context=_context(request))
         except ValidationError as error:
-            apply_service_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, _("Certificate recorded."))
             return redirect("staff_detail", person.pk)
@@ -171,7 +175,7 @@ def qualification_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @route("staff.manage", methods=("GET", "POST"))
-def qualification_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def qualification_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     found = Qualification.objects.filter(pk=pk, user__in=administration.administered_staff(request.user)) \
         .select_related("user").first()
     if found is None:
@@ -182,7 +186,7 @@ def qualification_edit(request: HttpRequest, pk: int) -> HttpResponse:
             qualifications.update_qualification(found, form.cleaned_data, actor=request.user,
                                                 context=_context(request))
         except ValidationError as error:
-            apply_service_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("staff_detail", found.user_id)
@@ -190,7 +194,7 @@ def qualification_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @route("role.request", methods=("POST",))
-def role_request(request: HttpRequest, pk: int) -> HttpResponse:
+def role_request(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     form = RoleRequestForm(request.POST)
     if form.is_valid():
@@ -206,7 +210,7 @@ def role_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @route("role.assign", methods=("POST",))
-def role_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def role_withdraw(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     try:
         role_changes.withdraw(person, request.POST.get("role", ""), reason=request.POST.get("reason", ""),
@@ -219,7 +223,7 @@ def role_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @route("mfa.reset", methods=("POST",))
-def mfa_reset(request: HttpRequest, pk: int) -> HttpResponse:
+def mfa_reset(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     try:
         mfa.reset(person, actor=request.user, context=_context(request))
@@ -232,7 +236,7 @@ def mfa_reset(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @route("role.assign", methods=("GET",))
-def role_requests(request: HttpRequest) -> HttpResponse:
+def role_requests(request: SignedInRequest) -> HttpResponse:
     waiting = role_changes.pending_for(request.user)
     decided = (RoleRequest.objects.filter(user__agency__in=administration.administered_agencies(request.user))
                .exclude(state=RoleRequest.State.PENDING).select_related("user", "requested_by", "decided_by")
@@ -242,7 +246,7 @@ def role_requests(request: HttpRequest) -> HttpResponse:
 
 
 @route("role.assign", methods=("POST",))
-def role_decide(request: HttpRequest) -> HttpResponse:
+def role_decide(request: SignedInRequest) -> HttpResponse:
     """Decide one request, or every ticked one at once (an imported staff list asks for many)."""
     ids = [int(i) for i in request.POST.getlist("request") if i.isdigit()]
     approve = request.POST.get("decision") == "approve"

@@ -43,6 +43,8 @@ def add_agency(*, code: str, name: str, pack_code: str, account_prefix: str, act
                context: RequestContext = SYSTEM) -> Agency:
     """A new agency on the creator's platform."""
     _authorise(actor, None, "agency.create", context)
+    if actor.agency is None:  # no capability is held outside an agency; kept for the type's sake
+        raise Denied("agency.create", "", capability="agency.manage")
     return create_agency(code=code, name=name, pack_code=pack_code, account_prefix=account_prefix,
                          hosted_by=administration.root_of(actor.agency), actor=actor, context=context)
 

@@ -26,11 +26,11 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options) -> None:
         if action == "list":
             for agency in Agency.objects.select_related("hosted_by").order_by("code"):
-                host = f"  ← {agency.hosted_by.code}" if agency.hosted_by else ""
+                on = f"  ← {agency.hosted_by.code}" if agency.hosted_by else ""
                 self.stdout.write(f"{agency.code:<28} {agency.account_prefix or '—':<8} {agency.pack_code:<24} "
-                                  f"{agency.name}{host}")
+                                  f"{agency.name}{on}")
             return
-        host = None
+        host: Agency | None = None
         if options["hosted_by"]:
             host = Agency.objects.filter(code=options["hosted_by"]).first()
             if host is None:
