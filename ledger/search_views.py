@@ -24,7 +24,7 @@ def _selection(request: HttpRequest, params) -> tuple[search.Filters, str, Query
 @route("ledger.audit", methods=("GET",))
 def event_search(request: HttpRequest) -> HttpResponse:
     filters, audit, events = _selection(request, request.GET)
-    agencies, _unattributed = search.agencies_of(request.user)
+    agencies = search.agencies_of(request.user).agencies
     params = request.GET.copy()
     for key in ("after", "before"):
         params.pop(key, None)
@@ -48,7 +48,7 @@ def event_search(request: HttpRequest) -> HttpResponse:
 def event_export(request: HttpRequest) -> FileResponse:
     filters, audit, events = _selection(request, request.POST)
     fmt = "xlsx" if request.POST.get("format") == "xlsx" else "csv"
-    agencies, _unattributed = search.agencies_of(request.user)
+    agencies = search.agencies_of(request.user).agencies
     kept = {key: value for key, value in request.POST.items() if key not in ("csrfmiddlewaretoken", "format") and value}
     handle, _count, _cut = exports.export(events, fmt=fmt, filters=kept, agency_names=dict(agencies),
                                           actor=request.user, context=RequestContext.from_request(request))

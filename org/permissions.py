@@ -30,12 +30,15 @@ def declare_capabilities() -> None:
             cite="000/2/4")
 
 
-def _audited(user) -> tuple[list[tuple[str, str]], bool]:
+def _audited(user):
     """The agencies whose events an auditor reads: those the auditor's agency administers (``org.administration``)."""
+    from ledger.search import Readable
     from org import administration
+    from org.models import Agency
 
     agencies = [(a.code, a.name) for a in administration.administered_agencies(user)]
-    return agencies, administration.sees_unattributed_events(user)
+    unattributed = administration.sees_unattributed_events(user)
+    return Readable(agencies, unattributed, everything=unattributed and len(agencies) == Agency.objects.count())
 
 
 def register() -> None:

@@ -191,3 +191,19 @@ def test_ready_made_audits(agency, auditor, officer, client, settings):
     heavy = response.context["heavy"]
     assert [(h.actor_label, h.reads) for h in heavy] == [("wangjg", 5)]
     assert "wangjg" in response.content.decode()
+
+
+@pytest.mark.parametrize("probe_rows", [1, 10_000])
+def test_every_way_into_the_log_finds_the_same_events(agency, auditor, officer, client, monkeypatch, probe_rows):
+    """Whether the search walks the log by sequence or takes the action or time index, the rows are the same."""
+    monkeypatch.setattr(search, "PROBE_ROWS", probe_rows)
+    _events([{"actor": officer, "verb": "login" if i % 3 else "record.view",
+              "occurred_at": BASE + dt.timedelta(days=i)} for i in range(12)])
+    login(client, auditor)
+    expected_logins = list(Event.objects.filter(verb="login", occurred_at__lt=BASE + dt.timedelta(days=30))
+                           .order_by("-seq").values_list("seq", flat=True))
+    assert _seqs(client, action="登录", until="2026-06-01") == expected_logins
+    window = list(Event.objects.filter(occurred_at__gte=BASE + dt.timedelta(days=2),
+                                       occurred_at__lt=BASE + dt.timedelta(days=5)).order_by("-seq")
+                  .values_list("seq", flat=True))
+    assert _seqs(client, since="2026-05-13T10:00", until="2026-05-16T10:00") == window and len(window) == 3
