@@ -44,7 +44,7 @@ from ledger.verification import verify_ledger  # noqa: E402
 EVENTS = int(os.environ.get("BENCH_EVENTS", "1000000"))
 BATCH = 1000
 SINGLE_TX = 2000
-AGENCIES = ("lushan-finance", "pingdingshan-emergency", "ruzhou-water", "xinzhou-finance")
+AGENCIES = ("bench-host", "bench-county-a", "bench-county-b", "bench-county-c")  # a platform and what it hosts
 # What a year of an installation's log is made of: mostly looking at records, some logins, changes and refusals.
 VERBS = ("evidence.view",) * 12 + ("record.stream",) * 4 + ("login", "logout", "case.update", "activity.create",
                                                               "record.ingest", "access.request", "device.check")
@@ -133,17 +133,18 @@ def _search_ms() -> float:
     from ledger import search
     from org.models import Agency
     from org.services import create_staff
+    from policy.registry import registry
 
-    host = Agency.objects.create(code=AGENCIES[0], name="鲁山县财政局", pack_code="lushan_finance")
+    pack = registry().codes()[0]
+    host = Agency.objects.create(code=AGENCIES[0], name="基准测试局", pack_code=pack)
     for code in AGENCIES[1:]:
-        Agency.objects.create(code=code, name=code, pack_code="lushan_finance", hosted_by=host)
+        Agency.objects.create(code=code, name=code, pack_code=pack, hosted_by=host)
     auditor = create_staff(host, username="bench-auditor", full_name="审计员", password="Bench-2026-password",
                            roles=(Role.AUDIT_ADMIN,))
     rng = random.Random(20)
 
-    def day(after: int = 0) -> str:
-        moment = START + dt.timedelta(seconds=SECONDS_APART * rng.randrange(EVENTS), days=after)
-        return f"{moment:%Y-%m-%d}"
+    def day() -> str:
+        return f"{START + dt.timedelta(seconds=SECONDS_APART * rng.randrange(EVENTS)):%Y-%m-%d}"
 
     def week() -> dict:
         first = START + dt.timedelta(seconds=SECONDS_APART * rng.randrange(EVENTS))

@@ -187,13 +187,19 @@ def _file_demo_archive(agency: Agency, people: dict[str, User], device, pack, no
     pack's term for unlinked recordings, so the archivist has expired records to review for purge (000/2/15) and one
     purge waits for the head's approval."""
     from evidence.ingest import Origin, ingest_file
+    from evidence.services import classify_record
     from evidence.synthetic import make_video
     from retention.queries import due_for_review
     from retention.services import RetentionRefused, propose_purge
 
-    decision = rules.retention_for(pack, rules.Facts(record="av", usage=None, linked_to_case=False))
-    term = decision.term
-    if term is None or term.permanent or term.same_as_case_file:
+    # The term of a clip that belongs to no case: as it stands, or as daily patrol where the pack keys it to that use.
+    usage, term = None, None
+    for candidate in (None, "patrol"):
+        decided = rules.retention_for(pack, rules.Facts(record="av", usage=candidate, linked_to_case=False)).term
+        if decided is not None and not decided.permanent and not decided.same_as_case_file:
+            usage, term = candidate, decided
+            break
+    if term is None:
         return
     months = 12 * (term.years or 0) + (term.months or 0)
     officer = people["officer"]
@@ -204,7 +210,9 @@ def _file_demo_archive(agency: Agency, people: dict[str, User], device, pack, no
                 hour=9 + number, minute=12, second=0, microsecond=0)
             name = f"{device.serial}_{officer.staff_number}_{moment:%Y%m%d%H%M%S}_{number + 1:04d}.mp4"
             path = make_video(Path(folder) / name, seconds=3, fps=8, size=(320, 240), created=moment)
-            ingest_file(path, name, origin, source_path=f"历史记录/{name}")
+            filed = ingest_file(path, name, origin, source_path=f"历史记录/{name}").record
+            if usage is not None:
+                classify_record(filed, {"usage": usage}, actor=people["archivist"])
     expired = list(due_for_review(people["archivist"])[:1])
     if expired:
         with contextlib.suppress(RetentionRefused):
