@@ -15,6 +15,7 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -146,6 +147,8 @@ def open_archive(export: PackageExport, *, actor: User, context: RequestContext 
         allowed = {r.pk for r in services.copyable_items(export.request, actor)}
         if not set(export.record_ids) <= allowed:
             problem = gettext_lazy("The grant no longer allows copying these items (revoked or expired).")
+    if problem is None:
+        problem = _damaged(export)
     if problem:
         record_denial("package.download", actor=actor, obj=export, agency_code=export.request.agency.code,
                       context=context, detail={"reason": problem})
@@ -156,6 +159,23 @@ def open_archive(export: PackageExport, *, actor: User, context: RequestContext 
                      context=context,
                      detail={"archive": export.archive_name, "sha256": export.sha256})
     return handle
+
+
+def _damaged(export: PackageExport) -> Any:
+    """Fixity of what is handed out: the archive must still have the hash the ledger recorded when it was made (the
+    row's copy of that hash counts for nothing on its own). A changed archive is refused and put on record."""
+    from evidence.fixity import file_matches
+    from ledger.queries import recorded
+
+    made = recorded("access.packageexport", export.pk, "package.ready", "sha256")
+    if made and made == export.sha256 and file_matches(archive_dir() / export.archive_name, made):
+        return None
+    with transaction.atomic():
+        record_event("fixity.changed", obj=export, agency_code=export.request.agency.code,
+                     detail={"archive": export.archive_name, "sha256_expected": made or "",
+                             "sha256_on_row": export.sha256})
+    return gettext_lazy("The package archive no longer has the hash recorded when it was made (changed or damaged "
+                        "on the server); it was not handed out. Ask for the package again.")
 
 
 STALLED_AFTER = dt.timedelta(days=1)

@@ -27,9 +27,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
-from lawtrace_verify.package import PROOF_FILE
+from lawtrace_verify.package import PROOF_FILE, verify_archive
 
+from evidence.derivatives import stored_object
+from evidence.store import store_named
+from lawtrace.pdf import render_pdf
+from ledger import signing
+from ledger.bundles import proof_bundle
 from ledger.events import SYSTEM, RequestContext, record_event
+from ledger.keys import chain
+from ledger.queries import events_matching
 from ledger.wording import Wording
 
 ALGORITHMS = ("sha256", "sm3")
@@ -78,9 +85,6 @@ def _safe_name(name: str, limit: int = 57) -> str:
 
 
 def _copy_original(record, target: Path, progress: Progress | None) -> dict[str, str]:
-    from evidence.derivatives import stored_object
-    from evidence.store import store_named
-
     hashers = _hashers()
     blob = record.blob
     with target.open("wb") as sink:
@@ -131,9 +135,6 @@ def build_package(records: Sequence, out_dir: Path, *, extraction: Extraction, a
 
 
 def _build(records, root, extraction, agency, actor, case, access_request, context, progress) -> Package:
-    from ledger.bundles import proof_bundle
-    from ledger.queries import events_matching
-
     ingest = {int(e.object_id): e for e in events_matching(verbs=["record.ingest"], object_type="evidence.record",
                                                             object_ids=[r.pk for r in records])}
     lacking = [r.pk for r in records if r.pk not in ingest]
@@ -149,22 +150,24 @@ def _build(records, root, extraction, agency, actor, case, access_request, conte
         payload[relative] = _copy_original(record, root / relative, progress)
         entries.append({"path": relative, **payload[relative], "event": ingest[record.pk].seq})
     extracted_at = timezone.localtime()
-    _write_note(root / NOTE_FILE, records, extraction, agency, extracted_at)
+    # The proof first: the note names the key that signed it, for the court to compare with the witness list.
+    proof = proof_bundle([ingest[r.pk] for r in records], entries)
+    _write_note(root / NOTE_FILE, records, extraction, agency, extracted_at, proof["public_key"])
     payload[NOTE_FILE] = file_hashes(root / NOTE_FILE)
     _write_manifests(root, "manifest", payload)
 
     identifier = case.number if case else (f"access-request-{access_request.pk}" if access_request else "")
     size = sum(r.blob.size for r in records) + (root / NOTE_FILE).stat().st_size
     (root / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n", encoding="utf-8")
-    (root / "bag-info.txt").write_text("\n".join([
-        f"Source-Organization: {agency.name}",
-        f"Bagging-Date: {extracted_at.date().isoformat()}",
-        f"External-Identifier: {identifier}",
-        f"External-Description: {extraction.proves}",
-        f"Payload-Oxum: {size}.{len(payload)}",
-        "Bag-Software-Agent: Lawtrace",
-    ]) + "\n", encoding="utf-8")
-    proof = proof_bundle([ingest[r.pk] for r in records], entries)
+    (root / "bag-info.txt").write_text("".join(bag_info_line(label, value) for label, value in [
+        ("Source-Organization", agency.name),
+        ("Bagging-Date", extracted_at.date().isoformat()),
+        ("External-Identifier", identifier),
+        ("External-Description", extraction.proves),
+        ("Payload-Oxum", f"{size}.{len(payload)}"),
+        ("Bag-Software-Agent", "Lawtrace"),
+        ("Signing-Key-Fingerprint", proof["public_key"]["key_id"]),
+    ]), encoding="utf-8")
     (root / PROOF_FILE).write_text(json.dumps(proof, ensure_ascii=False, indent=1), encoding="utf-8")
     (root / "README.txt").write_text(_readme(proof), encoding="utf-8")
     _copy_verifier(root / "tools" / "lawtrace_verify")
@@ -182,17 +185,23 @@ def _build(records, root, extraction, agency, actor, case, access_request, conte
     return Package(root, len(payload), size, manifest_sha256)
 
 
+def bag_info_line(label: str, value: str) -> str:
+    """One ``bag-info.txt`` element (RFC 8493 2.2.2). A line break in the value continues it on an indented line,
+    so text typed into a form ("证明对象") can never start an element of its own."""
+    lines = [" ".join(part.split()) for part in str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return f"{label}: " + "\n  ".join(line for line in lines if line) + "\n"
+
+
 def _size_of(proof: dict) -> int:
     from lawtrace_verify.checkpoint import parse_note
 
     return parse_note(proof["checkpoint"]["note"]).size
 
 
-def _write_note(path: Path, records, extraction: Extraction, agency, extracted_at: dt.datetime) -> None:
-    from lawtrace.pdf import render_pdf
-
+def _write_note(path: Path, records, extraction: Extraction, agency, extracted_at: dt.datetime, key: dict) -> None:
     path.write_bytes(render_pdf("access/package_note.html", {
-        "agency": agency, "records": records, "extraction": extraction, "extracted_at": extracted_at}))
+        "agency": agency, "records": records, "extraction": extraction, "extracted_at": extracted_at, "key": key,
+        "algorithm": signing.NAMES.get(key["algorithm"], key["algorithm"])}))
 
 
 def _readme(proof: dict) -> str:
@@ -207,13 +216,18 @@ def _readme(proof: dict) -> str:
         "ledger, the signed checkpoint and the public key.\n"
         "\n"
         "To check it offline (any computer with Python 3.11, no network needed):\n"
-        "    PYTHONPATH=tools python3 -B -m lawtrace_verify .  --key <key fingerprint kept by the supervising body>\n"
-        "or with a lawtrace-verify obtained separately:  lawtrace-verify <this directory>\n"
+        "    PYTHONPATH=tools python3 -B -m lawtrace_verify .  --key <key fingerprint from the issuing agency's "
+        "witness list or kept by the supervising body>\n"
+        "or with a lawtrace-verify obtained separately:  lawtrace-verify <this directory or the downloaded .zip> "
+        "--key <fingerprint>\n"
         "\n"
-        "Signature algorithm %(algorithm)s, key fingerprint %(key_id)s. Compare it with the fingerprint the "
-        "supervising body (such as the justice bureau) keeps;\n"
-        "the verifier inside the package is only a convenience: if in doubt, use one obtained separately.\n"
-    ) % {"algorithm": key["algorithm"], "key_id": key["key_id"]}
+        "Signature algorithm %(algorithm)s, key fingerprint %(key_id)s (also stated in the explanatory note).\n"
+        "Compare it with the witness list the issuing agency publishes or the fingerprint the supervising body "
+        "(such as the justice bureau) keeps: without a trusted fingerprint the verdict is\n"
+        "\"content intact, signer not confirmed\" (exit code 2), not \"all passed\" (exit code 0); any failed "
+        "check gives exit code 1.\n"
+        "The verifier inside the package is only a convenience: if in doubt, use one obtained separately.\n"
+    ) % {"algorithm": signing.NAMES.get(key["algorithm"], key["algorithm"]), "key_id": key["key_id"]}
 
 
 def _copy_verifier(target: Path) -> None:
@@ -242,29 +256,8 @@ def write_zip(root: Path, target: Path, progress: Progress | None = None) -> Non
                         progress(len(chunk))
 
 
-def unpack_upload(upload, into: Path) -> Path:
-    """Extract an uploaded package .zip for verification, refusing paths that would leave ``into``."""
-    import zipfile
-
-    try:
-        archive = zipfile.ZipFile(upload)
-    except zipfile.BadZipFile as error:
-        raise PackageError(Wording(gettext_noop("The upload is not a .zip evidence package."))) from error
-    with archive:
-        total = 0
-        for member in archive.infolist():
-            parts = Path(member.filename).parts
-            if member.filename.startswith("/") or ".." in parts:
-                raise PackageError(Wording(gettext_noop("The package holds an unsafe path: %(path)s."),
-                                           path=member.filename))
-            total += member.file_size
-        if total > settings.ACCESS_VERIFY_MAX_BYTES:
-            raise PackageError(Wording(gettext_noop("The package is too large to check here; check it with the "
-                                                    "offline verifier lawtrace-verify.")))
-        archive.extractall(into)
-    roots = [p for p in into.iterdir() if p.is_dir()]
-    if (into / "bagit.txt").is_file():
-        return into
-    if len(roots) == 1 and (roots[0] / "bagit.txt").is_file():
-        return roots[0]
-    raise PackageError(Wording(gettext_noop("The archive has no bagit.txt: it is not an evidence package.")))
+def verify_upload(upload, into: Path):
+    """An uploaded package .zip checked exactly as ``lawtrace-verify`` checks it, trusting the agency's own signing
+    keys; a damaged or unsafe archive gives a report too, never an error."""
+    return verify_archive(upload, into, [key.key_id for key in chain()], strict=False,
+                          max_bytes=settings.ACCESS_VERIFY_MAX_BYTES)

@@ -23,6 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q, QuerySet
 
 Rule = Callable[[Any], Q | bool]
+Basis = Callable[[Any, Any], dict | None]  # (user, obj) → what admits the object, for the event that records the act
 VIEW = "view"
 
 
@@ -31,6 +32,7 @@ class _Action:
     extends: str | None = None
     requires: list[Rule] = field(default_factory=list)
     allows: list[Rule] = field(default_factory=list)
+    bases: list[Basis] = field(default_factory=list)
 
 
 @dataclass
@@ -64,8 +66,25 @@ def require(label: str, name: str, rule: Rule) -> None:
     _entry(label).actions.setdefault(name, _Action()).requires.append(rule)
 
 
-def allow(label: str, name: str, rule: Rule) -> None:
-    _entry(label).actions.setdefault(name, _Action()).allows.append(rule)
+def allow(label: str, name: str, rule: Rule, *, basis: Basis | None = None) -> None:
+    """Add a reason rows may be acted on; ``basis`` names, for one object, the grant or round behind the reason, so
+    the event recording the act can say what it served (the register)."""
+    spec = _entry(label).actions.setdefault(name, _Action())
+    spec.allows.append(rule)
+    if basis is not None:
+        spec.bases.append(basis)
+
+
+def basis(obj: Any, user: Any, name: str) -> dict:
+    """What admits ``obj`` to ``user`` for ``name`` beyond the object's own facts (``{"grant": 12}``), if anything:
+    the first allowance, in the order the apps declared them, that names one."""
+    entry = _MODELS.get(obj._meta.label_lower)
+    spec = entry.actions.get(name) if entry else None
+    for explain in spec.bases if spec else ():
+        found = explain(user, obj)
+        if found:
+            return found
+    return {}
 
 
 def everything(_user: Any) -> bool:
@@ -96,20 +115,25 @@ def _condition(entry: _Model, user: Any, name: str, result: Q, seen: tuple[str, 
             return None
         result = base
     for rule in spec.requires:
-        admitted = rule(user)
+        admitted = _admits(rule(user))
         if admitted is False:
             return None
         if admitted is not True:
             result &= admitted
     allowed: Q | None = None
     for rule in spec.allows:
-        admitted = rule(user)
+        admitted = _admits(rule(user))
         if admitted is True:
             allowed = Q()
             break
         if admitted is not False:
             allowed = admitted if allowed is None else allowed | admitted
     return None if allowed is None else result & allowed
+
+
+def _admits(answer: Q | bool) -> Q | bool:
+    # An empty Q means "every row", but ``Q() | other`` is ``other`` in Django: say it as True before combining.
+    return True if isinstance(answer, Q) and not answer else answer
 
 
 def restrict(queryset: QuerySet, user: Any, name: str = VIEW) -> QuerySet:

@@ -32,14 +32,19 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
+from django.http import QueryDict  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from lawtrace_verify import merkle  # noqa: E402
 from lawtrace_verify.canonical import canonical_bytes  # noqa: E402
 
-from ledger import tree  # noqa: E402
+from authz.roles import Role  # noqa: E402
+from ledger import search, tree  # noqa: E402
 from ledger.events import append_events, event_fields, record_event  # noqa: E402
 from ledger.models import Event  # noqa: E402
 from ledger.verification import verify_ledger  # noqa: E402
+from org.models import Agency  # noqa: E402
+from org.services import create_staff  # noqa: E402
+from policy.registry import registry  # noqa: E402
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "1000000"))
 BATCH = 1000
@@ -120,21 +125,16 @@ def main() -> None:
 
     print(f"events={size} verify_mb_s={verify_mb_s:.1f} raw_sha256_mb_s={raw_mb_s:.1f} "
           f"merkle_hashing_only_ratio={ceiling:.3f}", file=sys.stderr)
+    # How close verification comes to that ceiling (issue 23 asks for at least 0.5).
+    verify_ratio = verify_mb_s / raw_mb_s
     search_ms = _search_ms()
     print(f"append_batch_per_s={batch_rate:.0f} append_tx_per_s={tx_rate:.0f} proof_ms={proof_ms:.3f} "
-          f"verify_ratio={verify_mb_s / raw_mb_s:.3f} search_ms={search_ms:.1f}")
+          f"verify_ratio={verify_ratio:.3f} merkle_hashing_only_ratio={ceiling:.3f} "
+          f"verify_vs_ceiling={verify_ratio / ceiling:.3f} search_ms={search_ms:.1f}")
 
 
 def _search_ms() -> float:
     """Median time of 100 filtered searches, each the first page as the auditor's search page reads it."""
-    from django.http import QueryDict
-
-    from authz.roles import Role
-    from ledger import search
-    from org.models import Agency
-    from org.services import create_staff
-    from policy.registry import registry
-
     pack = registry().codes()[0]
     host = Agency.objects.create(code=AGENCIES[0], name="基准测试局", pack_code=pack)
     for code in AGENCIES[1:]:

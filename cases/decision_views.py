@@ -84,7 +84,10 @@ def decision_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @route("decision.review", methods=("POST",), on="cases.decision")
 def decision_review(request: HttpRequest, pk: int) -> HttpResponse:
     decision = get_object_or_404(_decisions(request), pk=pk)
-    review = get_object_or_404(decision.reviews.filter(reviewed_at__isnull=True))
+    review = decision.reviews.filter(reviewed_at__isnull=True).first()
+    if review is None:
+        messages.error(request, _("No legal review of this decision is waiting."))
+        return redirect("decision_detail", decision.pk)
     findings = [{"point": point, "finding": request.POST.get(f"finding-{index}", "").strip(),
                  "ok": request.POST.get(f"ok-{index}") == "on"}
                 for index, point in enumerate(decisions.points_to_review(decision))]

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from authz.capabilities import can
 from authz.scopes import allowed
 from cases.models import Case, Decision, LegalReview
+from compliance.labels import describe
+from compliance.queries import open_findings_on_case
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import User
 from policy import rules
@@ -120,9 +122,6 @@ def record_review(review: LegalReview, findings: list[dict], *, passed: bool, op
 
 def gate(decision: Decision) -> list[str]:
     """Why the decision may not be finalised now (empty when it may)."""
-    from compliance.labels import describe
-    from compliance.queries import open_findings_on_case
-
     reasons = []
     if decision.review_required and decision.state != Decision.State.REVIEW_PASSED:
         reasons.append(_("Legal review is required (%(cites)s) and has not passed.") % {

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy
 
-from cases.models import Activity, Case
+from cases.models import Activity, ActivityOfficer, Case, Decision
 from cases.permissions import marked as marked_condition
+from lawtrace import rawrows
 from org.models import User
 
 # What a reader sees instead of a case's number and title when the case is concealed from them (000/1/10).
@@ -33,11 +34,6 @@ def case_number_for(case: Case, concealed: set[int]) -> str:
 
 def visible_activities(user: User) -> QuerySet[Activity]:
     return Activity.objects.restrict(user, "view")
-
-
-def handled_case_ids(user: User) -> QuerySet:
-    """Ids of the cases the user handles (承办), as a subquery."""
-    return Case.objects.restrict(user, "handle").values("pk")
 
 
 def search_cases(queryset: QuerySet[Case], text: str) -> QuerySet[Case]:
@@ -78,9 +74,6 @@ ACTIVITY_FACT_FIELDS = (
 
 def activity_fact_rows(activity_ids: list[int]) -> list[dict]:
     """Plain rows for evaluating activities in bulk, each with its participants as (user, part) pairs."""
-    from cases.models import ActivityOfficer
-    from lawtrace import rawrows
-
     rows = rawrows.values(Activity.objects.filter(pk__in=activity_ids), ACTIVITY_FACT_FIELDS,
                           times=("planned_start", "planned_end", "actual_start", "actual_end"),
                           flags=("dispute_likely", "major_hazard", "major_violation", "remote_or_continuous"))
@@ -113,8 +106,6 @@ def participant_ids(activity: Activity) -> set[int]:
 
 def activities_taken_part(user: User, activity_ids) -> set[int]:
     """Which of ``activity_ids`` the user took part in (and so may explain, e.g. by an interruption note)."""
-    from cases.models import ActivityOfficer
-
     return set(ActivityOfficer.objects.filter(user_id=user.pk, activity_id__in=set(activity_ids))
                .values_list("activity_id", flat=True))
 
@@ -135,8 +126,6 @@ def case_by_number(number: str, agency_code: str | None = None) -> Case:
 def decision_summary(user: User, start, end) -> dict[str, int]:
     """Decisions drafted in [start, end) on cases the user may see: how many, how many needed legal review, and how
     the reviews ended."""
-    from cases.models import Decision
-
     drafted = Decision.objects.filter(case__in=visible_cases(user), drafted_at__gte=start, drafted_at__lt=end)
     required = sum(1 for items in drafted.values_list("required_items", flat=True) if items)
     return {"drafted": drafted.count(), "review_required": required,
@@ -147,7 +136,5 @@ def decision_summary(user: User, start, end) -> dict[str, int]:
 
 def decisions_awaiting_review(user: User) -> QuerySet:
     """Decisions submitted for legal review on cases the user may see, oldest first."""
-    from cases.models import Decision
-
     return (Decision.objects.filter(case__in=visible_cases(user), state=Decision.State.IN_REVIEW)
             .select_related("case").order_by("drafted_at"))

@@ -6,9 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from authz.capabilities import can
 from authz.routes import may, route
 from cases import queries, services
-from cases.forms import ActivityForm, CaseForm, apply_service_errors
+from cases.forms import ActivityForm, CaseForm, HandlersForm, apply_service_errors
 from cases.models import Activity, Case
 from lawtrace.pages import history, paginate
 from ledger.events import RequestContext
@@ -40,6 +41,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "case": case, "activities": activities, "events": history(request, case), "pack": pack,
         "case_file_tier": tier, "can_edit": may(request.user, "case.edit", case, "edit"),
         "can_draft": may(request.user, "decision.draft", case, "draft"),
+        "can_assign": may(request.user, "case.assign_handlers", case),
     })
 
 
@@ -54,26 +56,42 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _case_form(request: HttpRequest, case: Case | None) -> HttpResponse:
-    agency = request.user.agency
-    form = CaseForm(request.POST or None, instance=case, agency=agency,
+    names_handlers = case is None and can(request.user, "case.assign_handlers")
+    form = CaseForm(request.POST or None, instance=case, user=request.user, names_handlers=names_handlers,
                     initial={} if case else {"handlers": [request.user.pk]})
-    if case:
-        form.initial.setdefault("handlers", list(case.handlers.values_list("pk", flat=True)))
     if request.method == "POST" and form.is_valid():
         context = RequestContext.from_request(request)
         try:
-            handlers = list(form.cleaned_data["handlers"])
             if case:
-                case = services.update_case(case, form.service_data(), handlers, actor=request.user, context=context)
+                case = services.update_case(case, form.service_data(), actor=request.user, context=context)
                 messages.success(request, _("Case %(number)s saved.") % {"number": case.number})
             else:
-                case = services.create_case(agency, form.service_data(), handlers, actor=request.user,
+                handlers = list(form.cleaned_data["handlers"]) if names_handlers else [request.user]
+                case = services.create_case(request.user.agency, form.service_data(), handlers, actor=request.user,
                                             context=context)
                 messages.success(request, _("Case %(number)s created.") % {"number": case.number})
             return redirect("case_detail", pk=case.pk)
         except ValidationError as error:
             apply_service_errors(form, error)
     return render(request, "cases/case_form.html", {"form": form, "case": case})
+
+
+@route("case.assign_handlers", on="cases.case")
+def case_handlers(request: HttpRequest, pk: int) -> HttpResponse:
+    """The head (or the office the pack names) names the case's handlers, with a reason (000/1/4)."""
+    case = get_object_or_404(queries.visible_cases(request.user), pk=pk)
+    form = HandlersForm(request.POST or None, user=request.user,
+                        initial={"handlers": list(case.handlers.values_list("pk", flat=True))})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assign_handlers(case, list(form.cleaned_data["handlers"]), reason=form.cleaned_data["reason"],
+                                     actor=request.user, context=RequestContext.from_request(request))
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The handlers of %(number)s were assigned.") % {"number": case.number})
+            return redirect("case_detail", pk=case.pk)
+    return render(request, "cases/case_handlers.html", {"form": form, "case": case})
 
 
 @route("case.view")
@@ -139,7 +157,7 @@ def _activity_form(request: HttpRequest, activity: Activity | None) -> HttpRespo
     cases = Case.objects.restrict(request.user, "edit")
     if activity is not None and activity.case_id:
         cases = cases | Case.objects.filter(pk=activity.case_id)
-    form = ActivityForm(request.POST or None, instance=activity, agency=agency, cases=cases, initial=initial)
+    form = ActivityForm(request.POST or None, instance=activity, user=request.user, cases=cases, initial=initial)
     if request.method == "POST" and form.is_valid():
         context = RequestContext.from_request(request)
         officers, assistants = list(form.cleaned_data["officers"]), list(form.cleaned_data["assistants"])

@@ -4,6 +4,7 @@ or many at once, each with its path in the dump; and reports the camera's clock 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import authentication, exceptions, permissions, serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -11,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from authz.routes import STATION, Route
 from devices.services import device_by_serial
 from evidence.dump import import_one
 from evidence.ingest import Origin
@@ -34,6 +36,17 @@ class StationTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
+
+
+class StationTokenScheme(OpenApiAuthenticationExtension):
+    """How /api/schema/ tells integrators to authenticate: ``Authorization: Station <token>``."""
+
+    target_class = StationTokenAuthentication
+    name = "StationToken"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "Station <token> (manage.py station add)"}
 
 
 class IsStation(permissions.BasePermission):
@@ -64,6 +77,7 @@ def _context(request: Request) -> RequestContext:
 
 
 class StationDumpView(APIView):
+    authz_route = Route(STATION)
     authentication_classes = [StationTokenAuthentication]
     permission_classes = [IsStation]
     parser_classes = [MultiPartParser]
@@ -102,6 +116,7 @@ class DockingSerializer(serializers.Serializer):
 
 
 class StationDockingView(APIView):
+    authz_route = Route(STATION)
     authentication_classes = [StationTokenAuthentication]
     permission_classes = [IsStation]
 

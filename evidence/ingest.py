@@ -26,6 +26,7 @@ from evidence.models import Blob, DockingReport, Record, Station
 from evidence.naming import BadName, kind_for, safe_name
 from evidence.probe import Probe, probe
 from evidence.store import StorageFull, default_store
+from evidence.tasks import make_derivatives
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import Agency, Unit, User
 from policy.registry import registry
@@ -192,7 +193,5 @@ def _file(origin: Origin, name: str, source_path: str, kind: str, digests: Diges
         if existing is None:
             raise
         return Outcome(existing, created=False)
-    from evidence.tasks import make_derivatives
-
     transaction.on_commit(lambda: make_derivatives.enqueue(record.pk))
     return Outcome(record, created=True)

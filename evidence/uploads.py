@@ -1,8 +1,9 @@
 """Resumable browser uploads (the tus 1.0 protocol's core, creation and termination extensions).
 
-Bytes go straight from the request stream to a part file, a megabyte at a time, so memory stays flat whatever the
-size. The offset is saved after every append, including one cut off half-way, so the browser resumes where the
-server really is. A complete upload is filed in the background through the one ingest path.
+Bytes go from the request stream to the upload store (``evidence.upload_storage``: a part file, or segments in a
+bucket so that any web node takes any chunk), a megabyte at a time, so memory stays flat whatever the size. The
+offset is saved after every append, including one cut off half-way, so the browser resumes where the server really
+is. A complete upload is filed in the background through the one ingest path.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import base64
 import binascii
 import datetime as dt
 import errno
-import os
+import logging
 from pathlib import Path
 
 from django.conf import settings
@@ -20,12 +21,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from authz import scopes
 from evidence.ingest import IngestRefused, Origin, ingest_file
 from evidence.models import Record, UploadSession
 from evidence.naming import BadName, kind_for, safe_name
+from evidence.tasks import file_upload
+from evidence.upload_storage import UploadStoreUnavailable, upload_storage
 from ledger.events import RequestContext
 
-APPEND_CHUNK = 1 << 20
+# A filing that found the store unreachable tries again after this long, until it gets through.
+REFILE_AFTER = dt.timedelta(seconds=30)
 METADATA_FIELDS = ("filename", "filetype", "name", "type", "case", "activity", "device", "party", "usage",
                    "remote_reason", "returned_to_unit_at", "sha256", "sm3")
 
@@ -53,6 +58,7 @@ def parse_metadata(header: str) -> dict[str, str]:
 
 
 def part_path(session: UploadSession) -> Path:
+    """The part file of an upload held in a directory (LAWTRACE_UPLOAD_STORE=local)."""
     return settings.EVIDENCE_UPLOAD_DIR / f"{session.pk}.part"
 
 
@@ -67,9 +73,14 @@ def create_session(user, length: int, metadata: dict[str, str]) -> UploadSession
         raise UploadError(_("%(name)s is empty (0 bytes).") % {"name": name}, 400)
     if length > settings.EVIDENCE_MAX_UPLOAD_BYTES:
         raise UploadError(_("%(name)s is larger than this archive accepts in one file.") % {"name": name}, 413)
-    session = UploadSession.objects.create(user=user, length=length, filename=name, metadata=metadata)
-    settings.EVIDENCE_UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    part_path(session).touch()
+    storage = upload_storage()
+    try:
+        with transaction.atomic():
+            session = UploadSession.objects.create(user=user, length=length, filename=name, metadata=metadata)
+            storage.create(session)
+    except UploadStoreUnavailable as exc:
+        raise UploadError(_("The archive's storage cannot take uploads just now; try again in a minute."), 503) \
+            from exc
     return session
 
 
@@ -82,65 +93,65 @@ def append(session: UploadSession, offset: int, stream, content_length: int | No
     limit = session.length - session.offset
     if content_length is not None and content_length > limit:
         raise UploadError(_("More bytes were sent than the file's declared size."), 413)
-    written = 0
+    from lawtrace.metrics import UPLOAD_BYTES
+
     try:
-        with open(part_path(session), "r+b") as part:
-            part.seek(session.offset)
-            while written < limit:
-                chunk = stream.read(min(APPEND_CHUNK, limit - written))
-                if not chunk:
-                    break
-                part.write(chunk)
-                written += len(chunk)
-            part.flush()
-            os.fsync(part.fileno())
+        upload_storage().receive(session, stream, limit, counter=UPLOAD_BYTES.inc)
     except OSError as exc:
         # A dropped connection or a full disk: keep what arrived; the browser resumes from the saved offset.
         if exc.errno == errno.ENOSPC:
             raise UploadError(_("The archive's disk is full; the upload is paused and can resume later."), 507) \
                 from exc
+    except UploadStoreUnavailable as exc:
+        raise UploadError(_("The archive's storage did not take these bytes; the upload resumes from %(offset)s.")
+                          % {"offset": _current(session).offset}, 503) from exc
     finally:
-        _save_offset(session, written)
+        session.refresh_from_db()
     if session.offset == session.length:
         finish(session)
     return session
 
 
-def _save_offset(session: UploadSession, written: int) -> None:
-    actual = part_path(session).stat().st_size
-    UploadSession.objects.filter(pk=session.pk).update(offset=min(session.offset + written, actual),
-                                                       updated_at=timezone.now())
+def _current(session: UploadSession) -> UploadSession:
     session.refresh_from_db()
+    return session
 
 
 def finish(session: UploadSession) -> None:
-    from evidence.tasks import file_upload
-
     with transaction.atomic():
-        UploadSession.objects.filter(pk=session.pk).update(state=UploadSession.State.RECEIVED)
-        transaction.on_commit(lambda: file_upload.enqueue(str(session.pk)))
+        # Only the request that completes the upload moves it on, so it is queued for filing once.
+        if UploadSession.objects.filter(pk=session.pk, state=UploadSession.State.RECEIVING).update(
+                state=UploadSession.State.RECEIVED):
+            transaction.on_commit(lambda: file_upload.enqueue(str(session.pk)))
     session.refresh_from_db()
 
 
 def cancel(session: UploadSession) -> None:
     if session.state != UploadSession.State.RECEIVING:
         raise UploadError(_("This upload is already complete."), 403)
-    part_path(session).unlink(missing_ok=True)
     UploadSession.objects.filter(pk=session.pk).update(state=UploadSession.State.REFUSED,
                                                        message=_("Cancelled by the sender."))
+    _discard(session)
 
 
-def _lookup(model_label: str, value: str, agency):
-    from django.apps import apps
+def _discard(session: UploadSession) -> None:
+    """The waiting bytes go; if the store cannot be reached now, the weekly sweep of abandoned uploads retries."""
+    try:
+        upload_storage().discard(session)
+    except UploadStoreUnavailable:
+        logging.getLogger(__name__).warning("upload %s: waiting bytes not removed yet", session.pk)
 
+
+def _lookup(model_label: str, value: str, user, action: str = "view"):
+    """The case, activity or device the uploader named, if it is one the uploader may file into."""
     if not value:
         return None
-    model = apps.get_model(model_label)
+    rows = scopes.scoped(model_label, user, action)
     try:
-        return model.objects.filter(agency=agency).get(pk=int(value))
-    except (ValueError, model.DoesNotExist) as exc:
+        return rows.get(pk=int(value))
+    except (ValueError, rows.model.DoesNotExist) as exc:
         raise IngestRefused(_("The %(what)s chosen for this upload does not exist in your agency.")
-                            % {"what": model._meta.verbose_name}, "bad_reference") from exc
+                            % {"what": rows.model._meta.verbose_name}, "bad_reference") from exc
 
 
 def origin_for(session: UploadSession) -> Origin:
@@ -149,11 +160,11 @@ def origin_for(session: UploadSession) -> Origin:
     returned = parse_datetime(meta.get("returned_to_unit_at", "") or "")
     if returned is not None and timezone.is_naive(returned):
         returned = timezone.make_aware(returned)
-    activity = _lookup("cases.Activity", meta.get("activity", ""), agency)
+    activity = _lookup("cases.Activity", meta.get("activity", ""), user)
     return Origin(
         agency=agency, channel=Record.Channel.UPLOAD, ingested_by=user, officer=user, unit=user.unit,
-        case=_lookup("cases.Case", meta.get("case", ""), agency) or getattr(activity, "case", None),
-        activity=activity, device=_lookup("devices.Device", meta.get("device", ""), agency),
+        case=_lookup("cases.Case", meta.get("case", ""), user, "edit") or getattr(activity, "case", None),
+        activity=activity, device=_lookup("devices.Device", meta.get("device", ""), user),
         party=meta.get("party", "")[:200], usage=meta.get("usage", "") if meta.get("usage") in _USAGES else "",
         remote_reason=meta.get("remote_reason", "")[:200], returned_to_unit_at=returned,
         declared={k: meta[k] for k in ("sha256", "sm3") if meta.get(k)},
@@ -170,19 +181,42 @@ def file_session(session: UploadSession) -> UploadSession:
     if session.state != UploadSession.State.RECEIVED:
         return session
     try:
-        outcome = ingest_file(part_path(session), session.filename, origin_for(session))
+        with upload_storage().reader(session) as source:
+            outcome = ingest_file(source, session.filename, origin_for(session))
     except IngestRefused as refused:
         keep = refused.code == "disk_full"
         UploadSession.objects.filter(pk=session.pk).update(
             state=UploadSession.State.RECEIVED if keep else UploadSession.State.REFUSED, message=str(refused))
         if not keep:
-            part_path(session).unlink(missing_ok=True)
+            _discard(session)
+    except _unavailable() as exc:
+        # The store or the upload bucket cannot be reached (a storage node restarting): nothing was filed, the
+        # bytes wait, and filing is tried again shortly.
+        logging.getLogger(__name__).warning("upload %s not filed yet: %s", session.pk, exc)
+        UploadSession.objects.filter(pk=session.pk).update(
+            message=_("The archive's storage could not be reached; filing is retried automatically."))
+        _refile_later(session)
     else:
         UploadSession.objects.filter(pk=session.pk).update(state=UploadSession.State.FILED, record=outcome.record,
                                                            message=outcome.message)
-        part_path(session).unlink(missing_ok=True)
+        _discard(session)
     session.refresh_from_db()
     return session
+
+
+def _unavailable() -> tuple[type[Exception], ...]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from evidence.store import StoreError
+
+    return UploadStoreUnavailable, StoreError, BotoCoreError, ClientError, ConnectionError
+
+
+def _refile_later(session: UploadSession) -> None:
+    from django_tasks import default_task_backend
+
+    if default_task_backend.supports_defer:
+        file_upload.using(run_after=timezone.now() + REFILE_AFTER).enqueue(str(session.pk))
 
 
 def expire_abandoned(older_than: dt.timedelta = dt.timedelta(days=7)) -> int:
@@ -190,7 +224,7 @@ def expire_abandoned(older_than: dt.timedelta = dt.timedelta(days=7)) -> int:
     cutoff = timezone.now() - older_than
     stale = list(UploadSession.objects.filter(state=UploadSession.State.RECEIVING, updated_at__lt=cutoff))
     for session in stale:
-        part_path(session).unlink(missing_ok=True)
+        _discard(session)
     UploadSession.objects.filter(pk__in=[s.pk for s in stale]).update(
         state=UploadSession.State.REFUSED, message=_("Abandoned: not resumed within a week."))
     return len(stale)

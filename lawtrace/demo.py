@@ -137,7 +137,7 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
             "hearing": number == 3, "compulsory_execution": number == 4,
             "state_secret": False, "commercial_secret": number == 5, "personal_privacy": kind == "person",
         }
-        cases.append(create_case(agency, data, [rng.choice(officers), people["head"]], actor=officers[0]))
+        cases.append(create_case(agency, data, [rng.choice(officers), people["head"]], actor=people["head"]))
     activities = []
     for number in range(1, 25):
         case = cases[number % len(cases)] if number % 3 else None

@@ -16,3 +16,17 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Lease(models.Model):
+    """A duty one process of the cluster holds at a time (the scheduler), until it stops renewing it."""
+
+    name = models.CharField(_("duty"), max_length=64, unique=True)
+    holder = models.CharField(_("held by"), max_length=128, blank=True)
+    expires_at = models.DateTimeField(_("held until"))
+
+    class Meta:
+        verbose_name = _("lease")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder}"

@@ -1,9 +1,9 @@
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from access import views as access
+from authz.routes import MONITOR, PUBLIC, SIGNED_IN, route
 from cases import decision_views as decisions
 from cases import views as cases
 from compliance import views as compliance
@@ -13,6 +13,8 @@ from evidence import api as evidence_api
 from evidence import tus_views
 from evidence import views as evidence
 from lawtrace.dashboard import dashboard
+from lawtrace.health import healthz
+from lawtrace.metrics import metrics
 from ledger import views as ledger
 from policy import views as policy
 from retention import disc_views as discs
@@ -22,15 +24,18 @@ from supervision import views as supervision
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    # Accounts, agencies, units, imports and the event search (issue 20): org/urls.py.
+    path("accounts/login/", route(PUBLIC)(auth_views.LoginView.as_view()), name="login"),
+    path("accounts/logout/", route(SIGNED_IN, methods=("POST",))(auth_views.LogoutView.as_view()), name="logout"),
+    # One's own password, second factor and sessions; accounts, agencies, units, imports and the event search
+    # (issue 20): org/urls.py.
     path("", include("org.urls")),
-    path("healthz", lambda request: HttpResponse("ok", content_type="text/plain"), name="healthz"),
+    path("healthz", route(PUBLIC, methods=("GET", "HEAD"))(healthz), name="healthz"),
+    path("metrics", route(MONITOR, methods=("GET", "HEAD"))(metrics), name="metrics"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/new/", cases.case_create, name="case_create"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", cases.case_edit, name="case_edit"),
+    path("cases/<int:pk>/handlers/", cases.case_handlers, name="case_handlers"),
     path("cases/<int:case_pk>/decisions/new/", decisions.decision_create, name="decision_create"),
     path("decisions/<int:pk>/", decisions.decision_detail, name="decision_detail"),
     path("decisions/<int:pk>/submit/", decisions.decision_submit, name="decision_submit"),
@@ -65,7 +70,7 @@ urlpatterns = [
     path("evidence/<int:pk>/stream/<str:token>/<str:part>/", evidence.record_stream, name="record_stream_part"),
     path("api/v1/station/dumps/", evidence_api.StationDumpView.as_view(), name="api_station_dump"),
     path("api/v1/station/docking/", evidence_api.StationDockingView.as_view(), name="api_station_docking"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/schema/", route(SIGNED_IN)(SpectacularAPIView.as_view()), name="api_schema"),
     path("access/", access.request_list, name="access_request_list"),
     path("access/new/", access.request_create, name="access_request_create"),
     path("access/<int:pk>/", access.request_detail, name="access_request_detail"),
@@ -77,6 +82,7 @@ urlpatterns = [
     path("access/register/", access.register_view, name="access_register"),
     path("access/verify/", access.verify_page, name="package_verify"),
     path("access/clearances/", access.clearances, name="access_clearances"),
+    path("access/marks/", access.marks, name="access_marks"),
     path("retention/", retention.overview, name="retention_overview"),
     path("retention/propose/", retention.propose, name="retention_propose"),
     path("retention/decide/", retention.decide, name="retention_decide"),

@@ -5,21 +5,24 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from django.db import models
 from pydantic import BaseModel
+
+from authz.roles import Role
+from org.models import Agency
+from policy import vocabulary
+from policy.presenter import VALUE_LABELS
+from policy.registry import registry
+from supervision.reviews import CONDUCT_PREFIX
 
 
 def value_labels(agency_code: str) -> dict[str, object]:
     """Id → label, for one page's worth of events (the caller keeps it for the page: the pack is walked each time, so
     a changed pack never shows stale names). Lazy translations stay lazy, so one table serves every language."""
-    from org.models import Agency
-    from policy.registry import registry
-
     labels = dict(_common())
     pack_code = Agency.objects.filter(code=agency_code).values_list("pack_code", flat=True).first() \
         if agency_code else None
     if pack_code:
-        from supervision.reviews import CONDUCT_PREFIX
-
         pack = registry().in_force(pack_code)
         pack_labels: dict[str, str] = {pack.pack: f"{pack.agency.name}（{pack.pack}）"}
         _collect(pack, pack_labels)
@@ -49,12 +52,6 @@ def conflicts(sources: list[tuple[str, str, object]] | None = None) -> dict[str,
 
 
 def _sources() -> list[tuple[str, str, object]]:
-    from django.db import models
-
-    from authz.roles import Role
-    from policy import vocabulary
-    from policy.presenter import VALUE_LABELS
-
     # These name things rather than values: a record's metadata fields, and a case's flags (its boolean fields).
     field_names = {vocabulary.ClassificationField, vocabulary.CaseFlag}
     enums: list[type[models.TextChoices]] = [

@@ -14,7 +14,8 @@ class LedgerConfig(AppConfig):
     def ready(self) -> None:
         authz.register_app(self)
         from lawtrace import scheduler
-        from ledger.tasks import sign_checkpoint
+        from ledger.tasks import push_witness, sign_checkpoint
 
         scheduler.register("ledger.checkpoint", sign_checkpoint,
                            lambda: dt.timedelta(minutes=settings.LEDGER_CHECKPOINT_MINUTES))
+        scheduler.register("ledger.witness", push_witness, lambda: dt.timedelta(hours=settings.LEDGER_WITNESS_HOURS))

@@ -82,7 +82,6 @@ def record_event(
     if not agency_code:
         agency_code = _agency_code_of(obj) or _agency_code_of(actor)
     event = Event(
-        occurred_at=timezone.now(),
         verb=verb,
         result=result,
         actor=actor,
@@ -104,8 +103,16 @@ def record_event(
 
 
 def append_events(events: list[Event]) -> None:
-    """Give unsaved events their places in the log and write them with their Merkle nodes, in one go."""
+    """Give unsaved events their places in the log and write them with their Merkle nodes, in one go.
+
+    An event without a time is stamped now, after the head's lock is taken, so times follow the log's order and
+    verification can report an event dated out of order (a back-dated insert).
+    """
     head = tree.locked_head()
+    now = timezone.now()
+    for event in events:
+        if event.occurred_at is None:
+            event.occurred_at = now
     connection = transaction.get_connection()
     db_time = column_time(connection)
     rows, leaves = [], []

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from authz.roles import Role
+from authz.scopes import RestrictedQuerySet
 
 
 class Agency(models.Model):
@@ -50,6 +51,8 @@ class Unit(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SECTION)
     is_records_unit = models.BooleanField(_("keeps the records"), default=False)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("unit")
         verbose_name_plural = _("units")
@@ -58,6 +61,10 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StaffManager(UserManager.from_queryset(RestrictedQuerySet)):
+    pass
 
 
 class User(AbstractUser):
@@ -76,6 +83,8 @@ class User(AbstractUser):
     must_change_password = models.BooleanField(_("must change the password at next login"), default=False)
     # Raised by "sign out everywhere": it is part of every session's authentication hash, so all end at once.
     session_generation = models.PositiveIntegerField(_("session generation"), default=0)
+
+    objects = StaffManager()
 
     class Meta:
         verbose_name = _("staff member")
@@ -133,6 +142,8 @@ class RoleGrant(models.Model):
     request = models.ForeignKey("RoleRequest", verbose_name=_("role request"), null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="+")
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("role grant")
         verbose_name_plural = _("role grants")
@@ -156,6 +167,8 @@ class Qualification(models.Model):
     issuer = models.CharField(_("issued by"), max_length=120)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("enforcement qualification")

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from authz.capabilities import can
 from authz.roles import Role
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import Agency, Qualification, RoleGrant, Unit, User
@@ -146,7 +147,7 @@ def units_of(user_ids: list[int]) -> dict[int, int | None]:
 def set_clearances(person: User, marks: list[str], *, actor: User, context: RequestContext = SYSTEM) -> User:
     """Which confidentiality marks (000/1/10) a staff member may see; only the security administrator of the same agency
     decides (三员分立: permissions are the security administrator's)."""
-    if Role.SECURITY_ADMIN not in actor.role_set or actor.agency_id is None or actor.agency_id != person.agency_id:
+    if not can(actor, "clearance.set") or actor.agency_id != person.agency_id:
         record_denial("user.clearance", actor=actor, obj=person, context=context)
         raise ValidationError(_("Only the security administrator of the agency sets clearances."))
     offered = registry().in_force(person.agency.pack_code).confidentiality

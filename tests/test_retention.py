@@ -108,7 +108,7 @@ def test_a_case_change_recomputes_its_records_and_shortening_waits_for_the_head(
                        opened_on=dt.date(2026, 1, 5), handlers=[head])
     record = clip(owner, case=case)
     assert schedule(record).retain_until == dt.date(2056, 3, 1)
-    update_case(case, {"complex_case": False}, [head], actor=head)
+    update_case(case, {"complex_case": False}, actor=head)
     result = Schedule.objects.get(record=record)
     assert result.computed_until == dt.date(2031, 3, 1) and result.retain_until == dt.date(2056, 3, 1)
     assert result.shortening_pending

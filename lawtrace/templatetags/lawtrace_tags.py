@@ -1,5 +1,8 @@
 from django import template
 
+from lawtrace.value_labels import value_labels
+from ledger.display import changes, verb_label
+
 register = template.Library()
 
 
@@ -18,17 +21,12 @@ def shown(value: object) -> str:
 
 @register.filter
 def event_verb(event) -> str:
-    from ledger.display import verb_label
-
     return verb_label(event)
 
 
 @register.simple_tag(takes_context=True)
 def event_changes(context, event) -> list:
     """The event's changes with the ids it carries named, the names worked out once per agency per page."""
-    from lawtrace.value_labels import value_labels
-    from ledger.display import changes
-
     cache = context.render_context.setdefault("event_value_labels", {})
     if event.agency_code not in cache:
         cache[event.agency_code] = value_labels(event.agency_code)

@@ -10,7 +10,7 @@ import org.separation
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('org', '0002_user_clearances'),
+        ('org', '0003_user_staff_manager'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0006_leaf_in_event_row'),
+        ('ledger', '0007_key_chain_and_publication'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
