@@ -28,6 +28,12 @@ def administered_agencies(user: Any) -> QuerySet[Agency]:
     return Agency.objects.filter(Q(pk=agency_id) | Q(hosted_by_id=agency_id)).order_by("name")
 
 
+def hosted_agencies(user: Any) -> QuerySet:
+    """The ids of the agencies the user's agency hosts (a subquery for the authorization registry's reach)."""
+    agency_id = getattr(user, "agency_id", None)
+    return Agency.objects.filter(hosted_by_id=agency_id).values("pk") if agency_id else Agency.objects.none()
+
+
 def administered_staff(user: Any) -> QuerySet[User]:
     return User.objects.filter(agency__in=administered_agencies(user))
 

@@ -41,7 +41,7 @@ def agency_list(request: SignedInRequest) -> HttpResponse:
     return render(request, "org/agency_list.html", {"rows": rows, "form": form})
 
 
-@route("agency.manage", methods=("GET", "POST"))
+@route("agency.manage", methods=("GET", "POST"), on="org.agency")
 def agency_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     agency = _agency(request, pk)
     form = AgencyForm(request.POST or None, instance=Agency.objects.get(pk=agency.pk), editing=True)
@@ -62,7 +62,7 @@ def agency_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     })
 
 
-@route("agency.manage", methods=("POST",))
+@route("agency.manage", methods=("POST",), on="org.agency")
 def unit_create(request: SignedInRequest, pk: int) -> HttpResponse:
     agency = _agency(request, pk)
     form = UnitForm(request.POST, agency=agency, prefix="unit")
@@ -79,7 +79,7 @@ def unit_create(request: SignedInRequest, pk: int) -> HttpResponse:
     return redirect("agency_detail", agency.pk)
 
 
-@route("agency.manage", methods=("GET", "POST"))
+@route("agency.manage", methods=("GET", "POST"), on="org.unit")
 def unit_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     unit = Unit.objects.filter(pk=pk, agency__in=administration.administered_agencies(request.user)) \
         .select_related("agency").first()

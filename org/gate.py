@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 STARTED = "lawtrace_started_at"
 MFA_STATE = "lawtrace_mfa"
 TO_VERIFY, VERIFIED, WITHOUT = "verify", "verified", "without"
-# Reachable at every step: the way out, static files and the health check.
-ALWAYS = ("/static/", "/healthz", "/accounts/logout/", "/accounts/login/")
+# Reachable at every step: the way out, static files, the health check and the metrics (monitoring).
+ALWAYS = ("/static/", "/healthz", "/metrics", "/accounts/logout/", "/accounts/login/")
 
 
 def signed_in(request: HttpRequest, user) -> None:

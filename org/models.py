@@ -23,6 +23,8 @@ class Agency(models.Model):
     hosted_by = models.ForeignKey("self", verbose_name=_("hosted by"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="hosted")
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("agency")
         verbose_name_plural = _("agencies")
@@ -216,6 +218,8 @@ class RoleRequest(models.Model):
                                    on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.CharField(_("decision note"), max_length=200, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("role request")

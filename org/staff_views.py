@@ -71,7 +71,7 @@ def staff_create(request: SignedInRequest) -> HttpResponse:
     return render(request, "org/staff_form.html", {"form": form, "title": _("New account")})
 
 
-@route("staff.view")
+@route("staff.view", on="org.user")
 def staff_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     user = request.user
@@ -87,7 +87,7 @@ def staff_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     })
 
 
-@route("staff.manage", methods=("GET", "POST"))
+@route("staff.manage", methods=("GET", "POST"), on="org.user")
 def staff_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     if person.agency is None:
@@ -104,7 +104,7 @@ def staff_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     return render(request, "org/staff_form.html", {"form": form, "person": person, "title": _("Change account")})
 
 
-@route("staff.manage", methods=("POST",))
+@route("staff.manage", methods=("POST",), on="org.user")
 def staff_deactivate(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     form = ReasonForm(request.POST)
@@ -119,7 +119,7 @@ def staff_deactivate(request: SignedInRequest, pk: int) -> HttpResponse:
     return redirect("staff_detail", person.pk)
 
 
-@route("staff.manage", methods=("POST",))
+@route("staff.manage", methods=("POST",), on="org.user")
 def staff_reactivate(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     try:
@@ -131,7 +131,7 @@ def staff_reactivate(request: SignedInRequest, pk: int) -> HttpResponse:
     return redirect("staff_detail", person.pk)
 
 
-@route("staff.manage", methods=("POST",))
+@route("staff.manage", methods=("POST",), on="org.user")
 def staff_password_reset(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     try:
@@ -142,7 +142,7 @@ def staff_password_reset(request: SignedInRequest, pk: int) -> HttpResponse:
     return render(request, "org/password_handout.html", {"rows": [(person, password)], "reset": True})
 
 
-@route("staff.manage", methods=("POST",))
+@route("staff.manage", methods=("POST",), on="org.user")
 def staff_unlock(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     accounts.unlock(person, actor=request.user, context=_context(request))
@@ -150,7 +150,7 @@ def staff_unlock(request: SignedInRequest, pk: int) -> HttpResponse:
     return redirect("staff_detail", person.pk)
 
 
-@route("staff.manage", methods=("POST",))
+@route("staff.manage", methods=("POST",), on="org.user")
 def staff_sign_out(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     accounts.sign_out_everywhere(person, actor=request.user, context=_context(request))
@@ -158,7 +158,7 @@ def staff_sign_out(request: SignedInRequest, pk: int) -> HttpResponse:
     return redirect("staff_detail", person.pk)
 
 
-@route("staff.manage", methods=("GET", "POST"))
+@route("staff.manage", methods=("GET", "POST"), on="org.user")
 def qualification_create(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     form = QualificationForm(request.POST or None)
@@ -174,7 +174,7 @@ def qualification_create(request: SignedInRequest, pk: int) -> HttpResponse:
     return render(request, "org/qualification_form.html", {"form": form, "person": person})
 
 
-@route("staff.manage", methods=("GET", "POST"))
+@route("staff.manage", methods=("GET", "POST"), on="org.qualification")
 def qualification_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     found = Qualification.objects.filter(pk=pk, user__in=administration.administered_staff(request.user)) \
         .select_related("user").first()
@@ -193,7 +193,7 @@ def qualification_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     return render(request, "org/qualification_form.html", {"form": form, "person": found.user})
 
 
-@route("role.request", methods=("POST",))
+@route("role.request", methods=("POST",), on="org.user")
 def role_request(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     form = RoleRequestForm(request.POST)
@@ -209,7 +209,7 @@ def role_request(request: SignedInRequest, pk: int) -> HttpResponse:
     return redirect("staff_detail", person.pk)
 
 
-@route("role.assign", methods=("POST",))
+@route("role.assign", methods=("POST",), on="org.user")
 def role_withdraw(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     try:
@@ -222,7 +222,7 @@ def role_withdraw(request: SignedInRequest, pk: int) -> HttpResponse:
     return redirect("staff_detail", person.pk)
 
 
-@route("mfa.reset", methods=("POST",))
+@route("mfa.reset", methods=("POST",), on="org.user")
 def mfa_reset(request: SignedInRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
     try:
