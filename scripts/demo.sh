@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs Lawtrace on one machine: SQLite under LAWTRACE_DATA_DIR, demo data, the web server and the task worker.
+# Runs Lawtrace on one machine as an installation runs (README 部署), with SQLite under LAWTRACE_DATA_DIR, demo
+# data and plain http on loopback: static files collected and served by WhiteNoise, gunicorn with
+# deploy/gunicorn.conf.py, the task worker and the scheduler.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin/python
@@ -12,6 +14,7 @@ addr=${LAWTRACE_DEMO_ADDR:-127.0.0.1:8000}
 mkdir -p "$LAWTRACE_DATA_DIR"
 
 $py manage.py migrate --noinput -v 0
+$py manage.py collectstatic --noinput -v 0   # into $LAWTRACE_DATA_DIR/static, as each web node does at start
 $py manage.py ledger keygen >/dev/null   # the checkpoint signing key, private half mode 600
 $py manage.py load_demo
 $py manage.py ledger checkpoint >/dev/null
@@ -23,6 +26,6 @@ scheduler=$!
 trap 'kill $worker $scheduler 2>/dev/null || true' EXIT INT TERM
 
 $py manage.py demo_logins --url "http://$addr/"
-# With debug off Django's development server serves no static files unless told to (--insecure); one process on
-# loopback for a demo; an installation serves them through its web server.
-$py manage.py runserver "$addr" --noreload --insecure
+# Two processes are plenty for one visitor; Ctrl-C stops gunicorn, then the trap stops the worker and the scheduler.
+LAWTRACE_BIND=$addr LAWTRACE_WEB_PROCESSES=${LAWTRACE_WEB_PROCESSES:-2} \
+  .venv/bin/gunicorn --config deploy/gunicorn.conf.py lawtrace.wsgi:application

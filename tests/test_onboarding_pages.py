@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -189,11 +190,19 @@ def test_with_debug_off_errors_are_chinese_pages(agency, client, settings):
     assert response.status_code == 500 and "出错" in response.content.decode()
 
 
-def test_the_demo_runs_as_an_installation_does():
+def test_the_demo_runs_as_an_installation_does(db, settings, tmp_path):
+    """make demo: debug off, static files collected and served by WhiteNoise, gunicorn with the deploy/ settings."""
     script = (Path(__file__).resolve().parent.parent / "scripts" / "demo.sh").read_text(encoding="utf-8")
     assert 'LAWTRACE_DEBUG=${LAWTRACE_DEBUG:-false}' in script
-    # Debug off, the development server serves static files only when told to.
-    assert "runserver" in script and "--insecure" in script
+    assert "gunicorn --config deploy/gunicorn.conf.py lawtrace.wsgi:application" in script
+    assert "collectstatic" in script and "runserver" not in script
+    settings.DEBUG = False
+    settings.WHITENOISE_USE_FINDERS = False
+    settings.STATIC_ROOT = tmp_path / "static"
+    call_command("collectstatic", "--noinput", verbosity=0)
+    response = Client().get("/static/lawtrace.js")
+    assert response.status_code == 200
+    assert b"addEventListener" in b"".join(response.streaming_content)
 
 
 def test_demo_agencies_have_their_own_people_and_places():
