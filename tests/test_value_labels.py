@@ -59,13 +59,13 @@ def test_a_refusal_reason_is_kept_untranslated_and_shown_translated():
 
 @pytest.mark.django_db
 def test_a_reason_with_values_keeps_them_beside_its_message_id():
-    reason = Wording(gettext_noop("The package holds an unsafe path: %(path)s."), path="../etc/passwd")
-    event = record_denial("package.verify", detail={"reason": reason})
+    reason = Wording(gettext_noop("The output directory is not empty: %(path)s."), path="/srv/out")
+    event = record_denial("package.export", detail={"reason": reason})
     event.refresh_from_db()
-    assert event.detail["reason"] == {"msgid": "The package holds an unsafe path: %(path)s.",
-                                      "values": {"path": "../etc/passwd"}}
+    assert event.detail["reason"] == {"msgid": "The output directory is not empty: %(path)s.",
+                                      "values": {"path": "/srv/out"}}
     with translation.override("zh-hans"):
-        assert changes(event)[-1].after == shown(stored_text(reason)) == "证据包含不安全路径：../etc/passwd。"
+        assert changes(event)[-1].after == shown(stored_text(reason)) == "目标目录非空：/srv/out。"
 
 
 def test_text_that_is_no_message_id_is_shown_as_it_is():
