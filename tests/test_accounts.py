@@ -172,6 +172,25 @@ def test_a_handed_out_password_alone_never_opens_an_account_with_a_second_factor
     assert client.get("/").headers["Location"].startswith("/accounts/password/")
 
 
+def test_the_lockout_per_account_and_address_stands_before_the_second_factor_and_the_password_change(agency, sysadmin):
+    """The login steps stack: failures lock the account from the address they came from (AXES_LOCKOUT_PARAMETERS),
+    before any password is checked; from the owner's desk the handed-out password leads to the code, then to the
+    password change, and the lock on the other address stands."""
+    person = UserFactory(agency=agency, roles=(Role.OFFICER,))
+    device = TOTPDevice.objects.create(user=person, name="authenticator", confirmed=True)
+    one_time = accounts.reset_password(person, actor=sysadmin)
+    attacker = Client(REMOTE_ADDR="192.0.2.66")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _log_in(attacker, person, "wrong-password-1")
+    assert _log_in(attacker, person, one_time).status_code == 429
+    desk = Client(REMOTE_ADDR="192.0.2.10")
+    assert _log_in(desk, person, one_time).status_code == 302
+    assert desk.get("/").headers["Location"].startswith("/accounts/mfa/verify/")
+    assert desk.post("/accounts/mfa/verify/", {"code": _code(device)}).status_code == 302
+    assert desk.get("/").headers["Location"].startswith("/accounts/password/")
+    assert _log_in(Client(REMOTE_ADDR="192.0.2.66"), person, one_time).status_code == 429
+
+
 def test_only_the_security_administrator_resets_a_second_factor(agency, sysadmin, secadmin):
     person = UserFactory(agency=agency, roles=(Role.OFFICER,))
     TOTPDevice.objects.create(user=person, name="authenticator", confirmed=True)
