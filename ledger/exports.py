@@ -1,14 +1,14 @@
 """The selected events as a spreadsheet (.xlsx) or CSV, in Chinese, for the audit administrator's report.
 
 The export is itself an event (``events.export``, with the filters, the format and the number of rows), written
-before the file is handed over. A cell whose text a spreadsheet would run as a formula (it begins with = + - @ or a
-control character: CSV injection) is written with a leading apostrophe so it reads as text; nobody's name or an
-object's label can thereby run anything on the auditor's computer.
+before the file is handed over. Both formats are written through ``lawtrace.spreadsheets``, so a cell whose text a
+spreadsheet would run as a formula (CSV injection) stays text: nobody's name or an object's label can run anything on
+the auditor's computer.
 """
 
 from __future__ import annotations
 
-import csv
+import io
 import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -18,18 +18,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lawtrace import spreadsheets
 from ledger.display import changes, object_type_label, verb_label
 from ledger.events import RequestContext, record_event
 from ledger.models import Event
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 BATCH = 2000
-
-
-def safe_cell(value: Any) -> str:
-    """Text a spreadsheet shows as text: a leading apostrophe before what it would otherwise run as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def headers() -> list[str]:
@@ -85,14 +79,12 @@ def _last_seq(events, limit: int) -> int:
 
 
 def _csv(handle, events, agency_names: dict[str, str], limit: int) -> int:
-    import io
-
     text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
-    writer = csv.writer(text)
+    writer = spreadsheets.csv_writer(text)
     writer.writerow(headers())
     count = 0
     for row in rows(_batches(events, limit), agency_names):
-        writer.writerow([safe_cell(cell) for cell in row])
+        writer.writerow(row)
         count += 1
     text.flush()
     text.detach()
@@ -100,20 +92,17 @@ def _csv(handle, events, agency_names: dict[str, str], limit: int) -> int:
 
 
 def _xlsx(handle, events, agency_names: dict[str, str], limit: int) -> int:
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(handle, {"constant_memory": True, "in_memory": False, "tmpdir": tempfile.gettempdir()})
+    book = spreadsheets.workbook(handle, large=True)
     sheet = book.add_worksheet(_("events"))
     bold = book.add_format({"bold": True})
     for column, (title, width) in enumerate(zip(headers(), (10, 20, 18, 18, 22, 8, 14, 36, 16, 20, 60),
                                                 strict=True)):
         sheet.set_column(column, column, width)
-        sheet.write_string(0, column, title, bold)
+        sheet.write(0, column, title, bold)
     count = 0
     for count, row in enumerate(rows(_batches(events, limit), agency_names), start=1):
         for column, cell in enumerate(row):
-            # write_string never makes a formula; the apostrophe keeps a copied cell harmless elsewhere too.
-            sheet.write_string(count, column, safe_cell(cell))
+            sheet.write(count, column, cell)
     sheet.freeze_panes(1, 0)
     book.close()
     return count

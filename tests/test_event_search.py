@@ -153,8 +153,8 @@ def test_an_export_is_itself_an_event_and_carries_no_formula(agency, auditor, of
     from openpyxl import load_workbook
 
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    labels = [sheet.cell(row=r, column=8).value for r in range(2, sheet.max_row + 1)]
-    assert "'=HYPERLINK(\"http://x\",\"点我\")" in labels
+    labels = {sheet.cell(row=r, column=8).value: sheet.cell(row=r, column=8) for r in range(2, sheet.max_row + 1)}
+    assert labels["=HYPERLINK(\"http://x\",\"点我\")"].quotePrefix  # text, and stays text when edited
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
     assert Event.objects.filter(verb="events.export").count() == 2
 
