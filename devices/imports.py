@@ -177,7 +177,7 @@ def update_device(device: Device, data: dict, *, actor: User | None, context: Re
 def apply(device_plan: DevicePlan, *, actor: User | None, actor_label: str = "",
           context: RequestContext = SYSTEM) -> DevicePlan:
     if actor is not None and not (can(actor, "device.import") and actor.agency_id == device_plan.agency.pk):
-        reason = gettext_lazy("Only the system administrator or the archivist of the agency imports its devices.")
+        reason = gettext_lazy("Only the system administrator of the agency imports its devices.")
         record_denial("device.import", actor=actor, agency_code=device_plan.agency.code, context=context,
                       detail={"reason": reason, "file": device_plan.file_name})
         raise Denied("device.import", str(reason), capability="device.import")
