@@ -1,5 +1,6 @@
 """Refusals of the authorization layer go on record: a route or a page that raises ``authz.denied.Denied`` leaves a
-denied event naming what was refused (the object, or the path), then Django answers 403."""
+denied event naming what was refused (the object, or the path), then Django answers 403. A ledger that refuses every
+change refuses to record this too: the answer is then its 503 (``ledger.middleware``), as for any other change."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 
 from authz.denied import Denied
 from ledger.events import RequestContext, record_denial
+from ledger.guard import LedgerBlocked
+from ledger.middleware import blocked_response
 
 
 class DeniedOnRecordMiddleware:
@@ -18,10 +21,13 @@ class DeniedOnRecordMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, Denied) and request.user.is_authenticated:
-            record_denial(exception.verb, actor=request.user, obj=exception.obj,
-                          context=RequestContext.from_request(request),
-                          detail={"path": request.path, "reason": exception.reason,
-                                  **({"capability": exception.capability} if exception.capability else {})})
+            try:
+                record_denial(exception.verb, actor=request.user, obj=exception.obj,
+                              context=RequestContext.from_request(request),
+                              detail={"path": request.path, "reason": exception.reason,
+                                      **({"capability": exception.capability} if exception.capability else {})})
+            except LedgerBlocked as blocked:
+                return blocked_response(blocked)
         return None  # Django's handler answers 403 with the reason

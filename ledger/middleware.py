@@ -18,8 +18,10 @@ class LedgerBlockedMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, LedgerBlocked):
-            return None
-        # Rendered without the request's context: the refusal must not need the database it refuses to change.
-        body = loader.get_template("ledger/blocked.html").render({"reason": exception.refusal()})
-        return HttpResponse(body, status=503, headers={"Retry-After": "3600"})
+        return blocked_response(exception) if isinstance(exception, LedgerBlocked) else None
+
+
+def blocked_response(exception: LedgerBlocked) -> HttpResponse:
+    # Rendered without the request's context: the refusal must not need the database it refuses to change.
+    body = loader.get_template("ledger/blocked.html").render({"reason": exception.refusal()})
+    return HttpResponse(body, status=503, headers={"Retry-After": "3600"})
