@@ -50,7 +50,10 @@ def installation(transactional_db, agency, an_officer, tmp_path, settings):
     with transaction.atomic():
         record_event("test.before_backup")
     make_checkpoint()
-    return clip.read_bytes()
+    # What a viewer is streamed: the playback copy, never the original's bytes.
+    viewing, _content_type = derivatives.viewing_copy(record)
+    with derivatives.local_path(viewing) as copy:
+        return copy.read_bytes()
 
 
 def fresh_database(tmp_path: Path) -> str:

@@ -20,7 +20,7 @@ from ledger.models import Event
 from ledger.verification import verify_ledger
 from retention import disc_services as discs
 from retention.discs import image_dir
-from retention.services import RetentionRefused
+from retention.services import RetentionRefused, place_hold
 from tests.access_world import application, build
 from tests.factories import RecordFactory, officer
 from tests.ledger_attacks import lift_triggers, sql
@@ -165,6 +165,9 @@ def test_a_package_row_whose_hash_was_edited_to_match_a_changed_archive_is_still
 
 
 def test_a_changed_disc_image_is_not_handed_out(world):
+    # A disc is burned only of records preserved long term (000/2/16): a complaint keeps the clip.
+    place_hold([world.clip], kind="long_term", trigger="objection_or_complaint", reason="当事人投诉",
+               actor=world.archivist)
     disc = discs.request_disc([world.clip], title="案卷光盘", case=world.case, actor=world.archivist)
     discs.make(disc.pk)
     disc.refresh_from_db()
