@@ -10,6 +10,10 @@ what may be played, supervision the records of an open sampling round.
 A rule is a function of the user returning a ``Q`` (rows it admits), ``True`` (all) or ``False`` (none); rules build
 subqueries, never lists of ids, so every scope is one SQL statement. A model or action nobody declared is refused:
 the queryset comes back empty.
+
+Rows are those of the user's own agency, unless an action declares a ``reach``: the other agencies (a subquery of
+their ids) it extends to for this user. The organisation uses it for the administrators of an agency hosting others,
+who keep those agencies' accounts and units too (``org.administration``).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from django.db.models import Q, QuerySet
 
 Rule = Callable[[Any], Q | bool]
 Basis = Callable[[Any, Any], dict | None]  # (user, obj) → what admits the object, for the event that records the act
+Reach = Callable[[Any], QuerySet | None]  # user → the other agencies' ids an action extends to, or None
 VIEW = "view"
 
 
@@ -33,6 +38,7 @@ class _Action:
     requires: list[Rule] = field(default_factory=list)
     allows: list[Rule] = field(default_factory=list)
     bases: list[Basis] = field(default_factory=list)
+    reach: Reach | None = None
 
 
 @dataclass
@@ -51,15 +57,19 @@ def _entry(label: str) -> _Model:
 def model(label: str, *, agency: str = "agency") -> None:
     """Declare an agency-owned model: ``agency`` is the path from it to its agency (``request__agency`` …)."""
     entry = _entry(label)
-    path = agency if agency.endswith("_id") else f"{agency}_id"
+    path = agency if agency == "pk" or agency.endswith("_id") else f"{agency}_id"
     if entry.agency not in (None, path):
         raise ImproperlyConfigured(f"{label} declared with two agency paths")
     entry.agency = path
 
 
-def action(label: str, name: str, *, extends: str | None = None) -> None:
-    """Declare an action; ``extends`` makes its rows a subset of another action's (``play`` of ``view``)."""
-    _entry(label).actions.setdefault(name, _Action()).extends = extends
+def action(label: str, name: str, *, extends: str | None = None, reach: Reach | None = None) -> None:
+    """Declare an action; ``extends`` makes its rows a subset of another action's (``play`` of ``view``); ``reach``
+    names the agencies beyond the user's own whose rows it may act on."""
+    spec = _entry(label).actions.setdefault(name, _Action())
+    spec.extends = extends
+    if reach is not None:
+        spec.reach = reach
 
 
 def require(label: str, name: str, rule: Rule) -> None:
@@ -102,7 +112,12 @@ def condition(label: str, user: Any, name: str = VIEW) -> Q | None:
         return None
     if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "agency_id", None):
         return None
-    return _condition(entry, user, name, Q(**{entry.agency: user.agency_id}), seen=())
+    agencies = Q(**{entry.agency: user.agency_id})
+    reach = entry.actions[name].reach
+    beyond = reach(user) if reach is not None else None
+    if beyond is not None:
+        agencies |= Q(**{f"{entry.agency}__in": beyond})
+    return _condition(entry, user, name, agencies, seen=())
 
 
 def _condition(entry: _Model, user: Any, name: str, result: Q, seen: tuple[str, ...]) -> Q | None:

@@ -20,6 +20,9 @@ class Device(models.Model):
     brand = models.CharField(_("brand"), max_length=64)
     model = models.CharField(_("model"), max_length=64)
     serial = models.CharField(_("serial number"), max_length=64)
+    # Who keeps the device between hand-overs (保管人), answerable for it in the register.
+    keeper = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("keeper"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IN_SERVICE)
     registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
 

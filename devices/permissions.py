@@ -4,6 +4,8 @@ may check one or report a fault; the archivist and the head hand them out, take 
 Where the pack names the units that manage devices (``devices.managed_by.units``, 005/6), a device keeper of such a
 unit manages that unit's devices only and the head keeps oversight of all; a device keeper never has powers over
 another unit's devices (issue 21, item 6).
+
+The register of an agency being put into service is imported by its system administrator (``devices.imports``).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ def register() -> None:
             (Role.ARCHIVIST, Role.HEAD, Role.DEVICE_KEEPER), by_pack=_managers, cite="000/2/4")
     declare("device.register", _("register recording devices"), (Role.ARCHIVIST, Role.HEAD), by_pack=_managers,
             cite="000/2/4")
+    declare("device.import", _("import the register of recording devices"), (Role.SYSTEM_ADMIN,), cite="000/2/4")
     for label, agency in (("devices.device", "agency"), ("devices.handover", "device__agency"),
                           ("devices.preusecheck", "device__agency"), ("devices.faultreport", "device__agency")):
         scopes.model(label, agency=agency)

@@ -32,15 +32,18 @@ def check_items(agency: Agency) -> list[tuple[str, str, list[str]]]:
 
 
 def register_device(agency: Agency, *, kind: str, brand: str, model: str, serial: str, unit: Unit | None = None,
-                    actor: User | None = None, context: RequestContext = SYSTEM) -> Device:
+                    keeper: User | None = None, actor: User | None = None, context: RequestContext = SYSTEM) -> Device:
     if kind not in device_kinds(agency):
         raise ValidationError({"kind": _("This device kind is not listed in your agency's rules.")})
-    device = Device(agency=agency, unit=unit, kind=kind, brand=brand, model=model, serial=serial)
+    if keeper is not None and keeper.agency_id != agency.pk:
+        raise ValidationError({"keeper": _("The keeper must be of the device's agency.")})
+    device = Device(agency=agency, unit=unit, kind=kind, brand=brand, model=model, serial=serial, keeper=keeper)
     device.full_clean()
     with transaction.atomic():
         device.save()
         record_event("device.register", actor=actor, obj=device, context=context,
-                     after={"kind": kind, "brand": brand, "model": model, "serial": serial, "unit": str(unit or "")})
+                     after={"kind": kind, "brand": brand, "model": model, "serial": serial, "unit": str(unit or ""),
+                            **({"keeper": keeper.pk} if keeper else {})})
     return device
 
 

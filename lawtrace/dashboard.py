@@ -31,6 +31,7 @@ from compliance.models import InterruptionNote
 from devices.models import Device
 from devices.services import visible_devices
 from evidence.queries import fixity_failures, worklist_counts
+from lawtrace import account_panels
 from ledger.display import verb_label
 from ledger.models import Event
 from org.models import RoleGrant, User
@@ -192,6 +193,7 @@ def _officer(user: User) -> list[Panel]:
         _worklist_panel(user, _("My recordings needing attention"), mine=True),
         _my_findings_panel(user),
         _misconduct_panel(user, _("Misconduct cases concerning me"), _("None.")),
+        account_panels.certificates(user, mine=True),
     ]
 
 
@@ -231,7 +233,7 @@ def _head(user: User) -> list[Panel]:
     ])
     return [_access_to_decide_panel(user), _notes_to_review_panel(user), _pack_versions_panel(user),
             _misconduct_panel(user, _("Misconduct cases awaiting decision"), _("No case awaits a decision.")),
-            _retention_panel(user), _rates_panel(user), overview]
+            _retention_panel(user), _rates_panel(user), overview, account_panels.certificates(user)]
 
 
 def _pack_versions_panel(user: User) -> Panel:
@@ -274,15 +276,18 @@ def _supervisor(user: User) -> list[Panel]:
 
 def _system_admin(user: User) -> list[Panel]:
     staff = User.objects.restrict(user).prefetch_related("role_grants").order_by("username")[:15]
-    return [Panel(_("Accounts of the agency"),
-                  [Row(f"{u.username} · {u}", "", "、".join(g.get_role_display() for g in u.role_grants.all()))
-                   for u in staff], empty=_("No accounts."))]
+    return [account_panels.accounts_needing_care(user), account_panels.certificates(user),
+            Panel(_("Accounts of the agency"),
+                  [Row(f"{u.username} · {u}", reverse("staff_detail", args=[u.pk]),
+                       "、".join(g.get_role_display() for g in u.role_grants.all())) for u in staff],
+                  reverse("staff_list"), empty=_("No accounts."))]
 
 
 def _security_admin(user: User) -> list[Panel]:
     grants = RoleGrant.objects.restrict(user).select_related("user").order_by("-granted_at")[:15]
     locked = AccessAttempt.objects.filter(failures_since_start__gt=0).order_by("-attempt_time")[:10]
     return [
+        account_panels.role_requests(user),
         Panel(_("Recent role grants"), [Row(str(g), "", f"{timezone.localtime(g.granted_at):%Y-%m-%d %H:%M}")
                                          for g in grants], empty=_("No role grants.")),
         Panel(_("Accounts with failed logins"), [Row(a.username, "", str(a.failures_since_start)) for a in locked],

@@ -28,41 +28,57 @@ DEMO_PASSWORD = "Demo-2026-lawtrace"
 
 AGENCIES = [
     {"code": "lushan-finance", "pack": "lushan_finance", "prefix": "",
-     "units": [("监督股", "section", True), ("综合股", "section", False), ("城南财税所", "station", False)]},
+     "units": [("监督股", "section", True), ("综合股", "section", False), ("城南财税所", "station", False)],
+     "names": ["王建国", "李红梅", "赵小军", "陈静", "张卫东", "刘法明",
+               "孙督查", "马骏", "田志远", "苏晓宁", "周保管"],
+     "places": ["鲁山县城关镇人民路88号", "鲁山县琴台街道向阳路16号", "鲁山县下汤镇温泉路3号",
+                "鲁山县尧山镇尧山大道9号", "鲁山县财政局三楼听证室", "鲁山县张良镇工业园区纬一路"],
+     "parties": [("organisation", "鲁山县鑫源商贸有限公司", "91410423MA0000001X"),
+                 ("person", "周某某", "410423198001010011"),
+                 ("organisation", "鲁山县尧山建材有限公司", "91410423MA0000004P")]},
     {"code": "pingdingshan-emergency", "pack": "pingdingshan_emergency", "prefix": "pe-",
-     "units": [("执法监察大队", "brigade", True), ("办公室（政策法规处）", "office", False)]},
+     "units": [("执法监察大队", "brigade", True), ("办公室（政策法规处）", "office", False)],
+     "names": ["高志强", "郭秀英", "何海涛", "罗丽娟", "杨国庆", "黄晓燕",
+               "吴永刚", "徐春华", "胡振华", "朱文博", "钱守业"],
+     "places": ["平顶山高新区神马大道南段12号", "高新区遵化店镇工业园区", "高新区火炬园科技路6号",
+                "高新区应急管理局会议室", "高新区皇台街道湛河北路21号", "高新区化工产业集聚区纬二路"],
+     "parties": [("organisation", "平顶山市恒达化工有限公司", "91410400MA0000002Y"),
+                 ("person", "钱某", "410402198203030033"),
+                 ("organisation", "平顶山高新区宏泰机械厂", "91410400MA0000005Q")]},
     {"code": "ruzhou-water", "pack": "ruzhou_water", "prefix": "rw-",
-     "units": [("水政监察大队", "brigade", True), ("水政科", "section", False)]},
+     "units": [("水政监察大队", "brigade", True), ("水政科", "section", False)],
+     "names": ["林立新", "冯桂芳", "韩明辉", "曹慧敏", "彭振国", "董雪莲",
+               "袁淑珍", "邓志刚", "许文华", "傅玉兰", "蒋德明"],
+     "places": ["汝州市北汝河紫云大道段采砂区", "汝州市煤山街道丹阳中路5号", "汝州市临汝镇汝河湾",
+                "汝州市水利局一楼听证室", "汝州市风穴路街道广成东路18号", "汝州市寄料镇安沟水库"],
+     "parties": [("organisation", "汝州市顺通砂石有限公司", "91410482MA0000003Z"),
+                 ("person", "孟某某", "410482197907070044"),
+                 ("organisation", "汝州市汝河水产养殖场", "91410482MA0000006R")]},
     {"code": "xinzhou-finance", "pack": "xinzhou_finance", "prefix": "xf-",
-     "units": [("监督检查科", "section", True), ("法规科", "section", False)]},
+     "units": [("监督检查科", "section", True), ("法规科", "section", False)],
+     "names": ["薛建平", "贾润梅", "阎志宏", "梁晋生", "武卫红", "郝丽萍",
+               "侯永胜", "乔彩霞", "段俊峰", "白玉珍", "石保全"],
+     "places": ["忻州市忻府区长征街2号", "忻州市忻府区七一北路18号", "忻州市忻府区和平街66号",
+                "忻州市财政局听证室", "忻州经济开发区雁门西大街9号", "忻州市忻府区建设北路33号"],
+     "parties": [("organisation", "忻州市晋北会计服务有限公司", "91140900MA0000007S"),
+                 ("person", "吴某", "140902198505050022"),
+                 ("organisation", "忻州市雁门建设工程有限公司", "91140900MA0000008T")]},
 ]
 
-# (username, full name, roles, qualification kind or None)
+# (username, roles, qualification kind or None); each agency's people have their own names (AGENCIES' "names").
 STAFF = [
-    ("officer", "王建国", (Role.OFFICER,), Qualification.Kind.ENFORCEMENT),
-    ("officer2", "李红梅", (Role.OFFICER,), Qualification.Kind.ENFORCEMENT),
-    ("assistant", "赵小军", (Role.OFFICER,), Qualification.Kind.ASSISTING),
-    ("archivist", "陈静", (Role.ARCHIVIST,), None),
-    ("head", "张卫东", (Role.HEAD,), Qualification.Kind.ENFORCEMENT),
-    ("legal", "刘法明", (Role.LEGAL_REVIEWER,), Qualification.Kind.ENFORCEMENT),
-    ("supervisor", "孙督查", (Role.SUPERVISOR,), None),
-    ("sysadmin", "系统管理员", (Role.SYSTEM_ADMIN,), None),
-    ("secadmin", "安全管理员", (Role.SECURITY_ADMIN,), None),
-    ("auditor", "审计管理员", (Role.AUDIT_ADMIN,), None),
-    ("keeper", "周保管", (Role.DEVICE_KEEPER, Role.OFFICER), Qualification.Kind.ENFORCEMENT),
+    ("officer", (Role.OFFICER,), Qualification.Kind.ENFORCEMENT),
+    ("officer2", (Role.OFFICER,), Qualification.Kind.ENFORCEMENT),
+    ("assistant", (Role.OFFICER,), Qualification.Kind.ASSISTING),
+    ("archivist", (Role.ARCHIVIST,), None),
+    ("head", (Role.HEAD,), Qualification.Kind.ENFORCEMENT),
+    ("legal", (Role.LEGAL_REVIEWER,), Qualification.Kind.ENFORCEMENT),
+    ("supervisor", (Role.SUPERVISOR,), None),
+    ("sysadmin", (Role.SYSTEM_ADMIN,), None),
+    ("secadmin", (Role.SECURITY_ADMIN,), None),
+    ("auditor", (Role.AUDIT_ADMIN,), None),
+    ("keeper", (Role.DEVICE_KEEPER, Role.OFFICER), Qualification.Kind.ENFORCEMENT),
 ]
-
-PARTIES = [
-    ("organisation", "鲁山县某商贸有限公司", "91410423MA0000001X"),
-    ("organisation", "平顶山某化工有限公司", "91410400MA0000002Y"),
-    ("person", "周某某", "410423198001010011"),
-    ("organisation", "汝州市某砂石厂", "91410482MA0000003Z"),
-    ("person", "吴某", "140902198505050022"),
-]
-PLACES = [
-    "城关镇建设路18号", "高新区创业大道6号", "北汝河汝州段采砂区", "忻府区长征街2号", "局机关听证室", "城南特色商业区",
-]
-
 
 def load(now: dt.datetime | None = None, seed: int = 2019) -> list[Agency]:
     """Create the demo agencies that do not exist yet; running it twice changes nothing."""
@@ -83,18 +99,23 @@ def load(now: dt.datetime | None = None, seed: int = 2019) -> list[Agency]:
 
 def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
     first = registry().files(spec["pack"])[0].pack
-    agency = create_agency(code=spec["code"], name=first.agency.name, pack_code=spec["pack"])
+    agency = create_agency(code=spec["code"], name=first.agency.name, pack_code=spec["pack"],
+                           account_prefix=spec["prefix"])
     pack = current.in_force(agency)
     units = [create_unit(agency, name=n, kind=k, is_records_unit=r) for n, k, r in spec["units"]]
     people: dict[str, User] = {}
     today = timezone.localdate(now)
-    for index, (username, full_name, roles, qualification) in enumerate(STAFF):
-        user = create_staff(agency, username=spec["prefix"] + username, full_name=full_name, password=DEMO_PASSWORD,
-                            unit=units[0] if index < 7 else units[-1], staff_number=f"{index + 1:04d}", roles=roles)
+    issuer = "河南省人民政府" if pack.agency.name.startswith(("鲁山", "平顶山", "汝州")) else "山西省人民政府"
+    for index, (username, roles, qualification) in enumerate(STAFF):
+        user = create_staff(agency, username=spec["prefix"] + username, full_name=spec["names"][index],
+                            password=DEMO_PASSWORD, unit=units[0] if index < 7 else units[-1],
+                            staff_number=f"{index + 1:04d}", roles=roles,
+                            phone=f"1{37 + index % 3}{index:04d}{rng.randrange(10000):04d}")
         if qualification:
+            # The second officer's certificate runs out within the month: the dashboard reminds them and the head.
+            until = today + dt.timedelta(days=27 if username == "officer2" else 600)  # after the last demo activity
             add_qualification(user, kind=qualification, certificate_number=f"{spec['code'][:2].upper()}{index + 1:06d}",
-                              issuer="省人民政府法制办公室", valid_from=today - dt.timedelta(days=900),
-                              valid_until=today + dt.timedelta(days=600))
+                              issuer=issuer, valid_from=today - dt.timedelta(days=900), valid_until=until)
         people[username] = user
     # The demo's clips come from body-worn cameras: register them as such where the pack has the kind, else as its
     # first (most general) kind.
@@ -109,7 +130,7 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
     cases = []
     categories = [c.value for c in pack.agency.categories]
     for number in range(1, 9):
-        kind, party, identifier = PARTIES[number % len(PARTIES)]
+        kind, party, identifier = spec["parties"][number % len(spec["parties"])]
         category = categories[number % len(categories)]
         opened = today - dt.timedelta(days=120 - number * 9)
         state = Case.State.ARCHIVED if number <= 2 else Case.State.CLOSED if number <= 4 else Case.State.OPEN
@@ -134,7 +155,7 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
         start = day.replace(hour=9 + number % 6, minute=0, second=0, microsecond=0)
         done = start < now
         activity_data: dict[str, object] = {
-            "case": case, "category": category, "stage": row.id, "place": PLACES[number % len(PLACES)],
+            "case": case, "category": category, "stage": row.id, "place": spec["places"][number % len(spec["places"])],
             "planned_start": start, "planned_end": start + dt.timedelta(hours=2),
             "actual_start": start + dt.timedelta(minutes=5) if done else None,
             "actual_end": start + dt.timedelta(minutes=95) if done else None,
@@ -151,7 +172,7 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
         else recent_row.categories[0].value
     recent = create_activity(agency, {
         "case": cases[-1], "category": recent_category, "stage": recent_row.id,
-        "place": PLACES[0], "planned_start": recent_start, "planned_end": recent_start + dt.timedelta(hours=1),
+        "place": spec["places"][0], "planned_start": recent_start, "planned_end": recent_start + dt.timedelta(hours=1),
         "actual_start": recent_start, "actual_end": recent_start + dt.timedelta(hours=1), "properties": [],
         "moments": {}, "remote_or_continuous": False, "description": "",
     }, officers, [], actor=officers[0])
@@ -164,7 +185,45 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
     _hold_demo_record(people["archivist"], pack)
     _look_at_demo_records(people["archivist"])
     _review_demo_sample(agency, people, pack, now)
+    _file_demo_archive(agency, people, devices[-1], pack, now)
     return agency
+
+
+def _file_demo_archive(agency: Agency, people: dict[str, User], device, pack, now: dt.datetime) -> None:
+    """The agency's recordings from before it used the system, filed when it went live: patrol clips older than the
+    pack's term for unlinked recordings, so the archivist has expired records to review for purge (000/2/15) and one
+    purge waits for the head's approval."""
+    from evidence.ingest import Origin, ingest_file
+    from evidence.services import classify_record
+    from evidence.synthetic import make_video
+    from retention.queries import due_for_review
+    from retention.services import RetentionRefused, propose_purge
+
+    # The term of a clip that belongs to no case: as it stands, or as daily patrol where the pack keys it to that use.
+    usage, term = None, None
+    for candidate in (None, "patrol"):
+        decided = rules.retention_for(pack, rules.Facts(record="av", usage=candidate, linked_to_case=False)).term
+        if decided is not None and not decided.permanent and not decided.same_as_case_file:
+            usage, term = candidate, decided
+            break
+    if term is None:
+        return
+    months = 12 * (term.years or 0) + (term.months or 0)
+    officer = people["officer"]
+    origin = Origin(agency=agency, channel="dump", device=device, officer=officer, unit=device.unit)
+    with tempfile.TemporaryDirectory() as folder:
+        for number in range(3):
+            moment = timezone.localtime(now - dt.timedelta(days=31 * months + 40 + number * 9)).replace(
+                hour=9 + number, minute=12, second=0, microsecond=0)
+            name = f"{device.serial}_{officer.staff_number}_{moment:%Y%m%d%H%M%S}_{number + 1:04d}.mp4"
+            path = make_video(Path(folder) / name, seconds=3, fps=8, size=(320, 240), created=moment)
+            filed = ingest_file(path, name, origin, source_path=f"历史记录/{name}").record
+            if usage is not None:
+                classify_record(filed, {"usage": usage}, actor=people["archivist"])
+    expired = list(due_for_review(people["archivist"])[:1])
+    if expired:
+        with contextlib.suppress(RetentionRefused):
+            propose_purge(expired, reason="日常巡查录像，未发现违法行为，无保存价值", actor=people["archivist"])
 
 
 def _review_demo_sample(agency: Agency, people: dict[str, User], pack, now: dt.datetime) -> None:

@@ -1,5 +1,6 @@
 """Refusals of the authorization layer go on record: a route or a page that raises ``authz.denied.Denied`` leaves a
-denied event naming what was refused (the object, or the path), then Django answers 403."""
+denied event naming what was refused (the object, or the path), then Django answers 403. A ledger that refuses every
+change refuses to record this too: the answer is then its 503 (``ledger.middleware``), as for any other change."""
 
 from __future__ import annotations
 

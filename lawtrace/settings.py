@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "lawtrace",
     "ledger",
     "policy",
@@ -78,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lawtrace.middleware.LoginRequiredEverywhereMiddleware",
+    "org.gate.AccountGateMiddleware",
     "lawtrace.refusals.DeniedOnRecordMiddleware",
     "axes.middleware.AxesMiddleware",
     "ledger.middleware.LedgerBlockedMiddleware",
@@ -159,6 +163,13 @@ SESSION_COOKIE_AGE = env_int("LAWTRACE_SESSION_IDLE_SECONDS", 30 * 60, minimum=6
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+# Absolute lifetime: a session ends this long after its login, however busy (org.gate).
+SESSION_MAX_AGE_SECONDS = env_int("LAWTRACE_SESSION_MAX_HOURS", 12, minimum=1, maximum=7 * 24) * 3600
+# Roles that must log in with a second factor (TOTP, org.mfa); checked against the known roles at start-up.
+MFA_REQUIRED_ROLES = env_list("LAWTRACE_MFA_ROLES",
+                              ["system_admin", "security_admin", "audit_admin", "head", "archivist"])
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env_str("LAWTRACE_TOTP_ISSUER", "Lawtrace")
 
 # Served over HTTPS (behind the TLS proxy of deploy/nginx): Secure cookies, HSTS, redirect of plain http. The demo
 # runs over plain http on loopback and leaves this off.
@@ -294,6 +305,14 @@ DRAW_OFFICERS_PER_TARGET = env_int("LAWTRACE_DRAW_OFFICERS_PER_TARGET", 2, minim
 # How often each disc copy is test-read (001/3/9); the regulations name no interval.
 DISC_READ_CHECK_DAYS = env_int("LAWTRACE_DISC_READ_CHECK_DAYS", 365, minimum=7)
 ACCESS_REGISTER_EXPORT_LIMIT = env_int("LAWTRACE_REGISTER_EXPORT_ROWS", 20000, minimum=100)
+# The audit administrator's event search: rows one export may hold, the working hours (local, start and end hour)
+# outside which work is listed, and how many reads and copies on one day make an account's viewing "bulk".
+LEDGER_EXPORT_ROWS = env_int("LAWTRACE_EVENT_EXPORT_ROWS", 100000, minimum=100)
+WORKING_HOURS = (env_int("LAWTRACE_WORK_START_HOUR", 8, minimum=0, maximum=23),
+                 env_int("LAWTRACE_WORK_END_HOUR", 18, minimum=1, maximum=24))
+if WORKING_HOURS[0] >= WORKING_HOURS[1]:
+    raise ImproperlyConfigured("LAWTRACE_WORK_START_HOUR must be before LAWTRACE_WORK_END_HOUR")
+BULK_READS_PER_DAY = env_int("LAWTRACE_BULK_READS_PER_DAY", 50, minimum=1)
 ACCESS_VERIFY_MAX_BYTES = env_int("LAWTRACE_VERIFY_MAX_MB", 2048, minimum=1) * 1024 * 1024
 # A built evidence package waits this long for its download before the archive is removed from the server.
 ACCESS_PACKAGE_KEEP_DAYS = env_int("LAWTRACE_PACKAGE_KEEP_DAYS", 7, minimum=1)

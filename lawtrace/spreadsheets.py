@@ -2,21 +2,30 @@
 becomes a formula or a link when the file is opened (formula injection, e.g. ``=HYPERLINK(…)`` in a device's purpose).
 
 Text is always written as text, and text that a spreadsheet would read as a formula (starting with = + - @, a tab
-or a carriage return) is also marked quote-prefixed, so it stays text even when someone edits the cell.
+or a carriage return) is also marked quote-prefixed, so it stays text even when someone edits the cell. CSV has no
+such mark: there such text gets a leading apostrophe (``csv_writer``).
 """
 
 from __future__ import annotations
 
-from typing import Any, BinaryIO
+import csv
+import tempfile
+from collections.abc import Iterable
+from typing import Any, BinaryIO, TextIO
+
+import xlsxwriter
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def workbook(target: BinaryIO):
-    """A new XlsxWriter workbook writing to ``target``, with every worksheet neutralising formula-like text."""
-    import xlsxwriter
+def workbook(target: BinaryIO, *, large: bool = False):
+    """A new XlsxWriter workbook writing to ``target``, with every worksheet neutralising formula-like text.
 
-    book = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+    ``large``: rows go to disk as they are written (XlsxWriter's constant-memory mode, rows in order), so an export
+    of a hundred thousand events keeps memory flat."""
+    size = {"constant_memory": True, "in_memory": False, "tmpdir": tempfile.gettempdir()} if large \
+        else {"in_memory": True}
+    book = xlsxwriter.Workbook(target, {**size, "strings_to_formulas": False, "strings_to_urls": False,
                                         "strings_to_numbers": False})
     made_formats: dict[int, dict] = {}
     quoted: dict[int | None, Any] = {}
@@ -47,3 +56,21 @@ def workbook(target: BinaryIO):
     book.add_format = remembering_add_format
     book.add_worksheet = neutralising_add_worksheet
     return book
+
+
+class _NeutralisingWriter:
+    def __init__(self, text: TextIO) -> None:
+        self._writer = csv.writer(text)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._writer.writerow([_csv_text(cell) for cell in row])
+
+
+def _csv_text(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_writer(text: TextIO) -> _NeutralisingWriter:
+    """A CSV writer whose cells are text: what a spreadsheet would run as a formula gets a leading apostrophe."""
+    return _NeutralisingWriter(text)

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from access import views as access
@@ -27,8 +27,9 @@ urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("accounts/login/", route(PUBLIC)(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", route(SIGNED_IN, methods=("POST",))(auth_views.LogoutView.as_view()), name="logout"),
-    path("accounts/password/", route(SIGNED_IN)(auth_views.PasswordChangeView.as_view(success_url="/")),
-         name="password_change"),
+    # One's own password, second factor and sessions; accounts, agencies, units, imports and the event search
+    # (issue 20): org/urls.py.
+    path("", include("org.urls")),
     path("healthz", route(PUBLIC, methods=("GET", "HEAD"))(healthz), name="healthz"),
     path("metrics", route(MONITOR, methods=("GET", "HEAD"))(metrics), name="metrics"),
     path("cases/", cases.case_list, name="case_list"),

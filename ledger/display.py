@@ -22,6 +22,28 @@ VERB_LABELS = {
     "staff.create": _("account created"),
     "role.grant": _("role granted"),
     "qualification.create": _("qualification recorded"),
+    "agency.update": pgettext_lazy("event", "agency changed"),
+    "unit.update": pgettext_lazy("event", "unit changed"),
+    "staff.update": pgettext_lazy("event", "account changed"),
+    "staff.deactivate": pgettext_lazy("event", "account deactivated"),
+    "staff.reactivate": pgettext_lazy("event", "account reactivated"),
+    "staff.password_reset": pgettext_lazy("event", "one-time password handed out"),
+    "staff.unlock": pgettext_lazy("event", "account unlocked"),
+    "staff.import": pgettext_lazy("event", "staff list imported"),
+    "role.request": pgettext_lazy("event", "role change requested"),
+    "role.approve": pgettext_lazy("event", "role change carried out"),
+    "role.decline": pgettext_lazy("event", "role change declined"),
+    "role.revoke": pgettext_lazy("event", "role withdrawn"),
+    "qualification.update": pgettext_lazy("event", "qualification corrected"),
+    "password.change": pgettext_lazy("event", "password changed"),
+    "mfa.enrol": pgettext_lazy("event", "second factor set up"),
+    "mfa.verify": pgettext_lazy("event", "second factor given"),
+    "mfa.reset": pgettext_lazy("event", "second factor reset"),
+    "mfa.recovery_codes": pgettext_lazy("event", "recovery codes renewed"),
+    "session.end_all": pgettext_lazy("event", "signed out everywhere"),
+    "device.update": pgettext_lazy("event", "device changed"),
+    "device.import": pgettext_lazy("event", "device register imported"),
+    "events.export": pgettext_lazy("event", "events exported"),
     "login": _("logged in"),
     "logout": _("logged out"),
     "login.failed": _("failed login"),
@@ -186,6 +208,9 @@ KEY_LABELS = {
     "file_name": pgettext_lazy("event field", "file name"),
     "comment": pgettext_lazy("event field", "comment"),
     "initial": pgettext_lazy("event field", "first version of the agency"),
+    "change": pgettext_lazy("event field", "change"),
+    "role_request": pgettext_lazy("event field", "role request"),
+    "recovery_codes": pgettext_lazy("event field", "recovery codes"),
     "source_sha256": pgettext_lazy("event field", "SHA-256 of the original"),
     "fingerprint": pgettext_lazy("event field", "key fingerprint"),
     "algorithm": pgettext_lazy("event field", "signature algorithm"),
@@ -196,7 +221,7 @@ KEY_LABELS = {
 CITE_KEYS = frozenset({"cite", "cites", "reason_cites", "misconduct_cite", "deadline_cite"})
 
 # Keys that carry the value of another model's field with choices: that field names their values.
-KEY_FIELDS = {"hold_kind": ("retention.hold", "kind")}
+KEY_FIELDS = {"hold_kind": ("retention.hold", "kind"), "change": ("org.rolerequest", "change")}
 
 
 @dataclass(frozen=True)
@@ -204,6 +229,19 @@ class Change:
     label: str
     before: str
     after: str
+
+
+def action_names() -> dict[str, str]:
+    """Every action's name in the active language, by its code: the actions the code records, and the capabilities
+    a refusal at a route is recorded under."""
+    names = {name: str(capability.label) for name, capability in capabilities.declared().items()}
+    names.update({verb: str(label) for verb, label in VERB_LABELS.items()})
+    return names
+
+
+def object_type_label(object_type: str) -> str:
+    model = _model_of(object_type)
+    return str(model._meta.verbose_name) if model is not None else object_type
 
 
 def verb_label(event: Event) -> str:

@@ -16,11 +16,21 @@ class Agency(models.Model):
     code = models.SlugField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=120)
     pack_code = models.CharField(_("policy pack"), max_length=64)
+    # Account names of the agency's staff start with it (yx-0012), so one installation can host several agencies.
+    account_prefix = models.CharField(_("account prefix"), max_length=16, blank=True)
+    # A platform run by one agency for others (a city bureau hosting county bureaus): the host's administrators
+    # administer the hosted agencies' accounts and read their events (org.administration).
+    hosted_by = models.ForeignKey("self", verbose_name=_("hosted by"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="hosted")
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("agency")
         verbose_name_plural = _("agencies")
         ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["account_prefix"], condition=~models.Q(account_prefix=""),
+                                               name="agency_unique_account_prefix")]
 
     def __str__(self) -> str:
         return self.name
@@ -37,6 +47,8 @@ class Unit(models.Model):
         STATION = "station", _("station")
 
     agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="units")
+    parent = models.ForeignKey("self", verbose_name=_("parent unit"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="children")
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SECTION)
     is_records_unit = models.BooleanField(_("keeps the records"), default=False)
@@ -69,6 +81,10 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     # Confidentiality marks (000/1/10) this person is cleared for, set by the security administrator.
     clearances = models.JSONField(_("cleared for"), default=list, blank=True)
+    # Set when the system administrator hands out a password (new account, reset): it is changed at the next login.
+    must_change_password = models.BooleanField(_("must change the password at next login"), default=False)
+    # Raised by "sign out everywhere": it is part of every session's authentication hash, so all end at once.
+    session_generation = models.PositiveIntegerField(_("session generation"), default=0)
 
     objects = StaffManager()
 
@@ -91,6 +107,24 @@ class User(AbstractUser):
             self._role_cache = cached
         return cached
 
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash()
+
+    def get_session_auth_fallback_hash(self):
+        from django.conf import settings
+
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret)
+
+    def _session_hash(self, secret: str | bytes | None = None) -> str:
+        # Django ends every session whose stored hash no longer matches. With the generation at 0 the hash is exactly
+        # Django's own, so sessions from before the generation existed stay valid; raising it ends them all.
+        from django.utils.crypto import salted_hmac
+
+        value = self.password if not self.session_generation else f"{self.password}:{self.session_generation}"
+        return salted_hmac("django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash", value, secret=secret,
+                           algorithm="sha256").hexdigest()
+
     def has_role(self, role: str) -> bool:
         return role in self.role_set
 
@@ -105,6 +139,10 @@ class RoleGrant(models.Model):
     user = models.ForeignKey(User, verbose_name=_("staff member"), on_delete=models.CASCADE, related_name="role_grants")
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+    # The request the grant carries out (the system administrator's request, the security administrator's decision);
+    # empty for grants made at the installation's command line.
+    request = models.ForeignKey("RoleRequest", verbose_name=_("role request"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -150,3 +188,54 @@ class Qualification(models.Model):
 
     def is_valid_on(self, day: dt.date) -> bool:
         return self.valid_from <= day <= self.valid_until
+
+
+class RoleRequest(models.Model):
+    """A change of someone's roles as two administrators make it (三员分立): the system administrator, who keeps the
+    accounts, asks; the security administrator, who keeps the permissions, decides. Nothing changes on one word."""
+
+    class Change(models.TextChoices):
+        GRANT = "grant", _("grant the role")
+        REVOKE = "revoke", _("withdraw the role")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("awaiting the security administrator")
+        APPROVED = "approved", _("carried out")
+        DECLINED = "declined", _("declined")
+
+    user = models.ForeignKey(User, verbose_name=_("staff member"), on_delete=models.CASCADE,
+                             related_name="role_requests")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    change = models.CharField(_("change"), max_length=8, choices=Change.choices, default=Change.GRANT)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
+    # Empty when asked at the installation's command line (manage.py staff import), which the operator of the server
+    # runs; the event names the operating-system account.
+    requested_by = models.ForeignKey(User, verbose_name=_("requested by"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(User, verbose_name=_("decided by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=200, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("role request")
+        verbose_name_plural = _("role requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], condition=models.Q(state="pending"),
+                                    name="role_request_one_pending"),
+            # Nobody asks for or decides on their own roles, nor decides what they asked for.
+            models.CheckConstraint(condition=~models.Q(requested_by=models.F("user")),
+                                   name="role_request_not_for_oneself"),
+            models.CheckConstraint(condition=models.Q(decided_by__isnull=True)
+                                   | (~models.Q(decided_by=models.F("user"))
+                                      & ~models.Q(decided_by=models.F("requested_by"))),
+                                   name="role_request_decided_by_another"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_change_display()} · {self.get_role_display()}"

@@ -7,17 +7,18 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from authz.capabilities import can
-from authz.roles import ADMINS, Role
+from authz.roles import Role
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import Agency, Qualification, RoleGrant, Unit, User
 from policy import current
 from policy.registry import PackNotFound, registry
 
 
-def create_agency(*, code: str, name: str, pack_code: str, actor: User | None = None,
-                  context: RequestContext = SYSTEM) -> Agency:
+def create_agency(*, code: str, name: str, pack_code: str, account_prefix: str = "", hosted_by: Agency | None = None,
+                  actor: User | None = None, actor_label: str = "", context: RequestContext = SYSTEM) -> Agency:
     try:
         registry().files(pack_code)
     except PackNotFound as exc:
@@ -26,66 +27,86 @@ def create_agency(*, code: str, name: str, pack_code: str, actor: User | None = 
     from policy.activation import bootstrap
 
     with transaction.atomic():
-        agency = Agency.objects.create(code=code, name=name, pack_code=pack_code)
-        record_event("agency.create", actor=actor, obj=agency, agency_code=code, context=context,
-                     after={"code": code, "name": name, "pack_code": pack_code})
+        agency = Agency(code=code, name=name, pack_code=pack_code, account_prefix=account_prefix, hosted_by=hosted_by)
+        agency.full_clean()
+        agency.save()
+        record_event("agency.create", actor=actor, actor_label=actor_label, obj=agency, agency_code=code,
+                     context=context,
+                     after={"code": code, "name": name, "pack_code": pack_code, "account_prefix": account_prefix,
+                            "hosted_by": hosted_by.code if hosted_by else ""})
         # Setting the agency up chooses its first rules; later versions need its head's approval.
         bootstrap(agency, actor=actor, context=context)
     return agency
 
 
 def create_unit(agency: Agency, *, name: str, kind: str = Unit.Kind.SECTION, is_records_unit: bool = False,
-                actor: User | None = None, context: RequestContext = SYSTEM) -> Unit:
+                parent: Unit | None = None, actor: User | None = None, context: RequestContext = SYSTEM) -> Unit:
+    if parent is not None and parent.agency_id != agency.pk:
+        raise ValidationError({"parent": _("The parent unit belongs to another agency.")})
     with transaction.atomic():
-        unit = Unit(agency=agency, name=name, kind=kind, is_records_unit=is_records_unit)
+        unit = Unit(agency=agency, name=name, kind=kind, is_records_unit=is_records_unit, parent=parent)
         unit.full_clean()
         unit.save()
         record_event("unit.create", actor=actor, obj=unit, context=context,
-                     after={"name": name, "kind": kind, "is_records_unit": is_records_unit})
+                     after={"name": name, "kind": kind, "is_records_unit": is_records_unit,
+                            "parent": str(parent or "")})
     return unit
 
 
 def create_staff(agency: Agency, *, username: str, full_name: str, password: str, unit: Unit | None = None,
-                 staff_number: str = "", roles: tuple[str, ...] = (), actor: User | None = None,
+                 staff_number: str = "", phone: str = "", roles: tuple[str, ...] = (),
+                 must_change_password: bool = False, actor: User | None = None,
                  context: RequestContext = SYSTEM) -> User:
+    """Create an account. ``roles`` are granted directly only on the installation's own path (command line, demo);
+    in the application roles come through ``org.role_changes``."""
     from django.contrib.auth.password_validation import validate_password
 
     if unit is not None and unit.agency_id != agency.pk:
         raise ValidationError({"unit": _("The unit belongs to another agency.")})
     with transaction.atomic():
-        user = User(username=username, full_name=full_name, agency=agency, unit=unit, staff_number=staff_number)
+        user = User(username=username, full_name=full_name, agency=agency, unit=unit, staff_number=staff_number,
+                    phone=phone, must_change_password=must_change_password)
         validate_password(password, user)
         user.set_password(password)
         user.full_clean()
         user.save()
         record_event("staff.create", actor=actor, obj=user, agency_code=agency.code, context=context,
-                     after={"username": username, "full_name": full_name, "unit": str(unit or "")})
+                     after={"username": username, "full_name": full_name, "unit": str(unit or ""),
+                            "staff_number": staff_number, "phone": phone})
         for role in roles:
             grant_role(user, role, actor=actor, context=context)
     return user
 
 
 def grant_role(user: User, role: str, *, actor: User | None = None, context: RequestContext = SYSTEM) -> RoleGrant:
-    """Grant a role. An administrator role (system, security, audit) is the account's only role (三员分立)."""
+    """Grant a role on the installation's own path: the command line and the demo, where the operator of the server
+    acts (``actor`` is None). A person in the application never grants alone: roles come through a request of the
+    system administrator decided by the security administrator (``org.role_changes``). An administrator role is the
+    account's only role (三员分立)."""
+    from org.role_changes import separation_problem
+
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role %(role)s.") % {"role": role}})
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        reason = gettext_lazy("Roles are granted on the system administrator's request by the security "
+                              "administrator.")
+        record_denial("role.grant", actor=actor, obj=user, context=context, detail={"role": role, "reason": reason})
+        raise ValidationError(reason)
     with transaction.atomic():
         # Lock the user row so two concurrent grants cannot both pass the separation check.
         locked = User.objects.select_for_update().get(pk=user.pk)
         held = set(locked.role_grants.values_list("role", flat=True))
         if role in held:
             return locked.role_grants.get(role=role)
-        separation_broken = bool(held and (role in ADMINS or held & ADMINS))
-        if not separation_broken:
+        problem = separation_problem(held, role)
+        if problem is None:
             grant = RoleGrant.objects.create(user=locked, role=role)
             record_event("role.grant", actor=actor, obj=locked, context=context,
                          before={"roles": sorted(held)}, after={"roles": sorted(held | {role})})
-    if separation_broken:
+    if problem is not None:
         record_denial("role.grant", actor=actor, obj=locked, context=context,
-                      detail={"role": role, "held": sorted(held)})
-        raise ValidationError(
-            _("The system, security and audit administrators must be separate accounts with no other role.")
-        )
+                      detail={"role": role, "held": sorted(held), "reason": problem})
+        raise ValidationError(problem)
     user.__dict__.pop("_role_cache", None)
     return grant
 

@@ -33,6 +33,20 @@ def login(client: Client, user: User) -> Client:
     return client
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_only_where_tested(settings):
+    """Tests sign people in with force_login, which cannot give a second factor; the tests of the second factor
+    (tests/test_mfa.py, the onboarding journey) turn the requirement back on."""
+    settings.MFA_REQUIRED_ROLES = []
+
+
+@pytest.fixture
+def fast_passwords(settings):
+    """Argon2 costs a good part of a second per password on purpose; tests that make dozens of accounts (imports)
+    hash with a cheap algorithm instead. tests/test_org.py checks that Argon2 is what the system uses."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _ledger_emptied_only_between_tests():
     """Transactional tests end with a flush, which the ledger's append-only triggers rightly refuse.

@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from access import exports, services
@@ -26,6 +26,7 @@ from cases.models import Case
 from evidence import derivatives
 from evidence.models import Derivative
 from evidence.store import store_named
+from ledger.events import record_event
 from ledger.models import Event
 from policy import current
 from policy.presenter import topics
@@ -377,11 +378,15 @@ def test_000_2_16_the_archivist_burns_only_what_is_preserved_or_under_a_copying_
     assert not Disc.objects.exists() and _refused_naming("retention.disc_request", w.archivist, w.clip)
     with pytest.raises(retention.RetentionRefused):
         discs.request_disc([w.clip], title="现场检查", actor=w.archivist)
-    # Behind the application's back: a ready disc of a record nothing preserves is not downloaded.
+    # Behind the application's back: a ready disc of a record nothing preserves is not downloaded. (Its image and its
+    # making are on record, so that only preservation decides; an image without that is refused anyway.)
     (image_dir() / "forged.iso").write_bytes(bytes(2048))
+    digest = hashlib.sha256(bytes(2048)).hexdigest()
     forged = Disc.objects.create(agency=w.agency, title="x", maker=w.archivist, requested_at=timezone.now(),
-                                 state=Disc.State.READY, image_name="forged.iso")
+                                 state=Disc.State.READY, image_name="forged.iso", sha256=digest)
     forged.records.set([w.clip])
+    with transaction.atomic():
+        record_event("retention.disc_made", obj=forged, after={"image": "forged.iso", "sha256": digest})
     assert client.get(f"/retention/discs/{forged.pk}/image/").status_code == 403
     assert _refused_naming("retention.disc_download", w.archivist, forged)
     hold = retention.place_hold([w.clip], kind="long_term", trigger="objection_or_complaint",

@@ -75,7 +75,6 @@ def test_000_1_10_someone_cleared_for_every_mark_sees_every_case_not_only_those_
 
 # Models no agency owns, each with why; every other model of the project must answer ``restrict``.
 NOT_AGENCY_OWNED = {
-    "org.agency": "the agencies themselves",
     "evidence.blob": "stored content, shared by hash; reached only through the records that name it",
     "evidence.fixitycheck": "re-hashes of stored content; shown through the records they concern",
     "evidence.filenamepattern": "camera file-name patterns serve the whole installation",
@@ -117,3 +116,23 @@ def test_every_agency_owned_model_answers_restrict():
                 missing.append(label)
     assert missing == [], "declare these models in their app's permissions.py (or say why no agency owns them)"
     assert set(NOT_AGENCY_OWNED) <= {m._meta.label_lower for c in ours for m in c.get_models()}
+
+
+def test_the_administrators_of_a_host_reach_the_hosted_agencies_and_nobody_else_does(agency):
+    """A city bureau running the platform for county bureaus keeps their accounts and units (org.administration): its
+    administrators reach the hosted agencies through the registry, its officers and the county's people do not."""
+    from org.models import Agency, Unit, User
+
+    county = AgencyFactory(code="county", name="某县财政局", hosted_by=agency)
+    host_admin = UserFactory(agency=agency, roles=(Role.SYSTEM_ADMIN,))
+    host_officer = UserFactory(agency=agency, roles=(Role.OFFICER,))
+    county_admin = UserFactory(agency=county, roles=(Role.SYSTEM_ADMIN,))
+    county_officer = UserFactory(agency=county, roles=(Role.OFFICER,))
+    county_unit = Unit.objects.create(agency=county, name="稽查股")
+    assert set(User.objects.restrict(host_admin)) >= {county_admin, county_officer, host_officer}
+    assert set(Agency.objects.restrict(host_admin)) == {agency, county}
+    assert county_unit in Unit.objects.restrict(host_admin)
+    assert county_officer not in User.objects.restrict(host_officer)
+    assert host_officer not in User.objects.restrict(county_admin)
+    assert set(Agency.objects.restrict(county_admin)) == {county}
+    assert county_unit not in Unit.objects.restrict(host_officer)

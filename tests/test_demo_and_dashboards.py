@@ -147,3 +147,20 @@ def test_every_link_a_page_offers_opens_for_its_reader(demo_data, username):
     assert not broken, broken
     assert not untranslated, sorted(untranslated)  # Chinese first: no snake_case key or id reaches the reader
     assert len(seen) > 3
+
+
+def test_demo_has_expired_records_to_purge_and_names_each_agencys_prefix(demo_data, capsys):
+    """000/2/15: historical clips past the pack's term wait for the archivist's review; one purge waits for the head.
+    The start-up printout says which account prefix is whose."""
+    from retention.models import PurgeProposal
+    from retention.queries import due_for_review
+
+    for agency in Agency.objects.all():
+        archivist = User.objects.get(agency=agency, role_grants__role=Role.ARCHIVIST)
+        assert due_for_review(archivist).exists() or PurgeProposal.objects.filter(record__agency=agency).exists()
+        assert PurgeProposal.objects.filter(record__agency=agency, state="proposed").count() == 1
+    call_command("demo_logins")
+    out = capsys.readouterr().out
+    for spec in demo.AGENCIES[1:]:
+        name = Agency.objects.get(code=spec["code"]).name
+        assert any(line.split()[:2] == [spec["prefix"], name] for line in out.splitlines())
