@@ -16,3 +16,21 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TaskLease(models.Model):
+    """Which worker runs a task of the database queue, and until when that holds unless renewed (lawtrace.leases)."""
+
+    task = models.OneToOneField("django_tasks_database.DBTaskResult", primary_key=True, on_delete=models.CASCADE,
+                                related_name="lease")
+    worker_id = models.CharField(_("worker"), max_length=64, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    renewed_at = models.DateTimeField(_("renewed at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("lease expires at"), db_index=True)
+    takeovers = models.PositiveSmallIntegerField(_("taken over from dead workers"), default=0)
+
+    class Meta:
+        verbose_name = _("task lease")
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.worker_id or '-'}"

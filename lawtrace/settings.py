@@ -45,10 +45,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Before django_tasks_db: its ``db_worker`` command is replaced by ours, which keeps task leases.
+    "lawtrace",
     "django_tasks",
     "django_tasks_db",
     "axes",
-    "lawtrace",
     "ledger",
     "policy",
     "org",
@@ -183,6 +184,9 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A worker renews the lease of the task it runs every third of this; a task whose lease lapses (its worker died)
+# is run again by another worker (lawtrace.leases).
+TASK_LEASE_SECONDS = env_int("LAWTRACE_TASK_LEASE_SECONDS", 120, minimum=2, maximum=3600)
 
 # Extra directories of policy packs (comma-separated) for agencies beyond the shipped four.
 POLICY_PACK_DIRS = [BASE_DIR / "policy" / "packs"] + [Path(p) for p in env_list("LAWTRACE_POLICY_PACK_DIRS", [])]
@@ -220,6 +224,8 @@ EVIDENCE_S3 = {
     "default_retention_days": env_int("LAWTRACE_S3_MIN_RETENTION_DAYS", 183, minimum=1),
 }
 EVIDENCE_UPLOAD_DIR = env_path("LAWTRACE_UPLOAD_DIR", DATA_DIR / "uploads")
+# Staging and spooled upload files of crashed work are removed once untouched this long and unlocked by any process.
+EVIDENCE_STAGING_GRACE_MINUTES = env_int("LAWTRACE_STAGING_GRACE_MINUTES", 120, minimum=1)
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("LAWTRACE_MAX_UPLOAD_GB", 64, minimum=1) << 30
 EVIDENCE_LINK_TOLERANCE_MINUTES = env_int("LAWTRACE_LINK_TOLERANCE_MINUTES", 30, minimum=0, maximum=24 * 60)
 EVIDENCE_STREAM_TOKEN_SECONDS = env_int("LAWTRACE_STREAM_TOKEN_SECONDS", 4 * 3600, minimum=60)

@@ -1,0 +1,184 @@
+"""Task leases on django-tasks-db's database queue: a task claimed by a worker that then dies is run again by
+another worker, and a task still running is never taken from its worker.
+
+The queue is django-tasks-db's own table (``DBTaskResult``); this module adds one row per running task
+(``TaskLease``) that says which worker holds it and until when. ``manage.py db_worker`` (``lawtrace``'s version of
+the command, a subclass of django-tasks-db's worker) uses it as follows:
+
+- ``claim_next(tasks, worker_id)`` claims the next ready task and takes its lease in the same transaction (exclusive
+  on SQLite, ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL), so a claimed task always has a lease;
+- ``Heartbeat(task_id, worker_id)`` renews the lease from a thread every third of ``LAWTRACE_TASK_LEASE_SECONDS``
+  while the task runs; ``heartbeat.lost`` tells whether another worker took the task meanwhile (the worker then
+  leaves the result to that worker and does not overwrite it);
+- ``finish(task_id, worker_id)`` drops the lease once the result is written;
+- ``take_over_stale()`` puts every RUNNING task whose lease has expired — its worker was killed, lost power or
+  its network — back to READY, where any worker claims it like a new one. A task that has outlived
+  ``MAX_TAKEOVERS`` workers fails instead of killing workers forever. Every worker calls it between tasks, so a
+  pool of workers needs no separate reaper.
+
+Tasks must therefore be safe to run again after a crash at any point; the filing, derivative and purge tasks are.
+``stuck()`` reports what waits too long for the archivist's dashboard. Nothing here deletes a task's row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import OperationalError, close_old_connections, connection
+from django.db.models import QuerySet
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction
+
+from lawtrace.models import TaskLease
+
+log = logging.getLogger(__name__)
+MAX_TAKEOVERS = 3
+WORKER_LOST = "lawtrace.leases.WorkerLost"
+
+
+class WorkerLost(Exception):
+    """The workers running a task stopped without finishing it, again and again."""
+
+
+def lease_length() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.TASK_LEASE_SECONDS)
+
+
+def claim_next(tasks: QuerySet[DBTaskResult], worker_id: str) -> DBTaskResult | None:
+    """Claim the first task of ``tasks`` (ready ones, in queue order) for ``worker_id`` and lease it."""
+    with exclusive_transaction(tasks.db):
+        task = tasks.get_locked()
+        if task is None:
+            return None
+        task.claim(worker_id)
+        now = timezone.now()
+        TaskLease.objects.update_or_create(task_id=task.pk, defaults={
+            "worker_id": worker_id, "claimed_at": now, "renewed_at": now, "expires_at": now + lease_length()})
+    return task
+
+
+def renew(task_id, worker_id: str) -> bool:
+    """Push the lease's expiry forward; False when the lease is no longer this worker's."""
+    now = timezone.now()
+    return TaskLease.objects.filter(task_id=task_id, worker_id=worker_id).update(
+        renewed_at=now, expires_at=now + lease_length()) == 1
+
+
+def holds(task_id, worker_id: str) -> bool:
+    return TaskLease.objects.filter(task_id=task_id, worker_id=worker_id,
+                                    task__status=TaskResultStatus.RUNNING).exists()
+
+
+def finish(task_id, worker_id: str) -> None:
+    TaskLease.objects.filter(task_id=task_id, worker_id=worker_id).delete()
+
+
+def give_back(task_id, worker_id: str) -> None:
+    """A worker stopped on purpose in the middle of a task: the task goes back to the queue at once."""
+    with exclusive_transaction(DBTaskResult.objects.db):
+        if TaskLease.objects.filter(task_id=task_id, worker_id=worker_id).update(worker_id="",
+                                                                                expires_at=timezone.now()):
+            DBTaskResult.objects.filter(pk=task_id, status=TaskResultStatus.RUNNING).update(
+                status=TaskResultStatus.READY)
+
+
+def take_over_stale(now: dt.datetime | None = None) -> list[str]:
+    """Put RUNNING tasks whose lease expired back in the queue; return their ids.
+
+    Also covers a RUNNING task without any lease that started more than a lease ago: claimed by a worker
+    without leases (before they existed), whose death nothing else would notice."""
+    now = now or timezone.now()
+    expired = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, lease__expires_at__lt=now)
+    unleased = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, lease__isnull=True,
+                                           started_at__lt=now - lease_length())
+    candidates = list(expired.values_list("pk", flat=True)) + list(unleased.values_list("pk", flat=True))
+    if not candidates:
+        return []
+    taken: list[str] = []
+    with exclusive_transaction(DBTaskResult.objects.db):
+        for task in DBTaskResult.objects.select_for_update(skip_locked=True).filter(
+                pk__in=candidates, status=TaskResultStatus.RUNNING):
+            lease = TaskLease.objects.select_for_update().filter(task_id=task.pk).first()
+            if lease is not None and lease.expires_at >= now:
+                continue  # renewed meanwhile: its worker is alive after all
+            takeovers = (lease.takeovers if lease else 0) + 1
+            TaskLease.objects.update_or_create(task_id=task.pk, defaults={
+                "worker_id": "", "expires_at": now, "takeovers": takeovers})
+            if takeovers > MAX_TAKEOVERS:
+                task.status = TaskResultStatus.FAILED
+                task.finished_at = now
+                task.exception_class_path = WORKER_LOST
+                task.traceback = (f"{WORKER_LOST}: the workers running this task stopped {takeovers} times without "
+                                  f"finishing it; it is not started again.\n")
+                task.save(update_fields=["status", "finished_at", "exception_class_path", "traceback"])
+                log.error("task %s (%s) failed: its workers died %d times", task.pk, task.task_path, takeovers)
+            else:
+                task.status = TaskResultStatus.READY
+                task.save(update_fields=["status"])
+                log.warning("task %s (%s) taken over from workers %s: lease expired", task.pk, task.task_path,
+                            task.worker_ids)
+            taken.append(str(task.pk))
+    return taken
+
+
+class Heartbeat:
+    """Renew a task's lease from a thread of its own while the task runs (``with Heartbeat(...) as beat:``)."""
+
+    def __init__(self, task_id, worker_id: str) -> None:
+        self.task_id, self.worker_id = task_id, worker_id
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{task_id}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        interval = max(1.0, settings.TASK_LEASE_SECONDS / 3)
+        try:
+            while not self._stop.wait(interval):
+                try:
+                    if not renew(self.task_id, self.worker_id):
+                        self.lost = True
+                        log.warning("lease of task %s lost by worker %s", self.task_id, self.worker_id)
+                        return
+                except OperationalError as exc:  # a busy SQLite database: the next beat tries again
+                    log.warning("lease of task %s not renewed: %s", self.task_id, exc)
+                    close_old_connections()
+        finally:
+            connection.close()  # this thread's own connection
+
+
+@dataclass(frozen=True)
+class Stuck:
+    stale_running: int  # running, lease expired: the worker died and no worker has taken it over yet
+    oldest_stale: dt.timedelta | None
+    waiting: int  # ready for longer than ``patience``: no worker is taking work
+    oldest_waiting: dt.timedelta | None
+    given_up: int  # failed in the last day because their workers kept dying
+    any: bool = False
+
+
+def stuck(now: dt.datetime | None = None, patience: dt.timedelta = dt.timedelta(minutes=10)) -> Stuck:
+    now = now or timezone.now()
+    stale = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, lease__expires_at__lt=now)
+    oldest_stale = stale.order_by("lease__expires_at").values_list("lease__expires_at", flat=True).first()
+    waiting = DBTaskResult.objects.ready().filter(enqueued_at__lt=now - patience)
+    oldest_waiting = waiting.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
+    given_up = DBTaskResult.objects.filter(status=TaskResultStatus.FAILED, exception_class_path=WORKER_LOST,
+                                           finished_at__gte=now - dt.timedelta(days=1)).count()
+    stale_count, waiting_count = stale.count(), waiting.count()
+    return Stuck(stale_count, now - oldest_stale if oldest_stale else None, waiting_count,
+                 now - oldest_waiting if oldest_waiting else None, given_up,
+                 any=bool(stale_count or waiting_count or given_up))
