@@ -21,6 +21,7 @@ RULES = {
     "recorder_unqualified": gettext_lazy("recorded by someone without enforcement qualification"),
     "pre_use_check_missing": gettext_lazy("no pre-use check of the device"),
     "clock_off": gettext_lazy("device clock was wrong"),
+    "clock_sources_disagree": gettext_lazy("the recording's own times disagree"),
     "device_not_handed_out": gettext_lazy("device used without being handed over"),
 }
 
@@ -41,6 +42,10 @@ def describe(finding: Finding) -> str:
         return _("%(stage)s asks for photos of the key moments; none is linked.") % p
     if rule == "clock_off":
         return _("The device clock was off by %(skew_seconds)s seconds.") % p
+    if rule == "clock_sources_disagree" and p.get("other"):
+        from evidence.timesources import describe
+
+        return describe(p)
     if rule == "pre_use_check_missing" and p.get("failed_check"):
         return _("The device failed its pre-use check and was used anyway.")
     return str(RULES.get(rule, rule))

@@ -10,6 +10,7 @@ from org.models import User
 from org.roles import Role
 from org.visibility import record_agency
 from policy.registry import registry
+from policy.vocabulary import RecordKind
 
 FILING_ROLES = frozenset({Role.OFFICER, Role.ARCHIVIST, Role.HEAD})
 
@@ -40,7 +41,9 @@ def search_records(records: QuerySet[Record], text: str) -> QuerySet[Record]:
     return records.filter(condition)
 
 
-WORKLISTS = ("unlinked", "missing", "late", "unplayable")
+WORKLISTS = ("unlinked", "missing", "late", "unplayable", "clock")
+# Files kept but read by no decoder, and records filed before that was told apart by content.
+UNREADABLE = Q(kind=RecordKind.UNREADABLE) | Q(playable=False)
 
 
 def worklist(user: User, name: str) -> QuerySet[Record]:
@@ -55,7 +58,9 @@ def worklist(user: User, name: str) -> QuerySet[Record]:
     if name == "late":
         return records.filter(late=True)
     if name == "unplayable":
-        return records.filter(playable=False)
+        return records.filter(UNREADABLE)
+    if name == "clock":
+        return records.filter(time_conflict_seconds__isnull=False)
     return records.none()
 
 
@@ -74,7 +79,8 @@ def worklist_counts(user: User, *, mine: bool = False) -> dict[str, int]:
         "unlinked": Q(link_state__in=[Record.LinkState.UNMATCHED, Record.LinkState.AMBIGUOUS]),
         "missing": classify.missing_condition(fields),
         "late": Q(late=True),
-        "unplayable": Q(playable=False),
+        "unplayable": UNREADABLE,
+        "clock": Q(time_conflict_seconds__isnull=False),
     }
     return records.aggregate(**{name: Count("pk", filter=condition) for name, condition in conditions.items()})
 
@@ -90,11 +96,24 @@ CLIP_FIELDS = ("id", "activity_id", "kind", "recorded_start", "recorded_end", "c
 
 
 def clip_rows(activity_ids: list[int]) -> list[dict]:
-    """The records linked to these activities, as plain rows for the compliance engine (no user scope: a job)."""
+    """The records linked to these activities, as plain rows for the compliance engine (no user scope: a job).
+
+    A file no decoder could read is no recording: it is left out, so it never counts as coverage. A record whose
+    time sources disagree carries the two values in ``time_disagreement``."""
+    from evidence.timesources import disagreement_params
     from lawtrace import rawrows
 
-    records = Record.objects.filter(activity_id__in=activity_ids).order_by("recorded_start", "id")
-    return rawrows.values(records, CLIP_FIELDS, times=("recorded_start", "recorded_end"), flags=("late",))
+    records = (Record.objects.filter(activity_id__in=activity_ids, playable=True)
+               .exclude(kind=RecordKind.UNREADABLE).order_by("recorded_start", "id"))
+    rows = rawrows.values(records, CLIP_FIELDS, times=("recorded_start", "recorded_end"), flags=("late",))
+    conflicting = {row["id"]: row for row in records.filter(time_conflict_seconds__isnull=False).values(
+        "id", "time_sources", "recorded_time_source", "recorded_start", "recorded_end")}
+    for row in rows:
+        found = conflicting.get(row["id"])
+        row["time_disagreement"] = disagreement_params(
+            found["time_sources"], found["recorded_time_source"], found["recorded_start"],
+            found["recorded_end"]) if found else None
+    return rows
 
 
 def activity_of_record(record_id: int) -> int | None:

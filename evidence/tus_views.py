@@ -1,10 +1,14 @@
-"""HTTP side of the resumable upload protocol (tus 1.0.0: core, creation, termination)."""
+"""HTTP side of the resumable upload protocol (tus 1.0.0: core, creation, termination).
+
+Beyond tus, ``GET`` on an upload answers how its filing went (JSON: state, its Chinese name, the message, the
+record): filed, kept but unreadable, refused, or still waiting.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
@@ -84,4 +88,9 @@ def resource(request: HttpRequest, upload_id: str) -> HttpResponse:
         except uploads.UploadError as error:
             return _error(error)
         return _tus(HttpResponse(status=204))
+    if request.method == "GET":
+        return _tus(JsonResponse({
+            "state": session.state, "state_label": session.get_state_display(), "message": session.message,
+            "record": session.record_id, "offset": session.offset, "length": session.length,
+        }, json_dumps_params={"ensure_ascii": False}))
     return _tus(HttpResponse(status=405))

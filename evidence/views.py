@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from cases.forms import apply_service_errors
 from cases.queries import activities_overlapping
-from evidence import classify, queries, services, streaming
+from evidence import classify, queries, services, streaming, timesources
 from evidence.forms import ClassifyForm, LinkForm, UnlinkForm, UploadDetailsForm
 from evidence.models import Derivative, Record, UploadSession
 from evidence.naming import accepted_extensions
@@ -74,11 +74,20 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evidence/record_detail.html", {
         "can_play": queries.visible_records(request.user, "play").filter(pk=record.pk).exists(),
         "record": record, "media": media_rows(record.media or {}), "events": history(request, record),
+        "time_rows": timesources.rows(record.time_sources), "time_disagreement": _disagreement(record),
         "missing": missing, "can_file": can_file,
         "span": span, "link_form": LinkForm(agency=record.agency, candidates=candidates),
         "unlink_form": UnlinkForm(), "derivatives": {d.kind: d for d in record.derivatives.all()},
         "deadline_rule": next((d for d in pack.ingest.deadlines if d.id == record.deadline_rule), None),
     })
+
+
+def _disagreement(record: Record) -> str:
+    if record.time_conflict_seconds is None:
+        return ""
+    params = timesources.disagreement_params(record.time_sources, record.recorded_time_source,
+                                             record.recorded_start, record.recorded_end)
+    return timesources.describe(params) if params else ""
 
 
 def record_classify(request: HttpRequest, pk: int) -> HttpResponse:
@@ -133,7 +142,7 @@ def _playable_source(record: Record) -> tuple[object, str] | None:
             return derivatives[Derivative.Kind.PROXY].blob, "video/mp4"
         from evidence.probe import Probe
 
-        if Probe(info=record.media, error=record.probe_error).browser_ready():
+        if Probe(record.kind, record.media).browser_ready():
             return record.blob, mimetypes.guess_type(record.original_name)[0] or "video/mp4"
         return None
     if record.kind == RecordKind.PHOTO and Derivative.Kind.PREVIEW in derivatives:

@@ -165,6 +165,11 @@ KEY_LABELS = {
     "record": pgettext_lazy("event field", "record"),
     "scores": pgettext_lazy("event field", "scores"),
     "seed": pgettext_lazy("event field", "random seed"),
+    # A recording's time sources (evidence.timesources).
+    "source": pgettext_lazy("event field", "source"),
+    "time": pgettext_lazy("event field", "time"),
+    "day_only": pgettext_lazy("event field", "date only"),
+    "local_as_utc": pgettext_lazy("event field", "local time written as UTC"),
 }
 
 
