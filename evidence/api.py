@@ -148,6 +148,10 @@ class StationDumpView(APIView):
         officer = staff_by_number(station.agency, values["officer"])
         if officer is None:
             raise exceptions.ValidationError({"officer": _("No staff member has this number.")})
+        for upload in values["file"]:
+            if hasattr(upload, "temporary_file_path"):
+                # Spooled to disk: locked while this request lasts, so the sweep of crashed uploads leaves it alone.
+                fcntl.flock(upload.file.fileno(), fcntl.LOCK_EX)
         results = []
         for index, upload in enumerate(values["file"]):
             relative = (values.get("path") or [""] * len(values["file"]))[index] or upload.name
@@ -175,9 +179,7 @@ def _file_one(upload, relative: str, origin: Origin) -> FileResult:
     if spooled is None:  # held in memory: copied to the store while hashed
         with upload.open("rb") as handle:
             return import_one(handle, name, relative, origin)
-    # Spooled to disk by Django: that file becomes the stored object, without a copy. Locked meanwhile, so the
-    # sweep of crashed uploads leaves it alone (evidence.housekeeping).
-    fcntl.flock(upload.file.fileno(), fcntl.LOCK_EX)
+    # Spooled to disk by Django: that file becomes the stored object, without a copy.
     return import_one(Path(spooled()), name, relative, origin, owned=True)
 
 

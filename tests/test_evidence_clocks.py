@@ -27,7 +27,7 @@ THREE_HOURS = 10800
 
 
 @pytest.fixture
-def setting(db):
+def setting(builtin_name_patterns):
     agency = AgencyFactory()
     person = officer(agency, staff_number="410001")
     camera = DeviceFactory(agency=agency, serial="DSJ00042")

@@ -143,3 +143,29 @@ def test_an_upload_whose_filing_task_vanished_is_queued_again(an_officer, settin
     assert uploads.rescue_stranded() == 1
     session.refresh_from_db()
     assert session.state in (UploadSession.State.FILED, UploadSession.State.QUARANTINED)
+
+
+def test_a_station_upload_spooled_to_disk_becomes_the_stored_object_without_another_copy(client, agency, settings):
+    from evidence.services import create_station
+    from tests.factories import DeviceFactory, officer
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every file spooled to FILE_UPLOAD_TEMP_DIR, as large ones are
+    _station, token = create_station(agency, name="一号采集站")
+    DeviceFactory(agency=agency, serial="DSJ7")
+    officer(agency, staff_number="4101")
+    content = os.urandom(SIZE // 2)
+    upload = io.BytesIO(content)
+    upload.name = "DSJ7_4101_20261102090000_0001.mp4"
+    spool = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    default_store().root.mkdir(parents=True, exist_ok=True)
+    same_disk = os.stat(spool).st_dev == os.stat(default_store().root).st_dev
+    before = written()
+    response = client.post("/api/v1/station/dumps/", {"device": "DSJ7", "officer": "4101", "file": [upload]},
+                           HTTP_AUTHORIZATION=f"Station {token}")
+    spent = written() - before
+    assert response.status_code == 207 and response.json()["results"][0]["status"] == "quarantined"  # random bytes
+    record = Record.objects.get()
+    assert default_store().path(stored_object(record.blob)).read_bytes() == content
+    copies = 1 if same_disk else 2  # Django's spool, and a copy only where the store is on another disk
+    assert copies * len(content) <= spent < copies * len(content) + SIZE // 8
+    assert not [p for p in spool.iterdir() if p.name.endswith(".upload.mp4")]
