@@ -4,7 +4,9 @@
     BENCH_SIZES_GB=1 BENCH_PHOTOS=200 .venv/bin/python bench/ingest.py
 
 Each large file is ingested in a process of its own, so its peak memory is its own. The baseline is raw
-single-core SM3 over the same bytes in the same process, measured just before the ingest.
+single-core SM3 over the same bytes in the same process, measured just before the ingest. Each file's line also
+gives the CPU seconds the ingest used (all its threads) and the machine's load average, which on a shared machine
+says how much of two cores the ingest could have had.
 """
 
 from __future__ import annotations
@@ -82,14 +84,17 @@ def one_file(data: str, size_gb: float) -> dict:
     make_big(source, int(size_gb * (1 << 30)))
     os.sync()  # a camera dump is on disk before it is imported; its write-back must not cloud the figures
     raw = raw_sm3_mb_s(source)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), os.times()
     outcome = ingest_file(source, source.name, origin())
     elapsed = time.perf_counter() - start
+    used = os.times()
     assert outcome.created and outcome.record.blob.size == source.stat().st_size
     source.unlink()
     ingest = source_size_mb(outcome) / elapsed
     return {"size_gb": size_gb, "raw_sm3_mb_s": round(raw, 1), "ingest_mb_s": round(ingest, 1),
-            "ratio": round(ingest / raw, 3), "peak_rss_mb": round(peak_rss_mb(), 1)}
+            "ratio": round(ingest / raw, 3), "peak_rss_mb": round(peak_rss_mb(), 1),
+            "ingest_s": round(elapsed, 2), "cpu_s": round(used.user + used.system - cpu.user - cpu.system, 2),
+            "load1": round(os.getloadavg()[0], 2)}
 
 
 def source_size_mb(outcome) -> float:
