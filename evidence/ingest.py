@@ -6,7 +6,8 @@ Each file is written once at most:
   hashed where it lies and hard-linked into the store (``owned=True``): no copy at all;
 - any other file (a camera dump, a station upload held in memory) is copied to staging while both hashes are
   computed. When a stored object of the same size exists, the file may be filed already, so it is first hashed
-  without writing; it is copied only if the hashes are new. A camera dump imported again therefore writes nothing.
+  without writing; it is copied only if the hashes are new. A file of a few megabytes (a photo) is simply read
+  into memory once and written from there if new. A camera dump imported again therefore writes nothing.
 
 What the file is comes from its content (``evidence.probe``), never from its name: a file no decoder reads is kept
 byte for byte as an unreadable file, with the reason, and is never taken for a recording.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import io
 import os
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -33,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from evidence import classify
-from evidence.hashing import Digests, hash_file, hash_stream, read_sequentially
+from evidence.hashing import CHUNK_SIZE, Digests, hash_file, hash_stream, read_sequentially
 from evidence.models import Blob, DockingReport, Record, Station
 from evidence.naming import BadName, check_name, escaped, kind_for, safe_name
 from evidence.probe import Probe, probe
@@ -42,6 +44,9 @@ from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import Agency, Unit, User
 from policy.registry import registry
 from policy.vocabulary import RecordKind
+
+# Up to this size a file is read into memory once and written from there only if its content is new.
+SMALL_FILE = CHUNK_SIZE
 
 
 class IngestRefused(Exception):
@@ -151,6 +156,8 @@ def _ingest_copy(store: ObjectStore, source: Path | BinaryIO, name: str, claimed
     size = _size_of(source)
     if size == 0:
         _refuse(origin, name, _("%(name)s is empty (0 bytes).") % {"name": name}, "empty")
+    if size is not None and size <= SMALL_FILE and _rereadable(source):
+        return _ingest_small(store, source, name, claimed, origin, source_path)
     expected = None
     if size is not None and _rereadable(source) and Blob.objects.filter(size=size).exists():
         # Perhaps filed already: hash without writing anything, and copy only if the content is new.
@@ -177,6 +184,41 @@ def _ingest_copy(store: ObjectStore, source: Path | BinaryIO, name: str, claimed
     finally:
         with suppress(OSError):
             staging.close()  # releases the staging lock only now, when nothing more happens to the file
+        staged.unlink(missing_ok=True)
+    return _file(origin, name, source_path, digests, stored, found)
+
+
+def _ingest_small(store: ObjectStore, source: Path | BinaryIO, name: str, claimed: str, origin: Origin,
+                  source_path: str) -> Outcome:
+    """A photo, a short clip, a document: read once into memory, hashed there, written only if new."""
+    if isinstance(source, (str, Path)):
+        content = Path(source).read_bytes()
+    else:
+        source.seek(0)
+        content = source.read()
+    digests = hash_stream(io.BytesIO(content))
+    _check_content(origin, name, digests)
+    duplicate = _duplicate_of(origin, digests)
+    if duplicate is not None:
+        return _record_duplicate(origin, duplicate, name)
+    staging, staged = store.new_staging_file()
+    try:
+        try:
+            staging.write(content)
+            staging.flush()
+            os.fsync(staging.fileno())
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise StorageFull(str(exc)) from exc
+            raise
+        del content
+        found = probe(staged, claimed, documents=origin.accepts_documents)
+        stored, _new = store.commit(staged, digests)
+    except StorageFull:
+        _refuse_disk_full(origin, name)
+    finally:
+        with suppress(OSError):
+            staging.close()
         staged.unlink(missing_ok=True)
     return _file(origin, name, source_path, digests, stored, found)
 

@@ -137,7 +137,7 @@ def test_disk_full_during_ingest_refuses_cleanly(origin, clip, monkeypatch):
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(ingest_module, "hash_stream", full)
+    monkeypatch.setattr(ingest_module.os, "fsync", full)  # the copy cannot be made durable: the disk is full
     with pytest.raises(IngestRefused) as refused:
         ingest_file(clip, "a.mp4", origin)
     assert refused.value.code == "disk_full"
