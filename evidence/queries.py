@@ -92,7 +92,7 @@ def fixity_failures(user: User) -> QuerySet[Record]:
 
 
 CLIP_FIELDS = ("id", "activity_id", "kind", "recorded_start", "recorded_end", "clock_skew_seconds", "officer_id",
-               "device_id", "late", "deadline_cite")
+               "device_id", "late", "deadline_cite", "time_conflict_seconds")
 
 
 def clip_rows(activity_ids: list[int]) -> list[dict]:
@@ -106,8 +106,9 @@ def clip_rows(activity_ids: list[int]) -> list[dict]:
     records = (Record.objects.filter(activity_id__in=activity_ids, playable=True)
                .exclude(kind=RecordKind.UNREADABLE).order_by("recorded_start", "id"))
     rows = rawrows.values(records, CLIP_FIELDS, times=("recorded_start", "recorded_end"), flags=("late",))
-    conflicting = {row["id"]: row for row in records.filter(time_conflict_seconds__isnull=False).values(
-        "id", "time_sources", "recorded_time_source", "recorded_start", "recorded_end")}
+    disagreeing = [row["id"] for row in rows if row["time_conflict_seconds"] is not None]
+    conflicting = {row["id"]: row for row in Record.objects.filter(pk__in=disagreeing).values(
+        "id", "time_sources", "recorded_time_source", "recorded_start", "recorded_end")} if disagreeing else {}
     for row in rows:
         found = conflicting.get(row["id"])
         row["time_disagreement"] = disagreement_params(

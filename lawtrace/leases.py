@@ -88,16 +88,20 @@ def give_back(task_id, worker_id: str) -> None:
                 status=TaskResultStatus.READY)
 
 
-def take_over_stale(now: dt.datetime | None = None) -> list[str]:
+def take_over_stale(now: dt.datetime | None = None, *, unleased: bool = False) -> list[str]:
     """Put RUNNING tasks whose lease expired back in the queue; return their ids.
 
-    Also covers a RUNNING task without any lease that started more than a lease ago: claimed by a worker
-    without leases (before they existed), whose death nothing else would notice."""
+    Read from the lease table, which holds only the few tasks running or taken over, so a worker may ask often
+    whatever the size of the results table. ``unleased`` also covers RUNNING tasks without any lease that started
+    more than a lease ago — claimed by a worker without leases (before they existed), whose death nothing else
+    would notice; that needs a scan of the results table, so a worker asks it once, when it starts."""
     now = now or timezone.now()
-    expired = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, lease__expires_at__lt=now)
-    unleased = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, lease__isnull=True,
-                                           started_at__lt=now - lease_length())
-    candidates = list(expired.values_list("pk", flat=True)) + list(unleased.values_list("pk", flat=True))
+    candidates = list(TaskLease.objects.filter(expires_at__lt=now, task__status=TaskResultStatus.RUNNING)
+                      .values_list("task_id", flat=True))
+    if unleased:
+        candidates += list(DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, lease__isnull=True,
+                                                       started_at__lt=now - lease_length())
+                           .values_list("pk", flat=True))
     if not candidates:
         return []
     taken: list[str] = []
@@ -172,12 +176,12 @@ class Stuck:
 
 def stuck(now: dt.datetime | None = None, patience: dt.timedelta = dt.timedelta(minutes=10)) -> Stuck:
     now = now or timezone.now()
-    stale = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, lease__expires_at__lt=now)
-    oldest_stale = stale.order_by("lease__expires_at").values_list("lease__expires_at", flat=True).first()
-    waiting = DBTaskResult.objects.ready().filter(enqueued_at__lt=now - patience)
+    stale = TaskLease.objects.filter(expires_at__lt=now, task__status=TaskResultStatus.RUNNING)
+    oldest_stale = stale.order_by("expires_at").values_list("expires_at", flat=True).first()
+    waiting = DBTaskResult.objects.ready().filter(enqueued_at__lt=now - patience)  # the queue's own index
     oldest_waiting = waiting.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
-    given_up = DBTaskResult.objects.filter(status=TaskResultStatus.FAILED, exception_class_path=WORKER_LOST,
-                                           finished_at__gte=now - dt.timedelta(days=1)).count()
+    given_up = TaskLease.objects.filter(takeovers__gt=MAX_TAKEOVERS, task__status=TaskResultStatus.FAILED,
+                                        task__finished_at__gte=now - dt.timedelta(days=1)).count()
     stale_count, waiting_count = stale.count(), waiting.count()
     return Stuck(stale_count, now - oldest_stale if oldest_stale else None, waiting_count,
                  now - oldest_waiting if oldest_waiting else None, given_up,

@@ -29,6 +29,7 @@ class LeasedWorker(db_worker.Worker):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._next_takeover = 0.0
+        self._started = False
 
     def _tasks(self):
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
@@ -43,7 +44,8 @@ class LeasedWorker(db_worker.Worker):
             return
         self._next_takeover = time.monotonic() + max(1.0, leases.lease_length().total_seconds() / 4)
         try:
-            leases.take_over_stale()
+            leases.take_over_stale(unleased=not self._started)
+            self._started = True
         except OperationalError as exc:
             if not is_locked_database_exception(exc):
                 raise
