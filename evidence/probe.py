@@ -31,6 +31,8 @@ BROWSER_CONTAINERS = {"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "mp3", "ogg", 
 RECORDING_FORMATS = {"mov,mp4,m4a,3gp,3g2,mj2", "avi", "matroska,webm", "mpegts", "mpeg", "flv", "asf", "wav", "w64",
                      "mp3", "aac", "amr", "ogg", "flac", "aiff", "caf", "h264", "hevc"}
 STILL_FORMATS = {"JPEG", "MPO", "PNG", "BMP", "WEBP", "TIFF", "GIF"}
+# HEIF/AVIF stills are ISO media files the video demuxer opens; their brand says they are photos.
+STILL_BRANDS = {"heic", "heix", "heim", "heis", "mif1", "msf1", "avif", "avis"}
 MEDIA_LABELS = {
     "container": gettext_lazy("container format"), "video_codec": gettext_lazy("video codec"),
     "width": gettext_lazy("width (pixels)"), "height": gettext_lazy("height (pixels)"),
@@ -164,6 +166,8 @@ def _probe_media(path: Path) -> Probe:
         if duration and duration >= TAIL_CHECK_MIN_SECONDS and not _tail_readable(container, stream, duration):
             return _unreadable(UnreadableReason.TRUNCATED, info)
         kind = RecordKind.AV if video is not None else RecordKind.AUDIO
+        if video is not None and tags.get("major_brand", "").strip().lower() in STILL_BRANDS:
+            kind = RecordKind.PHOTO
         return Probe(kind, info, duration_seconds=duration, times=times)
 
 

@@ -33,6 +33,8 @@ from evidence.naming import BadName, kind_for, safe_name
 from ledger.events import RequestContext, record_denial
 
 APPEND_CHUNK = 1 << 20
+MAX_ATTEMPTS = 5  # filing tries before a received upload is left to people (the archivist's dashboard)
+RETRY_AFTER_DISK_FULL = dt.timedelta(minutes=10)
 METADATA_FIELDS = ("filename", "filetype", "name", "type", "case", "activity", "device", "party", "usage",
                    "remote_reason", "returned_to_unit_at", "sha256", "sm3")
 
@@ -61,10 +63,6 @@ def parse_metadata(header: str) -> dict[str, str]:
 
 def part_path(session: UploadSession) -> Path:
     return settings.EVIDENCE_UPLOAD_DIR / f"{session.pk}.part"
-
-
-MAX_ATTEMPTS = 5
-RETRY_AFTER_DISK_FULL = dt.timedelta(minutes=10)
 
 
 def create_session(user, length: int, metadata: dict[str, str]) -> UploadSession:
