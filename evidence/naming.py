@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from lawtrace.text import BIDI_CONTROLS, escaped, hidden
 from policy.vocabulary import RecordKind
 
 MAX_NAME = 255
@@ -36,30 +37,10 @@ class BadName(ValueError):
 gettext_noop("Null characters are not allowed.")
 
 
-# Characters that change how the rest of a name is shown: the bidi embeddings, overrides and isolates, and the marks
-# that steer them. U+202E turns "clip\u202egpj.exe" into what reads as "clipexe.jpg" (the RLO spoof).
-BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# Joiners are format characters too, but Indic and emoji names need them; they change no order.
-_ALLOWED_FORMAT = frozenset("\u200c\u200d")
-
-
-def _refused(ch: str) -> bool:
-    category = unicodedata.category(ch)
-    if ch in _ALLOWED_FORMAT:
-        return False
-    return category in ("Cc", "Cf", "Cs", "Zl", "Zp") or ch in BIDI_CONTROLS
-
-
-def escaped(text: str) -> str:
-    """``text`` with every invisible control, format or direction character written out as ``\\uXXXX``, so a
-    name shows what it really contains wherever it is displayed (pages, PDFs, the command line, event labels)."""
-    return "".join(f"\\u{ord(ch):04x}" if _refused(ch) else ch for ch in text or "")
-
-
 def check_name(raw: str) -> None:
     """Refuse a name carrying a NUL, a control character or a bidi control: such a name is corrupt or disguises
     what the file is, and it must not be quietly rewritten into something that looks harmless."""
-    offending = next((ch for ch in raw or "" if _refused(ch)), None)
+    offending = next((ch for ch in raw or "" if hidden(ch)), None)
     if offending is None:
         return
     shown = {"name": escaped(raw), "char": f"U+{ord(offending):04X}"}

@@ -113,8 +113,14 @@ def test_ingest_dump_refuses_such_names_in_files_and_folders_exits_2_and_prints_
 
 def test_a_stored_name_with_such_characters_is_shown_written_out(client, agency):
     """Behind the application's back (a row written before names were checked): every page escapes it."""
+    from django.db import transaction
+
+    from ledger.events import record_event
+
     record = RecordFactory(agency=agency, original_name="x", source_path="x")
     Record.objects.filter(pk=record.pk).update(original_name="clip\u202egpj.exe", source_path="DCIM/\u202e/clip")
+    with transaction.atomic():  # an old event that carried the name as it came
+        record_event("record.classify", obj=record, actor_label="站\u202e", after={"party": "某\u202e公司"})
     archivist = UserFactory(agency=agency, roles=(Role.ARCHIVIST,))
     login(client, archivist)
     for url in (f"/evidence/{record.pk}/", "/evidence/"):

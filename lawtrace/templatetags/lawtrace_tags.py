@@ -9,6 +9,14 @@ def get_item(mapping: dict | None, key: str) -> object:
 
 
 @register.filter
+def visible(text: object) -> str:
+    """Invisible and direction characters written out (lawtrace.text)."""
+    from lawtrace.text import escaped
+
+    return escaped(str(text)) if text is not None else ""
+
+
+@register.filter
 def event_verb(event) -> str:
     from ledger.display import verb_label
 
