@@ -10,13 +10,15 @@ the command, a subclass of django-tasks-db's worker) uses it as follows:
 - ``Heartbeat(task_id, worker_id)`` renews the lease from a thread every third of ``LAWTRACE_TASK_LEASE_SECONDS``
   while the task runs; ``heartbeat.lost`` tells whether another worker took the task meanwhile (the worker then
   leaves the result to that worker and does not overwrite it);
-- ``finish(task_id, worker_id)`` drops the lease once the result is written;
+- ``finish(task_id, worker_id)`` drops the lease once the result is written; ``give_back(task_id, worker_id)``
+  puts the task straight back in the queue when the worker is stopped on purpose in the middle of it;
 - ``take_over_stale()`` puts every RUNNING task whose lease has expired — its worker was killed, lost power or
   its network — back to READY, where any worker claims it like a new one. A task that has outlived
   ``MAX_TAKEOVERS`` workers fails instead of killing workers forever. Every worker calls it between tasks, so a
   pool of workers needs no separate reaper.
 
-Tasks must therefore be safe to run again after a crash at any point; the filing, derivative and purge tasks are.
+Tasks must therefore be safe to run again after a crash at any point; the filing, derivative, housekeeping, fixity
+and purge tasks are.
 ``stuck()`` reports what waits too long for the archivist's dashboard. Nothing here deletes a task's row.
 """
 
