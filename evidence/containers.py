@@ -3,6 +3,9 @@ or does not report what is there.
 
 - ISO base media (MP4/MOV): the top-level boxes. A camera writes the index (``moov``) last, when recording stops; a
   file without it was cut off by a power loss or an interrupted copy, and no player can read its pictures.
+- JPEG and PNG: whether the picture data reaches its end marker (EOI, IEND). The image library can be told to
+  accept cut-off images and fill them with grey, and WeasyPrint tells it so for the whole process; the
+  structure cannot be talked round.
 - RIFF (WAV, AVI): the chunks. They carry the recorder's own dates, in the device's local time: ``bext``
   (Broadcast WAV origination date and time), ``LIST/INFO ICRD`` (creation date) and the AVI ``IDIT`` chunk
   (date/time original). A chunk that runs past the end of the file means the copy was cut short.
@@ -13,6 +16,7 @@ Only headers are read, by seeking from one box or chunk to the next, so a 4 GB f
 from __future__ import annotations
 
 import datetime as dt
+import mmap
 import re
 import struct
 from dataclasses import dataclass, field
@@ -142,4 +146,39 @@ def parse_local(text: str) -> tuple[dt.datetime, bool] | None:
             return dt.datetime(int(day[1]), int(day[2]), int(day[3])), True
         except ValueError:
             return None
+    return None
+
+
+def image_complete(path: Path, image_format: str) -> bool:
+    """Whether a JPEG (or MPO) has its end-of-image marker after the picture's scan, a PNG its IEND chunk after its
+    data; other formats are left to the decoder."""
+    if image_format not in ("JPEG", "MPO", "PNG"):
+        return True
+    try:
+        with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            if image_format == "PNG":
+                return data.rfind(b"IEND") > data.rfind(b"IDAT") > 0
+            scan = _jpeg_scan_start(data)
+            return scan is not None and data.rfind(b"\xff\xd9") > scan
+    except (OSError, ValueError):
+        return False
+
+
+def _jpeg_scan_start(data) -> int | None:
+    """Offset of the first start-of-scan marker, walking the segments (an EXIF thumbnail inside APP1 has its own,
+    which must not count)."""
+    offset, size = 2, len(data)
+    while offset + 4 <= size:
+        if data[offset] != 0xFF:
+            return None
+        marker = data[offset + 1]
+        if marker == 0xFF:  # fill byte
+            offset += 1
+            continue
+        if marker == 0xDA:
+            return offset
+        if marker in (0x01, *range(0xD0, 0xD9)):
+            offset += 2
+            continue
+        offset += 2 + struct.unpack(">H", data[offset + 2:offset + 4])[0]
     return None

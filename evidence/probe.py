@@ -287,6 +287,8 @@ def _probe_image(path: Path) -> Probe | None:
         if taken is not None:
             times.append(Reading("exif", taken))
             info["creation_time"] = taken.isoformat()
+        if not containers.image_complete(path, image.format):
+            return _unreadable(UnreadableReason.TRUNCATED, info)
         try:
             if image.format in ("JPEG", "MPO"):
                 image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))

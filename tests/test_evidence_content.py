@@ -198,3 +198,23 @@ def test_ingest_dump_says_which_files_are_unreadable_and_exits_3(agency, person,
     with translation.override("zh-hans"), pytest.raises(CommandError) as again:
         call_command("ingest_dump", str(root), "--device", "DSJ00042", "--officer", "410001", stdout=io.StringIO())
     assert again.value.returncode == 3 and Record.objects.count() == 3
+
+
+def test_a_cut_off_photo_is_unreadable_even_where_the_image_library_was_told_to_accept_cut_off_images(
+        upload_origin, tmp_path, monkeypatch):
+    """WeasyPrint sets PIL's LOAD_TRUNCATED_IMAGES for the whole process once a PDF has been made."""
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    whole = make_photo(tmp_path / "whole.jpg", size=(640, 480), taken=START.replace(tzinfo=None))
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(whole.read_bytes()[:-200])
+    assert ingest_file(cut, cut.name, upload_origin).record.unreadable_reason == UnreadableReason.TRUNCATED
+    from PIL import Image
+
+    png = tmp_path / "scan.png"
+    Image.new("RGB", (300, 200), (9, 9, 9)).save(png)
+    cut_png = tmp_path / "cut.png"
+    cut_png.write_bytes(png.read_bytes()[:-20])
+    assert ingest_file(cut_png, cut_png.name, upload_origin).record.unreadable_reason == UnreadableReason.TRUNCATED
+    assert ingest_file(whole, whole.name, upload_origin).record.kind == "photo"
