@@ -7,7 +7,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export LAWTRACE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test install install-test lint messages
+.PHONY: demo test install install-test lint typecheck messages
 
 $(UV):
 	scripts/bootstrap-python.sh "$(PYTHON)" "$(VENV)"
@@ -26,8 +26,14 @@ test: install-test
 	scripts/system-deps.sh
 	scripts/test.sh
 
+# The before-commit hooks (.pre-commit-config.yaml) over every tracked file; `$(VENV)/bin/pre-commit install` runs
+# them on each commit.
 lint: install-test
-	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
+
+# mypy over the apps against mypy-baseline.txt (scripts/typecheck.py: --shrink after fixing, --refresh after a merge).
+typecheck: install-test
+	$(VENV)/bin/python scripts/typecheck.py
 
 # Developers: refresh the zh-hans catalogue after changing user-facing strings, then translate the new entries.
 messages: install-test

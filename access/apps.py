@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+import authz
+
 
 class AccessConfig(AppConfig):
     name = "access"
@@ -12,6 +14,7 @@ class AccessConfig(AppConfig):
         from access.tasks import expire_grants, remove_expired_packages
         from lawtrace import scheduler
 
+        authz.register_app(self)
         scheduler.register("access.expire_grants", expire_grants, every=lambda: dt.timedelta(hours=1))
         scheduler.register("access.remove_expired_packages", remove_expired_packages,
                            every=lambda: dt.timedelta(days=1))

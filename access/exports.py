@@ -15,15 +15,17 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from access import packages, services
 from access.models import AccessRequest, PackageExport
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
+from ledger.wording import stored_text
 from org.models import User
 
 PROGRESS_EVERY_SECONDS = 1.0
@@ -40,10 +42,10 @@ def request_export(access: AccessRequest, *, actor: User, maker: str, extractor:
     """Queue a package of the items ``actor`` may copy out now; refused, on record, when there are none."""
     items = services.copyable_items(access, actor)
     if not items:
+        problem = gettext_lazy("Nothing may be copied under this request now (not granted, expired or revoked).")
         record_denial("package.request", actor=actor, obj=access, agency_code=access.agency.code, context=context,
-                      detail={"reason": "no active copying grant"})
-        raise services.AccessRefused(_("Nothing may be copied under this request now (not granted, expired or "
-                                       "revoked)."))
+                      detail={"reason": problem})
+        raise services.AccessRefused(problem)
     from access.tasks import build_package_export
 
     with transaction.atomic():
@@ -69,15 +71,20 @@ def build(export_id: int) -> PackageExport:
     try:
         _build(export)
     except Exception as error:  # the requester sees why and can ask again
-        if not isinstance(error, services.AccessRefused | packages.PackageError):
+        reason = error.args[0] if isinstance(error, services.AccessRefused | packages.PackageError) else None
+        if reason is None:
             logging.getLogger(__name__).exception("package export %s failed", export.pk)
-        message = str(error)[:2000]
-        PackageExport.objects.filter(pk=export.pk).update(state=PackageExport.State.FAILED, error=message,
+        # Kept untranslated, shown in the reader's language (ledger.wording); an unforeseen error's own text is
+        # for the log and the ledger, not for the page.
+        shown_reason = reason or gettext_lazy("The package could not be made because of an internal error, which is "
+                                              "in the server log; ask again or tell the system administrator.")
+        PackageExport.objects.filter(pk=export.pk).update(state=PackageExport.State.FAILED,
+                                                          error=stored_text(shown_reason)[:2000],
                                                           finished_at=timezone.now())
         with transaction.atomic():
             record_event("package.failed", obj=export, agency_code=export.request.agency.code,
                          result="denied" if isinstance(error, services.AccessRefused) else "done",
-                         detail={"error": message[:500]})
+                         detail={"error": reason or str(error)[:500]})
     export.refresh_from_db()
     return export
 
@@ -88,7 +95,8 @@ def _build(export: PackageExport) -> None:
     wanted = set(export.record_ids)
     items = [r for r in services.copyable_items(access, export.requested_by) if r.pk in wanted]
     if not items:
-        raise services.AccessRefused(_("The grant no longer allows copying these items (revoked or expired)."))
+        raise services.AccessRefused(gettext_lazy("The grant no longer allows copying these items (revoked or "
+                                                  "expired)."))
     counter = _Counter(export.pk)
     name = f"evidence-package-{access.pk}-{export.pk:06d}"
     extraction = packages.Extraction(maker=export.maker, extractor=export.extractor, proves=export.proves,
@@ -130,15 +138,17 @@ def open_archive(export: PackageExport, *, actor: User, context: RequestContext 
     is not the one who asked for it or the grant no longer allows copying what it holds."""
     problem = None
     if export.requested_by_id != actor.pk:
-        problem = _("Only the staff member who asked for this package may download it.")
+        problem = gettext_lazy("Only the staff member who asked for this package may download it.")
     elif export.state != PackageExport.State.READY:
-        problem = _("This package is not ready for download.")
+        problem = gettext_lazy("This package is not ready for download.")
     elif not (archive_dir() / export.archive_name).is_file():
-        problem = _("The archive is no longer on the server; ask for the package again.")
+        problem = gettext_lazy("The archive is no longer on the server; ask for the package again.")
     else:
         allowed = {r.pk for r in services.copyable_items(export.request, actor)}
         if not set(export.record_ids) <= allowed:
-            problem = _("The grant no longer allows copying these items (revoked or expired).")
+            problem = gettext_lazy("The grant no longer allows copying these items (revoked or expired).")
+    if problem is None:
+        problem = _damaged(export)
     if problem:
         record_denial("package.download", actor=actor, obj=export, agency_code=export.request.agency.code,
                       context=context, detail={"reason": problem})
@@ -151,6 +161,23 @@ def open_archive(export: PackageExport, *, actor: User, context: RequestContext 
     return handle
 
 
+def _damaged(export: PackageExport) -> Any:
+    """Fixity of what is handed out: the archive must still have the hash the ledger recorded when it was made (the
+    row's copy of that hash counts for nothing on its own). A changed archive is refused and put on record."""
+    from evidence.fixity import file_matches
+    from ledger.queries import recorded
+
+    made = recorded("access.packageexport", export.pk, "package.ready", "sha256")
+    if made and made == export.sha256 and file_matches(archive_dir() / export.archive_name, made):
+        return None
+    with transaction.atomic():
+        record_event("fixity.changed", obj=export, agency_code=export.request.agency.code,
+                     detail={"archive": export.archive_name, "sha256_expected": made or "",
+                             "sha256_on_row": export.sha256})
+    return gettext_lazy("The package archive no longer has the hash recorded when it was made (changed or damaged "
+                        "on the server); it was not handed out. Ask for the package again.")
+
+
 STALLED_AFTER = dt.timedelta(days=1)
 
 
@@ -161,7 +188,8 @@ def remove_expired(now=None) -> int:
     stalled = PackageExport.objects.filter(state__in=[PackageExport.State.QUEUED, PackageExport.State.BUILDING],
                                            requested_at__lt=now - STALLED_AFTER)
     for export in stalled.select_related("request__agency"):
-        message = _("The package was not finished within a day (the background worker stopped?); ask again.")
+        message = stored_text(gettext_lazy("The package was not finished within a day (the background worker "
+                                           "stopped?); ask again."))
         with transaction.atomic():
             PackageExport.objects.filter(pk=export.pk).update(state=PackageExport.State.FAILED, error=message,
                                                               finished_at=now)

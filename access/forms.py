@@ -38,12 +38,16 @@ class RequestForm(forms.Form):
     valid_until = forms.DateTimeField(widget=_DATETIME, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
                                       label=_("access until"))
 
-    def __init__(self, *args, pack: PolicyPack, staff, cases, records, **kwargs) -> None:
+    def __init__(self, *args, pack: PolicyPack, staff, cases, records, requester_types: set[str], **kwargs) -> None:
         kwargs.setdefault("initial", {}).setdefault(
             "valid_until", (timezone.localtime() + dt.timedelta(days=_DEFAULT_DAYS)).replace(second=0, microsecond=0))
         super().__init__(*args, **kwargs)
-        offered = {str(t) for rule in pack.access.rules for t in rule.requesters}
-        self.fields["requester_type"].choices = [c for c in RequesterType.choices if c[0] in offered]
+        known = {str(t) for rule in pack.access.rules for t in rule.requesters}
+        self.fields["requester_type"].choices = [c for c in RequesterType.choices if c[0] in known]
+        # Offered: what the user may claim to be. Any type of the pack still validates, so a claim the user may not
+        # make reaches the action function, which refuses it on record.
+        self.fields["requester_type"].widget.choices = [c for c in RequesterType.choices
+                                                        if c[0] in known & requester_types]
         actions = {str(a) for rule in pack.access.rules for a in rule.actions}
         self.fields["actions"].choices = [c for c in AccessAction.choices if c[0] in actions]
         self.fields["requester_user"].queryset = staff

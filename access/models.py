@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from authz.scopes import RestrictedQuerySet
 from policy.vocabulary import AccessAction, AccessPurpose, Approver, Credential, RequesterType
 
 STEP_KINDS = {"approve": _("approval"), "check": _("check"), "consent": _("consent")}
@@ -39,6 +40,9 @@ class AccessRequest(models.Model):
     purpose = models.CharField(_("purpose"), max_length=32, choices=AccessPurpose.choices)
     reason = models.TextField(_("reason for the request"))
     actions = models.JSONField(_("actions"))
+    # What the actions let the holder do, as columns the permission scopes read in SQL (set with ``actions``).
+    plays = models.BooleanField(_("shows content inside the system"), default=False)
+    copies = models.BooleanField(_("lets a copy leave the system"), default=False)
     credentials = models.JSONField(_("credentials seen"), default=list, blank=True)
     credentials_verified = models.BooleanField(_("credentials verified against the originals"), default=False)
     rule_id = models.CharField(_("access rule"), max_length=64)
@@ -53,6 +57,8 @@ class AccessRequest(models.Model):
     pack_version = models.PositiveIntegerField(_("policy pack version"))
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("access request")
@@ -91,6 +97,8 @@ class ApprovalDecision(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT,
                                    related_name="+")
     decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["request", "step"]
@@ -134,6 +142,8 @@ class PackageExport(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("evidence package")

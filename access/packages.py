@@ -26,9 +26,18 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from lawtrace_verify.package import PROOF_FILE
+from django.utils.translation import gettext, gettext_noop
+from lawtrace_verify.package import PROOF_FILE, verify_archive
 
+from evidence.derivatives import stored_object
+from evidence.store import store_named
+from lawtrace.pdf import render_pdf
+from ledger import signing
+from ledger.bundles import proof_bundle
 from ledger.events import SYSTEM, RequestContext, record_event
+from ledger.keys import chain
+from ledger.queries import events_matching
+from ledger.wording import Wording
 
 ALGORITHMS = ("sha256", "sm3")
 Progress = Callable[[int], None]  # told the number of bytes just copied
@@ -36,7 +45,8 @@ NOTE_FILE = "data/explanatory-note.pdf"
 
 
 class PackageError(Exception):
-    """The package could not be made; nothing was left half-written."""
+    """The package could not be made; nothing was left half-written. Its one argument is a ``Wording``, kept
+    untranslated on the export's row and translated where it is shown."""
 
 
 @dataclass(frozen=True)
@@ -78,9 +88,6 @@ def _safe_name(name: str, limit: int = 57) -> str:
 
 
 def _copy_original(record, target: Path, progress: Progress | None) -> dict[str, str]:
-    from evidence.derivatives import stored_object
-    from evidence.store import store_named
-
     hashers = _hashers()
     blob = record.blob
     with target.open("wb") as sink:
@@ -92,8 +99,9 @@ def _copy_original(record, target: Path, progress: Progress | None) -> dict[str,
                 progress(len(chunk))
     actual = {name: digest.hexdigest() for name, digest in hashers.items()}
     if actual != {"sha256": blob.sha256, "sm3": blob.sm3}:
-        raise PackageError(f"记录 {record.pk} 的存储原件与入库哈希不符，已停止导出，请运行完整性检查。"
-                           f" The stored original of record {record.pk} no longer matches its hashes.")
+        raise PackageError(Wording(gettext_noop("The stored original of record %(record)s no longer matches the "
+                                                "hashes taken when it was filed; the export stopped. Run a fixity "
+                                                "check."), record=record.pk))
     return actual
 
 
@@ -118,9 +126,9 @@ def build_package(records: Sequence, out_dir: Path, *, extraction: Extraction, a
     """Write the package for ``records`` (already narrowed by the choke point) into ``out_dir``, which must not
     exist yet, and put the export on the record. On any error the half-made directory is removed."""
     if not records:
-        raise PackageError("没有可导出的记录。 There are no records to export.")
+        raise PackageError(Wording(gettext_noop("There are no records to export.")))
     if out_dir.exists() and any(out_dir.iterdir()):
-        raise PackageError(f"目标目录非空：{out_dir}。 The output directory is not empty.")
+        raise PackageError(Wording(gettext_noop("The output directory is not empty: %(path)s."), path=str(out_dir)))
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
         return _build(list(records), out_dir, extraction, agency, actor, case, access_request, context, progress)
@@ -130,15 +138,12 @@ def build_package(records: Sequence, out_dir: Path, *, extraction: Extraction, a
 
 
 def _build(records, root, extraction, agency, actor, case, access_request, context, progress) -> Package:
-    from ledger.bundles import proof_bundle
-    from ledger.queries import events_matching
-
     ingest = {int(e.object_id): e for e in events_matching(verbs=["record.ingest"], object_type="evidence.record",
                                                             object_ids=[r.pk for r in records])}
     lacking = [r.pk for r in records if r.pk not in ingest]
     if lacking:
-        raise PackageError(f"记录 {lacking} 在账本中没有入库事件，无法出具证明。"
-                           f" No ingest event for records {lacking}.")
+        raise PackageError(Wording(gettext_noop("Records %(records)s have no filing event in the ledger, so nothing "
+                                                "can prove them."), records="、".join(map(str, lacking))))
     originals = root / "data" / "originals"
     originals.mkdir(parents=True)
     payload: dict[str, dict[str, str]] = {}
@@ -148,22 +153,24 @@ def _build(records, root, extraction, agency, actor, case, access_request, conte
         payload[relative] = _copy_original(record, root / relative, progress)
         entries.append({"path": relative, **payload[relative], "event": ingest[record.pk].seq})
     extracted_at = timezone.localtime()
-    _write_note(root / NOTE_FILE, records, extraction, agency, extracted_at)
+    # The proof first: the note names the key that signed it, for the court to compare with the witness list.
+    proof = proof_bundle([ingest[r.pk] for r in records], entries)
+    _write_note(root / NOTE_FILE, records, extraction, agency, extracted_at, proof["public_key"])
     payload[NOTE_FILE] = file_hashes(root / NOTE_FILE)
     _write_manifests(root, "manifest", payload)
 
     identifier = case.number if case else (f"access-request-{access_request.pk}" if access_request else "")
     size = sum(r.blob.size for r in records) + (root / NOTE_FILE).stat().st_size
     (root / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n", encoding="utf-8")
-    (root / "bag-info.txt").write_text("\n".join([
-        f"Source-Organization: {agency.name}",
-        f"Bagging-Date: {extracted_at.date().isoformat()}",
-        f"External-Identifier: {identifier}",
-        f"External-Description: {extraction.proves}",
-        f"Payload-Oxum: {size}.{len(payload)}",
-        "Bag-Software-Agent: Lawtrace",
-    ]) + "\n", encoding="utf-8")
-    proof = proof_bundle([ingest[r.pk] for r in records], entries)
+    (root / "bag-info.txt").write_text("".join(bag_info_line(label, value) for label, value in [
+        ("Source-Organization", agency.name),
+        ("Bagging-Date", extracted_at.date().isoformat()),
+        ("External-Identifier", identifier),
+        ("External-Description", extraction.proves),
+        ("Payload-Oxum", f"{size}.{len(payload)}"),
+        ("Bag-Software-Agent", "Lawtrace"),
+        ("Signing-Key-Fingerprint", proof["public_key"]["key_id"]),
+    ]), encoding="utf-8")
     (root / PROOF_FILE).write_text(json.dumps(proof, ensure_ascii=False, indent=1), encoding="utf-8")
     (root / "README.txt").write_text(_readme(proof), encoding="utf-8")
     _copy_verifier(root / "tools" / "lawtrace_verify")
@@ -181,36 +188,49 @@ def _build(records, root, extraction, agency, actor, case, access_request, conte
     return Package(root, len(payload), size, manifest_sha256)
 
 
+def bag_info_line(label: str, value: str) -> str:
+    """One ``bag-info.txt`` element (RFC 8493 2.2.2). A line break in the value continues it on an indented line,
+    so text typed into a form ("证明对象") can never start an element of its own."""
+    lines = [" ".join(part.split()) for part in str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return f"{label}: " + "\n  ".join(line for line in lines if line) + "\n"
+
+
 def _size_of(proof: dict) -> int:
     from lawtrace_verify.checkpoint import parse_note
 
     return parse_note(proof["checkpoint"]["note"]).size
 
 
-def _write_note(path: Path, records, extraction: Extraction, agency, extracted_at: dt.datetime) -> None:
-    from lawtrace.pdf import render_pdf
-
+def _write_note(path: Path, records, extraction: Extraction, agency, extracted_at: dt.datetime, key: dict) -> None:
     path.write_bytes(render_pdf("access/package_note.html", {
-        "agency": agency, "records": records, "extraction": extraction, "extracted_at": extracted_at}))
+        "agency": agency, "records": records, "extraction": extraction, "extracted_at": extracted_at, "key": key,
+        "algorithm": signing.NAMES.get(key["algorithm"], key["algorithm"])}))
 
 
 def _readme(proof: dict) -> str:
     key = proof["public_key"]
-    return "\n".join([
-        "执法全过程记录 证据包 / Lawtrace evidence package",
-        "",
-        "本包为 BagIt (RFC 8493) 格式。data/originals 为原始文件，data/explanatory-note.pdf 为文字说明。",
-        "manifest-sha256.txt、manifest-sm3.txt 列出每个文件的 SHA-256 与 SM3 哈希；",
-        "ledger-proof.json 含各文件入库事件在防篡改账本中的包含证明、已签名检查点及公钥。",
-        "",
-        "离线核验（任何装有 Python 3.11 的计算机，无需联网）：",
-        "    PYTHONPATH=tools python3 -B -m lawtrace_verify .  --key <监督机关留存的公钥指纹>",
-        "或使用独立取得的 lawtrace-verify：  lawtrace-verify <本目录>",
-        "",
-        f"签名算法 {key['algorithm']}，公钥指纹 {key['key_id']}。请与监督机关（如司法局）留存的指纹核对；",
-        "包内附带的核验程序仅为方便，对其有疑问时请使用独立取得的核验程序。",
-        "",
-    ])
+    return gettext(
+        "Lawtrace evidence package\n"
+        "\n"
+        "This package is a BagIt (RFC 8493) bag. data/originals holds the original files, "
+        "data/explanatory-note.pdf the explanatory note.\n"
+        "manifest-sha256.txt and manifest-sm3.txt list the SHA-256 and SM3 hashes of every file;\n"
+        "ledger-proof.json holds the filing event of each file with its inclusion proof in the tamper-evident "
+        "ledger, the signed checkpoint and the public key.\n"
+        "\n"
+        "To check it offline (any computer with Python 3.11, no network needed):\n"
+        "    PYTHONPATH=tools python3 -B -m lawtrace_verify .  --key <key fingerprint from the issuing agency's "
+        "witness list or kept by the supervising body>\n"
+        "or with a lawtrace-verify obtained separately:  lawtrace-verify <this directory or the downloaded .zip> "
+        "--key <fingerprint>\n"
+        "\n"
+        "Signature algorithm %(algorithm)s, key fingerprint %(key_id)s (also stated in the explanatory note).\n"
+        "Compare it with the witness list the issuing agency publishes or the fingerprint the supervising body "
+        "(such as the justice bureau) keeps: without a trusted fingerprint the verdict is\n"
+        "\"content intact, signer not confirmed\" (exit code 2), not \"all passed\" (exit code 0); any failed "
+        "check gives exit code 1.\n"
+        "The verifier inside the package is only a convenience: if in doubt, use one obtained separately.\n"
+    ) % {"algorithm": signing.NAMES.get(key["algorithm"], key["algorithm"]), "key_id": key["key_id"]}
 
 
 def _copy_verifier(target: Path) -> None:
@@ -239,27 +259,8 @@ def write_zip(root: Path, target: Path, progress: Progress | None = None) -> Non
                         progress(len(chunk))
 
 
-def unpack_upload(upload, into: Path) -> Path:
-    """Extract an uploaded package .zip for verification, refusing paths that would leave ``into``."""
-    import zipfile
-
-    try:
-        archive = zipfile.ZipFile(upload)
-    except zipfile.BadZipFile as error:
-        raise PackageError("上传的文件不是 .zip 证据包。 The upload is not a .zip package.") from error
-    with archive:
-        total = 0
-        for member in archive.infolist():
-            parts = Path(member.filename).parts
-            if member.filename.startswith("/") or ".." in parts:
-                raise PackageError(f"证据包含不安全路径：{member.filename}。 Unsafe path in the package.")
-            total += member.file_size
-        if total > settings.ACCESS_VERIFY_MAX_BYTES:
-            raise PackageError("证据包过大，请用离线核验程序 lawtrace-verify 核验。 Too large to check online.")
-        archive.extractall(into)
-    roots = [p for p in into.iterdir() if p.is_dir()]
-    if (into / "bagit.txt").is_file():
-        return into
-    if len(roots) == 1 and (roots[0] / "bagit.txt").is_file():
-        return roots[0]
-    raise PackageError("压缩包中没有 bagit.txt，不是证据包。 No bagit.txt in the archive.")
+def verify_upload(upload, into: Path):
+    """An uploaded package .zip checked exactly as ``lawtrace-verify`` checks it, trusting the agency's own signing
+    keys; a damaged or unsafe archive gives a report too, never an error."""
+    return verify_archive(upload, into, [key.key_id for key in chain()], strict=False,
+                          max_bytes=settings.ACCESS_VERIFY_MAX_BYTES)

@@ -88,10 +88,10 @@ def rows(events) -> list[RegisterRow]:
 
 
 def xlsx(agency, register: list[RegisterRow], since, until) -> bytes:
-    import xlsxwriter
+    from lawtrace.spreadsheets import workbook
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = workbook(buffer)
     sheet = book.add_worksheet(_("Access register")[:31])
     bold = book.add_format({"bold": True, "text_wrap": True, "border": 1})
     wrap = book.add_format({"text_wrap": True, "border": 1, "valign": "top"})
@@ -102,7 +102,7 @@ def xlsx(agency, register: list[RegisterRow], since, until) -> bytes:
         sheet.write(2, column, heading, bold)
     for number, row in enumerate(register, start=3):
         for column, value in enumerate(row.cells()):
-            sheet.write_string(number, column, value, wrap)
+            sheet.write(number, column, value, wrap)  # text stays text (lawtrace.spreadsheets)
     for column, width in enumerate((17, 14, 20, 30, 40, 14, 18, 12)):
         sheet.set_column(column, column, width)
     sheet.freeze_panes(3, 0)

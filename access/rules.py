@@ -5,24 +5,13 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from org.roles import Role
 from policy.schema import AccessRule, PolicyPack
-from policy.vocabulary import AccessAction, AccessScope, Approver, RecordKind, RequesterType
+from policy.vocabulary import AccessAction, AccessScope, RecordKind, RequesterType
 
 # Actions that show content inside the application, and actions that let a copy leave it.
 PLAY_ACTIONS = frozenset({AccessAction.VIEW, AccessAction.EXCERPT, AccessAction.BORROW})
 COPY_ACTIONS = frozenset({AccessAction.PHOTOCOPY, AccessAction.DUPLICATE, AccessAction.COPY_OUT, AccessAction.MAIL})
 STAFF_REQUESTERS = frozenset({RequesterType.CASE_OFFICER, RequesterType.OTHER_STAFF})
-
-# The packs name approvers by office; the system knows people by role. The legal office (政策法规处) is the legal
-# reviewer's office; every leader, the case office's leadership and a designated approver hold the head role.
-APPROVER_ROLE = {
-    Approver.HEAD: Role.HEAD,
-    Approver.LEADER_IN_CHARGE: Role.HEAD,
-    Approver.CASE_OFFICE: Role.HEAD,
-    Approver.DESIGNATED: Role.HEAD,
-    Approver.POLICY_OFFICE: Role.LEGAL_REVIEWER,
-}
 
 
 def rules_for(pack: PolicyPack, requester_type: str) -> list[AccessRule]:

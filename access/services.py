@@ -14,15 +14,16 @@ from django.utils.translation import gettext as _
 
 from access import rules
 from access.models import AccessRequest, ApprovalDecision
-from access.scope import Action, restrict
+from authz import scopes
+from authz.capabilities import can
+from authz.roles import office_role, staff_agency
+from cases.queries import visible_cases
+from evidence.models import Record
+from evidence.queries import visible_records
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import User
-from org.roles import Role
-from org.visibility import record_agency
 from policy.registry import registry
-from policy.vocabulary import Credential, RequesterType
-
-HANDLER_ROLES = frozenset({Role.ARCHIVIST})
+from policy.vocabulary import AccessScope, Approver, Credential, RequesterType
 
 
 class AccessRefused(Exception):
@@ -56,31 +57,31 @@ def _refuse(verb: str, actor: User, message: str, context: RequestContext, obj=N
 def submit_request(application: Application, *, actor: User, context: RequestContext = SYSTEM) -> AccessRequest:
     """File a request. Staff file their own; the archivist files for outside requesters after seeing their papers.
     A rule without approval steps grants at once (registration only: 001/4/3, 000/1/6)."""
-    from cases.queries import visible_cases
-    from evidence.queries import visible_records
-
-    agency = record_agency(actor)
+    agency = staff_agency(actor)
     if agency is None:
         raise _refuse("access.request", actor, _("Your account does not belong to an agency."), context)
     pack = registry().in_force(agency.pack_code)
     actions = set(application.actions)
+    case = visible_cases(actor).filter(pk=application.case_id).first() if application.case_id else None
+    records = list(visible_records(actor).filter(pk__in=application.record_ids).select_related("case"))
     problem = _check_requester(application, actor, pack)
+    refused = None
+    if problem is None:
+        problem, refused = _check_case_officer(application, records, case)
     rule = None
     if problem is None:
         rule = rules.matching_rule(pack, application.requester_type, actions, application.purpose)
         if rule is None:
             problem = _("%(agency)s's rules give this requester no right to these actions for this purpose.") % {
                 "agency": agency.name}
-    case = visible_cases(actor).filter(pk=application.case_id).first() if application.case_id else None
     if problem is None and application.case_id and case is None:
         problem = _("The case was not found.")
     if problem is None:
         problem = _check_rule(application, rule, pack, case)
-    records = list(visible_records(actor).filter(pk__in=application.record_ids).select_related("case"))
     if problem is None:
         problem = _check_items(application, rule, records, case) or _check_archived(pack, records)
     if problem is not None:
-        raise _refuse("access.request", actor, problem, context, requester=application.requester_name,
+        raise _refuse("access.request", actor, problem, context, obj=refused, requester=application.requester_name,
                       actions=sorted(actions), records=sorted(application.record_ids))
     marked = any(r.confidentiality or (r.case and _case_marked(r.case)) for r in records)
     steps = rules.approval_steps(rule, pack, copies_marked=marked and bool(actions & rules.COPY_ACTIONS))
@@ -91,6 +92,7 @@ def submit_request(application: Application, *, actor: User, context: RequestCon
             requester_user=application.requester_user, requester_name=application.requester_name,
             requester_unit=application.requester_unit, requester_id_number=application.requester_id_number,
             purpose=application.purpose, reason=application.reason, actions=sorted(actions),
+            plays=bool(actions & rules.PLAY_ACTIONS), copies=bool(actions & rules.COPY_ACTIONS),
             credentials=application.credentials, credentials_verified=application.credentials_verified,
             rule_id=rule.id, cites="、".join(rule.cite), steps=steps, valid_from=now,
             valid_until=application.valid_until, handled_by=actor, pack_version=pack.version, submitted_at=now,
@@ -106,8 +108,6 @@ def submit_request(application: Application, *, actor: User, context: RequestCon
 
 def admitted_items(actor: User, case, requester_type: str, actions: list[str], purpose: str) -> list[int]:
     """Every record of the case that the rule for this request admits: what "the whole case" means for it."""
-    from evidence.queries import visible_records
-
     pack = registry().in_force(case.agency.pack_code)
     rule = rules.matching_rule(pack, requester_type, set(actions), purpose)
     if rule is None:
@@ -122,16 +122,33 @@ def _check_requester(application: Application, actor: User, pack) -> str | None:
         person = application.requester_user
         if person is None or person.agency_id != actor.agency_id:
             return _("A staff request must name a staff member of this agency.")
-        if person != actor and not actor.role_set & HANDLER_ROLES:
+        if person != actor and not can(actor, "access.file_for_others"):
             return _("Staff file their own requests; the archivist may file for others.")
         return None
     if application.requester_user is not None:
         return _("An outside requester has no account here; the archivist files the request for them.")
-    if not actor.role_set & HANDLER_ROLES:
+    if not can(actor, "access.file_for_others"):
         return _("Requests from outside the agency are filed by the archivist, who checks the papers.")
     if not application.requester_name.strip() or not application.requester_unit.strip():
         return _("Give the requester's name and unit.")
     return None
+
+
+def _check_case_officer(application: Application, records: list, case) -> tuple[str | None, object]:
+    """Only an actual handler of the records' case asks as its case officer (000/1/4, 001/4/3), whose rule may
+    grant at once; anyone else asks as who they are, through that type's approvals. Returns the problem and the
+    case or record it concerns."""
+    if application.requester_type != RequesterType.CASE_OFFICER:
+        return None, None
+    handled = scopes.scoped("cases.case", application.requester_user, "handle")
+    if case is not None and not handled.filter(pk=case.pk).exists():
+        return _("Only a handler of the case may ask as its case officer; ask as other staff."), case
+    outside = [r for r in records if r.case_id is None]
+    outside += Record.objects.filter(pk__in=[r.pk for r in records if r.case_id]).exclude(case__in=handled)
+    if outside:
+        return _("%(record)s is not a record of a case you handle: only its handlers ask as case officers; ask as "
+                 "other staff.") % {"record": outside[0]}, outside[0]
+    return None, None
 
 
 def _check_rule(application: Application, rule, pack, case) -> str | None:
@@ -153,9 +170,6 @@ def _check_rule(application: Application, rule, pack, case) -> str | None:
         return _("The end of the access period must be in the future.")
     if application.valid_until > now + dt.timedelta(days=settings.ACCESS_GRANT_MAX_DAYS):
         return _("An access period may last at most %(days)d days.") % {"days": settings.ACCESS_GRANT_MAX_DAYS}
-    if application.requester_type == RequesterType.CASE_OFFICER and case is not None \
-            and not case.handlers.filter(pk=application.requester_user.pk).exists():
-        return _("Only a handler of the case may ask as its case officer; ask as other staff.")
     return None
 
 
@@ -166,8 +180,6 @@ def _check_items(application: Application, rule, records: list, case) -> str | N
         return _("Some of the chosen records were not found.")
     if case is not None and any(r.case_id != case.pk for r in records):
         return _("Every item must belong to the chosen case.")
-    from evidence.models import Record
-
     admitted = set(Record.objects.filter(pk__in=[r.pk for r in records]).filter(rules.scope_condition(rule.scope))
                    .values_list("pk", flat=True))
     outside = [r for r in records if r.pk not in admitted]
@@ -188,8 +200,6 @@ def _check_archived(pack, records: list) -> str | None:
 
 
 def _scope_label(scope: str) -> str:
-    from policy.vocabulary import AccessScope
-
     return str(dict(AccessScope.choices)[scope])
 
 
@@ -220,7 +230,7 @@ def can_decide(user: User, access: AccessRequest) -> bool:
 def _decision_problem(user: User, access: AccessRequest, step: dict) -> str | None:
     if user.agency_id != access.agency_id:
         return _("This request belongs to another agency.")
-    if rules.APPROVER_ROLE[step["role"]] not in user.role_set:
+    if office_role(step["role"]) not in user.role_set:
         return _("This step is for the %(role)s.") % {"role": _approver_label(step["role"])}
     if user.pk in (access.requester_user_id, access.handled_by_id):
         return _("Nobody decides a request they filed or that was filed for them.")
@@ -230,8 +240,6 @@ def _decision_problem(user: User, access: AccessRequest, step: dict) -> str | No
 
 
 def _approver_label(role: str) -> str:
-    from policy.vocabulary import Approver
-
     return str(dict(Approver.choices)[role])
 
 
@@ -271,7 +279,7 @@ def _close(access: AccessRequest, status: str) -> None:
 
 def revoke(access: AccessRequest, *, actor: User, reason: str, context: RequestContext = SYSTEM) -> AccessRequest:
     """End a grant now; streams under it stop at their next request."""
-    if not (actor.role_set & (HANDLER_ROLES | {Role.HEAD})) or actor.agency_id != access.agency_id:
+    if not can(actor, "access.revoke") or actor.agency_id != access.agency_id:
         raise _refuse("access.revoke", actor, _("Only the archivist or the head may revoke a grant."), context,
                       obj=access)
     if not reason.strip():
@@ -297,32 +305,12 @@ def expire_due(now: dt.datetime | None = None) -> int:
     return count
 
 
-def grant_covering(user: User, record_id: int, actions: frozenset[str] = rules.PLAY_ACTIONS) -> AccessRequest | None:
-    """The user's active grant that covers the record for one of ``actions``, newest first."""
-    now = timezone.now()
-    grants = (AccessRequest.objects.filter(status=AccessRequest.Status.GRANTED, valid_from__lte=now,
-                                           valid_until__gte=now, records__pk=record_id)
-              .filter(_holder(user)).order_by("-submitted_at"))
-    return next((g for g in grants if set(g.actions) & actions), None)
-
-
-def _holder(user: User):
-    from django.db.models import Q
-
-    return Q(requester_user=user) | Q(requester_user__isnull=True, handled_by=user)
-
-
 def copyable_items(access: AccessRequest, user: User) -> list:
-    """The request's items the user may copy out now (the choke point decides, not the request row)."""
-    from evidence.models import Record
-
-    if not access.is_active() or not set(access.actions) & rules.COPY_ACTIONS:
+    """The request's items the user may copy out now (the registry decides, not the request row)."""
+    if not access.is_active() or not access.copies:
         return []
-    allowed = restrict(Record.objects.filter(pk__in=access.records.values("pk")), user, Action.COPY)
+    allowed = visible_records(user, "copy").filter(pk__in=access.records.values("pk"))
     return list(allowed.select_related("blob", "device", "officer", "unit", "case").order_by("recorded_start", "pk"))
-
-
-REGISTER_ROLES = frozenset({Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR})
 
 
 def record_fee(access: AccessRequest, amount, *, actor: User, context: RequestContext = SYSTEM) -> None:

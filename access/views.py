@@ -6,49 +6,54 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from access import exports, forms, packages, register, services
 from access.models import AccessRequest, PackageExport, step_label
-from access.scope import concealed_case_ids, restrict
+from authz.capabilities import can
+from authz.routes import route
+from cases import services as case_services
+from cases.models import Case
 from cases.queries import visible_cases
+from evidence import services as evidence_services
+from evidence.models import Record
 from evidence.queries import visible_records
-from lawtrace.pages import agency_or_refuse, history, paginate
+from lawtrace.pages import history, paginate
 from lawtrace.pdf import pdf_response, render_pdf
-from ledger.events import RequestContext, record_denial
+from ledger.events import RequestContext
 from org.models import User
+from org.services import set_clearances
 from policy.registry import registry
+from policy.vocabulary import ConfidentialityMark, RequesterType
+
+REQUEST = "access.accessrequest"
 
 
-def _requests(request: HttpRequest):
-    return restrict(AccessRequest.objects.all(), request.user).select_related("case", "requester_user", "handled_by")
+def _requests(request: HttpRequest, action: str = "view"):
+    return AccessRequest.objects.restrict(request.user, action).select_related("case", "requester_user", "handled_by")
 
 
-def _agency_or_refuse(request: HttpRequest, verb: str):
-    return agency_or_refuse(request, verb, _("Access requests are handled by the staff of an agency."))
-
-
+@route("access.request", verb="access.list")
 def request_list(request: HttpRequest) -> HttpResponse:
-    _agency_or_refuse(request, "access.list")
     requests = _requests(request)
     if status := request.GET.get("status"):
         requests = requests.filter(status=status)
     if text := request.GET.get("q", "").strip():
-        by_case = Q(case__number__icontains=text) & ~Q(case_id__in=concealed_case_ids(request.user))
+        by_case = Q(case__number__icontains=text) & Q(case__in=visible_cases(request.user))
         requests = requests.filter(Q(requester_name__icontains=text) | Q(requester_unit__icontains=text) | by_case)
     page, query = paginate(request, requests)
     return render(request, "access/request_list.html", {
         "page": page, "query": query, "statuses": AccessRequest.Status.choices})
 
 
+@route("access.request")
 def request_create(request: HttpRequest) -> HttpResponse:
-    agency = _agency_or_refuse(request, "access.request")
+    agency = request.user.agency
     pack = registry().in_force(agency.pack_code)
     case_id = request.POST.get("case") or request.GET.get("case")
     records = visible_records(request.user).select_related("case")
@@ -59,8 +64,9 @@ def request_create(request: HttpRequest) -> HttpResponse:
         initial["case"] = case_id
     if ids := request.GET.get("records"):
         initial["records"] = [int(i) for i in ids.split(",") if i.isdigit()]
-    staff = User.objects.filter(agency=agency, is_active=True).order_by("username")
+    staff = User.objects.restrict(request.user).filter(is_active=True).order_by("username")
     form = forms.RequestForm(request.POST or None, pack=pack, staff=staff, cases=visible_cases(request.user),
+                             requester_types=_claimable(request.user),
                              records=records.order_by("case_id", "recorded_start", "pk"), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -91,6 +97,16 @@ def request_create(request: HttpRequest) -> HttpResponse:
         "form": form, "rules": pack.access.rules, "fees": pack.access.fees, "exclusions": pack.access.exclusions})
 
 
+def _claimable(user) -> set[str]:
+    """The requester types a user may file under: the archivist files for anyone (000/1/6); staff ask as who they
+    are, as case officer only if they handle a case (000/1/4), else as other staff (000/1/5)."""
+    if can(user, "access.file_for_others"):
+        return set(RequesterType.values)
+    handles = Case.objects.restrict(user, "handle").exists()
+    return {RequesterType.OTHER_STAFF} | ({RequesterType.CASE_OFFICER} if handles else set())
+
+
+@route("access.request", on=REQUEST)
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access = get_object_or_404(_requests(request), pk=pk)
     items = list(access.records.select_related("blob", "officer", "case").order_by("recorded_start", "pk"))
@@ -112,7 +128,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@require_POST
+@route("access.decide", methods=("POST",), on=REQUEST)
 def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
     access = get_object_or_404(_requests(request), pk=pk)
     form = forms.DecisionForm(request.POST)
@@ -127,7 +143,7 @@ def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("access_request_detail", access.pk)
 
 
-@require_POST
+@route("access.revoke", methods=("POST",), on=REQUEST)
 def request_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     access = get_object_or_404(_requests(request), pk=pk)
     form = forms.RevokeForm(request.POST)
@@ -141,9 +157,9 @@ def request_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("access_request_detail", access.pk)
 
 
-@require_POST
+@route("package.make", methods=("POST",), on=REQUEST, action="package", verb="package.request")
 def request_package(request: HttpRequest, pk: int) -> HttpResponse:
-    """Copy out under the grant: queue the evidence package of the items the choke point allows, then follow it."""
+    """Copy out under the grant: queue the evidence package of the items the registry allows, then follow it."""
     access = get_object_or_404(_requests(request), pk=pk)
     form = forms.PackageForm(request.POST)
     fees = registry().get(access.agency.pack_code, access.pack_version).access.fees
@@ -166,10 +182,11 @@ def request_package(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("package_export_detail", export.pk)
 
 
-def _exports(request: HttpRequest):
-    return PackageExport.objects.filter(request__in=_requests(request)).select_related("request", "requested_by")
+def _exports(request: HttpRequest, action: str = "view"):
+    return PackageExport.objects.restrict(request.user, action).select_related("request", "requested_by")
 
 
+@route("access.request", on="access.packageexport")
 def package_export_detail(request: HttpRequest, pk: int) -> HttpResponse:
     export = get_object_or_404(_exports(request), pk=pk)
     return render(request, "access/package_export.html", {
@@ -177,8 +194,9 @@ def package_export_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "keep_days": settings.ACCESS_PACKAGE_KEEP_DAYS, "events": history(request, export)})
 
 
+@route("package.make", on="access.packageexport", action="download", verb="package.download")
 def package_export_download(request: HttpRequest, pk: int) -> HttpResponse:
-    export = get_object_or_404(_exports(request), pk=pk)
+    export = get_object_or_404(_exports(request, "download"), pk=pk)
     try:
         archive = exports.open_archive(export, actor=request.user, context=RequestContext.from_request(request))
     except services.AccessRefused as refusal:
@@ -187,23 +205,16 @@ def package_export_download(request: HttpRequest, pk: int) -> HttpResponse:
     return FileResponse(archive, as_attachment=True, filename=export.archive_name, content_type="application/zip")
 
 
+@route("package.verify")
 def verify_page(request: HttpRequest) -> HttpResponse:
     """Check an uploaded package the way ``lawtrace-verify`` does offline."""
-    _agency_or_refuse(request, "package.verify")
     form = forms.VerifyForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
-        from lawtrace_verify.package import verify_package
-
         with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as work:
-            try:
-                root = packages.unpack_upload(form.cleaned_data["package"], Path(work))
-            except packages.PackageError as error:
-                form.add_error("package", str(error))
-            else:
-                report = verify_package(root)
-                services.record_verification(form.cleaned_data["package"].name, report.passed, report.failures,
-                                             actor=request.user, context=RequestContext.from_request(request))
+            report = packages.verify_upload(form.cleaned_data["package"], Path(work))
+        services.record_verification(form.cleaned_data["package"].name, report.outcome == "passed", report.failures,
+                                     actor=request.user, context=RequestContext.from_request(request))
     return render(request, "access/verify.html", {"form": form, "report": report})
 
 
@@ -219,11 +230,9 @@ def _register_period(request: HttpRequest) -> tuple[forms.RegisterFilter, dt.dat
     return form, since, until
 
 
+@route("access.register")
 def register_view(request: HttpRequest) -> HttpResponse:
-    agency = _agency_or_refuse(request, "access.register")
-    if not request.user.role_set & services.REGISTER_ROLES:
-        record_denial("access.register", actor=request.user, context=RequestContext.from_request(request))
-        raise PermissionDenied(_("The register is kept by the archivist and read by the head and supervisors."))
+    agency = request.user.agency
     form, since, until = _register_period(request)
     events = register.register_events(agency.code, since, until)
     if text := (form.cleaned_data.get("q", "") if form.is_valid() else "").strip():
@@ -249,23 +258,14 @@ def register_view(request: HttpRequest) -> HttpResponse:
         "headings": register.headings()})
 
 
+@route("clearance.set", verb="user.clearance")
 def clearances(request: HttpRequest) -> HttpResponse:
     """The security administrator decides who is cleared for which confidentiality mark (000/1/10)."""
-    from django.core.exceptions import ValidationError
-
-    from org.roles import Role
-    from org.services import set_clearances
-    from policy.vocabulary import ConfidentialityMark
-
     agency = request.user.agency
-    if agency is None or Role.SECURITY_ADMIN not in request.user.role_set:
-        record_denial("user.clearance", actor=request.user, context=RequestContext.from_request(request),
-                      detail={"path": request.path})
-        raise PermissionDenied(_("Only the security administrator sets clearances."))
     pack = registry().in_force(agency.pack_code)
     marks = [(m, label) for m, label in ConfidentialityMark.choices
              if pack.confidentiality and m in {str(x) for x in pack.confidentiality.marks}]
-    staff = User.objects.filter(agency=agency, is_active=True).order_by("username")
+    staff = User.objects.restrict(request.user).filter(is_active=True).order_by("username")
     if request.method == "POST":
         person = get_object_or_404(staff, pk=request.POST.get("user"))
         try:
@@ -279,3 +279,32 @@ def clearances(request: HttpRequest) -> HttpResponse:
     page, query = paginate(request, staff)
     cite = pack.confidentiality.cite if pack.confidentiality else []
     return render(request, "access/clearances.html", {"page": page, "query": query, "marks": marks, "cite": cite})
+
+
+MARKS_SHOWN = 200
+
+
+@route("case.lower_mark")
+def marks(request: HttpRequest) -> HttpResponse:
+    """The security administrator lowers confidentiality marks of cases and records, with a reason (000/1/10); the
+    marked items are listed by name only, never opened."""
+    cases = Case.objects.restrict(request.user, "lower_mark").order_by("number")
+    records = Record.objects.restrict(request.user, "lower_mark").order_by("original_name", "pk")
+    if request.method == "POST":
+        reason, context = request.POST.get("reason", ""), RequestContext.from_request(request)
+        try:
+            if request.POST.get("record"):
+                record = get_object_or_404(records, pk=request.POST["record"])
+                evidence_services.lower_record_mark(record, reason=reason, actor=request.user, context=context)
+            else:
+                case = get_object_or_404(cases, pk=request.POST.get("case") or 0)
+                case_services.lower_marks(case, request.POST.getlist("marks"), reason=reason, actor=request.user,
+                                          context=context)
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(request, _("The mark was lowered."))
+        return redirect("access_marks")
+    return render(request, "access/marks.html", {
+        "cases": cases[:MARKS_SHOWN], "records": records[:MARKS_SHOWN], "limit": MARKS_SHOWN,
+        "more_cases": cases.count() > MARKS_SHOWN, "more_records": records.count() > MARKS_SHOWN})

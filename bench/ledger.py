@@ -108,8 +108,11 @@ def main() -> None:
 
     print(f"events={size} verify_mb_s={verify_mb_s:.1f} raw_sha256_mb_s={raw_mb_s:.1f} "
           f"merkle_hashing_only_ratio={ceiling:.3f}", file=sys.stderr)
+    # How close verification comes to that ceiling (issue 23 asks for at least 0.5).
+    verify_ratio = verify_mb_s / raw_mb_s
     print(f"append_batch_per_s={batch_rate:.0f} append_tx_per_s={tx_rate:.0f} proof_ms={proof_ms:.3f} "
-          f"verify_ratio={verify_mb_s / raw_mb_s:.3f}")
+          f"verify_ratio={verify_ratio:.3f} merkle_hashing_only_ratio={ceiling:.3f} "
+          f"verify_vs_ceiling={verify_ratio / ceiling:.3f}")
 
 
 if __name__ == "__main__":

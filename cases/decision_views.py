@@ -6,13 +6,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
-from cases import decisions, queries
-from cases.models import Decision
+from authz.capabilities import can
+from authz.routes import route
+from cases import decisions
+from cases.models import Case, Decision
 from lawtrace.pages import history
 from ledger.events import RequestContext
-from org.roles import Role
 
 
 class DraftForm(forms.ModelForm):
@@ -24,12 +24,12 @@ class DraftForm(forms.ModelForm):
 
 
 def _decisions(request: HttpRequest):
-    return Decision.objects.filter(case__in=queries.visible_cases(request.user)).select_related(
-        "case__agency", "drafted_by", "finalised_by")
+    return Decision.objects.restrict(request.user).select_related("case__agency", "drafted_by", "finalised_by")
 
 
+@route("decision.draft", on="cases.case", key="case_pk", action="draft")
 def decision_create(request: HttpRequest, case_pk: int) -> HttpResponse:
-    case = get_object_or_404(queries.visible_cases(request.user), pk=case_pk)
+    case = get_object_or_404(Case.objects.restrict(request.user, "draft"), pk=case_pk)
     form = DraftForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -45,18 +45,18 @@ def decision_create(request: HttpRequest, case_pk: int) -> HttpResponse:
     return render(request, "cases/decision_form.html", {"case": case, "form": form})
 
 
+@route("case.view", on="cases.decision")
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     decision = get_object_or_404(_decisions(request), pk=pk)
     review = decision.reviews.filter(reviewed_at__isnull=True).first()
-    roles = request.user.role_set
     return render(request, "cases/decision_detail.html", {
         "decision": decision, "reviews": decision.reviews.select_related("submitted_by", "reviewer"),
         "materials": decisions.materials_needed(decision), "points": decisions.points_to_review(decision),
         "open_review": review, "gate": decisions.gate(decision) if decision.state != Decision.State.FINAL else [],
-        "can_review": review is not None and Role.LEGAL_REVIEWER in roles,
-        "can_finalise": Role.HEAD in roles and decision.state != Decision.State.FINAL,
-        "can_submit": decision.review_required and decision.state in (Decision.State.DRAFT,
-                                                                       Decision.State.REVIEW_FAILED),
+        "can_review": review is not None and can(request.user, "decision.review"),
+        "can_finalise": can(request.user, "decision.finalise") and decision.state != Decision.State.FINAL,
+        "can_submit": can(request.user, "decision.draft") and decision.review_required
+        and decision.state in (Decision.State.DRAFT, Decision.State.REVIEW_FAILED),
         "events": history(request, decision),
     })
 
@@ -71,7 +71,7 @@ def _done(request: HttpRequest, decision: Decision, call, success: str) -> HttpR
     return redirect("decision_detail", decision.pk)
 
 
-@require_POST
+@route("decision.draft", methods=("POST",), on="cases.decision")
 def decision_submit(request: HttpRequest, pk: int) -> HttpResponse:
     decision = get_object_or_404(_decisions(request), pk=pk)
     materials = {name: request.POST.get(f"material-{index}", "")
@@ -81,10 +81,13 @@ def decision_submit(request: HttpRequest, pk: int) -> HttpResponse:
         _("Submitted for legal review."))
 
 
-@require_POST
+@route("decision.review", methods=("POST",), on="cases.decision")
 def decision_review(request: HttpRequest, pk: int) -> HttpResponse:
     decision = get_object_or_404(_decisions(request), pk=pk)
-    review = get_object_or_404(decision.reviews.filter(reviewed_at__isnull=True))
+    review = decision.reviews.filter(reviewed_at__isnull=True).first()
+    if review is None:
+        messages.error(request, _("No legal review of this decision is waiting."))
+        return redirect("decision_detail", decision.pk)
     findings = [{"point": point, "finding": request.POST.get(f"finding-{index}", "").strip(),
                  "ok": request.POST.get(f"ok-{index}") == "on"}
                 for index, point in enumerate(decisions.points_to_review(decision))]
@@ -93,7 +96,7 @@ def decision_review(request: HttpRequest, pk: int) -> HttpResponse:
         actor=request.user, context=RequestContext.from_request(request)), _("Legal review recorded."))
 
 
-@require_POST
+@route("decision.finalise", methods=("POST",), on="cases.decision")
 def decision_finalise(request: HttpRequest, pk: int) -> HttpResponse:
     decision = get_object_or_404(_decisions(request), pk=pk)
     return _done(request, decision, lambda: decisions.finalise(

@@ -7,14 +7,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz.capabilities import can
+from authz.scopes import allowed
 from cases.models import Case, Decision, LegalReview
+from compliance.labels import describe
+from compliance.queries import open_findings_on_case
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import User
-from org.roles import Role
 from policy import rules
 from policy.registry import registry
-
-DRAFTERS = frozenset({Role.OFFICER, Role.HEAD})
 
 
 class DecisionRefused(Exception):
@@ -37,7 +38,7 @@ def _refuse(verb: str, actor: User, message: str, context: RequestContext, obj=N
 
 def draft(case: Case, *, decision_type: str, amount_yuan: int | None, measures: str, law_requires_review: bool,
           actor: User, context: RequestContext = SYSTEM) -> Decision:
-    if not actor.role_set & DRAFTERS or actor.agency_id != case.agency_id:
+    if not can(actor, "decision.draft") or not allowed(case, actor, "draft"):
         raise _refuse("decision.draft", actor, _("Decisions are drafted by the case's officers or the head."),
                       context, case)
     if not measures.strip():
@@ -68,7 +69,9 @@ def submit_for_review(decision: Decision, materials: dict[str, str], *, actor: U
     """``materials`` maps each material the catalogue lists to the reference of what is attached."""
     missing = [m for m in materials_needed(decision) if not (materials.get(m) or "").strip()]
     problem = None
-    if decision.state not in (Decision.State.DRAFT, Decision.State.REVIEW_FAILED):
+    if not can(actor, "decision.draft") or not allowed(decision.case, actor, "draft"):
+        problem = _("Decisions are submitted by the case's officers or the head.")
+    elif decision.state not in (Decision.State.DRAFT, Decision.State.REVIEW_FAILED):
         problem = _("This decision is not a draft awaiting review.")
     elif not decision.review_required:
         problem = _("The catalogue does not require legal review of this decision.")
@@ -91,7 +94,7 @@ def record_review(review: LegalReview, findings: list[dict], *, passed: bool, op
     decision = review.decision
     points = points_to_review(decision)
     problem = None
-    if Role.LEGAL_REVIEWER not in actor.role_set or actor.agency_id != decision.case.agency_id:
+    if not can(actor, "decision.review") or actor.agency_id != decision.case.agency_id:
         problem = _("Only the legal reviewer of the agency reviews decisions.")
     elif actor.pk in (decision.drafted_by_id, review.submitted_by_id):
         problem = _("Nobody reviews a decision they drafted or submitted.")
@@ -119,9 +122,6 @@ def record_review(review: LegalReview, findings: list[dict], *, passed: bool, op
 
 def gate(decision: Decision) -> list[str]:
     """Why the decision may not be finalised now (empty when it may)."""
-    from compliance.labels import describe
-    from compliance.queries import open_findings_on_case
-
     reasons = []
     if decision.review_required and decision.state != Decision.State.REVIEW_PASSED:
         reasons.append(_("Legal review is required (%(cites)s) and has not passed.") % {
@@ -134,7 +134,7 @@ def gate(decision: Decision) -> list[str]:
 
 
 def finalise(decision: Decision, *, actor: User, context: RequestContext = SYSTEM) -> Decision:
-    if Role.HEAD not in actor.role_set or actor.agency_id != decision.case.agency_id:
+    if not can(actor, "decision.finalise") or actor.agency_id != decision.case.agency_id:
         raise _refuse("decision.finalise", actor, _("The head finalises decisions."), context, decision)
     with transaction.atomic():
         locked = Decision.objects.select_for_update().get(pk=decision.pk)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Activity, Case
 from cases.services import ACTIVITY_FIELDS, CASE_FIELDS
-from org.models import Agency, User
+from org.models import User
 from policy.registry import registry
 from policy.vocabulary import Category
 
@@ -40,11 +40,14 @@ class StaffChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj} ({obj.staff_number})" if obj.staff_number else str(obj)
 
 
-def _agency_staff(agency: Agency):
-    return User.objects.filter(agency=agency, is_active=True).order_by("full_name", "username")
+def _agency_staff(user: User):
+    return User.objects.restrict(user).filter(is_active=True).order_by("full_name", "username")
 
 
 class CaseForm(forms.ModelForm):
+    """A case's facts. Its handlers are named here only when a case is opened by someone who assigns handlers;
+    afterwards they change on their own page, with a reason (``HandlersForm``)."""
+
     handlers = StaffChoiceField(label=_("case handlers"), queryset=User.objects.none(),
                                 widget=forms.SelectMultiple(attrs={"size": 6}))
 
@@ -53,12 +56,18 @@ class CaseForm(forms.ModelForm):
         fields = [f for f in CASE_FIELDS]
         widgets = {"opened_on": _DATE, "archived_on": _DATE}
 
-    def __init__(self, *args, agency: Agency, **kwargs) -> None:
+    def __init__(self, *args, user: User, names_handlers: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.agency = agency
-        self.fields["handlers"].queryset = _agency_staff(agency)
-        categories = registry().in_force(agency.pack_code).agency.categories
+        self.agency = user.agency
+        if names_handlers:
+            self.fields["handlers"].queryset = _agency_staff(user)
+        else:
+            del self.fields["handlers"]
+        categories = registry().in_force(self.agency.pack_code).agency.categories
         self.fields["category"].choices = [(c.value, c.label) for c in categories]
+        for name in Case.MARK_FIELDS:
+            self.fields[name].help_text = _("Raised by a handler of the case; lowered only by the security "
+                                            "administrator (000/1/10).")
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in CASE_FIELDS}
@@ -79,9 +88,9 @@ class ActivityForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, agency: Agency, cases, **kwargs) -> None:
+    def __init__(self, *args, user: User, cases, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.agency = agency
+        self.agency = agency = user.agency
         pack = registry().in_force(agency.pack_code)
         self.fields["category"].choices = [("", "---------")] + [(c.value, c.label) for c in pack.agency.categories]
         grouped: dict[str, list[tuple[str, str]]] = {}
@@ -90,7 +99,7 @@ class ActivityForm(forms.ModelForm):
             grouped.setdefault(labels, []).append((row.id, f"{row.stage}（{row.get_obligation_label()}）"))
         self.fields["stage"].choices = [("", "---------"), *grouped.items()]
         self.fields["case"].queryset = cases
-        staff = _agency_staff(agency)
+        staff = _agency_staff(user)
         self.fields["officers"].queryset = staff
         self.fields["assistants"].queryset = staff
         for name in ("planned_start", "planned_end", "actual_start", "actual_end"):
@@ -102,3 +111,14 @@ class ActivityForm(forms.ModelForm):
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in ACTIVITY_FIELDS}
+
+
+class HandlersForm(forms.Form):
+    handlers = StaffChoiceField(label=_("case handlers"), queryset=User.objects.none(),
+                                widget=forms.SelectMultiple(attrs={"size": 8}))
+    reason = forms.CharField(label=_("reason for the change"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["handlers"].queryset = _agency_staff(user)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from authz.scopes import RestrictedQuerySet
 from policy.vocabulary import CaseFlag, Category, ConfidentialityMark, DecisionType, PartyKind, Procedure
 
 
@@ -53,6 +54,8 @@ class Case(models.Model):
         "commercial_secret": ConfidentialityMark.COMMERCIAL_SECRET,
         "personal_privacy": ConfidentialityMark.PERSONAL_PRIVACY,
     }
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("case")
@@ -111,6 +114,8 @@ class Activity(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("enforcement activity")
         verbose_name_plural = _("enforcement activities")
@@ -143,6 +148,8 @@ class ActivityOfficer(models.Model):
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="participants")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("staff member"), on_delete=models.PROTECT)
     part = models.CharField(_("part"), max_length=16, choices=Part.choices)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("activity participant")
@@ -181,6 +188,8 @@ class Decision(models.Model):
     finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
     pack_version = models.PositiveIntegerField(_("policy pack version"))
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("decision")
         ordering = ["-drafted_at", "-id"]
@@ -206,6 +215,8 @@ class LegalReview(models.Model):
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("legal review")

@@ -1,43 +1,39 @@
-"""Every query for cases and activities starts here, scoped by the access choke point (``access.scope.restrict``)."""
+"""Every query for cases and activities starts here, scoped by the authorization registry (``cases.permissions``)."""
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy
 
-from cases.models import Activity, Case
+from cases.models import Activity, ActivityOfficer, Case, Decision
+from cases.permissions import marked as marked_condition
+from lawtrace import rawrows
 from org.models import User
-from org.roles import Role
 
-EDITOR_ROLES = frozenset({Role.OFFICER, Role.ARCHIVIST, Role.HEAD})
 # What a reader sees instead of a case's number and title when the case is concealed from them (000/1/10).
 CONCEALED_CASE = gettext_lazy("confidential case")
 
 
 def visible_cases(user: User) -> QuerySet[Case]:
-    from access.scope import restrict
+    return Case.objects.restrict(user, "view")
 
-    return restrict(Case.objects.all(), user)
+
+def concealed_case_ids(user: User) -> set[int]:
+    """Cases of the user's agency whose number and title the user may not read (000/1/10): pages that reach them
+    through an activity, a record or a request show them masked. Few cases carry marks, so the set stays small."""
+    if not user.is_authenticated or not user.agency_id:
+        return set()
+    marked = Case.objects.filter(marked_condition(user), agency_id=user.agency_id)
+    return set(marked.exclude(pk__in=visible_cases(user).values("pk")).values_list("pk", flat=True))
 
 
 def case_number_for(case: Case, concealed: set[int]) -> str:
-    """The case's number, or the concealed-case wording when ``concealed`` (from ``access.scope``) holds it."""
+    """The case's number, or the concealed-case wording when ``concealed`` holds it."""
     return str(CONCEALED_CASE) if case.pk in concealed else case.number
 
 
 def visible_activities(user: User) -> QuerySet[Activity]:
-    from access.scope import restrict
-
-    return restrict(Activity.objects.all(), user)
-
-
-def handled_case_ids(user: User) -> QuerySet:
-    """Ids of the cases the user handles (承办), as a subquery."""
-    return Case.handlers.through.objects.filter(user_id=user.pk).values("case_id")
-
-
-def can_edit(user: User) -> bool:
-    return bool(user.role_set & EDITOR_ROLES)
+    return Activity.objects.restrict(user, "view")
 
 
 def search_cases(queryset: QuerySet[Case], text: str) -> QuerySet[Case]:
@@ -50,13 +46,10 @@ def search_cases(queryset: QuerySet[Case], text: str) -> QuerySet[Case]:
 def search_activities(queryset: QuerySet[Activity], text: str, user: User) -> QuerySet[Activity]:
     """Activities matching ``text`` in their place, description, or case number and title where the user may read
     the case (a search must not reveal a confidential case's title)."""
-    from access.scope import concealed_case_ids
-
     text = text.strip()
     if not text:
         return queryset
-    by_case = (Q(case__number__icontains=text) | Q(case__title__icontains=text)) \
-        & ~Q(case_id__in=concealed_case_ids(user))
+    by_case = (Q(case__number__icontains=text) | Q(case__title__icontains=text)) & Q(case__in=visible_cases(user))
     return queryset.filter(Q(place__icontains=text) | Q(description__icontains=text) | by_case)
 
 
@@ -81,9 +74,6 @@ ACTIVITY_FACT_FIELDS = (
 
 def activity_fact_rows(activity_ids: list[int]) -> list[dict]:
     """Plain rows for evaluating activities in bulk, each with its participants as (user, part) pairs."""
-    from cases.models import ActivityOfficer
-    from lawtrace import rawrows
-
     rows = rawrows.values(Activity.objects.filter(pk__in=activity_ids), ACTIVITY_FACT_FIELDS,
                           times=("planned_start", "planned_end", "actual_start", "actual_end"),
                           flags=("dispute_likely", "major_hazard", "major_violation", "remote_or_continuous"))
@@ -116,8 +106,6 @@ def participant_ids(activity: Activity) -> set[int]:
 
 def activities_taken_part(user: User, activity_ids) -> set[int]:
     """Which of ``activity_ids`` the user took part in (and so may explain, e.g. by an interruption note)."""
-    from cases.models import ActivityOfficer
-
     return set(ActivityOfficer.objects.filter(user_id=user.pk, activity_id__in=set(activity_ids))
                .values_list("activity_id", flat=True))
 
@@ -138,8 +126,6 @@ def case_by_number(number: str, agency_code: str | None = None) -> Case:
 def decision_summary(user: User, start, end) -> dict[str, int]:
     """Decisions drafted in [start, end) on cases the user may see: how many, how many needed legal review, and how
     the reviews ended."""
-    from cases.models import Decision
-
     drafted = Decision.objects.filter(case__in=visible_cases(user), drafted_at__gte=start, drafted_at__lt=end)
     required = sum(1 for items in drafted.values_list("required_items", flat=True) if items)
     return {"drafted": drafted.count(), "review_required": required,
@@ -150,7 +136,5 @@ def decision_summary(user: User, start, end) -> dict[str, int]:
 
 def decisions_awaiting_review(user: User) -> QuerySet:
     """Decisions submitted for legal review on cases the user may see, oldest first."""
-    from cases.models import Decision
-
     return (Decision.objects.filter(case__in=visible_cases(user), state=Decision.State.IN_REVIEW)
             .select_related("case").order_by("drafted_at"))

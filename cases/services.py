@@ -10,8 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz.capabilities import can, holders
+from authz.roles import Role
+from authz.scopes import allowed
 from cases.models import Activity, ActivityOfficer, Case
-from ledger.events import SYSTEM, RequestContext, changed, record_event, snapshot
+from ledger.events import SYSTEM, RequestContext, changed, record_denial, record_event, snapshot
 from org.models import Agency, Qualification, User
 from policy import rules
 from policy.registry import registry
@@ -26,13 +29,23 @@ ACTIVITY_FIELDS = [
 ]
 
 
-def _check_case(case: Case, handlers: Iterable[User]) -> None:
+class CaseRefused(ValidationError):
+    """Refused, on record: the message says why (and the field it concerns, where a form shows it)."""
+
+
+def _refuse(verb: str, actor: User, case: Case | None, message: str, context: RequestContext,
+            field: str | None = None) -> CaseRefused:
+    record_denial(verb, actor=actor, obj=case, context=context, detail={"reason": str(message)})
+    return CaseRefused({field: [message]} if field else message)
+
+
+def _check_case(case: Case, handlers: Iterable[User] | None) -> None:
     errors: dict[str, list[str]] = {}
-    foreign = [h for h in handlers if h.agency_id != case.agency_id]
-    if foreign:
-        errors["handlers"] = [_("Case handlers must be staff of the same agency.")]
-    if not list(handlers):
-        errors["handlers"] = [_("A case needs at least one handler.")]
+    if handlers is not None:
+        if [h for h in handlers if h.agency_id != case.agency_id]:
+            errors["handlers"] = [_("Case handlers must be staff of the same agency.")]
+        if not list(handlers):
+            errors["handlers"] = [_("A case needs at least one handler.")]
     if case.state == Case.State.ARCHIVED and case.archived_on is None:
         errors["archived_on"] = [_("An archived case needs its archive date.")]
     if case.archived_on and case.archived_on < case.opened_on:
@@ -43,8 +56,17 @@ def _check_case(case: Case, handlers: Iterable[User]) -> None:
         raise ValidationError(errors)
 
 
+def _assigners(agency) -> str:
+    return "、".join(str(Role(role).label) for role in Role.values if role in holders("case.assign_handlers", agency))
+
+
 def create_case(agency: Agency, data: dict[str, Any], handlers: list[User], *, actor: User,
                 context: RequestContext = SYSTEM) -> Case:
+    """Open a case. Whoever may assign handlers names them; anyone else who opens a case is its one handler until
+    the handlers are assigned (000/1/4: handlers view its records directly)."""
+    if {h.pk for h in handlers} != {actor.pk} and not can(actor, "case.assign_handlers"):
+        raise _refuse("case.assign_handlers", actor, None, _("Case handlers are assigned by %(office)s.") % {
+            "office": _assigners(agency)}, context, "handlers")
     case = Case(agency=agency, **data)
     case.pack_version = registry().in_force(agency.pack_code, case.opened_on).version
     _check_case(case, handlers)
@@ -57,21 +79,87 @@ def create_case(agency: Agency, data: dict[str, Any], handlers: list[User], *, a
     return case
 
 
-def update_case(case: Case, data: dict[str, Any], handlers: list[User], *, actor: User,
-                context: RequestContext = SYSTEM) -> Case:
+def _mark_problem(case: Case, data: dict[str, Any], actor: User) -> tuple[str, str, str] | None:
+    """A mark may be raised by a handler of the case and lowered only by the security administrator (000/1/10):
+    (verb, field, message) for a change this edit may not make."""
+    for field in Case.MARK_FIELDS:
+        if field not in data or bool(data[field]) == getattr(case, field):
+            continue
+        if not data[field]:
+            return "case.lower_mark", field, _("Only the security administrator lowers a confidentiality mark, "
+                                               "and says why (000/1/10).")
+        if not can(actor, "case.raise_mark") or not allowed(case, actor, "raise_mark"):
+            return "case.raise_mark", field, _("A confidentiality mark is raised by a handler of the case "
+                                               "(000/1/10).")
+    return None
+
+
+def update_case(case: Case, data: dict[str, Any], *, actor: User, context: RequestContext = SYSTEM) -> Case:
+    """Correct the case's facts. Its handlers are not among them (``assign_handlers``); a mark may only be raised
+    here, by a handler (``lower_marks`` is the security administrator's)."""
+    current = Case.objects.get(pk=case.pk)
+    if problem := _mark_problem(current, data, actor):
+        verb, field, message = problem
+        raise _refuse(verb, actor, current, message, context, field)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        before = {**snapshot(locked, CASE_FIELDS), "handlers": snapshot(locked, ["handlers"])["handlers"]}
+        before = snapshot(locked, CASE_FIELDS)
         for name, value in data.items():
             setattr(locked, name, value)
-        _check_case(locked, handlers)
+        _check_case(locked, None)
         locked.full_clean(exclude=["handlers"])
         locked.save()
-        locked.handlers.set(handlers)
-        after = {**snapshot(locked, CASE_FIELDS), "handlers": sorted(str(h.pk) for h in handlers)}
-        old, new = changed(before, after)
+        old, new = changed(before, snapshot(locked, CASE_FIELDS))
         if new:
             record_event("case.update", actor=actor, obj=locked, context=context, before=old, after=new)
+    return locked
+
+
+def assign_handlers(case: Case, handlers: list[User], *, reason: str, actor: User,
+                    context: RequestContext = SYSTEM) -> Case:
+    """Name the case's handlers, who then view its records directly (000/1/4): the head does, or the office the
+    agency's pack names, always with a reason."""
+    problem, field = None, None
+    if not can(actor, "case.assign_handlers") or not allowed(case, actor):
+        problem = _("Case handlers are assigned by %(office)s.") % {"office": _assigners(case.agency)}
+    elif not reason.strip():
+        problem, field = _("Say why the handlers change."), "reason"
+    elif not handlers:
+        problem, field = _("A case needs at least one handler."), "handlers"
+    elif any(h.agency_id != case.agency_id for h in handlers):
+        problem, field = _("Case handlers must be staff of the same agency."), "handlers"
+    if problem is not None:
+        raise _refuse("case.assign_handlers", actor, case, problem, context, field)
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        before = snapshot(locked, ["handlers"])
+        locked.handlers.set(handlers)
+        after = snapshot(locked, ["handlers"])
+        if after != before:
+            record_event("case.assign_handlers", actor=actor, obj=locked, context=context, before=before,
+                         after=after, detail={"reason": reason.strip()})
+    return locked
+
+
+def lower_marks(case: Case, marks: list[str], *, reason: str, actor: User, context: RequestContext = SYSTEM) -> Case:
+    """The security administrator lowers confidentiality marks of a case, with a reason (000/1/10)."""
+    problem, field = None, None
+    if not can(actor, "case.lower_mark") or not allowed(case, actor, "lower_mark"):
+        problem = _("Only the security administrator lowers a confidentiality mark, and says why (000/1/10).")
+    elif not reason.strip():
+        problem, field = _("Say why the mark is lowered."), "reason"
+    elif not marks or any(m not in Case.MARK_FIELDS or not getattr(case, m) for m in marks):
+        problem, field = _("Choose marks the case carries."), "marks"
+    if problem is not None:
+        raise _refuse("case.lower_mark", actor, case, problem, context, field)
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        before = {m: True for m in marks if getattr(locked, m)}
+        for mark in before:
+            setattr(locked, mark, False)
+        locked.save(update_fields=[*before, "updated_at"])
+        record_event("case.lower_mark", actor=actor, obj=locked, context=context, before=before,
+                     after=dict.fromkeys(before, False), detail={"reason": reason.strip()})
     return locked
 
 

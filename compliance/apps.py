@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+import authz
+
 
 class ComplianceConfig(AppConfig):
     name = "compliance"
@@ -13,6 +15,7 @@ class ComplianceConfig(AppConfig):
         from lawtrace import scheduler
         from ledger.events import event_recorded
 
+        authz.register_app(self)
         event_recorded.connect(services.on_event, dispatch_uid="compliance.on_event")
         scheduler.register("compliance.recompute_all", tasks.recompute_all, every=lambda: dt.timedelta(days=1))
         # Missing recordings become findings once the storage deadline passes: catch those within the hour.

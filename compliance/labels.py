@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.queries import activities_taken_part
 from compliance.models import Finding
 
 RULES = {
@@ -71,8 +72,6 @@ def fix_url(finding: Finding, *, writes_notes: bool = True) -> str:
 
 def decorate(findings, reader):
     """Attach the reading text and, where ``reader`` can act on it, the fix link to each finding, for templates."""
-    from cases.queries import activities_taken_part
-
     findings = list(findings)
     explained_by_reader = activities_taken_part(reader, (f.activity_id for f in findings))
     for finding in findings:

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from authz.scopes import RestrictedQuerySet
+
 
 class Finding(models.Model):
     """Something an activity's recordings owe the agency's rules. Open until its inputs change so it no longer holds."""
@@ -29,6 +31,8 @@ class Finding(models.Model):
     params = models.JSONField(default=dict)
     opened_at = models.DateTimeField(_("found at"))
     closed_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("compliance finding")
@@ -58,6 +62,8 @@ class ActivityStatus(models.Model):
     compliant = models.BooleanField()
     open_findings = models.PositiveIntegerField(default=0)
     evaluated_at = models.DateTimeField()
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["agency", "month"]), models.Index(fields=["agency", "required", "compliant"])]
@@ -96,6 +102,8 @@ class InterruptionNote(models.Model):
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_comment = models.TextField(_("review comment"), blank=True)
     pack_version = models.PositiveIntegerField(_("policy pack version"))
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("interruption note")

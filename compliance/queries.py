@@ -7,31 +7,23 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from cases.queries import visible_activities
+from authz.capabilities import can
+from cases.models import Activity
+from compliance.labels import RULES
 from compliance.models import ActivityStatus, Finding, InterruptionNote
 from org.models import User
-from org.roles import Role
-from org.visibility import record_agency
-
-AGENCY_WIDE_ROLES = frozenset({Role.ARCHIVIST, Role.HEAD, Role.SUPERVISOR, Role.LEGAL_REVIEWER})
 
 
 def sees_agency(user: User) -> bool:
-    return bool(user.role_set & AGENCY_WIDE_ROLES)
+    return can(user, "compliance.oversee")
 
 
 def _my_activities(user: User) -> QuerySet:
-    return visible_activities(user).filter(participants__user=user).values("pk")
+    return Activity.objects.restrict(user, "explain").values("pk")
 
 
 def visible_findings(user: User) -> QuerySet[Finding]:
-    agency = record_agency(user)
-    if agency is None:
-        return Finding.objects.none()
-    findings = Finding.objects.filter(agency=agency)
-    if sees_agency(user):
-        return findings
-    return findings.filter(Q(officer=user) | Q(activity__in=_my_activities(user)))
+    return Finding.objects.restrict(user)
 
 
 def my_open_findings(user: User) -> QuerySet[Finding]:
@@ -41,13 +33,7 @@ def my_open_findings(user: User) -> QuerySet[Finding]:
 
 
 def visible_notes(user: User) -> QuerySet[InterruptionNote]:
-    agency = record_agency(user)
-    if agency is None:
-        return InterruptionNote.objects.none()
-    notes = InterruptionNote.objects.filter(agency=agency)
-    if sees_agency(user):
-        return notes
-    return notes.filter(Q(author=user) | Q(activity__in=_my_activities(user)))
+    return InterruptionNote.objects.restrict(user)
 
 
 def open_findings_for(user: User, activity_id: int) -> QuerySet[Finding]:
@@ -79,10 +65,7 @@ def filter_findings(findings: QuerySet[Finding], params) -> QuerySet[Finding]:
 
 
 def _statuses(user: User, since: dt.date | None) -> QuerySet[ActivityStatus]:
-    agency = record_agency(user)
-    if agency is None:
-        return ActivityStatus.objects.none()
-    rows = ActivityStatus.objects.filter(agency=agency, required=True)
+    rows = ActivityStatus.objects.restrict(user).filter(required=True)
     return rows.filter(month__gte=since) if since else rows
 
 
@@ -118,8 +101,6 @@ def open_findings_on_case(case_id: int) -> QuerySet[Finding]:
 
 def findings_opened(user: User, start, end) -> list[dict]:
     """Findings opened in [start, end) by rule: how many, and how many are still open."""
-    from compliance.labels import RULES
-
     rows = (visible_findings(user).filter(opened_at__gte=start, opened_at__lt=end).values("rule")
             .annotate(opened=Count("pk"), still_open=Count("pk", filter=Q(closed_at=None))).order_by("-opened"))
     return [{**row, "label": str(RULES.get(row["rule"], row["rule"]))} for row in rows]

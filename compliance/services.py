@@ -16,12 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz.capabilities import can
+from cases.queries import activity_ids
 from compliance import engine, inputs
 from compliance.models import ActivityStatus, Finding, InterruptionNote, RecomputeRun
 from evidence.queries import activities_recorded_by_device, activity_of_record
 from ledger.events import SYSTEM, RequestContext, follow, record_event, snapshot
 from org.models import User
-from org.roles import Role
 from policy.registry import registry
 
 CHUNK = 500
@@ -134,8 +135,6 @@ def on_event(sender, event, **kwargs) -> None:
 def recompute_all(*, agency_id: int | None = None, progress: Callable[[int, int], None] | None = None,
                   now: dt.datetime | None = None) -> RecomputeRun:
     """Re-judge every activity in chunks; what had to change is the incremental path's miss, kept as a report."""
-    from cases.queries import activity_ids
-
     now = now or timezone.now()
     run = RecomputeRun.objects.create(started_at=now)
     ids = list(activity_ids(agency_id=agency_id))
@@ -157,8 +156,6 @@ def recompute_all(*, agency_id: int | None = None, progress: Callable[[int, int]
 
 def refresh_recently_due(now: dt.datetime | None = None, *, hours: int = 72) -> int:
     """Activities whose recordings fell due lately: their 'not recorded' findings appear without waiting a night."""
-    from cases.queries import activity_ids
-
     now = now or timezone.now()
     ids = list(activity_ids(ended_between=(now - dt.timedelta(hours=hours), now)))
     for start in range(0, len(ids), CHUNK):
@@ -177,13 +174,13 @@ def reasons(agency) -> dict[str, tuple[str, list[str]]]:
     return {r.id: (r.label, list(r.cite)) for r in pack.interruptions.reasons}
 
 
-def reviewer_role(agency) -> tuple[str, list[str]]:
-    """Who reviews interruption notes and under which article; a pack without the rule falls back to the head."""
+def review_cites(agency) -> list[str]:
+    """The article under which interruption notes are reviewed (who reviews is ``note.review``, from the pack)."""
     pack = registry().in_force(agency.pack_code)
     review = pack.interruptions.note_review
     if review is not None:
-        return review.role.value, list(review.cite)
-    return Role.HEAD.value, [c for r in pack.interruptions.reasons for c in r.cite][:1]
+        return list(review.cite)
+    return [c for r in pack.interruptions.reasons for c in r.cite][:1]
 
 
 def _check_note(note: InterruptionNote, clips: list, participant_ids: set[int]) -> None:
@@ -248,8 +245,7 @@ def revise_note(note: InterruptionNote, data: dict, clips: list, *, actor: User,
 
 
 def can_review(user: User, note: InterruptionNote) -> bool:
-    role, _cites = reviewer_role(note.agency)
-    return user.agency_id == note.agency_id and user.has_role(role) and user.pk != note.author_id
+    return user.agency_id == note.agency_id and can(user, "note.review") and user.pk != note.author_id
 
 
 def decide_note(note: InterruptionNote, *, approve: bool, comment: str, actor: User,

@@ -10,8 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz.routes import route
 from cases.forms import apply_service_errors
-from cases.queries import participant_ids, visible_activities
+from cases.models import Activity
+from cases.queries import participant_ids
 from compliance import labels, queries, services
 from compliance.forms import DecisionForm, NoteForm
 from compliance.models import Finding, InterruptionNote
@@ -23,23 +25,22 @@ from org.models import Unit
 from policy.vocabulary import Category
 
 
+@route("finding.view")
 def finding_list(request: HttpRequest) -> HttpResponse:
     findings = queries.filter_findings(queries.visible_findings(request.user), request.GET)
     findings = findings.select_related("activity", "officer", "unit", "record").order_by("-opened_at", "-id")
     page, query = paginate(request, findings)
     labels.decorate(page.object_list, request.user)
-    agency = request.user.agency
     return render(request, "compliance/finding_list.html", {
         "page": page, "query": query, "rules": list(labels.RULES.items()), "severities": Finding.Severity.choices,
         "categories": Category.choices,
-        "units": Unit.objects.filter(agency=agency) if queries.sees_agency(request.user) else [],
+        "units": Unit.objects.restrict(request.user) if queries.sees_agency(request.user) else [],
     })
 
 
+@route("compliance.oversee")
 def overview(request: HttpRequest) -> HttpResponse:
     """Rates by unit, officer, category and month with a trend chart; every figure links to its findings."""
-    if not queries.sees_agency(request.user):
-        raise PermissionDenied(_("Only supervisors, heads and archivists see the agency's compliance."))
     today = timezone.localdate()
     since = dt.date(today.year - 1, today.month, 1)
     months = queries.rates(request.user, "month", since)
@@ -61,6 +62,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     })
 
 
+@route("finding.view")
 def note_list(request: HttpRequest) -> HttpResponse:
     notes = queries.visible_notes(request.user).select_related("activity", "author", "reviewer")
     if state := request.GET.get("state"):
@@ -83,12 +85,12 @@ def _clips(request: HttpRequest, activity):
     return visible_records(request.user).filter(activity=activity, kind__in=["av", "audio"]).order_by("recorded_start")
 
 
+@route("note.write", on="cases.activity", key="activity_pk", action="explain", verb="note.submit")
 def note_create(request: HttpRequest, activity_pk: int) -> HttpResponse:
-    activity = get_object_or_404(visible_activities(request.user).select_related("agency"), pk=activity_pk)
+    """Only officers of the activity write its interruption notes (the route's ``explain`` action)."""
+    activity = get_object_or_404(Activity.objects.restrict(request.user, "explain").select_related("agency"),
+                                 pk=activity_pk)
     people = participant_ids(activity)
-    if request.user.pk not in people:
-        record_denial("note.submit", actor=request.user, obj=activity, context=RequestContext.from_request(request))
-        raise PermissionDenied(_("Only officers of this activity may write its interruption notes."))
     initial = {"gap_start": _parse_moment(request.GET.get("from", "")),
                "gap_end": _parse_moment(request.GET.get("to", ""))}
     form = NoteForm(request.POST or None, initial=initial, reasons=services.reasons(activity.agency),
@@ -103,10 +105,11 @@ def note_create(request: HttpRequest, activity_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The interruption note was submitted for review."))
             return redirect("note_detail", note.pk)
-    role, cites = services.reviewer_role(activity.agency)
-    return render(request, "compliance/note_form.html", {"form": form, "activity": activity, "review_cites": cites})
+    return render(request, "compliance/note_form.html", {
+        "form": form, "activity": activity, "review_cites": services.review_cites(activity.agency)})
 
 
+@route("finding.view", on="compliance.interruptionnote")
 def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_object_or_404(queries.visible_notes(request.user).select_related("activity", "author", "reviewer",
                                                                                  "agency"), pk=pk)
@@ -138,18 +141,18 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied(str(error)) from error
         except ValidationError as error:
             apply_service_errors(decision if "decision" in request.POST and decision else revision, error)
-    role, cites = services.reviewer_role(note.agency)
     return render(request, "compliance/note_detail.html", {
-        "note": note, "decision": decision, "revision": revision, "review_cites": cites,
+        "note": note, "decision": decision, "revision": revision, "review_cites": services.review_cites(note.agency),
         "clips": note.clips.all(), "events": history(request, note),
     })
 
 
+@route("finding.view", on="compliance.interruptionnote")
 def note_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_object_or_404(queries.visible_notes(request.user).select_related("activity", "author", "reviewer",
                                                                                  "agency"), pk=pk)
-    role, cites = services.reviewer_role(note.agency)
     content = render_pdf("compliance/note_print.html", {"note": note, "clips": note.clips.all(),
-                                                         "review_cites": cites, "printed_at": timezone.now()},
+                                                         "review_cites": services.review_cites(note.agency),
+                                                         "printed_at": timezone.now()},
                          request=request)
     return pdf_response(content, f"中断工作记录-{note.pk}.pdf")

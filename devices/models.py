@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from authz.scopes import RestrictedQuerySet
+
 
 class Device(models.Model):
     """A recording device (000/2/2). Its kind is one of the kinds its agency's pack lists."""
@@ -20,6 +22,8 @@ class Device(models.Model):
     serial = models.CharField(_("serial number"), max_length=64)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.IN_SERVICE)
     registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("recording device")
@@ -45,6 +49,8 @@ class HandOver(models.Model):
     back_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("received back by"), null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="+")
     back_note = models.CharField(_("condition on return"), max_length=200, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("device hand-over")
@@ -72,6 +78,8 @@ class PreUseCheck(models.Model):
     results = models.JSONField(_("results"), default=dict)
     passed = models.BooleanField(_("passed"))
     note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("pre-use check")
@@ -101,6 +109,8 @@ class FaultReport(models.Model):
     repairer = models.CharField(_("repaired by (professional service)"), max_length=200, blank=True)
     outcome = models.TextField(_("repair outcome"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("device fault")

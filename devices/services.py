@@ -13,14 +13,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz.capabilities import can
 from devices.models import Device, FaultReport, HandOver, PreUseCheck
 from ledger.events import SYSTEM, RequestContext, record_event
 from org.models import Agency, Unit, User
-from org.roles import Role
-from org.visibility import record_agency
 from policy.registry import registry
-
-MANAGER_ROLES = frozenset({Role.ARCHIVIST, Role.HEAD})
 
 
 def device_kinds(agency: Agency) -> dict[str, str]:
@@ -47,8 +44,7 @@ def register_device(agency: Agency, *, kind: str, brand: str, model: str, serial
 
 
 def visible_devices(user: User) -> QuerySet[Device]:
-    agency = record_agency(user)
-    return Device.objects.filter(agency=agency) if agency else Device.objects.none()
+    return Device.objects.restrict(user)
 
 
 def device_by_serial(agency: Agency, serial: str) -> Device | None:
@@ -57,7 +53,7 @@ def device_by_serial(agency: Agency, serial: str) -> Device | None:
 
 
 def can_manage(user: User, device: Device) -> bool:
-    return user.agency_id == device.agency_id and bool(user.role_set & MANAGER_ROLES)
+    return user.agency_id == device.agency_id and can(user, "device.manage")
 
 
 def _locked(device: Device) -> Device:

@@ -83,10 +83,10 @@ def _add_recordings(ledger: list[LedgerRow]) -> None:
 
 
 def xlsx(agency: Agency, ledger: list[LedgerRow], start: dt.datetime, end: dt.datetime) -> bytes:
-    import xlsxwriter
+    from lawtrace.spreadsheets import workbook
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = workbook(buffer)
     sheet = book.add_worksheet(_("Usage ledger"))
     bold = book.add_format({"bold": True})
     when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})

@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz.capabilities import can
+from authz.routes import route
 from cases.forms import apply_service_errors
 from devices import forms, services, usage_ledger
 from devices.models import Device, FaultReport, HandOver
@@ -19,13 +21,13 @@ from ledger.events import RequestContext, record_denial
 from org.models import Unit, User
 
 
+@route("device.view", post="device.manage", verb="device.register")
 def device_list(request: HttpRequest) -> HttpResponse:
     agency = request.user.agency
-    manager = agency is not None and bool(request.user.role_set & services.MANAGER_ROLES)
     register = None
-    if manager:
+    if can(request.user, "device.manage"):
         register = forms.RegisterForm(request.POST or None, kinds=services.device_kinds(agency),
-                                      units=Unit.objects.filter(agency=agency))
+                                      units=Unit.objects.restrict(request.user))
         if request.method == "POST" and register.is_valid():
             try:
                 device = services.register_device(agency, **register.cleaned_data, actor=request.user,
@@ -35,25 +37,23 @@ def device_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Device registered."))
                 return redirect("device_detail", device.pk)
-    elif request.method == "POST":
-        record_denial("device.register", actor=request.user, context=RequestContext.from_request(request))
-        raise PermissionDenied(_("Only the device managers of the agency may do this."))
     devices = services.visible_devices(request.user).select_related("unit")
     if text := request.GET.get("q", "").strip():
         devices = devices.filter(Q(serial__icontains=text) | Q(brand__icontains=text) | Q(model__icontains=text))
     if status := request.GET.get("status"):
         devices = devices.filter(status=status)
     page, query = paginate(request, devices)
-    kinds = services.device_kinds(request.user.agency) if request.user.agency else {}
+    kinds = services.device_kinds(agency)
     return render(request, "devices/device_list.html", {
         "page": page, "query": query, "statuses": Device.Status.choices, "kinds": kinds, "register": register,
     })
 
 
-def _staff(device: Device):
-    return User.objects.filter(agency=device.agency, is_active=True).order_by("username")
+def _staff(user):
+    return User.objects.restrict(user).filter(is_active=True).order_by("username")
 
 
+@route("device.view", on="devices.device")
 def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     device = get_object_or_404(services.visible_devices(request.user).select_related("agency", "unit"), pk=pk)
     items = services.check_items(device.agency)
@@ -63,7 +63,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     data = request.POST if request.method == "POST" else None
     panel = {
-        "hand_out": forms.HandOutForm(data if action == "hand_out" else None, staff=_staff(device), items=items),
+        "hand_out": forms.HandOutForm(data if action == "hand_out" else None, staff=_staff(request.user), items=items),
         "take_back": forms.ReturnForm(data if action == "take_back" else None),
         "check": forms.CheckForm(data if action == "check" else None, items=items),
         "fault": forms.FaultForm(data if action == "fault" else None),
@@ -116,12 +116,13 @@ def _act(action, form, device, open_fault, items, user, context) -> None:
                              context=context)
 
 
+@route("device.view")
 def usage_ledger_view(request: HttpRequest) -> HttpResponse:
     devices = services.visible_devices(request.user)
     today = timezone.localdate()
     form = forms.LedgerFilterForm(request.GET or {"start": today.replace(day=1), "end": today}, devices=devices)
     ledger, start, end = [], None, None
-    if form.is_valid() and request.user.agency:
+    if form.is_valid():
         tz = timezone.get_current_timezone()
         start = dt.datetime.combine(form.cleaned_data["start"], dt.time.min, tzinfo=tz)
         end = dt.datetime.combine(form.cleaned_data["end"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)

@@ -3,33 +3,30 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from authz.routes import route
 from cases.forms import apply_service_errors
 from evidence import services
 from evidence.forms import NamePatternForm, StationForm
 from evidence.models import FilenamePattern, Station
-from ledger.events import RequestContext, record_denial
-from org.roles import Role
+from ledger.events import RequestContext
 
 
+@route("station.configure", verb="settings.view")
 def intake_settings(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not user.has_role(Role.SYSTEM_ADMIN) or user.agency is None:
-        record_denial("settings.view", actor=user, context=RequestContext.from_request(request),
-                      detail={"path": request.path})
-        raise PermissionDenied(_("Only the system administrator configures collection stations."))
     agency, context = user.agency, RequestContext.from_request(request)
-    station_form = StationForm(agency=agency, prefix="station")
+    station_form = StationForm(user=user, prefix="station")
     pattern_form = NamePatternForm(prefix="pattern")
     new_token = ""
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "add_station":
-            station_form = StationForm(request.POST, agency=agency, prefix="station")
+            station_form = StationForm(request.POST, user=user, prefix="station")
             if station_form.is_valid():
                 try:
                     station, new_token = services.create_station(agency, **station_form.cleaned_data, actor=user,
@@ -38,7 +35,7 @@ def intake_settings(request: HttpRequest) -> HttpResponse:
                     apply_service_errors(station_form, error)
                     new_token = ""
         elif action == "disable_station":
-            station = get_object_or_404(Station, agency=agency, pk=request.POST.get("station"))
+            station = get_object_or_404(Station.objects.restrict(user), pk=request.POST.get("station"))
             services.disable_station(station, actor=user, context=context)
             messages.success(request, _("Station %(name)s disabled.") % {"name": station.name})
             return redirect("intake_settings")
@@ -53,7 +50,7 @@ def intake_settings(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("Pattern added."))
                     return redirect("intake_settings")
     return render(request, "evidence/intake_settings.html", {
-        "stations": Station.objects.filter(agency=agency).select_related("unit").order_by("name"),
+        "stations": Station.objects.restrict(user).select_related("unit").order_by("name"),
         "patterns": FilenamePattern.objects.all(), "station_form": station_form, "pattern_form": pattern_form,
         "new_token": new_token,
     })

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import authentication, exceptions, permissions, serializers, status
 from rest_framework.parsers import DataAndFiles, MultiPartParser
@@ -25,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from authz.routes import STATION, Route
 from devices.services import device_by_serial
 from evidence.dump import FileResult, import_one
 from evidence.ingest import Origin
@@ -49,6 +51,17 @@ class StationTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
+
+
+class StationTokenScheme(OpenApiAuthenticationExtension):
+    """How /api/schema/ tells integrators to authenticate: ``Authorization: Station <token>``."""
+
+    target_class = StationTokenAuthentication
+    name = "StationToken"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "Station <token> (manage.py station add)"}
 
 
 class IsStation(permissions.BasePermission):
@@ -126,6 +139,7 @@ def _context(request: Request) -> RequestContext:
 
 
 class StationDumpView(APIView):
+    authz_route = Route(STATION)
     authentication_classes = [StationTokenAuthentication]
     permission_classes = [IsStation]
     parser_classes = [StationMultiPartParser]
@@ -197,6 +211,7 @@ class DockingSerializer(serializers.Serializer):
 
 
 class StationDockingView(APIView):
+    authz_route = Route(STATION)
     authentication_classes = [StationTokenAuthentication]
     permission_classes = [IsStation]
 

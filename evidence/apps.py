@@ -1,12 +1,16 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+import authz
+
 
 class EvidenceConfig(AppConfig):
     name = "evidence"
     verbose_name = _("evidence")
 
     def ready(self) -> None:
+        authz.register_app(self)
+
         from pathlib import Path
 
         from django.conf import settings
@@ -26,3 +30,14 @@ class EvidenceConfig(AppConfig):
         # Each run stops after FIXITY_RUN_MINUTES; hourly runs carry the cycle through the whole store.
         scheduler.register("evidence.fixity_sweep", fixity_sweep,
                            every=lambda: dt.timedelta(minutes=settings.FIXITY_RUN_MINUTES + 10))
+
+        # The write-once store also keeps the ledger's published checkpoints; the ledger sits below this app.
+        from evidence import checks  # noqa: F401 (registers the start-up check)
+        from evidence.store import default_store
+        from ledger import bindings, publication
+
+        publication.use_archive(default_store)
+        from evidence.facts import BINDINGS
+
+        for binding in BINDINGS:
+            bindings.register(binding)

@@ -15,6 +15,7 @@ from evidence import timesources
 from evidence.models import FilenamePattern, Record
 from evidence.naming import parse_name
 from evidence.probe import Probe
+from ledger.events import snapshot
 from org.services import staff_by_number
 from policy import rules
 from policy.registry import registry
@@ -126,12 +127,10 @@ def link_and_judge(record: Record) -> None:
 SNAPSHOT_FIELDS = ["kind", "original_name", "source_path", "channel", "unit", "device", "officer", "case", "activity",
                    "link_state", "party", "usage", "recorded_start", "recorded_end", "clock_skew_seconds", "playable",
                    "late", "due_at", "deadline_cite", "remote_reason", "returned_to_unit_at", "unreadable_reason",
-                   "recorded_time_source", "time_sources", "time_conflict_seconds"]
+                   "recorded_time_source", "time_sources", "time_conflict_seconds", "stored_at"]
 
 
 def event_snapshot(record: Record) -> dict:
-    from ledger.events import snapshot
-
     return {**snapshot(record, SNAPSHOT_FIELDS), "sha256": record.blob.sha256, "sm3": record.blob.sm3,
             "size": record.blob.size}
 

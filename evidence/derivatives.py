@@ -14,10 +14,11 @@ from pathlib import Path
 
 from django.db import transaction
 
+from evidence.facts import DERIVATIVE_VERB, derivative_detail
 from evidence.hashing import hash_file, hash_stream
 from evidence.models import Blob, Derivative, Record
-from evidence.probe import BROWSER_AUDIO_CODECS, Probe
 from evidence.store import StoredObject, default_store, store_named
+from ledger.events import record_event
 from policy.vocabulary import RecordKind
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,30 @@ def local_path(blob: Blob) -> Iterator[Path]:
         name.unlink(missing_ok=True)
 
 
+# What a viewer is shown of each kind of record: a copy made for the browser, never the original's bytes (000/1/4:
+# viewing is not copying; originals leave only under a copying grant, in a package or on a disc).
+VIEWING = {RecordKind.AV: Derivative.Kind.PROXY, RecordKind.AUDIO: Derivative.Kind.PREVIEW,
+           RecordKind.PHOTO: Derivative.Kind.PREVIEW, RecordKind.DOCUMENT: Derivative.Kind.PREVIEW}
+RASTER_DOCUMENTS = (".tif", ".tiff")
+
+
+def shows(record: Record) -> bool:
+    """Whether a viewing copy can be made of the record at all (documents only from PDF and scanned TIFF)."""
+    if record.kind != RecordKind.DOCUMENT:
+        return record.kind in VIEWING
+    return _suffix(record) in (".pdf", *RASTER_DOCUMENTS)
+
+
+def _suffix(record: Record) -> str:
+    return Path(record.original_name).suffix.lower()  # the stored object is named by its hash, not its suffix
+
+
+def viewing_copy(record: Record) -> tuple[Blob, str] | None:
+    """The copy a viewer's browser is given, with its content type; None until one is made."""
+    made = record.derivatives.filter(kind=VIEWING.get(record.kind)).select_related("blob").first()
+    return (made.blob, made.content_type) if made else None
+
+
 def make_all(record: Record) -> list[str]:
     made: list[str] = []
     if not record.playable:
@@ -60,23 +85,56 @@ def make_all(record: Record) -> list[str]:
                 _save(record, Derivative.Kind.THUMBNAIL, _jpeg(frames[len(frames) // 4], THUMB_WIDTH), "image/jpeg")
                 _save(record, Derivative.Kind.CONTACT_STRIP, _jpeg(_strip(frames), None), "image/jpeg")
                 made += [Derivative.Kind.THUMBNAIL, Derivative.Kind.CONTACT_STRIP]
-            if not Probe(record.kind, record.media).browser_ready():
-                _save_transcoded(record, Derivative.Kind.PROXY, source, "video/mp4", video=True)
-                made.append(Derivative.Kind.PROXY)
-        elif record.kind == RecordKind.PHOTO:
-            from PIL import Image, ImageOps
-
-            with Image.open(source) as image:
-                preview = ImageOps.exif_transpose(image).convert("RGB")
-                preview.thumbnail((1600, 1600))
-                _save(record, Derivative.Kind.PREVIEW, _jpeg(preview, None), "image/jpeg")
-                preview.thumbnail((THUMB_WIDTH, THUMB_WIDTH))
-                _save(record, Derivative.Kind.THUMBNAIL, _jpeg(preview, None), "image/jpeg")
-                made += [Derivative.Kind.PREVIEW, Derivative.Kind.THUMBNAIL]
-        elif record.kind == RecordKind.AUDIO and record.media.get("audio_codec") not in BROWSER_AUDIO_CODECS:
+            _save_transcoded(record, Derivative.Kind.PROXY, source, "video/mp4", video=True)
+            made.append(Derivative.Kind.PROXY)
+        elif record.kind == RecordKind.PHOTO or (record.kind == RecordKind.DOCUMENT
+                                                 and _suffix(record) in RASTER_DOCUMENTS):
+            made += _pictures(record, source)
+        elif record.kind == RecordKind.AUDIO:
             _save_transcoded(record, Derivative.Kind.PREVIEW, source, "audio/mp4", video=False)
             made.append(Derivative.Kind.PREVIEW)
+        elif record.kind == RecordKind.DOCUMENT and _suffix(record) == ".pdf":
+            stamped = _stamped_pdf(record, source)
+            if stamped is not None:
+                _save(record, Derivative.Kind.PREVIEW, stamped, "application/pdf")
+                made.append(Derivative.Kind.PREVIEW)
     return made
+
+
+def _pictures(record: Record, source: Path) -> list[str]:
+    from PIL import Image, ImageOps
+
+    with Image.open(source) as image:
+        preview = ImageOps.exif_transpose(image).convert("RGB")
+        preview.thumbnail((1600, 1600))
+        _save(record, Derivative.Kind.PREVIEW, _jpeg(preview, None), "image/jpeg")
+        preview.thumbnail((THUMB_WIDTH, THUMB_WIDTH))
+        _save(record, Derivative.Kind.THUMBNAIL, _jpeg(preview, None), "image/jpeg")
+    return [Derivative.Kind.PREVIEW, Derivative.Kind.THUMBNAIL]
+
+
+def _stamped_pdf(record: Record, source: Path) -> bytes | None:
+    """The document rewritten with every page stamped as a viewing copy naming its original; None when the file
+    cannot be read as a PDF (it is then shown to nobody and copied only under a grant)."""
+    from pypdf import PdfReader, PdfWriter, Transformation
+    from pypdf.errors import PyPdfError
+
+    from lawtrace.pdf import render_pdf
+
+    stamp = PdfReader(io.BytesIO(render_pdf("evidence/viewing_stamp.html", {"record": record}))).pages[0]
+    try:
+        writer = PdfWriter(clone_from=PdfReader(source))
+        for page in writer.pages:
+            box = page.mediabox
+            page.merge_transformed_page(stamp, Transformation().scale(
+                float(box.width) / float(stamp.mediabox.width), float(box.height) / float(stamp.mediabox.height)))
+        writer.metadata = None  # the copy does not pass itself off with the original's properties
+        buffer = io.BytesIO()
+        writer.write(buffer)
+    except (PyPdfError, ValueError, KeyError, OSError) as error:
+        log.warning("record %s: no viewing copy of the document: %s", record.pk, error)
+        return None
+    return buffer.getvalue()
 
 
 def _sample_frames(source: Path, count: int) -> list:
@@ -182,6 +240,8 @@ def _save_transcoded(record: Record, kind: str, source: Path, content_type: str,
 
 
 def _register(record: Record, kind: str, store, staged: Path, digests, content_type: str) -> None:
+    """File the derivative and put its hash and its source's hash on the record, so fixity and ledger verification
+    check every copy a person is shown against what was made."""
     stored, _new = store.commit(staged, digests)
     with transaction.atomic():
         blob, _created = Blob.objects.get_or_create(
@@ -189,3 +249,5 @@ def _register(record: Record, kind: str, store, staged: Path, digests, content_t
                                              "key": stored.key, "version_id": stored.version_id})
         Derivative.objects.update_or_create(record=record, kind=kind, defaults={
             "blob": blob, "source_sha256": record.blob.sha256, "content_type": content_type})
+        record_event(DERIVATIVE_VERB, obj=record, agency_code=record.agency.code,
+                     detail=derivative_detail(kind, blob, record.blob.sha256))

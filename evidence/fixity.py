@@ -1,6 +1,7 @@
-"""Scheduled fixity checks: every stored original is read again and both hashes compared with those taken when it
-was filed. The sweep reads at a capped rate, stops when its time is up and, because each finished check moves the
-object to the back of the queue, the next run starts where the last one stopped, restart or not."""
+"""Scheduled fixity checks: every stored original, and every derivative a person is shown (playback copy, thumbnail,
+preview), is read again and both hashes compared with those taken when it was made. The sweep reads at a capped
+rate, stops when its time is up and, because each finished check moves the object to the back of the queue, the next
+run starts where the last one stopped, restart or not."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from evidence.derivatives import stored_object
 from evidence.hashing import hash_stream
-from evidence.models import Blob, FixityCheck
+from evidence.models import Blob, Derivative, FixityCheck
 from evidence.store import store_named
 from ledger.events import record_event
 
@@ -50,9 +51,10 @@ def due(now: dt.datetime | None = None) -> QuerySet[Blob]:
     general = now - dt.timedelta(days=settings.FIXITY_CYCLE_DAYS)
     open_case = now - dt.timedelta(days=settings.FIXITY_OPEN_CASE_CYCLE_DAYS)
     on_open_case = Q(records__case__state="open")
+    shown = Q(records__isnull=False) | Q(pk__in=Derivative.objects.values("blob_id"))
     return (Blob.objects.filter(Q(fixity_checked_at__isnull=True) | Q(fixity_checked_at__lt=general)
                                 | (on_open_case & Q(fixity_checked_at__lt=open_case)))
-            .filter(records__isnull=False, purged_at__isnull=True).distinct()
+            .filter(shown, purged_at__isnull=True).distinct()
             .order_by(F("fixity_checked_at").asc(nulls_first=True), "pk"))
 
 
@@ -79,11 +81,13 @@ def check(blob: Blob, *, rate: float | None = None) -> FixityCheck:
             sm3_found=found.sm3 if found else "", error=error, seconds=round(time.monotonic() - started, 3))
         Blob.objects.filter(pk=blob.pk).update(fixity_checked_at=now, fixity_ok=outcome == FixityCheck.Outcome.INTACT)
         if outcome != FixityCheck.Outcome.INTACT:
+            detail = {"sha256_expected": blob.sha256, "sm3_expected": blob.sm3, "sha256_found": result.sha256_found,
+                      "sm3_found": result.sm3_found, "size_expected": blob.size, "error": error}
             for record in blob.records.select_related("agency"):
-                record_event(f"fixity.{outcome}", obj=record, agency_code=record.agency.code,
-                             detail={"sha256_expected": blob.sha256, "sm3_expected": blob.sm3,
-                                     "sha256_found": result.sha256_found, "sm3_found": result.sm3_found,
-                                     "size_expected": blob.size, "error": error})
+                record_event(f"fixity.{outcome}", obj=record, agency_code=record.agency.code, detail=detail)
+            for made in Derivative.objects.filter(blob=blob).select_related("record__agency"):
+                record_event(f"fixity.{outcome}", obj=made.record, agency_code=made.record.agency.code,
+                             detail={**detail, "derivative": made.kind, "source_sha256": made.source_sha256})
     return result
 
 
@@ -121,3 +125,18 @@ def sweep(*, minutes: float | None = None, rate: float | None = None, now: dt.da
 
 def failures() -> QuerySet[Blob]:
     return Blob.objects.filter(fixity_ok=False)
+
+
+def file_matches(path, sha256: str) -> bool:
+    """Whether a file handed out whole (a package archive, a disc image) still has the hash recorded when it was
+    made; read at full speed, since someone is waiting for it."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return False
+    return digest.hexdigest() == sha256

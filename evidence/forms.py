@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Activity, Case
 from devices.models import Device
 from evidence.models import Record
-from org.models import Agency, Unit, User
+from org.models import Unit, User
+from policy.registry import registry
 from policy.vocabulary import RecordUsage
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M:%S")
@@ -21,16 +22,20 @@ class ClassifyForm(forms.ModelForm):
                   "remote_reason", "returned_to_unit_at", "confidentiality", "conclusive"]
         widgets = {"recorded_start": _DATETIME, "recorded_end": _DATETIME, "returned_to_unit_at": _DATETIME}
 
-    def __init__(self, *args, agency: Agency, **kwargs) -> None:
+    def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.filter(agency=agency)
-        self.fields["device"].queryset = Device.objects.filter(agency=agency)
-        self.fields["officer"].queryset = User.objects.filter(agency=agency, is_active=True)
-        self.fields["case"].queryset = Case.objects.filter(agency=agency)
+        agency = user.agency
+        self.fields["unit"].queryset = Unit.objects.restrict(user)
+        self.fields["device"].queryset = Device.objects.restrict(user)
+        self.fields["officer"].queryset = User.objects.restrict(user).filter(is_active=True)
+        # A record is filed into a case the user may work on (an officer: one they handle); moving another's record
+        # into one's own case would open its content to oneself. Its present case stays a choice.
+        cases = Case.objects.restrict(user, "edit")
+        if self.instance.case_id:
+            cases = cases | Case.objects.filter(pk=self.instance.case_id)
+        self.fields["case"].queryset = cases
         for name in ("recorded_start", "recorded_end", "returned_to_unit_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
-        from policy.registry import registry
-
         marks = registry().in_force(agency.pack_code).confidentiality
         if marks is None:
             del self.fields["confidentiality"]
@@ -43,10 +48,9 @@ class ClassifyForm(forms.ModelForm):
 class LinkForm(forms.Form):
     activity = forms.ModelChoiceField(queryset=Activity.objects.none(), label=_("enforcement activity"))
 
-    def __init__(self, *args, agency: Agency, candidates=None, **kwargs) -> None:
+    def __init__(self, *args, user: User, candidates=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["activity"].queryset = candidates if candidates is not None else \
-            Activity.objects.filter(agency=agency)
+        self.fields["activity"].queryset = candidates if candidates is not None else Activity.objects.restrict(user)
 
 
 class UnlinkForm(forms.Form):
@@ -68,11 +72,11 @@ class UploadDetailsForm(forms.Form):
     returned_to_unit_at = forms.DateTimeField(required=False, widget=_DATETIME, label=_("returned to unit at"),
                                               input_formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"])
 
-    def __init__(self, *args, agency: Agency, **kwargs) -> None:
+    def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["case"].queryset = Case.objects.filter(agency=agency).exclude(state="archived")
-        self.fields["activity"].queryset = Activity.objects.filter(agency=agency).order_by("-planned_start")
-        self.fields["device"].queryset = Device.objects.filter(agency=agency, status="in_service")
+        self.fields["case"].queryset = Case.objects.restrict(user, "edit").exclude(state="archived")
+        self.fields["activity"].queryset = Activity.objects.restrict(user).order_by("-planned_start")
+        self.fields["device"].queryset = Device.objects.restrict(user).filter(status="in_service")
 
     def clean(self):
         data = super().clean()
@@ -85,9 +89,9 @@ class StationForm(forms.Form):
     name = forms.CharField(label=_("station name"), max_length=100)
     unit = forms.ModelChoiceField(queryset=Unit.objects.none(), required=False, label=_("unit"))
 
-    def __init__(self, *args, agency: Agency, **kwargs) -> None:
+    def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.filter(agency=agency)
+        self.fields["unit"].queryset = Unit.objects.restrict(user)
 
 
 class NamePatternForm(forms.Form):

@@ -40,6 +40,7 @@ from evidence.models import Blob, DockingReport, Record, Station
 from evidence.naming import BadName, check_name, escaped, kind_for, safe_name
 from evidence.probe import Probe, probe
 from evidence.store import ObjectStore, StorageFull, StoredObject, default_store
+from evidence.tasks import make_derivatives
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import Agency, Unit, User
 from policy.registry import registry
@@ -347,8 +348,6 @@ def _file(origin: Origin, name: str, source_path: str, digests: Digests, stored:
         if existing is None:
             raise
         return Outcome(existing, created=False)
-    if record.playable:
-        from evidence.tasks import make_derivatives
-
+    if record.playable:  # an unreadable file has nothing a viewer could be shown
         transaction.on_commit(lambda: make_derivatives.enqueue(record.pk))
     return Outcome(record, created=True)

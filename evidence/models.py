@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from authz.scopes import RestrictedQuerySet
 from policy.vocabulary import ConfidentialityMark, RecordKind, RecordUsage
 
 
@@ -138,6 +139,8 @@ class Record(models.Model):
     conclusive = models.BooleanField(_("conclusive document"), default=False)
     purged_at = models.DateTimeField(_("content purged at"), null=True, blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("evidence record")
         verbose_name_plural = _("evidence records")
@@ -187,6 +190,8 @@ class Derivative(models.Model):
     content_type = models.CharField(max_length=64)
     made_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["record", "kind"], name="derivative_one_per_kind")]
 
@@ -204,6 +209,8 @@ class Station(models.Model):
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("collection station")
@@ -227,6 +234,8 @@ class DockingReport(models.Model):
     reference_time = models.DateTimeField(_("station clock"))
     skew_seconds = models.IntegerField(_("clock skew (s)"))
     reported_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-reported_at", "-id"]
@@ -279,6 +288,8 @@ class UploadSession(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
     retry_at = models.DateTimeField(null=True, blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["user", "created_at"]), models.Index(fields=["state", "updated_at"])]
 
@@ -316,3 +327,24 @@ class FixityCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.blob} {self.outcome}"
+
+
+class UploadSegment(models.Model):
+    """A stretch of an upload's bytes held as one object in the shared upload bucket (LAWTRACE_UPLOAD_STORE=s3).
+
+    Any web node may receive the next stretch: the offset row, not a node's disk, says what has arrived. A segment
+    counts only once its row is written, under the same conditional update that moves the offset, so an object left
+    by a node that died before that update is never read.
+    """
+
+    session = models.ForeignKey(UploadSession, on_delete=models.CASCADE, related_name="segments")
+    offset = models.PositiveBigIntegerField()
+    length = models.PositiveBigIntegerField()
+    key = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "offset"], name="upload_segment_once_per_offset")]
+        ordering = ["offset"]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} @{self.offset}+{self.length}"

@@ -1,29 +1,22 @@
-"""Every query for evidence records starts here, scoped by the access choke point (``access.scope.restrict``)."""
+"""Every query for evidence records starts here, scoped by the authorization registry (``evidence.permissions`` and
+the apps that add to it)."""
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from authz.roles import staff_agency
 from evidence import classify
 from evidence.models import Record
 from org.models import User
-from org.roles import Role
-from org.visibility import record_agency
 from policy.registry import registry
 from policy.vocabulary import RecordKind
 
-FILING_ROLES = frozenset({Role.OFFICER, Role.ARCHIVIST, Role.HEAD})
 
-
-def visible_records(user: User, action: str = "list") -> QuerySet[Record]:
-    """Records the user may list (``"list"``), play inside the application (``"play"``) or copy out (``"copy"``)."""
-    from access.scope import restrict
-
-    return restrict(Record.objects.all(), user, action)
-
-
-def can_file(user: User) -> bool:
-    return bool(user.role_set & FILING_ROLES)
+def visible_records(user: User, action: str = "view") -> QuerySet[Record]:
+    """Records the user may see (``"view"``), play inside the application (``"play"``), copy out (``"copy"``),
+    burn to disc (``"burn"``) or classify (``"classify"``)."""
+    return Record.objects.restrict(user, action)
 
 
 def with_listing_relations(records: QuerySet[Record]) -> QuerySet[Record]:
@@ -49,7 +42,7 @@ UNREADABLE = Q(kind=RecordKind.UNREADABLE) | Q(playable=False)
 def worklist(user: User, name: str) -> QuerySet[Record]:
     """Records that need someone's attention, by reason."""
     records = visible_records(user)
-    agency = record_agency(user)
+    agency = staff_agency(user)
     if name == "unlinked":
         return records.filter(link_state__in=[Record.LinkState.UNMATCHED, Record.LinkState.AMBIGUOUS])
     if name == "missing" and agency is not None:
@@ -68,7 +61,7 @@ def worklist_counts(user: User, *, mine: bool = False) -> dict[str, int]:
     """How many records are on each worklist, in one query."""
     from django.db.models import Count
 
-    agency = record_agency(user)
+    agency = staff_agency(user)
     if agency is None:
         return dict.fromkeys(WORKLISTS, 0)
     records = visible_records(user)
@@ -86,9 +79,9 @@ def worklist_counts(user: User, *, mine: bool = False) -> dict[str, int]:
 
 
 def fixity_failures(user: User) -> QuerySet[Record]:
-    """Records whose stored original failed its last fixity check."""
-    broken = visible_records(user).filter(blob__fixity_ok=False)
-    return broken.select_related("blob").order_by("-blob__fixity_checked_at")
+    """Records whose stored original, or a derivative shown in its place, failed its last fixity check."""
+    broken = visible_records(user).filter(Q(blob__fixity_ok=False) | Q(derivatives__blob__fixity_ok=False))
+    return broken.select_related("blob").distinct().order_by("-blob__fixity_checked_at")
 
 
 CLIP_FIELDS = ("id", "activity_id", "kind", "recorded_start", "recorded_end", "clock_skew_seconds", "officer_id",

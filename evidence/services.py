@@ -11,9 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz import scopes
+from authz.capabilities import can
+from authz.scopes import allowed
 from evidence import classify
-from evidence.models import DockingReport, Record, Station
-from ledger.events import SYSTEM, RequestContext, changed, record_event, snapshot
+from evidence.derivatives import stored_object
+from evidence.models import Blob, DockingReport, FilenamePattern, Record, Station
+from evidence.store import store_named
+from ledger.events import SYSTEM, RequestContext, changed, record_denial, record_event, snapshot
 from org.models import Agency, Unit, User
 
 EDITABLE_FIELDS = ["unit", "device", "officer", "case", "party", "usage", "recorded_start", "recorded_end",
@@ -58,8 +63,33 @@ def unlink_record(record: Record, *, actor: User, reason: str, context: RequestC
     return record
 
 
+def _refuse(verb: str, actor: User, record: Record, field: str, message: str, context: RequestContext):
+    record_denial(verb, actor=actor, obj=record, context=context, detail={"reason": str(message)})
+    return ValidationError({field: [message]})
+
+
+def _classify_problem(record: Record, data: dict, actor: User) -> tuple[str, str, str] | None:
+    """(verb, field, message) when ``actor`` may not make this change: only those who may classify the record do;
+    a record goes only into a case the actor may file into (an officer: one they handle), since filing another's
+    record into one's own case would open it to oneself; a mark, once set, is lowered only by the security
+    administrator (000/1/10)."""
+    if not can(actor, "record.file") or not allowed(record, actor, "classify"):
+        return "record.classify", "__all__", _("You may not classify this record.")
+    case = data.get("case")
+    if "case" in data and case is not None and case.pk != record.case_id \
+            and not scopes.scoped("cases.case", actor, "edit").filter(pk=case.pk).exists():
+        return "record.classify", "case", _("Records are filed into cases you handle.")
+    if "confidentiality" in data and record.confidentiality and data["confidentiality"] != record.confidentiality:
+        return "record.lower_mark", "confidentiality", _(
+            "Only the security administrator lowers a confidentiality mark, and says why (000/1/10).")
+    return None
+
+
 def classify_record(record: Record, data: dict, *, actor: User, context: RequestContext = SYSTEM) -> Record:
     """Complete or correct the classification; the original content is never touched."""
+    if problem := _classify_problem(Record.objects.get(pk=record.pk), data, actor):
+        verb, field, message = problem
+        raise _refuse(verb, actor, record, field, message, context)
     with transaction.atomic():
         record = _locked(record)
         before = snapshot(record, EDITABLE_FIELDS)
@@ -84,17 +114,32 @@ def classify_record(record: Record, data: dict, *, actor: User, context: Request
 
 
 def record_view(record: Record, *, actor: User, context: RequestContext = SYSTEM, what: str = "view",
-                grant_id: int | None = None, review_id: int | None = None) -> int:
+                basis: dict | None = None) -> int:
     """A view starts; returns the event's sequence number, which the stream token carries. A view under an access
-    grant or for a sampling review names it, so the register shows what the look served."""
-    detail = {"sha256": record.blob.sha256}
-    if grant_id is not None:
-        detail["grant"] = grant_id
-    if review_id is not None:
-        detail["review"] = review_id
+    grant or for a sampling review names it (``basis``: ``{"grant": id}``, ``{"review": id}``), so the register
+    shows what the look served."""
+    detail = {"sha256": record.blob.sha256, **(basis or {})}
     with transaction.atomic():
         event = record_event(f"record.{what}", actor=actor, obj=record, context=context, detail=detail)
     return event.seq
+
+
+def lower_record_mark(record: Record, *, reason: str, actor: User, context: RequestContext = SYSTEM) -> Record:
+    """The security administrator lowers a record's confidentiality mark, with a reason (000/1/10)."""
+    if not can(actor, "record.lower_mark") or not allowed(record, actor, "lower_mark"):
+        raise _refuse("record.lower_mark", actor, record, "__all__", _(
+            "Only the security administrator lowers a confidentiality mark, and says why (000/1/10)."), context)
+    if not reason.strip():
+        raise _refuse("record.lower_mark", actor, record, "reason", _("Say why the mark is lowered."), context)
+    with transaction.atomic():
+        locked = _locked(record)
+        before = locked.confidentiality
+        locked.confidentiality = ""
+        locked.save(update_fields=["confidentiality"])
+        record_event("record.lower_mark", actor=actor, obj=locked, context=context,
+                     before={"confidentiality": before}, after={"confidentiality": ""},
+                     detail={"reason": reason.strip()})
+    return locked
 
 
 def create_station(agency: Agency, *, name: str, unit: Unit | None = None, actor: User | None = None,
@@ -143,8 +188,6 @@ def add_name_pattern(*, brand: str, model: str, regex: str, time_format: str = "
     """A camera model's file-name pattern; refused unless it compiles and names what it can tell."""
     import re
 
-    from evidence.models import FilenamePattern
-
     try:
         compiled = re.compile(regex)
     except re.error as exc:
@@ -171,9 +214,6 @@ def _purgeable_blobs(record: Record) -> list:
 
 def content_locked(record: Record) -> bool:
     """Whether the store itself still refuses to delete some of the record's objects (S3 Object Lock)."""
-    from evidence.derivatives import stored_object
-    from evidence.store import store_named
-
     return any(not store_named(blob.backend).deletable(stored_object(blob))
                for blob in _purgeable_blobs(record) if blob.purged_at is None)
 
@@ -190,10 +230,6 @@ def erase_content(record: Record) -> list[str]:
     being purged stays. Only the approved purge calls this, after its tombstone and event are written (no event
     here), and it may be called again after a crash: each object is marked gone as soon as it is, and an object
     already gone is not an error."""
-    from evidence.derivatives import stored_object
-    from evidence.models import Blob
-    from evidence.store import store_named
-
     if record.purged_at is None:
         raise ValidationError("erase_content: the record has no tombstone yet")
     removed = []

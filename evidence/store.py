@@ -112,6 +112,18 @@ class ObjectStore(ABC):
         """Remove the object for good; only an approved purge calls this (design principle 2). An object already
         gone is not an error, so an interrupted purge can run again."""
 
+    @abstractmethod
+    def put_once(self, key: str, data: bytes, *, retain_until: dt.datetime) -> str:
+        """A small named object (the ledger's published checkpoints), written once: identical bytes already there
+        are kept, different bytes are refused. Returns where it lies."""
+
+    @abstractmethod
+    def read_versions(self, prefix: str) -> Iterator[tuple[str, bytes, dt.datetime]]:
+        """Every stored version of the named objects under ``prefix``, as (location, bytes, when the store wrote it)."""
+
+    def check_write_once(self) -> None:  # noqa: B027 (the local store needs no outside configuration)
+        """Refuse to start on a store that would let stored objects be changed or removed."""
+
 
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
@@ -194,6 +206,40 @@ class LocalStore(ObjectStore):
         _fsync_dir(path.parent)
 
 
+    def put_once(self, key: str, data: bytes, *, retain_until: dt.datetime) -> str:
+        final = self.root / key
+        if final.exists():
+            if final.read_bytes() != data:
+                raise StoreError(f"{key} exists with other content; it is never replaced")
+            return key
+        handle, staged = self.new_staging_file()
+        try:
+            with handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(staged, 0o444)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(staged, final)
+            except FileExistsError:
+                if final.read_bytes() != data:
+                    raise StoreError(f"{key} exists with other content; it is never replaced") from None
+            _fsync_dir(final.parent)
+        finally:
+            staged.unlink(missing_ok=True)
+        return key
+
+    def read_versions(self, prefix: str) -> Iterator[tuple[str, bytes, dt.datetime]]:
+        base = self.root / prefix
+        if not base.is_dir():
+            return
+        for path in sorted(base.rglob("*")):
+            if path.is_file():
+                written = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+                yield path.relative_to(self.root).as_posix(), path.read_bytes(), written
+
+
 class S3Store(ObjectStore):
     """An S3 bucket with Object Lock. Each object gets COMPLIANCE retention; reads name the version id."""
 
@@ -216,19 +262,41 @@ class S3Store(ObjectStore):
         )
 
     def ensure_bucket(self) -> None:
-        """Create the bucket with Object Lock if it is missing; refuse a bucket without Object Lock."""
+        """Create the bucket, locked, if it is missing; refuse it unless it is write-once (``check_write_once``)."""
         from botocore.exceptions import ClientError
 
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except ClientError:
             self.client.create_bucket(Bucket=self.bucket, ObjectLockEnabledForBucket=True)
+            self.client.put_object_lock_configuration(Bucket=self.bucket, ObjectLockConfiguration={
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": self.default_retention.days}}})
+        self.check_write_once()
+
+    def check_write_once(self) -> None:
+        """Versioning on, Object Lock on, and COMPLIANCE as the bucket's default retention: otherwise an object written
+        by anyone but this system, or an overwrite, could later be removed. Start-up refuses such a bucket."""
+        from botocore.exceptions import ClientError, EndpointConnectionError
+
         try:
-            config = self.client.get_object_lock_configuration(Bucket=self.bucket)
-        except ClientError as exc:
-            raise StoreError(f"bucket {self.bucket} does not have Object Lock enabled") from exc
-        if config.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") != "Enabled":
-            raise StoreError(f"bucket {self.bucket} does not have Object Lock enabled")
+            versioning = self.client.get_bucket_versioning(Bucket=self.bucket).get("Status")
+            try:
+                lock = self.client.get_object_lock_configuration(Bucket=self.bucket).get("ObjectLockConfiguration", {})
+            except ClientError:
+                lock = {}
+        except (ClientError, EndpointConnectionError) as exc:
+            raise StoreError(f"S3 bucket {self.bucket}: cannot read its configuration ({exc})") from exc
+        missing = []
+        if versioning != "Enabled":
+            missing.append("versioning")
+        if lock.get("ObjectLockEnabled") != "Enabled":
+            missing.append("Object Lock")
+        elif lock.get("Rule", {}).get("DefaultRetention", {}).get("Mode") != "COMPLIANCE":
+            missing.append("default retention in COMPLIANCE mode")
+        if missing:
+            raise StoreError(f"S3 bucket {self.bucket} is not write-once: it lacks {', '.join(missing)}. "
+                             "Use a bucket created with Object Lock and a COMPLIANCE default retention.")
 
     def _existing(self, key: str) -> StoredObject | None:
         from botocore.exceptions import ClientError
@@ -354,6 +422,27 @@ class S3Store(ObjectStore):
             if code in ("AccessDenied", "InvalidRequest", "ObjectLockConfigurationNotFoundError"):
                 raise ObjectLocked(f"{obj.key}: {error}") from error
             raise
+
+    def put_once(self, key: str, data: bytes, *, retain_until: dt.datetime) -> str:
+        existing = self._existing(key)
+        if existing is not None:
+            stored = self.client.get_object(Bucket=self.bucket, Key=key, **self._version(existing))["Body"].read()
+            if stored != data:
+                raise StoreError(f"{key} exists with other content; it is never replaced")
+            return f"{key}?versionId={existing.version_id}"
+        response = self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ChecksumAlgorithm="SHA256",
+                                          **self._lock_args(retain_until, False))
+        return f"{key}?versionId={response.get('VersionId', '')}"
+
+    def read_versions(self, prefix: str) -> Iterator[tuple[str, bytes, dt.datetime]]:
+        # Every version, not only the newest: an overwrite by someone holding the credentials adds a version and
+        # leaves the locked one in place, and a delete only lays a marker over it.
+        pages = self.client.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=prefix)
+        for page in pages:
+            for version in page.get("Versions", []):
+                body = self.client.get_object(Bucket=self.bucket, Key=version["Key"],
+                                              VersionId=version["VersionId"])["Body"].read()
+                yield f"{version['Key']}?versionId={version['VersionId']}", body, version["LastModified"]
 
 
 @dataclass

@@ -16,7 +16,8 @@ def make_derivatives(record_id: int) -> list[str]:
     try:
         return derivatives.make_all(record)
     except Exception:
-        # A derivative is a convenience: the original stays filed and playable through its own stream.
+        # The original stays filed whatever happens here; without a viewing copy its page says so, and it is shown
+        # to nobody until the copy is made.
         log.exception("derivatives failed for record %s", record_id)
         raise
 

@@ -7,15 +7,13 @@ record): filed, kept but unreadable, refused, or still waiting.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from evidence import queries, uploads
+from authz.routes import route
+from evidence import uploads
 from evidence.models import UploadSession
-from ledger.events import RequestContext, record_denial
-from org.visibility import record_agency
 
 VERSION = "1.0.0"
 
@@ -30,13 +28,7 @@ def _error(error: uploads.UploadError) -> HttpResponse:
     return _tus(HttpResponse(str(error), status=error.status, content_type="text/plain; charset=utf-8"))
 
 
-def _check_filer(request: HttpRequest) -> None:
-    if not queries.can_file(request.user) or record_agency(request.user) is None:
-        record_denial("record.upload", actor=request.user, context=RequestContext.from_request(request),
-                      detail={"path": request.path})
-        raise PermissionDenied
-
-
+@route("record.file", methods=("OPTIONS", "POST"), verb="record.upload")
 def collection(request: HttpRequest) -> HttpResponse:
     if request.method == "OPTIONS":
         response = HttpResponse(status=204)
@@ -44,9 +36,6 @@ def collection(request: HttpRequest) -> HttpResponse:
         response["Tus-Extension"] = "creation,termination"
         response["Tus-Max-Size"] = str(settings.EVIDENCE_MAX_UPLOAD_BYTES)
         return _tus(response)
-    if request.method != "POST":
-        return _tus(HttpResponse(status=405))
-    _check_filer(request)
     try:
         length = int(request.headers.get("Upload-Length", ""))
     except ValueError:
@@ -61,8 +50,10 @@ def collection(request: HttpRequest) -> HttpResponse:
     return _tus(response)
 
 
+@route("record.file", methods=("GET", "HEAD", "PATCH", "DELETE"), on="evidence.uploadsession", key="upload_id",
+       verb="record.upload")
 def resource(request: HttpRequest, upload_id: str) -> HttpResponse:
-    session = get_object_or_404(UploadSession, pk=upload_id, user=request.user)
+    session = get_object_or_404(UploadSession.objects.restrict(request.user), pk=upload_id)
     if request.method == "HEAD":
         response = HttpResponse(status=200)
         response["Upload-Offset"] = str(session.offset)
@@ -82,15 +73,13 @@ def resource(request: HttpRequest, upload_id: str) -> HttpResponse:
         response = HttpResponse(status=204)
         response["Upload-Offset"] = str(session.offset)
         return _tus(response)
-    if request.method == "DELETE":
-        try:
-            uploads.cancel(session)
-        except uploads.UploadError as error:
-            return _error(error)
-        return _tus(HttpResponse(status=204))
     if request.method == "GET":
         return _tus(JsonResponse({
             "state": session.state, "state_label": session.get_state_display(), "message": session.message,
             "record": session.record_id, "offset": session.offset, "length": session.length,
         }, json_dumps_params={"ensure_ascii": False}))
-    return _tus(HttpResponse(status=405))
+    try:  # DELETE: the route answers no other method
+        uploads.cancel(session)
+    except uploads.UploadError as error:
+        return _error(error)
+    return _tus(HttpResponse(status=204))

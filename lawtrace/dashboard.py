@@ -14,20 +14,32 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from access.scope import concealed_case_ids
+from access.queries import awaiting_decision, handled_open
+from authz.roles import Role, staff_agency
+from authz.routes import SIGNED_IN, route
 from cases.models import Case
-from cases.queries import case_number_for, visible_activities, visible_cases
+from cases.queries import (
+    case_number_for,
+    concealed_case_ids,
+    decisions_awaiting_review,
+    visible_activities,
+    visible_cases,
+)
 from compliance import labels as finding_labels
 from compliance import queries as compliance
 from compliance.models import InterruptionNote
 from devices.models import Device
 from devices.services import visible_devices
 from evidence.queries import fixity_failures, worklist_counts
+from evidence.uploads import stuck as stuck_uploads
+from lawtrace.leases import stuck as stuck_tasks
 from ledger.display import verb_label
 from ledger.models import Event
 from org.models import RoleGrant, User
-from org.roles import Role
 from policy.vocabulary import Category
+from retention import queries as retention
+from supervision import queries as supervision
+from supervision.queries import visible_misconduct
 
 
 @dataclass
@@ -82,7 +94,8 @@ def _worklist_panel(user: User, title: str, *, mine: bool) -> Panel:
 def _fixity_panel(user: User) -> Panel:
     broken = fixity_failures(user)[:10]
     rows = [Row(f"{r.shown_name} · {r.blob.sha256[:16]}…", reverse("record_detail", args=[r.pk]),
-                f"{timezone.localtime(r.blob.fixity_checked_at):%Y-%m-%d %H:%M}") for r in broken]
+                f"{timezone.localtime(r.blob.fixity_checked_at):%Y-%m-%d %H:%M}" if r.blob.fixity_checked_at else "")
+            for r in broken]
     return Panel(_("Fixity alerts: stored originals that changed or are missing"), rows, "",
                  _("Every original checked so far is intact."))
 
@@ -98,15 +111,11 @@ def _age(delta: dt.timedelta) -> str:
 
 def _stuck_work_panel(user: User) -> Panel:
     """Work that should have finished and has not, with its age (evidence.uploads, lawtrace.leases)."""
-    from evidence.uploads import stuck as stuck_uploads
-    from lawtrace.leases import stuck as stuck_tasks
-    from org.visibility import record_agency
-
     now = timezone.now()
     rows = [Row(_("Upload %(file)s by %(who)s not filed yet") % {"file": s.shown_filename, "who": s.user}, "",
                 _("for %(age)s, %(n)d tries; %(message)s") % {"age": _age(now - s.updated_at), "n": s.attempts,
                                                              "message": s.message or "—"})
-            for s in stuck_uploads(record_agency(user), now)[:10]]
+            for s in stuck_uploads(staff_agency(user), now)[:10]]
     tasks = stuck_tasks(now)
     if tasks.stale_running:
         rows.append(Row(_("Background tasks whose worker stopped: %(n)d, waiting to be taken over") % {
@@ -149,8 +158,6 @@ def _rates_panel(user: User) -> Panel:
 
 
 def _access_to_decide_panel(user: User) -> Panel:
-    from access.queries import awaiting_decision
-
     rows = [Row(f"{r.requester_name} · {r.get_requester_type_display()} · {r.action_labels()}",
                 reverse("access_request_detail", args=[r.pk]), f"{timezone.localtime(r.submitted_at):%m-%d %H:%M}")
             for r in awaiting_decision(user)]
@@ -159,8 +166,6 @@ def _access_to_decide_panel(user: User) -> Panel:
 
 
 def _access_handled_panel(user: User) -> Panel:
-    from access.queries import handled_open
-
     rows = [Row(f"{r.requester_name} · {r.get_status_display()}", reverse("access_request_detail", args=[r.pk]),
                 f"{timezone.localtime(r.valid_until):%m-%d %H:%M}") for r in handled_open(user)]
     return Panel(_("Access requests I am handling"), rows, reverse("access_request_list"),
@@ -169,8 +174,6 @@ def _access_handled_panel(user: User) -> Panel:
 
 def _retention_panel(user: User) -> Panel:
     """In-application notice of what falls due (000/2/15): due for review, expiring within 30 days, purges to decide."""
-    from retention import queries as retention
-
     url = reverse("retention_overview")
     rows = [Row(_("Due for review: %(n)d") % {"n": retention.due_for_review(user).count()}, url),
             Row(_("Expiring within 30 days: %(n)d") % {"n": retention.expiring_within(user).count()}, url),
@@ -179,14 +182,11 @@ def _retention_panel(user: User) -> Panel:
 
 
 def _reviews_panel(user: User) -> Panel:
-    from org.visibility import record_agency
-    from supervision import queries as supervision
-
     rows = [Row(_("%(round)s: draw the committed sample") % {"round": r}, reverse("review_round", args=[r.pk]))
             for r in supervision.rounds_to_draw(user)[:5]]
     rows += [Row(_("%(round)s: %(n)d records to review") % {"round": r, "n": n}, reverse("review_round", args=[r.pk]))
              for r, n in supervision.reviews_waiting(user)[:8]]
-    agency = record_agency(user)
+    agency = staff_agency(user)
     if agency is not None and (missing := supervision.annual_reviews_missing(user, agency)):
         need, held, cite = missing
         rows.insert(0, Row(_("Annual reviews this year: %(held)d of at least %(need)d (%(cite)s)") % {
@@ -195,8 +195,6 @@ def _reviews_panel(user: User) -> Panel:
 
 
 def _misconduct_panel(user: User, title: str, empty: str) -> Panel:
-    from supervision.queries import visible_misconduct
-
     cases = visible_misconduct(user).filter(state="open").select_related("officer")[:8]
     return Panel(title, [Row(f"{c.officer} · {c.misconduct_label}", reverse("misconduct_detail", args=[c.pk]),
                              f"{timezone.localtime(c.opened_at):%Y-%m-%d}") for c in cases],
@@ -204,8 +202,6 @@ def _misconduct_panel(user: User, title: str, empty: str) -> Panel:
 
 
 def _decisions_to_review_panel(user: User) -> Panel:
-    from cases.queries import decisions_awaiting_review
-
     rows = [Row(f"{d.case.number} · {d.get_decision_type_display()}", reverse("decision_detail", args=[d.pk]),
                 f"{timezone.localtime(d.drafted_at):%Y-%m-%d}") for d in decisions_awaiting_review(user)[:10]]
     return Panel(_("Decisions awaiting legal review"), rows, "", _("No decision awaits review."))
@@ -292,14 +288,14 @@ def _supervisor(user: User) -> list[Panel]:
 
 
 def _system_admin(user: User) -> list[Panel]:
-    staff = User.objects.filter(agency=user.agency).prefetch_related("role_grants").order_by("username")[:15]
+    staff = User.objects.restrict(user).prefetch_related("role_grants").order_by("username")[:15]
     return [Panel(_("Accounts of the agency"),
                   [Row(f"{u.username} · {u}", "", "、".join(g.get_role_display() for g in u.role_grants.all()))
                    for u in staff], empty=_("No accounts."))]
 
 
 def _security_admin(user: User) -> list[Panel]:
-    grants = RoleGrant.objects.filter(user__agency=user.agency).select_related("user").order_by("-granted_at")[:15]
+    grants = RoleGrant.objects.restrict(user).select_related("user").order_by("-granted_at")[:15]
     locked = AccessAttempt.objects.filter(failures_since_start__gt=0).order_by("-attempt_time")[:10]
     return [
         Panel(_("Recent role grants"), [Row(str(g), "", f"{timezone.localtime(g.granted_at):%Y-%m-%d %H:%M}")
@@ -309,11 +305,30 @@ def _security_admin(user: User) -> list[Panel]:
     ]
 
 
+def _ledger_panel() -> Panel:
+    """The ledger's own state for the audit administrator: a forged row that stops all changes, the last
+    verification's verdict, witness pushes that failed."""
+    from ledger.guard import intrusion
+    from ledger.models import VerificationRun, WitnessDelivery
+
+    rows = []
+    if blocked := intrusion():
+        rows.append(Row(_("The ledger refuses all changes:") + " " + blocked, reverse("ledger_overview")))
+    run = VerificationRun.objects.order_by("-id").first()
+    if run is not None:
+        rows.append(Row(_("Last verification: %(state)s") % {"state": run.get_state_display()},
+                        reverse("ledger_run", args=[run.pk]), f"{timezone.localtime(run.requested_at):%Y-%m-%d %H:%M}"))
+    for delivery in WitnessDelivery.objects.filter(ok=False).order_by("-id")[:3]:
+        rows.append(Row(_("Witness text not delivered to %(target)s") % {"target": delivery.target},
+                        reverse("ledger_overview"), f"{timezone.localtime(delivery.sent_at):%Y-%m-%d %H:%M}"))
+    return Panel(_("Event ledger"), rows, reverse("ledger_overview"), _("No verification has been run yet."))
+
+
 def _audit_admin(user: User) -> list[Panel]:
     events = Event.objects.filter(agency_code=user.agency.code if user.agency else "").order_by("-seq")[:20]
     alerts = Event.objects.filter(verb__in=["fixity.changed", "fixity.missing"],
                                   agency_code=user.agency.code if user.agency else "").order_by("-seq")[:10]
-    return [Panel(_("Fixity alerts: stored originals that changed or are missing"),
+    return [_ledger_panel(), Panel(_("Fixity alerts: stored originals that changed or are missing"),
                   [Row(f"{timezone.localtime(e.occurred_at):%Y-%m-%d %H:%M} {e.object_label}", "",
                        (e.detail or {}).get("sha256_expected", "")[:16]) for e in alerts],
                   "", _("Every original checked so far is intact.")),
@@ -329,6 +344,7 @@ PANELS = {
 }
 
 
+@route(SIGNED_IN)
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     sections = [(Role(role).label, builder(user)) for role, builder in PANELS.items() if user.has_role(role)]

@@ -14,12 +14,12 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from authz.roles import Role
 from cases.models import Case
 from cases.services import create_activity, create_case
 from devices.models import Device
 from devices.services import register_device
 from org.models import Agency, Qualification, User
-from org.roles import Role
 from org.services import add_qualification, create_agency, create_staff, create_unit
 from policy import rules
 from policy.registry import registry
@@ -120,7 +120,7 @@ def _load_agency(spec: dict, now: dt.datetime, rng: random.Random) -> Agency:
             "hearing": number == 3, "compulsory_execution": number == 4,
             "state_secret": False, "commercial_secret": number == 5, "personal_privacy": kind == "person",
         }
-        cases.append(create_case(agency, data, [rng.choice(officers), people["head"]], actor=officers[0]))
+        cases.append(create_case(agency, data, [rng.choice(officers), people["head"]], actor=people["head"]))
     activities = []
     for number in range(1, 25):
         case = cases[number % len(cases)] if number % 3 else None

@@ -5,6 +5,7 @@ Secrets may be given as ``NAME_FILE`` pointing to a file, so they stay out of pr
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -80,3 +81,14 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} must be one of {', '.join(choices)}")
     return value
+
+
+def env_networks(name: str, default: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Comma-separated addresses or networks (``10.0.0.5``, ``10.1.0.0/16``, ``::1``)."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an address or network") from exc
+    return networks

@@ -1,9 +1,14 @@
-"""Task leases on django-tasks-db's database queue: a task claimed by a worker that then dies is run again by
-another worker, and a task still running is never taken from its worker.
+"""Leases: a duty one process of the cluster holds until it stops renewing it, in one table (``Lease``: a name, its
+holder, until when). Two kinds of duty use them.
 
-The queue is django-tasks-db's own table (``DBTaskResult``); this module adds one row per running task
-(``TaskLease``) that says which worker holds it and until when. ``manage.py db_worker`` (``lawtrace``'s version of
-the command, a subclass of django-tasks-db's worker) uses it as follows:
+Named duties (``hold_lease``, ``release_lease``): the scheduler runs on every node, and only the holder of the
+``scheduler`` lease enqueues (``manage.py run_scheduler``).
+
+Running a task of django-tasks-db's database queue: a task claimed by a worker that then dies is run again by
+another worker, and a task still running is never taken from its worker. The queue is django-tasks-db's own table
+(``DBTaskResult``); a running task has a lease naming it (``task``) that says which worker holds it and until when.
+``manage.py db_worker`` (``lawtrace``'s version of the command, a subclass of django-tasks-db's worker) uses it as
+follows:
 
 - ``claim_next(tasks, worker_id)`` claims the next ready task and takes its lease in the same transaction (exclusive
   on SQLite, ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL), so a claimed task always has a lease;
@@ -30,14 +35,14 @@ import threading
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import OperationalError, close_old_connections, connection
-from django.db.models import QuerySet
+from django.db import IntegrityError, OperationalError, close_old_connections, connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
-from lawtrace.models import TaskLease
+from lawtrace.models import Lease
 
 log = logging.getLogger(__name__)
 MAX_TAKEOVERS = 3
@@ -48,8 +53,35 @@ class WorkerLost(Exception):
     """The workers running a task stopped without finishing it, again and again."""
 
 
+def hold_lease(name: str, holder: str, ttl: dt.timedelta, now: dt.datetime | None = None) -> bool:
+    """Take or renew the named lease for ``holder``; False while someone else holds it unexpired.
+
+    One conditional UPDATE decides: PostgreSQL re-checks its condition on the row a concurrent taker just wrote,
+    and SQLite runs one writer at a time, so two takers never both succeed.
+    """
+    now = now or timezone.now()
+    if not Lease.objects.filter(name=name).exists():
+        try:
+            with transaction.atomic():
+                Lease.objects.create(name=name, holder="", expires_at=now - dt.timedelta(seconds=1))
+        except IntegrityError:
+            pass  # created by a concurrent taker
+    taken = (Lease.objects.filter(name=name).filter(Q(holder=holder) | Q(expires_at__lt=now))
+             .update(holder=holder, expires_at=now + ttl, renewed_at=now))
+    return taken == 1
+
+
+def release_lease(name: str, holder: str) -> None:
+    """Give the lease up at once (on shutdown), so a standby need not wait for it to expire."""
+    Lease.objects.filter(name=name, holder=holder).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+
+
 def lease_length() -> dt.timedelta:
     return dt.timedelta(seconds=settings.TASK_LEASE_SECONDS)
+
+
+def _task_lease_name(task_id) -> str:
+    return f"task:{task_id}"
 
 
 def claim_next(tasks: QuerySet[DBTaskResult], worker_id: str) -> DBTaskResult | None:
@@ -60,32 +92,31 @@ def claim_next(tasks: QuerySet[DBTaskResult], worker_id: str) -> DBTaskResult | 
             return None
         task.claim(worker_id)
         now = timezone.now()
-        TaskLease.objects.update_or_create(task_id=task.pk, defaults={
-            "worker_id": worker_id, "claimed_at": now, "renewed_at": now, "expires_at": now + lease_length()})
+        Lease.objects.update_or_create(task_id=task.pk, defaults={
+            "name": _task_lease_name(task.pk), "holder": worker_id, "claimed_at": now, "renewed_at": now,
+            "expires_at": now + lease_length()})
     return task
 
 
 def renew(task_id, worker_id: str) -> bool:
     """Push the lease's expiry forward; False when the lease is no longer this worker's."""
     now = timezone.now()
-    return TaskLease.objects.filter(task_id=task_id, worker_id=worker_id).update(
+    return Lease.objects.filter(task_id=task_id, holder=worker_id).update(
         renewed_at=now, expires_at=now + lease_length()) == 1
 
 
 def holds(task_id, worker_id: str) -> bool:
-    return TaskLease.objects.filter(task_id=task_id, worker_id=worker_id,
-                                    task__status=TaskResultStatus.RUNNING).exists()
+    return Lease.objects.filter(task_id=task_id, holder=worker_id, task__status=TaskResultStatus.RUNNING).exists()
 
 
 def finish(task_id, worker_id: str) -> None:
-    TaskLease.objects.filter(task_id=task_id, worker_id=worker_id).delete()
+    Lease.objects.filter(task_id=task_id, holder=worker_id).delete()
 
 
 def give_back(task_id, worker_id: str) -> None:
     """A worker stopped on purpose in the middle of a task: the task goes back to the queue at once."""
     with exclusive_transaction(DBTaskResult.objects.db):
-        if TaskLease.objects.filter(task_id=task_id, worker_id=worker_id).update(worker_id="",
-                                                                                expires_at=timezone.now()):
+        if Lease.objects.filter(task_id=task_id, holder=worker_id).update(holder="", expires_at=timezone.now()):
             DBTaskResult.objects.filter(pk=task_id, status=TaskResultStatus.RUNNING).update(
                 status=TaskResultStatus.READY)
 
@@ -98,7 +129,7 @@ def take_over_stale(now: dt.datetime | None = None, *, unleased: bool = False) -
     more than a lease ago — claimed by a worker without leases (before they existed), whose death nothing else
     would notice; that needs a scan of the results table, so a worker asks it once, when it starts."""
     now = now or timezone.now()
-    candidates = list(TaskLease.objects.filter(expires_at__lt=now, task__status=TaskResultStatus.RUNNING)
+    candidates = list(Lease.objects.filter(expires_at__lt=now, task__status=TaskResultStatus.RUNNING)
                       .values_list("task_id", flat=True))
     if unleased:
         candidates += list(DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, lease__isnull=True,
@@ -110,12 +141,12 @@ def take_over_stale(now: dt.datetime | None = None, *, unleased: bool = False) -
     with exclusive_transaction(DBTaskResult.objects.db):
         for task in DBTaskResult.objects.select_for_update(skip_locked=True).filter(
                 pk__in=candidates, status=TaskResultStatus.RUNNING):
-            lease = TaskLease.objects.select_for_update().filter(task_id=task.pk).first()
+            lease = Lease.objects.select_for_update().filter(task_id=task.pk).first()
             if lease is not None and lease.expires_at >= now:
                 continue  # renewed meanwhile: its worker is alive after all
             takeovers = (lease.takeovers if lease else 0) + 1
-            TaskLease.objects.update_or_create(task_id=task.pk, defaults={
-                "worker_id": "", "expires_at": now, "takeovers": takeovers})
+            Lease.objects.update_or_create(task_id=task.pk, defaults={
+                "name": _task_lease_name(task.pk), "holder": "", "expires_at": now, "takeovers": takeovers})
             if takeovers > MAX_TAKEOVERS:
                 task.status = TaskResultStatus.FAILED
                 task.finished_at = now
@@ -178,11 +209,11 @@ class Stuck:
 
 def stuck(now: dt.datetime | None = None, patience: dt.timedelta = dt.timedelta(minutes=10)) -> Stuck:
     now = now or timezone.now()
-    stale = TaskLease.objects.filter(expires_at__lt=now, task__status=TaskResultStatus.RUNNING)
+    stale = Lease.objects.filter(expires_at__lt=now, task__status=TaskResultStatus.RUNNING)
     oldest_stale = stale.order_by("expires_at").values_list("expires_at", flat=True).first()
     waiting = DBTaskResult.objects.ready().filter(enqueued_at__lt=now - patience)  # the queue's own index
     oldest_waiting = waiting.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
-    given_up = TaskLease.objects.filter(takeovers__gt=MAX_TAKEOVERS, task__status=TaskResultStatus.FAILED,
+    given_up = Lease.objects.filter(takeovers__gt=MAX_TAKEOVERS, task__status=TaskResultStatus.FAILED,
                                         task__finished_at__gte=now - dt.timedelta(days=1)).count()
     stale_count, waiting_count = stale.count(), waiting.count()
     return Stuck(stale_count, now - oldest_stale if oldest_stale else None, waiting_count,

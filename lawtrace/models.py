@@ -18,19 +18,22 @@ class ScheduledJob(models.Model):
         return self.name
 
 
-class TaskLease(models.Model):
-    """Which worker runs a task of the database queue, and until when that holds unless renewed (lawtrace.leases)."""
+class Lease(models.Model):
+    """A duty one process of the cluster holds until it stops renewing it (``lawtrace.leases``): a named duty such as
+    the scheduler's, or running one task of the database queue (``task`` set), which another worker takes over once
+    the lease has lapsed."""
 
-    task = models.OneToOneField("django_tasks_database.DBTaskResult", primary_key=True, on_delete=models.CASCADE,
-                                related_name="lease")
-    worker_id = models.CharField(_("worker"), max_length=64, blank=True)
+    name = models.CharField(_("duty"), max_length=64, unique=True)
+    holder = models.CharField(_("held by"), max_length=128, blank=True)
+    expires_at = models.DateTimeField(_("held until"), db_index=True)
+    task = models.OneToOneField("django_tasks_database.DBTaskResult", null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="lease", verbose_name=_("task"))
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     renewed_at = models.DateTimeField(_("renewed at"), null=True, blank=True)
-    expires_at = models.DateTimeField(_("lease expires at"), db_index=True)
     takeovers = models.PositiveSmallIntegerField(_("taken over from dead workers"), default=0)
 
     class Meta:
-        verbose_name = _("task lease")
+        verbose_name = _("lease")
 
     def __str__(self) -> str:
-        return f"{self.task_id} {self.worker_id or '-'}"
+        return f"{self.name}: {self.holder or '-'}"

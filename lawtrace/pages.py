@@ -1,4 +1,5 @@
-"""Helpers shared by pages: pagination that keeps the filters in the links, and an object's paged history."""
+"""Helpers shared by pages: pagination that keeps the filters in the links, and an object's paged history. Who may
+open a page is declared on the page itself (``authz.routes.route``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+
+from ledger.events import events_for_object
 
 
 def paginate(request: HttpRequest, queryset: QuerySet) -> tuple[Page, str]:
@@ -21,22 +24,4 @@ HISTORY_PAGE_SIZE = 50
 def history(request: HttpRequest, obj: Model) -> Page:
     """One page of an object's history for its detail page (``?history=N``), so every look at a record viewed a
     thousand times stays findable; the caller has already decided the user may see ``obj``."""
-    from ledger.events import events_for_object
-
     return Paginator(events_for_object(obj), HISTORY_PAGE_SIZE).get_page(request.GET.get("history"))
-
-
-def agency_or_refuse(request: HttpRequest, verb: str, message: str):
-    """The agency whose records the user works with; anyone else (administrators, accounts without an agency) is
-    refused, and the refusal is on record."""
-    from django.core.exceptions import PermissionDenied
-
-    from ledger.events import RequestContext, record_denial
-    from org.visibility import record_agency
-
-    agency = record_agency(request.user)
-    if agency is None:
-        record_denial(verb, actor=request.user, context=RequestContext.from_request(request),
-                      detail={"path": request.path})
-        raise PermissionDenied(message)
-    return agency

@@ -1,8 +1,11 @@
-"""Periodic jobs (checkpoints, later fixity and retention sweeps) on top of the Tasks API.
+"""Periodic jobs (checkpoints, fixity and retention sweeps …) on top of the Tasks API.
 
-Each app registers its jobs in ``AppConfig.ready``. ``manage.py run_scheduler`` enqueues what is due. A job's
-row is claimed under a row lock and a job whose previous run has not finished is not enqueued again, so several
-schedulers may run and no job ever runs twice at once.
+Each app registers its jobs in ``AppConfig.ready``. ``manage.py run_scheduler`` enqueues what is due. In a cluster
+every node may run a scheduler: one holds the ``scheduler`` lease (``lawtrace.leases``) and enqueues, the
+others stand by and take over when it stops renewing. Beneath the lease, a job's row is claimed under a row lock
+(SKIP LOCKED) and moved to its next time in the same transaction that enqueues it, and a job whose previous run has
+not finished is not enqueued again; so even two schedulers that both believe they hold the lease (one paused past
+its expiry) fire each job once per period, and never twice at once.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -10,7 +11,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from lawtrace.env import env_bool, env_choice, env_int, env_list, env_path, env_str
+from lawtrace.env import env_bool, env_choice, env_int, env_list, env_networks, env_path, env_str
+from lawtrace.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env_path("LAWTRACE_DATA_DIR", BASE_DIR / "var")
@@ -65,7 +67,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "lawtrace.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "lawtrace.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "lawtrace.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,7 +79,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lawtrace.middleware.LoginRequiredEverywhereMiddleware",
+    "lawtrace.refusals.DeniedOnRecordMiddleware",
     "axes.middleware.AxesMiddleware",
+    "ledger.middleware.LedgerBlockedMiddleware",
 ]
 
 ROOT_URLCONF = "lawtrace.urls"
@@ -150,16 +157,35 @@ SESSION_COOKIE_AGE = env_int("LAWTRACE_SESSION_IDLE_SECONDS", 30 * 60, minimum=6
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("LAWTRACE_SECURE_COOKIES", False)
+
+# Served over HTTPS (behind the TLS proxy of deploy/nginx): Secure cookies, HSTS, redirect of plain http. The demo
+# runs over plain http on loopback and leaves this off.
+HTTPS = env_bool("LAWTRACE_HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("LAWTRACE_SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = HTTPS
+# The proxy and monitoring probe nodes over plain http on the inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env_int("LAWTRACE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("LAWTRACE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("LAWTRACE_HSTS_PRELOAD", True)
+# Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks, comma-separated).
+# lawtrace.middleware.TrustedProxyMiddleware drops those headers from everybody else, so the proto header below
+# cannot be forged by a client talking to a node directly.
+TRUSTED_PROXIES = env_networks("LAWTRACE_TRUSTED_PROXIES", [])
+CLIENT_ADDRESS_HEADER = env_str("LAWTRACE_CLIENT_ADDRESS_HEADER", "X-Forwarded-For")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = False
 
 # Lockout is stored in the database, so it survives a restart of the server.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env_int("LAWTRACE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LAWTRACE_LOGIN_LOCKOUT_MINUTES", 30, minimum=1))
-# Lock the account, not the address: an intranet office often shares one NAT address, and one mistyping
-# colleague must not lock everybody out.
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Lock the account from the address the failures came from, never the account everywhere: otherwise anyone could
+# lock the auditor out by typing five wrong passwords under her name from any desk. Nor the address alone: an
+# intranet office often shares one NAT address, and one mistyping colleague must not lock everybody out.
+# The address is the client's own even behind the proxy (TrustedProxyMiddleware rewrites REMOTE_ADDR).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -176,7 +202,14 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = env_path("LAWTRACE_STATIC_ROOT", DATA_DIR / "static")
+# Every web node serves the static files itself (WhiteNoise, from `manage.py collectstatic`), compressed and with
+# caching headers, so a node needs neither the development server nor a proxy that holds the files.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
 
 TASKS = {
     "default": {
@@ -193,14 +226,8 @@ POLICY_PACK_DIRS = [BASE_DIR / "policy" / "packs"] + [Path(p) for p in env_list(
 
 PAGE_SIZE = env_int("LAWTRACE_PAGE_SIZE", 25, minimum=5, maximum=500)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LAWTRACE_LOG_LEVEL", "INFO")},
-    # WeasyPrint and fontTools narrate every step of every PDF at INFO.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "weasyprint.progress", "fontTools")},
-}
+LOGGING = logging_config(env_choice("LAWTRACE_LOG_FORMAT", "text", ("text", "json")),
+                         env_choice("LAWTRACE_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")))
 
 SITE_TITLE = _("Enforcement Full-Process Record System")
 
@@ -210,6 +237,25 @@ LEDGER_KEY_DIR = env_path("LAWTRACE_LEDGER_KEY_DIR", DATA_DIR / "ledger-keys")
 # Ed25519 by default; sm2 (GB/T 32918, via the platform's OpenSSL) where 国密 signatures are required.
 LEDGER_SIGNATURE = env_choice("LAWTRACE_LEDGER_SIGNATURE", "ed25519", ("ed25519", "sm2"))
 LEDGER_CHECKPOINT_MINUTES = env_int("LAWTRACE_LEDGER_CHECKPOINT_MINUTES", 5, minimum=1, maximum=24 * 60)
+# Fingerprints of the first signing key, as printed by 'ledger keygen' at install (comma-separated); when set,
+# verification trusts no chain of keys that starts elsewhere.
+LEDGER_PINNED_KEYS = env_list("LAWTRACE_LEDGER_PINNED_KEYS", [])
+# Every checkpoint is also published to the write-once store and kept there this long (COMPLIANCE lock in S3).
+LEDGER_PUBLISH_RETENTION_DAYS = env_int("LAWTRACE_LEDGER_PUBLISH_RETENTION_DAYS", 3650, minimum=1)
+# A checkpoint or key still not published after this long is reported by verification.
+LEDGER_PUBLISH_GRACE_MINUTES = env_int("LAWTRACE_LEDGER_PUBLISH_GRACE_MINUTES", 60, minimum=1)
+# Events are stamped in log order; one dated earlier than the one before it by more than this is reported.
+LEDGER_TIME_TOLERANCE_SECONDS = env_int("LAWTRACE_LEDGER_TIME_TOLERANCE_SECONDS", 30, minimum=0)
+# The outside witness: the day's witness text is pushed to an HTTPS endpoint and/or mailed to the supervising office.
+LEDGER_WITNESS_URL = env_str("LAWTRACE_WITNESS_URL", "")
+if LEDGER_WITNESS_URL and not (LEDGER_WITNESS_URL.startswith("https://") or re.match(
+        r"^http://(127\.0\.0\.1|localhost|\[::1\])[:/]", LEDGER_WITNESS_URL)):
+    raise ImproperlyConfigured("LAWTRACE_WITNESS_URL must be an https:// address (plain http only on loopback)")
+LEDGER_WITNESS_CA_FILE = env_str("LAWTRACE_WITNESS_CA_FILE", "")  # a private CA for the witness's certificate
+LEDGER_WITNESS_MAIL = env_list("LAWTRACE_WITNESS_MAIL", [])
+LEDGER_WITNESS_HOURS = env_int("LAWTRACE_WITNESS_HOURS", 24, minimum=1, maximum=24 * 31)
+# A verification run whose worker has shown no progress for this long is settled as failed.
+LEDGER_VERIFY_STALE_MINUTES = env_int("LAWTRACE_LEDGER_VERIFY_STALE_MINUTES", 30, minimum=1)
 
 # Evidence: where originals go (a local write-once directory, or S3 with Object Lock), and how uploads arrive.
 EVIDENCE_STORE = env_choice("LAWTRACE_STORE", "local", ("local", "s3"))
@@ -226,6 +272,13 @@ EVIDENCE_S3 = {
 EVIDENCE_UPLOAD_DIR = env_path("LAWTRACE_UPLOAD_DIR", DATA_DIR / "uploads")
 # Staging and spooled upload files of crashed work are removed once untouched this long and unlocked by any process.
 EVIDENCE_STAGING_GRACE_MINUTES = env_int("LAWTRACE_STAGING_GRACE_MINUTES", 120, minimum=1)
+# Where bytes of unfinished uploads wait: a directory (local, or a mount every web node shares), or a bucket of
+# the S3 store, so that the chunks of one upload may reach different web nodes.
+EVIDENCE_UPLOAD_STORE = env_choice("LAWTRACE_UPLOAD_STORE", "local", ("local", "s3"))
+EVIDENCE_S3_UPLOAD_BUCKET = env_str("LAWTRACE_S3_UPLOAD_BUCKET",
+                                    f"{EVIDENCE_S3['bucket']}-uploads" if EVIDENCE_S3["bucket"] else "")
+if EVIDENCE_UPLOAD_STORE == "s3" and not (EVIDENCE_S3["endpoint"] or EVIDENCE_S3["bucket"]):
+    raise ImproperlyConfigured("LAWTRACE_UPLOAD_STORE=s3 needs the S3 store configured (LAWTRACE_S3_*)")
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("LAWTRACE_MAX_UPLOAD_GB", 64, minimum=1) << 30
 EVIDENCE_LINK_TOLERANCE_MINUTES = env_int("LAWTRACE_LINK_TOLERANCE_MINUTES", 30, minimum=0, maximum=24 * 60)
 EVIDENCE_STREAM_TOKEN_SECONDS = env_int("LAWTRACE_STREAM_TOKEN_SECONDS", 4 * 3600, minimum=60)
@@ -253,6 +306,13 @@ FIXITY_OPEN_CASE_CYCLE_DAYS = env_int("LAWTRACE_FIXITY_OPEN_CASE_CYCLE_DAYS", 30
 FIXITY_MAX_MB_PER_S = env_int("LAWTRACE_FIXITY_MAX_MB_PER_S", 50, minimum=1)
 FIXITY_RUN_MINUTES = env_int("LAWTRACE_FIXITY_RUN_MINUTES", 50, minimum=1, maximum=24 * 60)
 FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
+# Operations: when /healthz says a node cannot serve (below this much free disk), when it warns (tasks waiting
+# longer than this), and which monitoring addresses may read /metrics.
+HEALTH_MIN_FREE_MB = env_int("LAWTRACE_HEALTH_MIN_FREE_MB", 1024, minimum=0)
+HEALTH_QUEUE_WARN_SECONDS = env_int("LAWTRACE_HEALTH_QUEUE_WARN_SECONDS", 900, minimum=1)
+METRICS_ALLOWED = env_networks("LAWTRACE_METRICS_ALLOWED", ["127.0.0.1/32", "::1/128"])
+# Finished background task results are pruned after this many days (failed ones after three times as long).
+TASK_RESULTS_KEEP_DAYS = env_int("LAWTRACE_TASK_RESULTS_KEEP_DAYS", 30, minimum=1)
 # Compliance tolerances: the regulations name no numbers, so these are the deployment's reading of "uninterrupted",
 # "from arrival to departure" and "clock set to the current time"; every finding still cites the pack's article.
 COMPLIANCE_GAP_SECONDS = env_int("LAWTRACE_GAP_TOLERANCE_SECONDS", 120, minimum=0)

@@ -1,9 +1,9 @@
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from access import views as access
+from authz.routes import MONITOR, PUBLIC, SIGNED_IN, route
 from cases import decision_views as decisions
 from cases import views as cases
 from compliance import views as compliance
@@ -13,6 +13,8 @@ from evidence import api as evidence_api
 from evidence import tus_views
 from evidence import views as evidence
 from lawtrace.dashboard import dashboard
+from lawtrace.health import healthz
+from lawtrace.metrics import metrics
 from ledger import views as ledger
 from policy import views as policy
 from retention import disc_views as discs
@@ -22,21 +24,24 @@ from supervision import views as supervision
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(success_url="/"), name="password_change"),
-    path("healthz", lambda request: HttpResponse("ok", content_type="text/plain"), name="healthz"),
+    path("accounts/login/", route(PUBLIC)(auth_views.LoginView.as_view()), name="login"),
+    path("accounts/logout/", route(SIGNED_IN, methods=("POST",))(auth_views.LogoutView.as_view()), name="logout"),
+    path("accounts/password/", route(SIGNED_IN)(auth_views.PasswordChangeView.as_view(success_url="/")),
+         name="password_change"),
+    path("healthz", route(PUBLIC, methods=("GET", "HEAD"))(healthz), name="healthz"),
+    path("metrics", route(MONITOR, methods=("GET", "HEAD"))(metrics), name="metrics"),
     path("cases/", cases.case_list, name="case_list"),
-    path("cases/new/", cases.case_edit, name="case_create"),
+    path("cases/new/", cases.case_create, name="case_create"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", cases.case_edit, name="case_edit"),
+    path("cases/<int:pk>/handlers/", cases.case_handlers, name="case_handlers"),
     path("cases/<int:case_pk>/decisions/new/", decisions.decision_create, name="decision_create"),
     path("decisions/<int:pk>/", decisions.decision_detail, name="decision_detail"),
     path("decisions/<int:pk>/submit/", decisions.decision_submit, name="decision_submit"),
     path("decisions/<int:pk>/review/", decisions.decision_review, name="decision_review"),
     path("decisions/<int:pk>/finalise/", decisions.decision_finalise, name="decision_finalise"),
     path("activities/", cases.activity_list, name="activity_list"),
-    path("activities/new/", cases.activity_edit, name="activity_create"),
+    path("activities/new/", cases.activity_create, name="activity_create"),
     path("activities/<int:pk>/", cases.activity_detail, name="activity_detail"),
     path("activities/<int:pk>/edit/", cases.activity_edit, name="activity_edit"),
     path("devices/", devices.device_list, name="device_list"),
@@ -64,7 +69,7 @@ urlpatterns = [
     path("evidence/<int:pk>/stream/<str:token>/<str:part>/", evidence.record_stream, name="record_stream_part"),
     path("api/v1/station/dumps/", evidence_api.StationDumpView.as_view(), name="api_station_dump"),
     path("api/v1/station/docking/", evidence_api.StationDockingView.as_view(), name="api_station_docking"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/schema/", route(SIGNED_IN)(SpectacularAPIView.as_view()), name="api_schema"),
     path("access/", access.request_list, name="access_request_list"),
     path("access/new/", access.request_create, name="access_request_create"),
     path("access/<int:pk>/", access.request_detail, name="access_request_detail"),
@@ -76,6 +81,7 @@ urlpatterns = [
     path("access/register/", access.register_view, name="access_register"),
     path("access/verify/", access.verify_page, name="package_verify"),
     path("access/clearances/", access.clearances, name="access_clearances"),
+    path("access/marks/", access.marks, name="access_marks"),
     path("retention/", retention.overview, name="retention_overview"),
     path("retention/propose/", retention.propose, name="retention_propose"),
     path("retention/decide/", retention.decide, name="retention_decide"),

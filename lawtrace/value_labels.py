@@ -5,21 +5,24 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from django.db import models
 from pydantic import BaseModel
+
+from authz.roles import Role
+from org.models import Agency
+from policy import vocabulary
+from policy.presenter import VALUE_LABELS
+from policy.registry import registry
+from supervision.reviews import CONDUCT_PREFIX
 
 
 def value_labels(agency_code: str) -> dict[str, object]:
     """Id → label, for one page's worth of events (the caller keeps it for the page: the pack is walked each time, so
     a changed pack never shows stale names). Lazy translations stay lazy, so one table serves every language."""
-    from org.models import Agency
-    from policy.registry import registry
-
     labels = dict(_common())
     pack_code = Agency.objects.filter(code=agency_code).values_list("pack_code", flat=True).first() \
         if agency_code else None
     if pack_code:
-        from supervision.reviews import CONDUCT_PREFIX
-
         pack = registry().in_force(pack_code)
         pack_labels: dict[str, str] = {pack.pack: f"{pack.agency.name}（{pack.pack}）"}
         _collect(pack, pack_labels)
@@ -31,28 +34,32 @@ def value_labels(agency_code: str) -> dict[str, object]:
 
 @lru_cache(maxsize=1)
 def _common() -> dict[str, object]:
-    """The shared vocabulary and roles first, then the words of the rules page, then the choices of every model
-    field (a hold's kind, a state …)."""
-    from django.apps import apps
-    from django.db import models
-
-    from org.roles import Role
-    from policy import vocabulary
-    from policy.presenter import VALUE_LABELS
-
+    """The shared vocabulary and roles, then the words of the rules page. Each value has one label here
+    (``conflicts`` is empty, tests/test_value_labels.py); a model field's choices are not in it, since the field
+    labels its own values where they are shown (ledger.display)."""
     labels: dict[str, object] = {}
-    enums = [value for value in vars(vocabulary).values()
-             if isinstance(value, type) and issubclass(value, models.TextChoices)]
-    for enum in [*enums, Role]:
-        labels.update({member.value: member.label for member in enum})
-    for value, label in VALUE_LABELS.items():
+    for _source, value, label in _sources():
         labels.setdefault(value, label)
-    for model in apps.get_models():
-        for field in model._meta.get_fields():
-            for value, label in getattr(field, "flatchoices", None) or ():
-                if isinstance(value, str) and value:
-                    labels.setdefault(value, label)
     return labels
+
+
+def conflicts(sources: list[tuple[str, str, object]] | None = None) -> dict[str, dict[str, str]]:
+    """Values that two sources of the shared map label differently: value → {source: label as read}."""
+    seen: dict[str, dict[str, str]] = {}
+    for source, value, label in _sources() if sources is None else sources:
+        seen.setdefault(value, {})[source] = str(label)
+    return {value: labels for value, labels in seen.items() if len(set(labels.values())) > 1}
+
+
+def _sources() -> list[tuple[str, str, object]]:
+    # These name things rather than values: a record's metadata fields, and a case's flags (its boolean fields).
+    field_names = {vocabulary.ClassificationField, vocabulary.CaseFlag}
+    enums: list[type[models.TextChoices]] = [
+        value for value in vars(vocabulary).values()
+        if isinstance(value, type) and issubclass(value, models.TextChoices) and value not in field_names]
+    enums.append(Role)
+    found = [(enum.__name__, member.value, member.label) for enum in enums for member in enum]
+    return found + [("policy.presenter.VALUE_LABELS", value, label) for value, label in VALUE_LABELS.items()]
 
 
 def _collect(node: object, labels: dict[str, str]) -> None:

@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from authz import capabilities
 from ledger.models import Event
+from ledger.wording import shown
 
 VERB_LABELS = {
     "agency.create": _("agency created"),
@@ -25,6 +27,9 @@ VERB_LABELS = {
     "login.failed": _("failed login"),
     "case.create": _("case created"),
     "case.update": _("case changed"),
+    "case.assign_handlers": pgettext_lazy("event", "case handlers assigned"),
+    "case.raise_mark": pgettext_lazy("event", "confidentiality mark raised"),
+    "case.lower_mark": pgettext_lazy("event", "confidentiality mark lowered"),
     "activity.create": _("activity recorded"),
     "activity.update": _("activity changed"),
     "device.register": _("device registered"),
@@ -65,6 +70,9 @@ VERB_LABELS = {
     "fixity.intact": pgettext_lazy("event", "fixity check passed"),
     "fixity.sweep": pgettext_lazy("event", "fixity sweep"),
     "ledger.checkpoint": pgettext_lazy("event", "checkpoint signed"),
+    "ledger.key_pin": pgettext_lazy("event", "signing key pinned"),
+    "ledger.key_change": pgettext_lazy("event", "signing key changed"),
+    "ledger.witness": pgettext_lazy("event", "witness text sent"),
     "misconduct.decide": pgettext_lazy("event", "misconduct decided"),
     "misconduct.open": pgettext_lazy("event", "misconduct case opened"),
     "misconduct.view": pgettext_lazy("event", "misconduct cases opened"),
@@ -82,9 +90,11 @@ VERB_LABELS = {
     "package.request": pgettext_lazy("event", "evidence package requested"),
     "package.verify": pgettext_lazy("event", "evidence package checked"),
     "record.classify": pgettext_lazy("event", "record classified"),
+    "record.derivative": pgettext_lazy("event", "viewing copy made"),
     "record.duplicate": pgettext_lazy("event", "duplicate refused"),
     "record.ingest": pgettext_lazy("event", "record filed"),
     "record.link": pgettext_lazy("event", "record linked"),
+    "record.lower_mark": pgettext_lazy("event", "confidentiality mark lowered"),
     "record.purge": pgettext_lazy("event", "record purged"),
     "record.stream": pgettext_lazy("event", "record played"),
     "record.unlink": pgettext_lazy("event", "record unlinked"),
@@ -170,7 +180,15 @@ KEY_LABELS = {
     "time": pgettext_lazy("event field", "time"),
     "day_only": pgettext_lazy("event field", "date only"),
     "local_as_utc": pgettext_lazy("event field", "local time written as UTC"),
+    "source_sha256": pgettext_lazy("event field", "SHA-256 of the original"),
+    "fingerprint": pgettext_lazy("event field", "key fingerprint"),
+    "algorithm": pgettext_lazy("event field", "signature algorithm"),
+    "from": pgettext_lazy("event field", "from"),
+    "to": pgettext_lazy("event field", "to"),
 }
+
+# Keys that carry the value of another model's field with choices: that field names their values.
+KEY_FIELDS = {"hold_kind": ("retention.hold", "kind")}
 
 
 @dataclass(frozen=True)
@@ -181,7 +199,9 @@ class Change:
 
 
 def verb_label(event: Event) -> str:
-    label = str(VERB_LABELS.get(event.verb, event.verb))
+    # A refusal at a route is recorded under the capability it lacked, which names itself.
+    capability = capabilities.get(event.verb)
+    label = str(VERB_LABELS.get(event.verb) or (capability.label if capability else event.verb))
     return f"{label}（{_('denied')}）" if event.result == Event.Result.DENIED else label
 
 
@@ -195,12 +215,15 @@ def changes(event: Event, value_labels: Mapping[str, object] | None = None) -> l
     for key, value in (event.after or {}).items():
         field = _field(model, key)
         label = str(field.verbose_name) if field is not None else str(KEY_LABELS.get(key, key))
+        if field is None and key in KEY_FIELDS:
+            field = _field(_model_of(KEY_FIELDS[key][0]), KEY_FIELDS[key][1])
         old = _readable(field, before.get(key), names) if event.before is not None else ""
         result.append(Change(label, old, _readable(field, value, names)))
     reason = (event.detail or {}).get("reason")
-    if event.result == Event.Result.DENIED and isinstance(reason, str) and reason:
-        # A refusal changes nothing; what the one refused was told is what the history should show.
-        result.append(Change(str(KEY_LABELS["reason"]), "", reason))
+    if event.result == Event.Result.DENIED and isinstance(reason, str | dict) and reason:
+        # A refusal changes nothing; what the one refused was told is what the history should show, translated
+        # here (it is kept untranslated: ledger.wording).
+        result.append(Change(str(KEY_LABELS["reason"]), "", shown(reason)))
     return result
 
 

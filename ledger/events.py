@@ -22,6 +22,7 @@ from lawtrace_verify.canonical import EVENT_FIELDS, bytes_from_texts, value_text
 
 from ledger import tree
 from ledger.models import Event
+from ledger.wording import stored
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,6 @@ def record_event(
     if not agency_code:
         agency_code = _agency_code_of(obj) or _agency_code_of(actor)
     event = Event(
-        occurred_at=timezone.now(),
         verb=verb,
         result=result,
         actor=actor,
@@ -103,8 +103,16 @@ def record_event(
 
 
 def append_events(events: list[Event]) -> None:
-    """Give unsaved events their places in the log and write them with their Merkle nodes, in one go."""
+    """Give unsaved events their places in the log and write them with their Merkle nodes, in one go.
+
+    An event without a time is stamped now, after the head's lock is taken, so times follow the log's order and
+    verification can report an event dated out of order (a back-dated insert).
+    """
     head = tree.locked_head()
+    now = timezone.now()
+    for event in events:
+        if event.occurred_at is None:
+            event.occurred_at = now
     connection = transaction.get_connection()
     db_time = column_time(connection)
     rows, leaves = [], []
@@ -168,8 +176,9 @@ def canonical_time(moment: dt.datetime) -> str:
 
 
 def _as_stored(value: dict | None) -> dict | None:
-    # What the JSON column gives back (tuples become lists, keys become strings), so the hash matches a re-read.
-    return None if value is None else json.loads(json.dumps(value))
+    # What the JSON column gives back (tuples become lists, keys become strings), so the hash matches a re-read;
+    # a translatable reason is kept untranslated (ledger.wording).
+    return None if value is None else json.loads(json.dumps(value, default=stored))
 
 
 def _normalised_address(address: str | None) -> str | None:

@@ -107,6 +107,66 @@ class Checkpoint(models.Model):
         return f"{self.size} @ {self.signed_at:%Y-%m-%d %H:%M}"
 
 
+class LedgerKey(models.Model):
+    """A checkpoint signing key in the chain of trust: the first pinned at install, each later one introduced by a
+    statement the key before it signed (``lawtrace_verify.checkpoint.KeyStatement``). Rows are only appended."""
+
+    algorithm = models.CharField(_("signature algorithm"), max_length=16)
+    public = models.BinaryField(_("public key"))
+    key_id = models.CharField(_("key fingerprint"), max_length=32, db_index=True)  # a key may come back
+    # The ledger's size just after the event that introduced the key: it signs no checkpoint smaller than this.
+    tree_size = models.BigIntegerField(_("tree size when introduced"))
+    previous_key_id = models.CharField(_("introduced by key"), max_length=32, blank=True)
+    statement = models.TextField(_("key statement"))
+    signature = models.BinaryField(_("signature of the introducing key"))
+    introduced_at = models.DateTimeField(_("introduced at"))
+
+    class Meta:
+        verbose_name = _("signing key")
+        verbose_name_plural = _("signing keys")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.algorithm} {self.key_id}"
+
+
+class Publication(models.Model):
+    """Where a checkpoint or key statement was also written outside the database, so the next run skips it."""
+
+    class Kind(models.TextChoices):
+        CHECKPOINT = "checkpoint", _("checkpoint")
+        KEY = "key", _("signing key")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    location = models.CharField(max_length=300)
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="publication_once")]
+
+    def __str__(self) -> str:
+        return self.location
+
+
+class WitnessDelivery(models.Model):
+    """One push of the witness text to the outside witness (an HTTPS endpoint or the supervising office's mail)."""
+
+    channel = models.CharField(_("channel"), max_length=16)
+    target = models.CharField(_("sent to"), max_length=300)
+    checkpoint_size = models.BigIntegerField(_("tree size"), null=True)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    ok = models.BooleanField(_("delivered"))
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("witness delivery")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.target} {self.ok}"
+
+
 class VerificationRun(models.Model):
     """One run of the full ledger verification, kept so the audit administrator can read the report later."""
 
@@ -124,6 +184,8 @@ class VerificationRun(models.Model):
     events_checked = models.BigIntegerField(_("events checked"), default=0)
     checkpoints_checked = models.IntegerField(_("checkpoints checked"), default=0)
     problems = models.JSONField(_("problems"), default=list)
+    # Moved on by the worker as it goes; a run whose worker went quiet is settled as failed, never left running.
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ledger verification")

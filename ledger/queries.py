@@ -39,3 +39,18 @@ def events_matching(*, verbs: Iterable[str] | None = None, verb_prefix: str = ""
     if until is not None:
         events = events.filter(occurred_at__lt=until)
     return events
+
+
+def recorded(obj_type: str, object_id: int | str, verb: str, key: str) -> object | None:
+    """A value the latest done ``verb`` event of the object recorded in ``after`` (a made file's hash, say): what a
+    row of the object's own table is checked against, since whoever holds the database can edit that row."""
+    event = (Event.objects.filter(object_type=obj_type, object_id=str(object_id), verb=verb, result=Event.Result.DONE)
+             .order_by("-seq").values_list("after", flat=True).first())
+    return event.get(key) if isinstance(event, dict) else None
+
+
+def last_checkpoint_at() -> dt.datetime | None:
+    """When the newest checkpoint was signed (for health checks and metrics)."""
+    from ledger.models import Checkpoint
+
+    return Checkpoint.objects.order_by("-id").values_list("signed_at", flat=True).first()

@@ -72,18 +72,80 @@ def _openssl(*args: str, stdin: bytes | None = None) -> bytes:
 
 
 def ensure_key(algorithm: str | None = None) -> SigningKey:
-    """Load the key pair, creating it on first use (the install step runs ``manage.py ledger keygen``)."""
-    algorithm = algorithm or configured_algorithm()
+    """Load the key pair, creating it on first use (the install step runs ``manage.py ledger keygen``).
+
+    Which key may sign is decided by the pinned chain in ``ledger.keys``, not by what is on disk.
+    """
+    algorithm = _usable(algorithm or configured_algorithm())
+    private_path = key_dir() / FILES[algorithm][0]
+    if not private_path.exists():
+        _generate(algorithm, private_path)
+    return _loaded(algorithm, private_path)
+
+
+def load_key(algorithm: str) -> SigningKey | None:
+    """The key on disk for ``algorithm``, or None when there is none; never creates one."""
+    private_path = key_dir() / FILES[_usable(algorithm)][0]
+    return _loaded(algorithm, private_path) if private_path.exists() else None
+
+
+def next_key(algorithm: str) -> SigningKey:
+    """A new key beside the current one (``….next``), to be introduced by the current key and then installed."""
+    private_path = key_dir() / (FILES[_usable(algorithm)][0] + ".next")
+    if not private_path.exists():
+        _generate(algorithm, private_path)
+    return _loaded(algorithm, private_path)
+
+
+def install_next(algorithm: str) -> None:
+    """Put the introduced key in place; the old private key is kept under ``retired/`` for the record."""
+    current = key_dir() / FILES[algorithm][0]
+    waiting = current.with_name(current.name + ".next")
+    if current.exists():
+        retired = key_dir() / "retired"
+        retired.mkdir(mode=0o700, exist_ok=True)
+        os.replace(current, retired / f"{_loaded(algorithm, current).key_id}-{current.name}")
+    os.replace(waiting, current)
+    (key_dir() / FILES[algorithm][1]).write_text(_public(algorithm, current).hex() + "\n", encoding="ascii")
+    fd = os.open(key_dir(), os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _usable(algorithm: str) -> str:
     if algorithm not in FILES:
         raise SigningUnavailable(f"unknown signature algorithm {algorithm}")
     if algorithm == "sm2" and not openssl_offers_sm2():
         raise SigningUnavailable("this platform's OpenSSL does not offer SM2; use Ed25519")
-    private_path = key_dir() / FILES[algorithm][0]
-    if not private_path.exists():
-        _generate(algorithm, private_path)
+    return algorithm
+
+
+def _loaded(algorithm: str, private_path: Path) -> SigningKey:
     if private_path.stat().st_mode & 0o077:
         raise PermissionError(f"{private_path} is readable by others; it must be mode 600")
     return SigningKey(algorithm, private_path, _public(algorithm, private_path))
+
+
+def verify(algorithm: str, public: bytes, message: bytes, signature: bytes) -> bool:
+    """Check a signature; Ed25519 through ``cryptography`` (a thousand times the pure-Python verifier's speed, which
+    matters when every published checkpoint is checked), SM2 through the offline verifier's own code."""
+    if algorithm == "ed25519":
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        try:
+            Ed25519PublicKey.from_public_bytes(public).verify(signature, message)
+        except (InvalidSignature, ValueError, TypeError):
+            return False
+        return True
+    from lawtrace_verify.checkpoint import verify_signature
+
+    try:
+        return verify_signature(algorithm, public, message.decode("utf-8"), signature)
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return False
 
 
 def _public(algorithm: str, private_path: Path) -> bytes:
@@ -118,5 +180,6 @@ def _generate(algorithm: str, private_path: Path) -> None:
         handle.write(pem)
         handle.flush()
         os.fsync(handle.fileno())
-    public = _public(algorithm, private_path)
-    (private_path.parent / FILES[algorithm][1]).write_text(public.hex() + "\n", encoding="ascii")
+    if private_path.name == FILES[algorithm][0]:
+        public = _public(algorithm, private_path)
+        (private_path.parent / FILES[algorithm][1]).write_text(public.hex() + "\n", encoding="ascii")

@@ -36,14 +36,19 @@ class Head:
 def locked_head() -> Head:
     """The head row, locked until the caller's transaction ends: appends are serialised here.
 
-    Plain SQL because every event passes through here; the ORM's query building cost more than the append.
+    Plain SQL because every event passes through here; the ORM's query building cost more than the append. The
+    same query reads the highest stored position, so a row written past the head behind the application's back
+    stops appends with a clear refusal (``guard.LedgerBlocked``) instead of a key conflict on every write.
     """
+    from ledger.guard import LedgerBlocked, alert
+
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("the ledger head may only be locked inside a transaction")
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    query = f"SELECT size, edge, (SELECT MAX(seq) FROM {_EVENT_TABLE}) FROM {_HEAD_TABLE} WHERE id = 1{lock}"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT size, edge FROM {_HEAD_TABLE} WHERE id = 1{lock}")
+        cursor.execute(query)
         row = cursor.fetchone()
         if row is None:
             try:
@@ -51,9 +56,17 @@ def locked_head() -> Head:
                     cursor.execute(f"INSERT INTO {_HEAD_TABLE} (id, size, edge) VALUES (1, 0, %s)", [b""])
             except IntegrityError:
                 pass  # created by a concurrent first append
-            cursor.execute(f"SELECT size, edge FROM {_HEAD_TABLE} WHERE id = 1{lock}")
+            cursor.execute(query)
             row = cursor.fetchone()
-    return Head(row[0], bytes(row[1]))
+    size, edge, highest = row
+    if not isinstance(size, int) or not isinstance(edge, (bytes, memoryview)) \
+            or len(edge) != HASH_SIZE * bin(max(size, 0)).count("1") or size < 0:
+        alert(blocked := LedgerBlocked.damaged_head())
+        raise blocked
+    if highest is not None and (not isinstance(highest, int) or highest >= size):
+        alert(blocked := LedgerBlocked.row_past_head(highest, size))
+        raise blocked
+    return Head(size, bytes(edge))
 
 
 def compact_range(head: Head) -> merkle.CompactRange:

@@ -3,43 +3,35 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
+from authz.routes import route
 from lawtrace.pages import paginate
-from ledger import checkpoints, signing, tree
-from ledger.events import RequestContext, record_denial, record_event
+from ledger import checkpoints, guard, keys, runs, signing, tree
+from ledger.events import RequestContext, record_event
 from ledger.models import Checkpoint, VerificationRun
 from ledger.tasks import run_verification
-from org.roles import Role
 
 
-def _require_auditor(request: HttpRequest) -> None:
-    # Only the audit administrator reads the ledger's own report (三员分立: the others do not audit themselves).
-    if Role.AUDIT_ADMIN not in request.user.role_set:
-        record_denial("ledger.view", actor=request.user, context=RequestContext.from_request(request),
-                      detail={"path": request.path})
-        raise PermissionDenied(_("Only the audit administrator may see the ledger's verification."))
-
-
+@route("ledger.audit", verb="ledger.view")
 def ledger_overview(request: HttpRequest) -> HttpResponse:
-    _require_auditor(request)
+    runs.settle_stale()
     page, query = paginate(request, Checkpoint.objects.order_by("-id"))
-    key = signing.ensure_key()
+    key = keys.current()
+    algorithm = key.algorithm if key else signing.configured_algorithm()
     return render(request, "ledger/overview.html", {
-        "size": tree.current_size(), "key": key, "algorithm": signing.NAMES[key.algorithm], "page": page,
-        "query": query, "runs": VerificationRun.objects.select_related("requested_by")[:10],
-        "witness": checkpoints.witness_text(),
+        "size": tree.current_size(), "key": key, "public": bytes(key.public).hex() if key else "",
+        "algorithm": signing.NAMES[algorithm], "chain": keys.chain(), "page": page, "query": query,
+        "runs": VerificationRun.objects.select_related("requested_by")[:10],
+        "witness": checkpoints.witness_text(), "blocked": guard.intrusion(),
     })
 
 
-@require_POST
+@route("ledger.audit", methods=("POST",), verb="ledger.view")
 def start_verification(request: HttpRequest) -> HttpResponse:
-    _require_auditor(request)
     with transaction.atomic():
         run = VerificationRun.objects.create(requested_by=request.user)
         record_event("ledger.verify", actor=request.user, obj=run, context=RequestContext.from_request(request))
@@ -48,7 +40,8 @@ def start_verification(request: HttpRequest) -> HttpResponse:
     return redirect("ledger_run", run.pk)
 
 
+@route("ledger.audit", verb="ledger.view")
 def verification_run(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_auditor(request)
+    runs.settle_stale()
     run = get_object_or_404(VerificationRun, pk=pk)
-    return render(request, "ledger/run.html", {"run": run, "size": tree.current_size()})
+    return render(request, "ledger/run.html", {"run": run, "size": tree.current_size(), "blocked": guard.intrusion()})

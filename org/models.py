@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from org.roles import Role
+from authz.roles import Role
+from authz.scopes import RestrictedQuerySet
 
 
 class Agency(models.Model):
@@ -40,6 +41,8 @@ class Unit(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SECTION)
     is_records_unit = models.BooleanField(_("keeps the records"), default=False)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("unit")
         verbose_name_plural = _("units")
@@ -48,6 +51,10 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StaffManager(UserManager.from_queryset(RestrictedQuerySet)):
+    pass
 
 
 class User(AbstractUser):
@@ -62,6 +69,8 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     # Confidentiality marks (000/1/10) this person is cleared for, set by the security administrator.
     clearances = models.JSONField(_("cleared for"), default=list, blank=True)
+
+    objects = StaffManager()
 
     class Meta:
         verbose_name = _("staff member")
@@ -97,6 +106,8 @@ class RoleGrant(models.Model):
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("role grant")
         verbose_name_plural = _("role grants")
@@ -120,6 +131,8 @@ class Qualification(models.Model):
     issuer = models.CharField(_("issued by"), max_length=120)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("enforcement qualification")

@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from authz.capabilities import can
+from authz.roles import ADMINS, Role
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from org.models import Agency, Qualification, RoleGrant, Unit, User
-from org.roles import ADMIN_ROLES, Role
 from policy.registry import PackNotFound, registry
 
 
@@ -69,7 +70,7 @@ def grant_role(user: User, role: str, *, actor: User | None = None, context: Req
         held = set(locked.role_grants.values_list("role", flat=True))
         if role in held:
             return locked.role_grants.get(role=role)
-        separation_broken = bool(held and (role in ADMIN_ROLES or held & ADMIN_ROLES))
+        separation_broken = bool(held and (role in ADMINS or held & ADMINS))
         if not separation_broken:
             grant = RoleGrant.objects.create(user=locked, role=role)
             record_event("role.grant", actor=actor, obj=locked, context=context,
@@ -125,7 +126,7 @@ def units_of(user_ids: list[int]) -> dict[int, int | None]:
 def set_clearances(person: User, marks: list[str], *, actor: User, context: RequestContext = SYSTEM) -> User:
     """Which confidentiality marks (000/1/10) a staff member may see; only the security administrator of the same agency
     decides (三员分立: permissions are the security administrator's)."""
-    if Role.SECURITY_ADMIN not in actor.role_set or actor.agency_id is None or actor.agency_id != person.agency_id:
+    if not can(actor, "clearance.set") or actor.agency_id != person.agency_id:
         record_denial("user.clearance", actor=actor, obj=person, context=context)
         raise ValidationError(_("Only the security administrator of the agency sets clearances."))
     offered = registry().in_force(person.agency.pack_code).confidentiality

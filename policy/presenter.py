@@ -38,6 +38,7 @@ FIELD_LABELS = {
     "attach_to_case_file": gettext_lazy("attached to the case file"), "keep_copy": gettext_lazy("copy retained"),
     "marks": gettext_lazy("marks"), "use_only_for_enforcement": gettext_lazy("used only for enforcement"),
     "viewing": gettext_lazy("viewing"), "copying": gettext_lazy("copying"), "role": gettext_lazy("reviewed by"),
+    "handlers_assigned_by": gettext_lazy("handlers assigned by"),
     "name": gettext_lazy("name"), "duties": gettext_lazy("duties"),
     "unarchived_cases": gettext_lazy("unarchived cases"),
     "title": gettext_lazy("form"), "playback_check": gettext_lazy("scored in sampling reviews"),
@@ -168,7 +169,8 @@ def topics(pack: PolicyPack) -> list[Topic]:
               + ([rule_view(pack.access.publication_needs_approval)] if pack.access.publication_needs_approval else [])
               + [rule_view(d) for d in pack.access.deferred_to_law]
               + [rule_view(e, _("Evidence extraction")) for e in pack.evidence_extraction]
-              + ([rule_view(pack.confidentiality, _("Confidentiality"))] if pack.confidentiality else [])),
+              + ([rule_view(pack.confidentiality, _("Confidentiality"))] if pack.confidentiality else [])
+              + ([rule_view(pack.case_handling, _("Case handlers"))] if pack.case_handling else [])),
         Topic("devices", _("Recording devices"),
               [rule_view(k, _("Device kind: %(label)s") % {"label": k.label}) for k in pack.devices.kinds]
               + ([rule_view(pack.devices.usage_ledger, _("Device usage ledger"))] if pack.devices.usage_ledger else [])

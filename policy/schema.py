@@ -303,6 +303,13 @@ class Confidentiality(Cited):
     export_approval: Annotated[list[ApprovalStep], BeforeValidator(_steps)] = []
 
 
+class CaseHandling(Cited):
+    """Who names a case's handlers (承办人), who then view its records directly (000/1/4). A rulebook that says
+    nothing leaves it to the head."""
+
+    handlers_assigned_by: Approver = Approver.HEAD
+
+
 # --- devices and interruptions (000/2/2-7, 000/2/12) ----------------------------------------------------------------
 
 
@@ -421,6 +428,7 @@ class PolicyPack(Strict):
     access: Access
     evidence_extraction: list[EvidenceExtraction] = []
     confidentiality: Confidentiality | None = None
+    case_handling: CaseHandling | None = None
     devices: Devices
     interruptions: Interruptions
     legal_review: LegalReview | None = None

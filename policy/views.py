@@ -1,15 +1,15 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from authz.routes import route
 from policy.presenter import topics
 from policy.registry import PackNotFound, registry
 
 
+@route("rules.read")
 def agency_rules(request: HttpRequest) -> HttpResponse:
     """Read-only: the rules of the user's own agency, grouped by topic, each with its citation."""
     agency = request.user.agency
-    if agency is None:
-        raise Http404
     versions = registry().versions(agency.pack_code)
     try:
         pack = registry().get(agency.pack_code, int(request.GET["version"])) if "version" in request.GET \

@@ -56,9 +56,9 @@ class RecordUsage(models.TextChoices):
 
 class RecordingManner(models.TextChoices):
     VIDEO = "video", _("video")
-    PHOTO = "photo", _("photograph")
+    PHOTO = "photo", RecordKind.PHOTO.label  # one value, one label (lawtrace.value_labels)
     CCTV = "cctv", _("video surveillance")
-    AUDIO = "audio", _("audio recording")
+    AUDIO = "audio", RecordKind.AUDIO.label
 
 
 class Obligation(models.TextChoices):

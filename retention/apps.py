@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+import authz
+
 
 class RetentionConfig(AppConfig):
     name = "retention"
@@ -14,6 +16,7 @@ class RetentionConfig(AppConfig):
         from retention import services
         from retention.tasks import purge_approved, refresh_schedules, send_notices
 
+        authz.register_app(self)
         event_recorded.connect(services.on_event, dispatch_uid="retention.on_event")
         scheduler.register("retention.purge_approved", purge_approved, every=lambda: dt.timedelta(hours=1))
         scheduler.register("retention.refresh_schedules", refresh_schedules, every=lambda: dt.timedelta(days=1))

@@ -10,33 +10,44 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz.capabilities import can
+from authz.scopes import allowed
+from evidence.fixity import file_matches
+from evidence.queries import visible_records
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
+from ledger.queries import recorded
 from org.models import User
-from org.roles import Role
+from policy.registry import registry
+from retention.discs import image_dir, make_image
 from retention.models import Carrier, Disc, ReadCheck
 from retention.services import RetentionRefused
-
-BURNERS = frozenset({Role.ARCHIVIST})
+from retention.tasks import make_disc
 
 
 def copies_required(agency) -> int:
-    from policy.registry import registry
-
     copies = registry().in_force(agency.pack_code).long_term.copies
     return copies.count if copies else 2
 
 
 def request_disc(records: list, *, title: str, actor: User, case=None,
                  context: RequestContext = SYSTEM) -> Disc:
-    if not actor.role_set & BURNERS:
+    if not can(actor, "disc.make"):
         record_denial("retention.disc_request", actor=actor, context=context)
         raise RetentionRefused(_("Discs are made by the archivist."))
     if not records or not title.strip():
         raise RetentionRefused(_("Choose the records and give the activity or case name and number."))
     if any(r.purged_at for r in records):
         raise RetentionRefused(_("A purged record cannot be burned."))
-    from retention.tasks import make_disc
-
+    burnable = set(visible_records(actor, "burn").filter(pk__in=[r.pk for r in records]).values_list("pk", flat=True))
+    outside = [r for r in records if r.pk not in burnable]
+    if outside:
+        # A disc is a copy leaving the system (000/2/16): only of records under long-term preservation, or under a
+        # grant that lets a copy leave.
+        message = _("%(record)s is neither under long-term preservation nor under a copying grant: it cannot be "
+                    "burned to disc.") % {"record": outside[0]}
+        record_denial("retention.disc_request", actor=actor, obj=outside[0], context=context,
+                      detail={"reason": message, "records": [r.pk for r in outside]})
+        raise RetentionRefused(message)
     with transaction.atomic():
         disc = Disc.objects.create(agency=actor.agency, title=title.strip(), case=case, maker=actor,
                                    requested_at=timezone.now())
@@ -49,8 +60,6 @@ def request_disc(records: list, *, title: str, actor: User, case=None,
 
 def make(disc_id: int) -> Disc:
     """The job: build the image; a failure is recorded on the disc, never lost."""
-    from retention.discs import make_image
-
     disc = Disc.objects.select_related("agency", "maker", "case").get(pk=disc_id)
     if disc.state == Disc.State.READY:
         return disc
@@ -70,12 +79,37 @@ def make(disc_id: int) -> Disc:
     return disc
 
 
+def open_image(disc: Disc, *, actor: User, context: RequestContext = SYSTEM):
+    """The image for burning, opened for its download, which goes on record; refused, on record, when the file no
+    longer has the hash the ledger recorded when it was made (fixity of what is handed out), and refused, on record,
+    unless every record on it is preserved long term or under a copying grant of the actor's (000/2/16)."""
+    if not can(actor, "disc.download") or not allowed(disc, actor, "download"):
+        record_denial("retention.disc_download", actor=actor, obj=disc, context=context,
+                      detail={"reason": "not preserved nor under a copying grant"})
+        raise RetentionRefused(_("A disc image leaves the system only while every record on it is preserved long "
+                                 "term or under a copying grant (000/2/16)."))
+    path = image_dir() / disc.image_name
+    made = recorded("retention.disc", disc.pk, "retention.disc_made", "sha256")
+    if not made or made != disc.sha256 or not file_matches(path, made):
+        with transaction.atomic():
+            record_event("fixity.changed", obj=disc, context=context,
+                         detail={"image": disc.image_name, "sha256_expected": made or "", "sha256_on_row": disc.sha256})
+        record_denial("retention.disc_download", actor=actor, obj=disc, context=context,
+                      detail={"reason": "image changed"})
+        raise RetentionRefused(_("The disc image no longer has the hash recorded when it was made (changed or "
+                                 "damaged on the server); it was not handed out. Make the disc image again."))
+    handle = path.open("rb")
+    with transaction.atomic():
+        record_event("retention.disc_download", actor=actor, obj=disc, context=context, detail={"sha256": made})
+    return handle
+
+
 def register_carriers(disc: Disc, carriers: list[tuple[str, str]], *, actor: User,
                       context: RequestContext = SYSTEM) -> list[Carrier]:
     """Register the burned copies, each with its serial and its own storage place."""
     needed = copies_required(disc.agency)
     problem = None
-    if not actor.role_set & BURNERS or actor.agency_id != disc.agency_id:
+    if not can(actor, "disc.make") or actor.agency_id != disc.agency_id:
         problem = _("Discs are made by the archivist.")
     elif disc.state != Disc.State.READY:
         problem = _("The disc image is not ready yet.")
@@ -104,7 +138,7 @@ def register_carriers(disc: Disc, carriers: list[tuple[str, str]], *, actor: Use
 
 def record_read_check(carrier: Carrier, *, readable: bool, note: str, actor: User,
                       context: RequestContext = SYSTEM) -> ReadCheck:
-    if not actor.role_set & BURNERS or actor.agency_id != carrier.disc.agency_id:
+    if not can(actor, "disc.make") or actor.agency_id != carrier.disc.agency_id:
         record_denial("retention.read_check", actor=actor, context=context)
         raise RetentionRefused(_("Discs are checked by the archivist."))
     if not readable and not note.strip():

@@ -2,42 +2,39 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
+from authz.routes import may, route
+from cases.models import ActivityOfficer
 from cases.queries import visible_cases
 from evidence.queries import visible_records
 from lawtrace.pages import history, paginate
 from lawtrace.pdf import pdf_response, render_pdf
-from ledger.events import RequestContext, record_event
+from ledger.events import RequestContext
 from policy.registry import registry
 from retention import disc_services, queries
-from retention.discs import image_dir
 from retention.models import Carrier, Disc
 from retention.services import RetentionRefused
-from retention.views import _staff_only
+
+DISC = "retention.disc"
 
 
-def _discs(request: HttpRequest):
-    """Discs of the user's agency whose every record the user may see (a marked record hides its disc too)."""
-    from evidence.models import Record
-
-    agency = request.user.agency
-    hidden = Record.objects.filter(agency=agency).exclude(pk__in=visible_records(request.user).values("pk"))
-    return Disc.objects.filter(agency=agency).exclude(records__in=hidden).select_related("maker", "case")
+def _discs(request: HttpRequest, action: str = "view"):
+    """Discs whose every record the user may see (a marked record hides its disc too)."""
+    return Disc.objects.restrict(request.user, action).select_related("maker", "case")
 
 
+@route("disc.view", post="disc.make", verb="retention.view")
 def disc_list(request: HttpRequest) -> HttpResponse:
-    _staff_only(request, "retention.view")
     held = queries.active_holds(request.user)
     if request.method == "POST":
         case = visible_cases(request.user).filter(pk=request.POST.get("case") or 0).first()
         records = visible_records(request.user).filter(pk__in=request.POST.getlist("records"))
         if case is not None and not records.exists():
-            records = visible_records(request.user).filter(case=case)
+            records = visible_records(request.user, "burn").filter(case=case)
         try:
             disc = disc_services.request_disc(list(records), title=request.POST.get("title", ""), case=case,
                                               actor=request.user, context=RequestContext.from_request(request))
@@ -53,17 +50,19 @@ def disc_list(request: HttpRequest) -> HttpResponse:
         else []})
 
 
+@route("disc.view", on=DISC)
 def disc_detail(request: HttpRequest, pk: int) -> HttpResponse:
     disc = get_object_or_404(_discs(request), pk=pk)
     needed = disc_services.copies_required(disc.agency)
     return render(request, "retention/disc_detail.html", {
         "disc": disc, "carriers": disc.carriers.prefetch_related("checks__checked_by"),
+        "can_download": may(request.user, "disc.download", disc, "download"),
         "copy_numbers": range(1, needed + 1), "records": disc.records.order_by("recorded_start", "pk"),
         "events": history(request, disc), "today": timezone.localdate(),
     })
 
 
-@require_POST
+@route("disc.make", methods=("POST",), on=DISC, verb="retention.carriers")
 def disc_carriers(request: HttpRequest, pk: int) -> HttpResponse:
     disc = get_object_or_404(_discs(request), pk=pk)
     pairs = list(zip(request.POST.getlist("serial"), request.POST.getlist("place"), strict=False))
@@ -76,9 +75,9 @@ def disc_carriers(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("disc_detail", disc.pk)
 
 
-@require_POST
+@route("disc.make", methods=("POST",), on="retention.carrier", verb="retention.read_check")
 def disc_read_check(request: HttpRequest, pk: int) -> HttpResponse:
-    carrier = get_object_or_404(Carrier.objects.filter(disc__in=_discs(request)), pk=pk)
+    carrier = get_object_or_404(Carrier.objects.restrict(request.user), pk=pk)
     try:
         disc_services.record_read_check(carrier, readable=request.POST.get("readable") == "yes",
                                         note=request.POST.get("note", ""), actor=request.user,
@@ -90,19 +89,21 @@ def disc_read_check(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("disc_detail", carrier.disc_id)
 
 
+@route("disc.download", on=DISC, action="download", verb="retention.disc_download")
 def disc_image(request: HttpRequest, pk: int) -> HttpResponse:
-    """The image for burning: a copy leaving the system, so it is on the record like any other."""
-    disc = get_object_or_404(_discs(request).filter(state=Disc.State.READY), pk=pk)
-    if not disc_services.BURNERS & request.user.role_set:
-        raise Http404
-    from django.db import transaction
+    """The image for burning: a copy leaving the system, allowed only while every record on it is preserved long
+    term or under a copying grant (000/2/16), handed out only while it has the hash recorded when it was made, and
+    on the record like any other copy."""
+    disc = get_object_or_404(_discs(request, "download"), pk=pk)
+    try:
+        handle = disc_services.open_image(disc, actor=request.user, context=RequestContext.from_request(request))
+    except RetentionRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("disc_detail", disc.pk)
+    return FileResponse(handle, as_attachment=True, filename=disc.image_name)
 
-    with transaction.atomic():
-        record_event("retention.disc_download", actor=request.user, obj=disc,
-                     context=RequestContext.from_request(request), detail={"sha256": disc.sha256})
-    return FileResponse((image_dir() / disc.image_name).open("rb"), as_attachment=True, filename=disc.image_name)
 
-
+@route("disc.view", on=DISC)
 def disc_label(request: HttpRequest, pk: int) -> HttpResponse:
     disc = get_object_or_404(_discs(request), pk=pk)
     copies = registry().in_force(disc.agency.pack_code).long_term.copies
@@ -111,10 +112,9 @@ def disc_label(request: HttpRequest, pk: int) -> HttpResponse:
         "cite": copies.cite if copies else []}, request=request), f"disc-{disc.pk}-label.pdf")
 
 
+@route("disc.view", on=DISC)
 def disc_form(request: HttpRequest, pk: int) -> HttpResponse:
     """执法音像记录设备摄录内容刻盘存储记录表 (001/3/9), with a signature line for every case officer and the head."""
-    from cases.models import ActivityOfficer
-
     disc = get_object_or_404(_discs(request), pk=pk)
     form = registry().in_force(disc.agency.pack_code).long_term.disc_record_form
     records = (disc.records.select_related("officer", "device", "activity").order_by("recorded_start", "pk")

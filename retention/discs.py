@@ -10,6 +10,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from access.packages import Extraction, build_package
+
 VOLUME_ID = "LAWTRACE"
 
 
@@ -62,8 +64,6 @@ def digest(path: Path) -> tuple[int, str, str]:
 
 def make_image(disc) -> None:
     """Build the package into a scratch directory, then the ISO next to the other images, then record it."""
-    from access.packages import Extraction, build_package
-
     records = list(disc.records.select_related("blob", "device", "officer", "unit", "case").order_by(
         "recorded_start", "pk"))
     name = f"disc-{disc.pk:06d}.iso"

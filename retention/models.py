@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from authz.scopes import RestrictedQuerySet
+
 
 class Schedule(models.Model):
     """How long one record is kept, by which rules of its agency's pack. Recomputed when its facts change."""
@@ -21,6 +23,8 @@ class Schedule(models.Model):
     cites = models.CharField(_("articles"), max_length=200, blank=True)
     label = models.TextField(_("rule"), blank=True)
     computed_at = models.DateTimeField(_("computed at"))
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("retention schedule")
@@ -59,6 +63,8 @@ class Hold(models.Model):
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
     release_reason = models.TextField(_("why released"), blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("hold")
         ordering = ["-placed_at", "-id"]
@@ -91,6 +97,8 @@ class PurgeProposal(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     blocked_reason = models.TextField(_("why it was not purged"), blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("purge proposal")
         ordering = ["-proposed_at", "-id"]
@@ -114,6 +122,8 @@ class Tombstone(models.Model):
     approvals = models.JSONField(_("approvals"))
     purged_at = models.DateTimeField(_("purged at"))
     event_seq = models.BigIntegerField(_("ledger event"))
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tombstone")
@@ -148,6 +158,8 @@ class Disc(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64, blank=True)
     sm3 = models.CharField("SM3", max_length=64, blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("disc image")
         ordering = ["-requested_at", "-id"]
@@ -167,6 +179,8 @@ class Carrier(models.Model):
     registered_at = models.DateTimeField(_("registered at"))
     next_check_on = models.DateField(_("next read check"))
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("disc carrier")
         ordering = ["disc", "copy_number"]
@@ -182,6 +196,8 @@ class ReadCheck(models.Model):
     readable = models.BooleanField(_("readable and hashes match"))
     note = models.TextField(_("note"), blank=True)
     checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-checked_at"]

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz.capabilities import holders
 from ledger.events import record_event
 from org.models import Agency, User
-from org.roles import Role
 from retention.disc_services import checks_due
 from retention.models import Schedule
 
@@ -32,7 +32,8 @@ def send_notices(today: dt.date | None = None) -> int:
     sent = 0
     for agency in Agency.objects.all():
         expiring, checks = due_counts(agency, today)
-        recipients = list(User.objects.filter(agency=agency, is_active=True, role_grants__role=Role.ARCHIVIST)
+        keepers = holders("retention.propose_purge", agency) | holders("disc.make", agency)
+        recipients = list(User.objects.filter(agency=agency, is_active=True, role_grants__role__in=keepers)
                           .exclude(email="").values_list("email", flat=True).distinct())
         if not (expiring or checks) or not recipients:
             continue

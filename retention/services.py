@@ -10,15 +10,21 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz.capabilities import can
+from evidence.classify import event_snapshot
+from evidence.derivatives import stored_object
+from evidence.models import Record
+from evidence.queries import all_record_ids, case_record_ids, retention_rows
+from evidence.services import content_locked, erase_content, mark_purged
+from evidence.store import ObjectLocked, store_named
 from ledger.events import SYSTEM, RequestContext, follow, record_denial, record_event
 from org.models import User
-from org.roles import Role
+from policy.registry import registry
 from retention.models import Hold, PurgeProposal, Schedule, Tombstone
 from retention.schedule import compute
 
 RECORD_VERBS = frozenset({"record.ingest", "record.classify", "record.link", "record.unlink"})
 CASE_VERBS = frozenset({"case.update"})
-HOLDERS = frozenset({Role.ARCHIVIST, Role.HEAD})
 
 
 class RetentionRefused(Exception):
@@ -28,8 +34,6 @@ class RetentionRefused(Exception):
 def refresh(record_ids: Iterable[int]) -> int:
     """Recompute the schedules of these records. A later end applies at once (and extends the S3 lock); an earlier
     one waits for the head (``approve_shortening``)."""
-    from evidence.queries import retention_rows
-
     rows = retention_rows(list(record_ids))
     existing = {s.record_id: s for s in Schedule.objects.filter(record_id__in=[r["id"] for r in rows])}
     now = timezone.now()
@@ -52,8 +56,6 @@ def refresh(record_ids: Iterable[int]) -> int:
 
 
 def _extend_lock(record_id: int, until: dt.date) -> None:
-    from evidence.models import Record
-
     record = Record.objects.select_related("blob").get(pk=record_id)
     _store(record).extend_retention(_object(record), _end_of_day(until))
 
@@ -63,21 +65,15 @@ def _end_of_day(day: dt.date) -> dt.datetime:
 
 
 def _store(record):
-    from evidence.store import store_named
-
     return store_named(record.blob.backend)
 
 
 def _object(record):
-    from evidence.derivatives import stored_object
-
     return stored_object(record.blob)
 
 
 def on_event(sender, event, **kwargs) -> None:
     """Keep schedules current with the changes they derive from, in the change's transaction."""
-    from evidence.queries import case_record_ids
-
     if event.object_type == "evidence.record" and event.verb in RECORD_VERBS:
         ids = [int(event.object_id)]
     elif event.object_type == "cases.case" and event.verb in CASE_VERBS:
@@ -89,8 +85,6 @@ def on_event(sender, event, **kwargs) -> None:
 
 def refresh_all(batch: int = 2000) -> int:
     """The nightly sweep: every record's schedule from the packs in force (also after a pack changes)."""
-    from evidence.queries import all_record_ids
-
     ids = all_record_ids()
     for start in range(0, len(ids), batch):
         refresh(ids[start:start + batch])
@@ -98,7 +92,7 @@ def refresh_all(batch: int = 2000) -> int:
 
 
 def approve_shortening(schedule: Schedule, *, actor: User, context: RequestContext = SYSTEM) -> Schedule:
-    if Role.HEAD not in actor.role_set or actor.agency_id != schedule.agency_id:
+    if not can(actor, "retention.shorten") or actor.agency_id != schedule.agency_id:
         record_denial("retention.shorten", actor=actor, obj=schedule.record, context=context)
         raise RetentionRefused(_("Only the head may shorten a retention period."))
     with transaction.atomic():
@@ -121,10 +115,8 @@ def place_hold(records: list, *, kind: str, reason: str, actor: User, trigger: s
                context: RequestContext = SYSTEM) -> list[Hold]:
     """Long-term preservation (000/2/16: a trigger from the pack) or a litigation/review hold: blocks purge and sets
     the S3 legal hold."""
-    from policy.registry import registry
-
     problem = None
-    if not actor.role_set & HOLDERS or any(r.agency_id != actor.agency_id for r in records):
+    if not can(actor, "retention.hold") or any(r.agency_id != actor.agency_id for r in records):
         problem = _("Only the archivist or the head of the agency places holds.")
     elif not records or not reason.strip():
         problem = _("Choose the records and state the reason for the hold.")
@@ -155,7 +147,7 @@ def place_hold(records: list, *, kind: str, reason: str, actor: User, trigger: s
 
 
 def release_hold(hold: Hold, *, actor: User, reason: str, context: RequestContext = SYSTEM) -> Hold:
-    if Role.HEAD not in actor.role_set or actor.agency_id != hold.agency_id or not reason.strip():
+    if not can(actor, "retention.release_hold") or actor.agency_id != hold.agency_id or not reason.strip():
         message = _("Only the head releases a hold, and says why.")
         record_denial("retention.release", actor=actor, obj=hold.record, context=context, detail={"reason": message})
         raise RetentionRefused(message)
@@ -196,7 +188,7 @@ def purge_blocker(record, today: dt.date | None = None) -> str | None:
 def propose_purge(records: list, *, reason: str, actor: User, context: RequestContext = SYSTEM) -> list:
     """The archivist marks expired records of no preservation value (000/2/15) for the head's approval."""
     problem = None
-    if Role.ARCHIVIST not in actor.role_set:
+    if not can(actor, "retention.propose_purge") or any(r.agency_id != actor.agency_id for r in records):
         problem = _("Only the archivist proposes purges.")
     elif not reason.strip():
         problem = _("Say why these records have no preservation value.")
@@ -223,7 +215,7 @@ def decide_purge(proposals: list[PurgeProposal], *, approve: bool, actor: User, 
                  context: RequestContext = SYSTEM) -> None:
     verb = "retention.approve_purge" if approve else "retention.reject_purge"
     problem = None
-    if Role.HEAD not in actor.role_set:
+    if not can(actor, "retention.decide_purge"):
         problem = _("Only the head decides purges.")
     elif any(p.proposed_by_id == actor.pk for p in proposals):
         problem = _("Nobody approves a purge they proposed.")
@@ -249,8 +241,6 @@ def purge_approved(limit: int = 50) -> int:
     ``record.purge`` event and marks the record purged; only then are the bytes removed, object by object, and the
     proposal closed. A crash at any point leaves either the content or the tombstone with its event, and the next
     run finishes what a crash interrupted (proposals left ``erasing``) before starting anything new."""
-    from evidence.services import content_locked
-
     done = 0
     for proposal in _proposals(PurgeProposal.State.ERASING, limit):
         done += _erase(proposal)
@@ -280,9 +270,6 @@ def _proposals(state: str, limit: int) -> list[PurgeProposal]:
 
 def _erase(proposal: PurgeProposal) -> int:
     """Remove the content of a record whose tombstone is written; 1 when the purge is complete."""
-    from evidence.services import erase_content
-    from evidence.store import ObjectLocked
-
     record = proposal.record
     record.refresh_from_db()
     try:
@@ -296,9 +283,6 @@ def _erase(proposal: PurgeProposal) -> int:
 
 def _bury(proposal: PurgeProposal) -> None:
     """Tombstone, event and the record's purged mark, in one transaction, before any byte is removed."""
-    from evidence.classify import event_snapshot
-    from evidence.services import mark_purged
-
     record = proposal.record
     record.refresh_from_db()
     now = timezone.now()

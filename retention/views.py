@@ -4,29 +4,26 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
+from authz.capabilities import can
+from authz.routes import route
 from evidence.queries import visible_records
-from lawtrace.pages import agency_or_refuse, paginate
+from lawtrace.pages import paginate
 from ledger.events import RequestContext
-from org.roles import Role
 from retention import forms, queries, services
 from retention.models import Hold, Schedule
 
 
-def _staff_only(request: HttpRequest, verb: str) -> None:
-    agency_or_refuse(request, verb, _("Retention is handled by the staff of an agency."))
-
-
+@route("retention.view")
 def overview(request: HttpRequest) -> HttpResponse:
     """Due for review (archivist proposes), proposals (head decides), holds, and what expires within 30 days."""
-    _staff_only(request, "retention.view")
     page, query = paginate(request, queries.due_for_review(request.user))
     return render(request, "retention/overview.html", {
         "page": page, "query": query, "propose_form": forms.ProposeForm(), "decide_form": forms.DecideForm(),
         "release_form": forms.ReleaseForm(), "proposals": queries.proposals_waiting(request.user)[:200],
         "holds": queries.active_holds(request.user)[:200], "expiring": queries.expiring_within(request.user)[:50],
-        "is_archivist": Role.ARCHIVIST in request.user.role_set, "is_head": Role.HEAD in request.user.role_set,
+        "can_propose": can(request.user, "retention.propose_purge"),
+        "can_decide": can(request.user, "retention.decide_purge"),
     })
 
 
@@ -35,9 +32,8 @@ def _refused(request: HttpRequest, refusal: Exception, target: str = "retention_
     return redirect(target, **kwargs)
 
 
-@require_POST
+@route("retention.propose_purge", methods=("POST",))
 def propose(request: HttpRequest) -> HttpResponse:
-    _staff_only(request, "retention.propose_purge")
     records = list(visible_records(request.user).filter(pk__in=request.POST.getlist("records"))
                    .select_related("case", "blob"))
     try:
@@ -49,9 +45,8 @@ def propose(request: HttpRequest) -> HttpResponse:
     return redirect("retention_overview")
 
 
-@require_POST
+@route("retention.decide_purge", methods=("POST",), verb="retention.approve_purge")
 def decide(request: HttpRequest) -> HttpResponse:
-    _staff_only(request, "retention.approve_purge")
     proposals = list(queries.proposals_waiting(request.user).filter(pk__in=request.POST.getlist("proposals")))
     approve = request.POST.get("decision") == "approve"
     try:
@@ -64,7 +59,7 @@ def decide(request: HttpRequest) -> HttpResponse:
     return redirect("retention_overview")
 
 
-@require_POST
+@route("retention.hold", methods=("POST",), on="evidence.record")
 def place_hold(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(visible_records(request.user), pk=pk)
     form = forms.HoldForm(request.POST, agency=record.agency)
@@ -81,9 +76,9 @@ def place_hold(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("record_detail", pk=pk)
 
 
-@require_POST
+@route("retention.release_hold", methods=("POST",), on="retention.hold", verb="retention.release")
 def release_hold(request: HttpRequest, pk: int) -> HttpResponse:
-    hold = get_object_or_404(Hold.objects.filter(record__in=visible_records(request.user)), pk=pk)
+    hold = get_object_or_404(Hold.objects.restrict(request.user), pk=pk)
     try:
         services.release_hold(hold, actor=request.user, reason=request.POST.get("reason", ""),
                               context=RequestContext.from_request(request))
@@ -93,9 +88,9 @@ def release_hold(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("record_detail", pk=hold.record_id)
 
 
-@require_POST
+@route("retention.shorten", methods=("POST",), on="retention.schedule")
 def shorten(request: HttpRequest, pk: int) -> HttpResponse:
-    schedule = get_object_or_404(Schedule.objects.filter(record__in=visible_records(request.user)), pk=pk)
+    schedule = get_object_or_404(Schedule.objects.restrict(request.user), pk=pk)
     try:
         services.approve_shortening(schedule, actor=request.user, context=RequestContext.from_request(request))
     except services.RetentionRefused as refusal:

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # A throwaway SeaweedFS (master, volume, filer, S3) on loopback ports: `start DIR` prints its S3 endpoint,
 # `stop DIR` stops it and removes DIR. Credentials: lawtrace / lawtrace-secret.
+# Configured as the deployment docs require (README, 部署): writes and deletes on the filer and volume HTTP ports
+# need a JWT signed with keys only SeaweedFS's own servers hold (security.toml's jwt.signing and jwt.filer_signing,
+# given here as WEED_JWT_* variables), so nothing but the S3 gateway can remove a locked object behind its back.
+# The filer and volume addresses are left in DIR/filer-url and DIR/volume-url for the tests that try.
 set -euo pipefail
 action=$1
 dir=$2
@@ -17,6 +21,13 @@ socks = []
 for _ in range(10):
     s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
 print(" ".join(str(s.getsockname()[1]) for s in socks))')
+    jwt() { python3 -c 'import secrets; print(secrets.token_hex(32))'; }
+    export WEED_JWT_SIGNING_KEY=${WEED_JWT_SIGNING_KEY:-$(jwt)}
+    export WEED_JWT_SIGNING_READ_KEY=${WEED_JWT_SIGNING_READ_KEY:-$(jwt)}
+    export WEED_JWT_FILER_SIGNING_KEY=${WEED_JWT_FILER_SIGNING_KEY:-$(jwt)}
+    export WEED_JWT_FILER_SIGNING_READ_KEY=${WEED_JWT_FILER_SIGNING_READ_KEY:-$(jwt)}
+    echo "http://127.0.0.1:${ports[4]}" >"$dir/filer-url"
+    echo "http://127.0.0.1:${ports[2]}" >"$dir/volume-url"
     AWS_ACCESS_KEY_ID=lawtrace AWS_SECRET_ACCESS_KEY=lawtrace-secret \
       setsid "$weed" mini -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
       -master.port="${ports[0]}" -master.port.grpc="${ports[1]}" \

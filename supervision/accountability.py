@@ -9,15 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from authz.capabilities import can
+from compliance.queries import visible_findings
 from ledger.events import SYSTEM, RequestContext, record_event
 from org.models import User
-from org.roles import Role
 from policy.registry import registry
 from supervision.models import MisconductCase, RecordReview
 from supervision.refusals import refuse
-
-OPENERS = frozenset({Role.SUPERVISOR, Role.HEAD})
-DECIDERS = frozenset({Role.HEAD})
 
 
 def _accountability(agency):
@@ -26,11 +24,9 @@ def _accountability(agency):
 
 def open_case(agency, *, officer: User, misconduct: str, facts: str, actor: User, review: RecordReview | None = None,
               finding_id: int | None = None, context: RequestContext = SYSTEM) -> MisconductCase:
-    from compliance.queries import visible_findings
-
     kinds = {m.id: m for m in _accountability(agency).misconduct}
     problem = None
-    if not actor.role_set & OPENERS or actor.agency_id != agency.pk:
+    if not can(actor, "misconduct.open") or actor.agency_id != agency.pk:
         problem = _("Misconduct cases are opened by the supervisor or the head.")
     elif officer.agency_id != agency.pk:
         problem = _("The officer concerned must be of the agency.")
@@ -63,7 +59,7 @@ def decide_case(case: MisconductCase, *, actor: User, sanctions: list[str], deci
     """Decide a case with the pack's sanctions, or dismiss it; either way the reasons are written down."""
     available = {s.id: s for s in _accountability(case.agency).sanctions}
     problem = None
-    if not actor.role_set & DECIDERS or actor.agency_id != case.agency_id:
+    if not can(actor, "misconduct.decide") or actor.agency_id != case.agency_id:
         problem = _("Misconduct cases are decided by the head.")
     elif actor.pk == case.officer_id:
         problem = _("Nobody decides a misconduct case on themselves.")

@@ -9,7 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lawtrace.pages import agency_or_refuse, history, paginate
+from authz.capabilities import can
+from authz.routes import route
+from lawtrace.pages import history, paginate
 from ledger.events import RequestContext
 from supervision import accountability
 from supervision.forms import DecideForm, MisconductForm
@@ -18,20 +20,17 @@ from supervision.queries import visible_misconduct, visible_rounds
 from supervision.refusals import Refused
 
 
-def _agency(request: HttpRequest, verb: str):
-    return agency_or_refuse(request, verb, _("Supervision is for the staff of an agency."))
-
-
+@route("misconduct.view", post="misconduct.open")
 def misconduct_list(request: HttpRequest) -> HttpResponse:
-    agency = _agency(request, "misconduct.view")
-    can_open = bool(request.user.role_set & accountability.OPENERS)
+    agency = request.user.agency
+    can_open = can(request.user, "misconduct.open")
     review = None
     if review_pk := request.GET.get("review") or request.POST.get("review"):
         review = RecordReview.objects.filter(round__in=visible_rounds(request.user), pk=review_pk).first()
     initial = {"officer": review.officer_id, "facts": review.remarks} if review else None
     if request.GET.get("finding"):
         initial = {"finding_id": request.GET["finding"], "officer": request.GET.get("officer")}
-    form = MisconductForm(request.POST or None, agency=agency, initial=initial) if can_open else None
+    form = MisconductForm(request.POST or None, user=request.user, initial=initial) if can_open else None
     if request.method == "POST" and form is not None and form.is_valid():
         data = form.cleaned_data
         try:
@@ -53,11 +52,12 @@ def misconduct_list(request: HttpRequest) -> HttpResponse:
         "own_only": not can_open})
 
 
+@route("misconduct.view", post="misconduct.decide", on="supervision.misconductcase")
 def misconduct_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    agency = _agency(request, "misconduct.view")
+    agency = request.user.agency
     case = get_object_or_404(visible_misconduct(request.user).select_related("officer", "opened_by", "decided_by"),
                              pk=pk)
-    can_decide = (bool(request.user.role_set & accountability.DECIDERS) and case.state == MisconductCase.State.OPEN
+    can_decide = (can(request.user, "misconduct.decide") and case.state == MisconductCase.State.OPEN
                   and case.officer_id != request.user.pk)
     form = None
     if can_decide:

@@ -14,22 +14,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lawtrace_verify import draw as algorithm
 
+from authz.capabilities import can
+from cases.services import create_activity
 from ledger.events import SYSTEM, RequestContext, record_event
 from org.models import User
-from org.roles import Role
+from org.services import qualified_officers
 from policy.registry import registry
 from supervision.models import Conflict, Draw, InspectionTarget
 from supervision.refusals import Refused, refuse
-
-DRAWERS = frozenset({Role.SUPERVISOR, Role.HEAD})
-
 
 DrawRefused = Refused
 
 
 def _lists(agency) -> dict:
-    from org.services import qualified_officers
-
     targets = sorted(InspectionTarget.objects.filter(agency=agency, active=True).values_list("credit_code", flat=True))
     officers = sorted(u.staff_number for u in qualified_officers(agency, timezone.localdate()))
     conflicts = sorted([t, o] for t, o in Conflict.objects.filter(target__agency=agency).values_list(
@@ -51,7 +48,7 @@ class Session:
 
 
 def _problem(agency, plan, share: float | None, session: Session | None, actor: User, period: str) -> str | None:
-    if not actor.role_set & DRAWERS or actor.agency_id != agency.pk:
+    if not can(actor, "draw.make") or actor.agency_id != agency.pk:
         return _("Draws are made by the supervisor or the head.")
     if plan is None:
         return _("The agency's rules have no such inspection plan.")
@@ -103,8 +100,6 @@ def commit(agency, *, plan_id: str, period: str, inspect_on: dt.datetime, actor:
 
 
 def _plan_session(agency, pack, plan, period: str, session: Session | None, actor: User, context: RequestContext):
-    from cases.services import create_activity
-
     if not plan.draw_stage:
         return None
     row = next(r for r in pack.recording.checklist if r.id == plan.draw_stage)
@@ -121,7 +116,7 @@ def perform(made: Draw, *, actor: User, context: RequestContext = SYSTEM) -> Dra
     with transaction.atomic():
         locked = Draw.objects.select_for_update().get(pk=made.pk)
         problem = None
-        if not actor.role_set & DRAWERS or actor.agency_id != locked.agency_id:
+        if not can(actor, "draw.make") or actor.agency_id != locked.agency_id:
             problem = _("Draws are made by the supervisor or the head.")
         elif locked.state != Draw.State.COMMITTED:
             problem = _("This draw was already made.")
@@ -142,8 +137,6 @@ def perform(made: Draw, *, actor: User, context: RequestContext = SYSTEM) -> Dra
 
 
 def _plan_inspections(made: Draw, actor: User, context: RequestContext) -> None:
-    from cases.services import create_activity
-
     pack = registry().in_force(made.agency.pack_code)
     plan = next(p for p in pack.random_inspection.plans if p.id == made.plan_id)
     if plan.stage is None:

@@ -3,10 +3,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from authz.capabilities import holders
 from org.models import Unit, User
 from policy.registry import registry
 from supervision.models import ReviewRound
-from supervision.reviews import MAX_SCORE, REVIEWER_ROLES
+from supervision.reviews import MAX_SCORE
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -24,8 +25,8 @@ class PeopleChoice(_WithStaffNumber, forms.ModelMultipleChoiceField):
     pass
 
 
-def _staff(agency):
-    return User.objects.filter(agency=agency, is_active=True).order_by("full_name", "username")
+def _staff(user):
+    return User.objects.restrict(user).filter(is_active=True).order_by("full_name", "username")
 
 
 class RoundForm(forms.Form):
@@ -43,12 +44,13 @@ class RoundForm(forms.Form):
     reviewers = PeopleChoice(label=_("reviewers"), queryset=User.objects.none(),
                              widget=forms.SelectMultiple(attrs={"size": 5}))
 
-    def __init__(self, *args, agency, **kwargs) -> None:
+    def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        pack = registry().in_force(agency.pack_code)
-        self.fields["units"].queryset = Unit.objects.filter(agency=agency).order_by("name")
+        pack = registry().in_force(user.agency.pack_code)
+        self.fields["units"].queryset = Unit.objects.restrict(user).order_by("name")
         self.fields["categories"].choices = [(c.value, c.label) for c in pack.agency.categories]
-        self.fields["reviewers"].queryset = _staff(agency).filter(role_grants__role__in=REVIEWER_ROLES).distinct()
+        self.fields["reviewers"].queryset = _staff(user).filter(
+            role_grants__role__in=holders("review.take_part", user.agency)).distinct()
         supervision = pack.supervision
         if supervision and supervision.sampling_share:
             self.fields["share_percent"].initial = round(supervision.sampling_share * 100, 2)
@@ -83,12 +85,12 @@ class MisconductForm(forms.Form):
     facts = forms.CharField(label=_("facts"), widget=forms.Textarea(attrs={"rows": 4}))
     finding_id = forms.IntegerField(label=_("from compliance finding (number)"), required=False, min_value=1)
 
-    def __init__(self, *args, agency, **kwargs) -> None:
+    def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["officer"].queryset = _staff(agency)
+        self.fields["officer"].queryset = _staff(user)
         self.fields["misconduct"].choices = [
             (m.id, f"{m.label}（{'、'.join(m.cite)}）")
-            for m in registry().in_force(agency.pack_code).accountability.misconduct]
+            for m in registry().in_force(user.agency.pack_code).accountability.misconduct]
 
 
 class DecideForm(forms.Form):

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from authz.scopes import RestrictedQuerySet
+
 
 class InspectionTarget(models.Model):
     agency = models.ForeignKey("org.Agency", on_delete=models.PROTECT, related_name="+")
@@ -16,6 +18,8 @@ class InspectionTarget(models.Model):
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     active = models.BooleanField(_("in the registry"), default=True)
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("inspection target")
@@ -33,6 +37,8 @@ class Conflict(models.Model):
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(_("reason"), max_length=200)
     declared_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["target", "officer"], name="one_conflict_per_pair")]
@@ -68,6 +74,8 @@ class Draw(models.Model):
     # The draw session as an activity of its own, where the rules require it to be recorded (001/1).
     session = models.ForeignKey("cases.Activity", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                 verbose_name=_("draw session"))
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("random draw")
@@ -109,6 +117,8 @@ class ReviewRound(models.Model):
     population = models.JSONField(_("records sampled from"))
     population_digest = models.CharField(_("digest of the population"), max_length=64)
     sample = models.JSONField(_("sampled records"), null=True, blank=True)
+    # The sample again as rows, so who may play what is one SQL statement (set with ``sample`` at the draw).
+    sampled = models.ManyToManyField("evidence.Record", blank=True, related_name="+", verbose_name=_("sampled records"))
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.COMMITTED)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     opened_at = models.DateTimeField(_("opened at"))
@@ -119,6 +129,8 @@ class ReviewRound(models.Model):
     cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+", verbose_name=_("cancelled by"))
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("review round")
@@ -143,6 +155,8 @@ class RecordReview(models.Model):
     percent = models.FloatField(_("score (%)"))
     remarks = models.TextField(_("overall remarks"), blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"))
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("record review")
@@ -180,6 +194,8 @@ class MisconductCase(models.Model):
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("decided by"))
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("misconduct case")

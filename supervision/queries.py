@@ -1,10 +1,11 @@
-"""What other apps read of supervision: which records a reviewer may play, and the counts dashboards show."""
+"""What other apps read of supervision: the rounds and cases a user may see, and the counts dashboards show."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
 from org.models import User
+from policy.registry import registry
 from supervision.models import MisconductCase, ReviewRound
 
 
@@ -12,20 +13,8 @@ def _open_rounds_of(user: User) -> QuerySet[ReviewRound]:
     return ReviewRound.objects.filter(reviewers=user, state=ReviewRound.State.REVIEWING)
 
 
-def reviewing_record_ids(user: User) -> list[int]:
-    """Records sampled in the open rounds the user reviews: their content may be played for the review."""
-    return sorted({int(pk) for sample in _open_rounds_of(user).values_list("sample", flat=True) for pk in sample or ()})
-
-
-def round_covering(user: User, record_id: int) -> ReviewRound | None:
-    """The open round in which the user reviews the record, for the register."""
-    return next((r for r in _open_rounds_of(user) if str(record_id) in (r.sample or ())), None)
-
-
 def visible_rounds(user: User) -> QuerySet[ReviewRound]:
-    from access.scope import restrict
-
-    return restrict(ReviewRound.objects.all(), user)
+    return ReviewRound.objects.restrict(user)
 
 
 def counting_rounds(user: User) -> QuerySet[ReviewRound]:
@@ -34,9 +23,7 @@ def counting_rounds(user: User) -> QuerySet[ReviewRound]:
 
 
 def visible_misconduct(user: User) -> QuerySet[MisconductCase]:
-    from access.scope import restrict
-
-    return restrict(MisconductCase.objects.all(), user)
+    return MisconductCase.objects.restrict(user)
 
 
 def reviews_waiting(user: User) -> list[tuple[ReviewRound, int]]:
@@ -56,8 +43,6 @@ def rounds_to_draw(user: User) -> QuerySet[ReviewRound]:
 def annual_reviews_missing(user: User, agency) -> tuple[int, int, str] | None:
     """(required, held, articles) when the pack asks for more annual reviews this year than were opened."""
     from django.utils import timezone
-
-    from policy.registry import registry
 
     supervision = registry().in_force(agency.pack_code).supervision
     if supervision is None or not supervision.annual_review_at_least:

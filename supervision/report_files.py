@@ -20,7 +20,7 @@ def _table(book, sheet, top: int, headings: list[str], rows: list[list], bold) -
             elif isinstance(value, (int, float)):
                 sheet.write_number(number, column, value)
             else:
-                sheet.write_string(number, column, str(value))
+                sheet.write(number, column, str(value))  # text stays text (lawtrace.spreadsheets)
     return top + 1 + len(rows)
 
 
@@ -36,10 +36,10 @@ def _chart(book, sheet, name: str, title: str, first: int, last: int, column: in
 
 
 def xlsx(report: Report) -> bytes:
-    import xlsxwriter
+    from lawtrace.spreadsheets import workbook
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = workbook(buffer)
     bold = book.add_format({"bold": True, "text_wrap": True, "border": 1})
 
     summary = book.add_worksheet(_("Summary")[:31])

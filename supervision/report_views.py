@@ -5,15 +5,14 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from lawtrace.pages import agency_or_refuse
+from authz.routes import route
 from lawtrace.pdf import pdf_response, render_pdf
-from ledger.events import RequestContext, record_denial, record_event
+from ledger.events import RequestContext, record_event
 from supervision import reports
 from supervision.charts import bar_chart
 from supervision.report_files import xlsx
@@ -30,12 +29,9 @@ def _context(report: reports.Report) -> dict:
     }
 
 
+@route("report.read", verb="report.view")
 def supervision_report(request: HttpRequest) -> HttpResponse:
-    agency = agency_or_refuse(request, "report.view", _("Supervision is for the staff of an agency."))
-    if not request.user.role_set & reports.READERS:
-        record_denial("report.view", actor=request.user, context=RequestContext.from_request(request),
-                      detail={"path": request.path})
-        raise PermissionDenied(_("Supervision reports are for the supervisor, the head and the legal reviewer."))
+    agency = request.user.agency
     try:
         period = reports.Period.parse(request.GET.get("year"), request.GET.get("quarter"))
     except ValueError as error:

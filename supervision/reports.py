@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.queries import decision_summary
+from compliance.queries import findings_opened, findings_per_officer
+from evidence.queries import ingest_summary
 from org.models import User
-from org.roles import Role
+from org.services import qualified_officers
 from policy.registry import registry
 from supervision.models import Draw, MisconductCase, RecordReview, ReviewRound
 from supervision.queries import counting_rounds, visible_misconduct, visible_rounds
 from supervision.reviews import MAX_SCORE
-
-READERS = frozenset({Role.SUPERVISOR, Role.HEAD, Role.LEGAL_REVIEWER})
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,6 @@ def _rounds_and_checks(user: User, start, end) -> tuple[list[dict], list[dict], 
 
 def _people(user: User, agency, period: Period, reviews: list[RecordReview],
             cases: list[MisconductCase]) -> list[PersonRow]:
-    from compliance.queries import findings_per_officer
-    from org.services import qualified_officers
-
     start, end = period.bounds()
     findings = findings_per_officer(user, start, end)
     # Every officer qualified at the period's end is assessed, so one nobody sampled shows as such, not as absent.
@@ -148,17 +146,13 @@ def _people(user: User, agency, period: Period, reviews: list[RecordReview],
 
 
 def build(user: User, agency, period: Period) -> Report:
-    from cases.queries import decision_summary
-    from compliance.queries import findings_opened
-    from evidence.queries import ingest_summary
-
     start, end = period.bounds()
     pack = registry().in_force(agency.pack_code)
     rounds, checks, reviews = _rounds_and_checks(user, start, end)
     opened = list(visible_misconduct(user).filter(opened_at__gte=start, opened_at__lt=end))
     decided = list(visible_misconduct(user).filter(state=MisconductCase.State.DECIDED, decided_on__gte=period.first_day,
                                                    decided_on__lt=period.next_first_day))
-    draws = Draw.objects.filter(agency=agency, state=Draw.State.DRAWN, drawn_at__gte=start, drawn_at__lt=end)
+    draws = Draw.objects.restrict(user).filter(state=Draw.State.DRAWN, drawn_at__gte=start, drawn_at__lt=end)
     supervision = pack.supervision
     return Report(
         agency=agency, period=period, recordings=ingest_summary(user, start, end),

@@ -5,36 +5,37 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
+from authz.capabilities import can
+from authz.routes import may, route
+from compliance.labels import decorate
+from compliance.queries import open_findings_for
 from evidence.queries import visible_records
-from lawtrace.pages import agency_or_refuse, history, paginate
+from lawtrace.pages import history, paginate
 from lawtrace.pdf import pdf_response, render_pdf
-from ledger.events import RequestContext, record_denial
+from ledger.events import RequestContext
 from supervision import reviews
 from supervision.forms import ReviewForm, RoundForm
 from supervision.models import ReviewRound
 from supervision.queries import visible_rounds
 from supervision.refusals import Refused
 
-
-def _agency(request: HttpRequest, verb: str):
-    return agency_or_refuse(request, verb, _("Supervision is for the staff of an agency."))
+ROUND = "supervision.reviewround"
 
 
 def _round(request: HttpRequest, pk: int) -> ReviewRound:
     return get_object_or_404(visible_rounds(request.user), pk=pk)
 
 
+@route("review.view", post="review.open")
 def round_list(request: HttpRequest) -> HttpResponse:
-    agency = _agency(request, "review.view")
-    can_open = bool(request.user.role_set & reviews.OPENERS)
-    form = RoundForm(request.POST or None, agency=agency) if can_open else None
+    agency = request.user.agency
+    can_open = can(request.user, "review.open")
+    form = RoundForm(request.POST or None, user=request.user) if can_open else None
     if request.method == "POST" and form is not None and form.is_valid():
         data = form.cleaned_data
         share = float(data["share_percent"]) / 100 if data["share_percent"] is not None else None
@@ -58,8 +59,8 @@ def round_list(request: HttpRequest) -> HttpResponse:
                                                             "kinds": ReviewRound.Kind.choices})
 
 
+@route("review.view", on=ROUND)
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _agency(request, "review.view")
     made = _round(request, pk)
     sample = [int(i) for i in made.sample or []]
     records = {r.pk: r for r in visible_records(request.user).filter(pk__in=sample).select_related("officer")}
@@ -68,14 +69,13 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     is_reviewer = made.reviewers.filter(pk=request.user.pk).exists()
     return render(request, "supervision/round_detail.html", {
         "round": made, "rows": rows, "hidden": len(sample) - len(rows), "reviewed": len(done),
-        "can_manage": bool(request.user.role_set & reviews.OPENERS), "is_reviewer": is_reviewer,
+        "can_manage": can(request.user, "review.open"), "is_reviewer": is_reviewer,
         "verified": reviews.check(made), "events": history(request, made),
         "max_score": reviews.MAX_SCORE})
 
 
-def _act_on_round(request: HttpRequest, pk: int, verb: str, action, done: str) -> HttpResponse:
+def _act_on_round(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
     """A button on the round page: run ``action(round, context)``; a refusal is shown, never a 500."""
-    _agency(request, verb)
     made = _round(request, pk)
     try:
         action(made, RequestContext.from_request(request))
@@ -86,36 +86,29 @@ def _act_on_round(request: HttpRequest, pk: int, verb: str, action, done: str) -
     return redirect("review_round", made.pk)
 
 
-@require_POST
+@route("review.open", methods=("POST",), on=ROUND)
 def round_draw(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act_on_round(request, pk, "review.draw",
+    return _act_on_round(request, pk,
                          lambda made, context: reviews.draw_sample(made, actor=request.user, context=context),
                          _("Sample drawn; the seed is revealed and the reviewers can start."))
 
 
-@require_POST
+@route("review.open", methods=("POST",), on=ROUND)
 def round_close(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act_on_round(request, pk, "review.close", lambda made, context: reviews.close_round(
+    return _act_on_round(request, pk, lambda made, context: reviews.close_round(
         made, actor=request.user, conclusion=request.POST.get("conclusion", ""), context=context), _("Round closed."))
 
 
-@require_POST
+@route("review.open", methods=("POST",), on=ROUND)
 def round_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act_on_round(request, pk, "review.cancel", lambda made, context: reviews.cancel_round(
+    return _act_on_round(request, pk, lambda made, context: reviews.cancel_round(
         made, actor=request.user, reason=request.POST.get("reason", ""), context=context),
         _("Round cancelled; it stays listed with its reason."))
 
 
+@route("review.take_part", on=ROUND, action="review", verb="review.record")
 def record_review(request: HttpRequest, pk: int, record_pk: int) -> HttpResponse:
-    from compliance.labels import decorate
-    from compliance.queries import open_findings_for
-
-    _agency(request, "review.record")
     made = _round(request, pk)
-    if not made.reviewers.filter(pk=request.user.pk).exists():
-        record_denial("review.record", actor=request.user, obj=made, context=RequestContext.from_request(request),
-                      detail={"record": record_pk, "reason": "not a reviewer of the round"})
-        raise PermissionDenied(_("You are not a reviewer of this round."))
     record = get_object_or_404(visible_records(request.user).select_related("officer", "activity", "device"),
                                pk=record_pk)
     existing = made.reviews.filter(record=record).first()
@@ -137,12 +130,12 @@ def record_review(request: HttpRequest, pk: int, record_pk: int) -> HttpResponse
     findings = decorate(open_findings_for(request.user, record.activity_id), request.user) if record.activity_id else []
     return render(request, "supervision/record_review.html", {
         "round": made, "record": record, "form": form, "existing": existing, "findings": findings,
-        "can_play": visible_records(request.user, "play").filter(pk=record.pk).exists()})
+        "can_play": may(request.user, "record.play", record, "play")})
 
 
+@route("review.view", on=ROUND)
 def round_sample(request: HttpRequest, pk: int) -> HttpResponse:
     """The published sample as JSON, for ``lawtrace-verify sample.json`` on any machine."""
-    _agency(request, "review.view")
     made = get_object_or_404(visible_rounds(request.user).filter(sample__isnull=False), pk=pk)
     response = HttpResponse(json.dumps(reviews.sample_record(made), ensure_ascii=False, indent=1),
                             content_type="application/json")
@@ -150,9 +143,10 @@ def round_sample(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@route("review.view", on=ROUND)
 def round_print(request: HttpRequest, pk: int) -> HttpResponse:
     """The check ledger (检查台账, 004/22) of a round: every sampled record, its scores and the reasons."""
-    agency = _agency(request, "review.print")
+    agency = request.user.agency
     made = _round(request, pk)
     reviewed = made.reviews.select_related("record", "officer", "reviewer").order_by("record_id")
     rows = [(r, [(r.scores.get(c["id"]), r.comments.get(c["id"], "")) for c in made.checks]) for r in reviewed]

@@ -20,15 +20,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lawtrace_verify import draw as algorithm
 
+from authz.capabilities import can
+from evidence.queries import visible_records
 from ledger.events import SYSTEM, RequestContext, record_event
 from org.models import Unit, User
-from org.roles import Role
 from policy.registry import registry
 from supervision.models import RecordReview, ReviewRound
 from supervision.refusals import refuse
 
-OPENERS = frozenset({Role.SUPERVISOR, Role.HEAD})
-REVIEWER_ROLES = frozenset({Role.SUPERVISOR, Role.LEGAL_REVIEWER, Role.HEAD})
 MAX_SCORE = 10  # per check; the regulations set no scale, so full marks mean "no shortfall found"
 
 
@@ -68,8 +67,6 @@ def default_share(agency) -> float | None:
 def population(agency, actor: User, wanted: RoundRequest) -> list[str]:
     """Ids of the records the round samples from: the opener's view of the agency's records (the one choke point),
     recorded in the period, in the units and categories chosen, with their content still kept."""
-    from evidence.queries import visible_records
-
     start = timezone.make_aware(dt.datetime.combine(wanted.period_start, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(wanted.period_end + dt.timedelta(days=1), dt.time.min))
     records = (visible_records(actor).filter(agency=agency, purged_at__isnull=True)
@@ -83,7 +80,7 @@ def population(agency, actor: User, wanted: RoundRequest) -> list[str]:
 
 def _problem(agency, actor: User, wanted: RoundRequest) -> str | None:
     pack = registry().in_force(agency.pack_code)
-    if not actor.role_set & OPENERS or actor.agency_id != agency.pk:
+    if not can(actor, "review.open") or actor.agency_id != agency.pk:
         return _("Review rounds are opened by the supervisor or the head.")
     if pack.supervision is None:
         return _("The agency's rules set no supervision checks.")
@@ -99,7 +96,7 @@ def _problem(agency, actor: User, wanted: RoundRequest) -> str | None:
         return _("Choose units of the agency.")
     if not wanted.reviewers:
         return _("Name at least one reviewer.")
-    if any(r.agency_id != agency.pk or not r.role_set & REVIEWER_ROLES for r in wanted.reviewers):
+    if any(r.agency_id != agency.pk or not can(r, "review.take_part") for r in wanted.reviewers):
         return _("Reviewers are supervisors, legal reviewers or heads of the agency.")
     if (wanted.share is None) == (wanted.count is None):
         return _("Give either a share or a number of records to sample.")
@@ -143,7 +140,7 @@ def draw_sample(made: ReviewRound, *, actor: User, context: RequestContext = SYS
     with transaction.atomic():
         locked = ReviewRound.objects.select_for_update().get(pk=made.pk)
         problem = None
-        if not actor.role_set & OPENERS or actor.agency_id != locked.agency_id:
+        if not can(actor, "review.open") or actor.agency_id != locked.agency_id:
             problem = _("Review rounds are opened by the supervisor or the head.")
         elif locked.state != ReviewRound.State.COMMITTED:
             problem = _("This sample was already drawn.")
@@ -151,6 +148,7 @@ def draw_sample(made: ReviewRound, *, actor: User, context: RequestContext = SYS
             locked.sample = algorithm.sample(locked.seed, locked.population, locked.sample_size)
             locked.state, locked.drawn_at = ReviewRound.State.REVIEWING, timezone.now()
             locked.save(update_fields=["sample", "state", "drawn_at"])
+            locked.sampled.set([int(pk) for pk in locked.sample])
             record_event("review.draw", actor=actor, obj=locked, context=context,
                          after={"seed": locked.seed, "sample": locked.sample})
             return locked
@@ -173,8 +171,6 @@ def record_review(made: ReviewRound, record_id: int, *, reviewer: User, scores: 
                   comments: dict[str, str], remarks: str = "", context: RequestContext = SYSTEM) -> RecordReview:
     """Score one sampled record; a reviewer may correct their scores until the round is closed (both versions
     stay in the ledger)."""
-    from evidence.queries import visible_records
-
     record = visible_records(reviewer).filter(pk=record_id).first()
     problem = None
     if made.state != ReviewRound.State.REVIEWING:
@@ -208,7 +204,7 @@ def record_review(made: ReviewRound, record_id: int, *, reviewer: User, scores: 
 def close_round(made: ReviewRound, *, actor: User, conclusion: str, context: RequestContext = SYSTEM) -> ReviewRound:
     problem = None
     pending = len(made.sample or []) - made.reviews.count()
-    if not actor.role_set & OPENERS or actor.agency_id != made.agency_id:
+    if not can(actor, "review.open") or actor.agency_id != made.agency_id:
         problem = _("Review rounds are opened by the supervisor or the head.")
     elif made.state != ReviewRound.State.REVIEWING:
         problem = _("Only a drawn, open round can be closed.")
@@ -230,7 +226,7 @@ def cancel_round(made: ReviewRound, *, actor: User, reason: str, context: Reques
     """Withdraw a round opened in error. It stays listed with its reason, its seed is published so the commitment can
     still be checked, and its reviews no longer count: a round cannot be quietly dropped and redrawn."""
     problem = None
-    if not actor.role_set & OPENERS or actor.agency_id != made.agency_id:
+    if not can(actor, "review.open") or actor.agency_id != made.agency_id:
         problem = _("Review rounds are opened by the supervisor or the head.")
     elif made.state not in (ReviewRound.State.COMMITTED, ReviewRound.State.REVIEWING):
         problem = _("Only a round not yet closed can be cancelled.")

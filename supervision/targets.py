@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from authz.capabilities import can
 from ledger.events import SYSTEM, RequestContext, record_event
 from supervision.models import Conflict, InspectionTarget
+from supervision.refusals import refuse
 
 COLUMNS = {"名称": "name", "统一社会信用代码": "credit_code", "地址": "address", "行业": "industry"}
 _CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
@@ -80,11 +82,8 @@ def import_targets(agency, upload, *, actor, context: RequestContext = SYSTEM) -
 def declare_conflict(target: InspectionTarget, *, officer, reason: str, actor,
                      context: RequestContext = SYSTEM) -> Conflict:
     """An officer who must not inspect the target (回避); a draw committed before this refuses to reveal."""
-    from supervision.draws import DRAWERS
-    from supervision.refusals import refuse
-
     problem = None
-    if not actor.role_set & DRAWERS or actor.agency_id != target.agency_id:
+    if not can(actor, "draw.make") or actor.agency_id != target.agency_id:
         problem = _("The registry is kept by the supervisor or the head.")
     elif officer.agency_id != target.agency_id:
         problem = _("The officer must be of the agency.")
@@ -102,11 +101,8 @@ def declare_conflict(target: InspectionTarget, *, officer, reason: str, actor,
 
 
 def withdraw_conflict(conflict: Conflict, *, actor, context: RequestContext = SYSTEM) -> None:
-    from supervision.draws import DRAWERS
-    from supervision.refusals import refuse
-
     target = conflict.target
-    if not actor.role_set & DRAWERS or actor.agency_id != target.agency_id:
+    if not can(actor, "draw.make") or actor.agency_id != target.agency_id:
         refuse("conflict.withdraw", _("The registry is kept by the supervisor or the head."), actor=actor,
                obj=target, context=context)
     with transaction.atomic():

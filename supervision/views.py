@@ -1,32 +1,33 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from lawtrace_verify.draw import FORMAT
 
-from lawtrace.pages import agency_or_refuse, history, paginate
-from ledger.events import RequestContext, record_denial
+from authz.capabilities import can
+from authz.routes import route
+from lawtrace.pages import history, paginate
+from ledger.events import RequestContext
 from org.models import User
 from org.services import qualified_officers
 from policy.registry import registry
 from supervision import draws
+from supervision.forms import PersonChoice
 from supervision.models import Draw, InspectionTarget
 from supervision.refusals import Refused
 from supervision.targets import declare_conflict, import_targets, withdraw_conflict
 
 
-def _agency(request: HttpRequest, verb: str):
-    return agency_or_refuse(request, verb, _("Supervision is for the staff of an agency."))
-
-
+@route("draw.view", post="draw.make", verb="draw.view")
 def draw_list(request: HttpRequest) -> HttpResponse:
-    agency = _agency(request, "draw.view")
+    agency = request.user.agency
     pack = registry().in_force(agency.pack_code)
     plans = pack.random_inspection.plans if pack.random_inspection else []
     if request.method == "POST":
@@ -34,7 +35,7 @@ def draw_list(request: HttpRequest) -> HttpResponse:
             made = draws.commit(agency, plan_id=request.POST.get("plan", ""), period=request.POST.get("period", ""),
                                 inspect_on=_moment(request.POST.get("inspect_on", "")), actor=request.user,
                                 share=_share(request.POST.get("share_percent", "")),
-                                session=_session(agency, request.POST), context=RequestContext.from_request(request))
+                                session=_session(request, request.POST), context=RequestContext.from_request(request))
         except ValueError:
             messages.error(request, _("Give the date and time the inspections are planned for."))
             return redirect("draw_list")
@@ -44,12 +45,12 @@ def draw_list(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Committed: the seed's hash is in the ledger. Draw when the witnesses are "
                                     "present."))
         return redirect("draw_detail", made.pk)
-    page, query = paginate(request, Draw.objects.filter(agency=agency))
+    page, query = paginate(request, Draw.objects.restrict(request.user))
     return render(request, "supervision/draw_list.html", {
         "page": page, "query": query, "plans": plans, "officers": qualified_officers(agency, timezone.localdate()),
         "needs_share": any(p.share is None for p in plans), "needs_session": any(p.draw_stage for p in plans),
-        "targets": InspectionTarget.objects.filter(agency=agency, active=True).count(),
-        "can_draw": bool(request.user.role_set & draws.DRAWERS)})
+        "targets": InspectionTarget.objects.restrict(request.user).filter(active=True).count(),
+        "can_draw": can(request.user, "draw.make")})
 
 
 def _moment(text: str) -> dt.datetime:
@@ -64,31 +65,30 @@ def _share(text: str) -> float | None:
         return None  # the action then asks for a share where the plan needs one
 
 
-def _session(agency, form) -> draws.Session | None:
+def _session(request: HttpRequest, form) -> draws.Session | None:
     if not form.get("session_at"):
         return None
     try:
         ids = [int(pk) for pk in form.getlist("session_officers")]
     except ValueError:
         ids = []
-    return draws.Session(_moment(form["session_at"]), list(User.objects.filter(agency=agency, pk__in=ids)))
+    return draws.Session(_moment(form["session_at"]), list(User.objects.restrict(request.user).filter(pk__in=ids)))
 
 
+@route("draw.view", on="supervision.draw")
 def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    agency = _agency(request, "draw.view")
-    made = get_object_or_404(Draw.objects.filter(agency=agency), pk=pk)
-    names = dict(InspectionTarget.objects.filter(agency=agency).values_list("credit_code", "name"))
+    made = get_object_or_404(Draw.objects.restrict(request.user), pk=pk)
+    names = dict(InspectionTarget.objects.restrict(request.user).values_list("credit_code", "name"))
     assignments = [(code, names.get(code, code), officers)
                    for code, officers in (made.result or {}).get("assignments", {}).items()]
     return render(request, "supervision/draw_detail.html", {
         "draw": made, "assignments": assignments, "verified": draws.check(made, made.seed) if made.result else None,
-        "can_draw": bool(request.user.role_set & draws.DRAWERS), "events": history(request, made)})
+        "can_draw": can(request.user, "draw.make"), "events": history(request, made)})
 
 
-@require_POST
+@route("draw.make", methods=("POST",), on="supervision.draw", verb="draw.reveal")
 def draw_perform(request: HttpRequest, pk: int) -> HttpResponse:
-    agency = _agency(request, "draw.reveal")
-    made = get_object_or_404(Draw.objects.filter(agency=agency), pk=pk)
+    made = get_object_or_404(Draw.objects.restrict(request.user), pk=pk)
     try:
         draws.perform(made, actor=request.user, context=RequestContext.from_request(request))
     except draws.DrawRefused as refusal:
@@ -98,14 +98,11 @@ def draw_perform(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("draw_detail", made.pk)
 
 
+@route("draw.view", post="draw.make", verb="supervision.import_targets")
 def targets(request: HttpRequest) -> HttpResponse:
-    agency = _agency(request, "supervision.import_targets")
+    agency = request.user.agency
     report = None
     if request.method == "POST":
-        if not request.user.role_set & draws.DRAWERS:
-            record_denial("supervision.import_targets", actor=request.user,
-                          context=RequestContext.from_request(request))
-            raise PermissionDenied(_("The registry is kept by the supervisor or the head."))
         upload = request.FILES.get("file")
         if upload is None:
             messages.error(request, _("Choose a .csv or .xlsx file."))
@@ -115,22 +112,18 @@ def targets(request: HttpRequest) -> HttpResponse:
                                         context=RequestContext.from_request(request))
             except ValueError as error:
                 messages.error(request, str(error))
-    listed = InspectionTarget.objects.filter(agency=agency, active=True)
+    listed = InspectionTarget.objects.restrict(request.user).filter(active=True)
     if text := request.GET.get("q", "").strip():
         listed = listed.filter(name__icontains=text) | listed.filter(credit_code__icontains=text)
     page, query = paginate(request, listed)
     return render(request, "supervision/targets.html", {"page": page, "query": query, "report": report,
-                                                        "imports": bool(request.user.role_set & draws.DRAWERS)})
+                                                        "imports": can(request.user, "draw.make")})
 
 
+@route("draw.view", on="supervision.draw")
 def draw_record(request: HttpRequest, pk: int) -> HttpResponse:
     """The drawn record as JSON, for ``lawtrace-verify draw.json`` on any machine."""
-    import json
-
-    from lawtrace_verify.draw import FORMAT
-
-    agency = _agency(request, "draw.view")
-    made = get_object_or_404(Draw.objects.filter(agency=agency, state=Draw.State.DRAWN), pk=pk)
+    made = get_object_or_404(Draw.objects.restrict(request.user).filter(state=Draw.State.DRAWN), pk=pk)
     content = json.dumps({"format": FORMAT, "plan": made.plan_id, "period": made.period, "seed": made.seed,
                           "seed_hash": made.seed_hash, "digests": made.digests, "inputs": made.inputs,
                           "share": made.share, "per_target": made.per_target, "result": made.result},
@@ -140,15 +133,13 @@ def draw_record(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@route("draw.view", post="draw.make", on="supervision.inspectiontarget", verb="supervision.target")
 def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A target and the officers who must stand aside from it (回避)."""
-    from supervision.forms import PersonChoice
-
-    agency = _agency(request, "supervision.target")
-    target = get_object_or_404(InspectionTarget.objects.filter(agency=agency), pk=pk)
-    can_edit = bool(request.user.role_set & draws.DRAWERS)
-    field = PersonChoice(queryset=User.objects.filter(agency=agency, is_active=True))
-    if request.method == "POST" and can_edit:
+    target = get_object_or_404(InspectionTarget.objects.restrict(request.user), pk=pk)
+    can_edit = can(request.user, "draw.make")
+    field = PersonChoice(queryset=User.objects.restrict(request.user).filter(is_active=True))
+    if request.method == "POST":
         context = RequestContext.from_request(request)
         try:
             if withdraw := request.POST.get("withdraw"):

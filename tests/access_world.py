@@ -10,12 +10,12 @@ from pathlib import Path
 from django.utils import timezone
 
 from access import services
+from authz.roles import Role
 from cases.models import Case
 from evidence.ingest import Origin, ingest_file
 from evidence.models import Record
 from evidence.synthetic import make_video
 from org.models import User
-from org.roles import Role
 from tests.factories import AgencyFactory, CaseFactory, UserFactory, officer
 
 PACKS = {

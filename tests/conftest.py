@@ -29,7 +29,7 @@ def builtin_name_patterns(db):
 
     from evidence.models import FilenamePattern
 
-    seeded = import_module("evidence.migrations.0007_photo_and_audio_name_patterns")
+    seeded = import_module("evidence.migrations.0009_photo_and_audio_name_patterns")
     for _old, regex, note in seeded.OLD_TO_NEW:
         FilenamePattern.objects.get_or_create(brand="通用", model="", regex=regex, defaults={"note": note})
 
@@ -86,8 +86,9 @@ def _private_object_store(settings, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def seaweedfs(tmp_path_factory):
-    """A real SeaweedFS S3 server with Object Lock, started by the project's script and stopped afterwards."""
+def seaweedfs_server(tmp_path_factory):
+    """A real SeaweedFS S3 server with Object Lock, started by the project's script and stopped afterwards; its
+    directory holds the filer's and volume server's addresses."""
     import subprocess
     from pathlib import Path
 
@@ -95,8 +96,13 @@ def seaweedfs(tmp_path_factory):
     directory = tmp_path_factory.mktemp("seaweedfs")
     endpoint = subprocess.run([str(script), "start", str(directory)], check=True, capture_output=True,
                               text=True).stdout.strip()
-    yield endpoint
+    yield endpoint, directory
     subprocess.run([str(script), "stop", str(directory)], check=False)
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(seaweedfs_server):
+    return seaweedfs_server[0]
 
 
 @pytest.fixture

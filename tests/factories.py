@@ -7,9 +7,9 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
+from authz.roles import Role
 from cases.models import Activity, ActivityOfficer, Case
 from org.models import Agency, Qualification, RoleGrant, Unit, User
-from org.roles import Role
 
 PASSWORD = "Test-2026-password"
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from authz.roles import Role
 from org.models import User
-from org.roles import Role
 from tests.factories import AgencyFactory, RecordFactory, UserFactory, officer
 
 AGENCIES = {

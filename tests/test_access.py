@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from access import services
 from access.models import AccessRequest
-from access.scope import Action, restrict
+from authz.scopes import restrict
 from evidence.models import Record
 from evidence.queries import visible_records
 from ledger.models import Event
@@ -41,27 +41,27 @@ def lushan(db, tmp_path):
 
 def test_000_1_4_case_officer_views_directly_but_copies_only_with_head_approval(lushan):
     w = lushan
-    assert can(w.handler, w.clip, Action.PLAY) and not can(w.handler, w.clip, Action.COPY)
+    assert can(w.handler, w.clip, "play") and not can(w.handler, w.clip, "copy")
     access = services.submit_request(application(w, "case_officer", ["duplicate"], person=w.handler),
                                      actor=w.handler)
     assert access.status == AccessRequest.Status.PENDING and access.steps == [{"role": "head", "kind": "approve"}]
-    assert not can(w.handler, w.clip, Action.COPY)
+    assert not can(w.handler, w.clip, "copy")
     services.decide(access, actor=w.head, approve=True)
-    assert can(w.handler, w.clip, Action.COPY)
+    assert can(w.handler, w.clip, "copy")
     assert list(Event.objects.filter(object_id=str(access.pk), object_type="access.accessrequest")
                 .order_by("seq").values_list("verb", flat=True)) == ["access.request", "access.approve", "access.grant"]
 
 
 def test_000_1_5_other_staff_need_a_special_reason_and_the_heads_approval(lushan):
     w = lushan
-    assert not can(w.colleague, w.clip, Action.PLAY) and can(w.colleague, w.clip, Action.LIST)
+    assert not can(w.colleague, w.clip, "play") and can(w.colleague, w.clip, "view")
     with pytest.raises(services.AccessRefused, match="000/1/5"):
         services.submit_request(application(w, "other_staff", ["view"], person=w.colleague, reason="看看"),
                                 actor=w.colleague)
     assert Event.objects.filter(verb="access.request", result="denied", actor=w.colleague).exists()
     access = granted(w, application(w, "other_staff", ["view"], person=w.colleague), w.colleague, w.head)
     assert access.status == AccessRequest.Status.GRANTED
-    assert can(w.colleague, w.clip, Action.PLAY) and not can(w.colleague, w.clip, Action.COPY)
+    assert can(w.colleague, w.clip, "play") and not can(w.colleague, w.clip, "copy")
 
 
 def test_000_1_6_authorities_are_registered_after_their_papers_are_checked(lushan):
@@ -76,7 +76,7 @@ def test_000_1_6_authorities_are_registered_after_their_papers_are_checked(lusha
                                      actor=w.archivist)
     assert access.status == AccessRequest.Status.GRANTED and access.steps == []
     # The archivist holds an outside requester's grant on their behalf.
-    assert can(w.archivist, w.clip, Action.COPY)
+    assert can(w.archivist, w.clip, "copy")
 
 
 def test_000_1_6_only_the_archivist_files_for_outside_requesters(lushan):
@@ -135,7 +135,7 @@ def test_000_1_10_copying_a_marked_record_needs_the_packs_extra_approval(lushan)
                                      actor=w.archivist)
     assert access.steps == [{"role": "head", "kind": "approve"}]
     services.decide(access, actor=w.head, approve=True)
-    assert can(w.archivist, w.clip, Action.COPY)
+    assert can(w.archivist, w.clip, "copy")
 
 
 # --- 001 平顶山高新区应急管理局 -------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ def test_001_4_3_a_case_officer_copies_after_registration_alone(pingdingshan):
     access = services.submit_request(application(w, "case_officer", ["photocopy"], person=w.handler),
                                      actor=w.handler)
     assert access.status == AccessRequest.Status.GRANTED and access.cites == "001/4/3"
-    assert can(w.handler, w.clip, Action.COPY)
+    assert can(w.handler, w.clip, "copy")
 
 
 def test_001_2_10_other_staff_view_with_the_case_offices_consent(pingdingshan):
@@ -160,7 +160,7 @@ def test_001_2_10_other_staff_view_with_the_case_offices_consent(pingdingshan):
                                      actor=w.colleague)
     assert access.steps == [{"role": "case_office", "kind": "consent"}]
     services.decide(access, actor=w.head, approve=True)
-    assert can(w.colleague, w.clip, Action.PLAY)
+    assert can(w.colleague, w.clip, "play")
 
 
 def test_001_4_7_lending_only_to_staff_with_the_leader_in_charge_approving(pingdingshan):
@@ -232,9 +232,9 @@ def xinzhou(db, tmp_path):
 
 def test_004_16_no_one_views_without_approval_not_even_the_case_officer(xinzhou):
     w = xinzhou
-    assert not can(w.handler, w.clip, Action.PLAY)
+    assert not can(w.handler, w.clip, "play")
     access = granted(w, application(w, "case_officer", ["view"], person=w.handler), w.handler, w.head)
-    assert access.cites == "004/16" and can(w.handler, w.clip, Action.PLAY)
+    assert access.cites == "004/16" and can(w.handler, w.clip, "play")
 
 
 def test_004_15_files_for_review_or_court_are_provided_centrally(xinzhou):
@@ -273,9 +273,9 @@ def test_a_decided_request_cannot_be_decided_again(lushan):
 def test_an_expired_grant_opens_nothing_and_is_closed_by_the_hourly_job(lushan):
     w = lushan
     access = granted(w, application(w, "other_staff", ["view"], person=w.colleague, days=1), w.colleague, w.head)
-    assert can(w.colleague, w.clip, Action.PLAY)
+    assert can(w.colleague, w.clip, "play")
     with time_machine.travel(timezone.now() + dt.timedelta(days=2)):
-        assert not can(w.colleague, w.clip, Action.PLAY)
+        assert not can(w.colleague, w.clip, "play")
         assert services.expire_due() == 1
     access.refresh_from_db()
     assert access.status == AccessRequest.Status.EXPIRED
@@ -301,12 +301,12 @@ def test_items_from_another_case_are_refused(lushan):
 
 
 def test_administrators_see_no_evidence_at_all(lushan):
-    from org.roles import Role
+    from authz.roles import Role
     from tests.factories import UserFactory
 
     w = lushan
     for role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN):
         admin = UserFactory(agency=w.agency, roles=(role,))
-        for action in Action:
+        for action in ("view", "play", "copy", "burn", "classify"):
             assert not restrict(Record.objects.all(), admin, action).exists(), (role, action)
         assert not restrict(AccessRequest.objects.all(), admin).exists()

@@ -1,9 +1,17 @@
-"""Every URL pattern is in the authorization matrix, and every role gets exactly what the matrix says
-(000/1/4-8, 三员分立).
+"""The route × role matrix, generated from the authorization registry (000/1/4-10, 三员分立).
 
-A new route without a row here fails the coverage test; a row that stops matching what the view does fails the matrix.
-Codes: 200 shown, 302 redirected (to log in, or back after a refused POST), 403 refused, 404 not visible at all,
-405 method not allowed for GET.
+Every URL pattern must carry a declaration (``authz.routes.route``): the capability it needs, the object it acts on
+and with which action, the methods it answers. A route without one fails here, before anyone reviews it. What each
+role should get is then derived from the declarations and the registry alone and checked against real responses:
+
+- not signed in: sent to log in (public routes aside; the station API answers 401 to anything but a station);
+- a method the route does not answer: 405;
+- a role without the capability: 403, and the refusal is on record;
+- an object the user may not see: 404; one they see but may not act on this way: 403, on record, naming it;
+- anything else goes through (no 401/403/404/405, no log-in page).
+
+POST-only routes, and routes whose POST needs another capability, are also POSTed (empty, in a savepoint rolled
+back after each request), so a form's refusals are checked as well as its page.
 """
 
 from __future__ import annotations
@@ -11,206 +19,158 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+from django.shortcuts import resolve_url
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from access import services
-from org.roles import Role
+from authz import capabilities, scopes
+from authz.roles import Role
+from authz.routes import MONITOR, PSEUDO, PUBLIC, STATION, declaration
+from ledger.models import Event
 from tests.access_world import application, build
-from tests.factories import DeviceFactory, UserFactory
+from tests.factories import ActivityFactory, DeviceFactory, UserFactory
 
 ROLES = ("anonymous", "officer", "handler", "archivist", "head", "legal_reviewer", "supervisor", "system_admin",
          "security_admin", "audit_admin")
-_ALL = dict.fromkeys(ROLES, 200)
+# Routes whose URL names an object but which act on nothing an agency owns.
+NOT_AGENCY_OBJECTS = {"ledger_run": "a verification run is the audit administrator's, not an agency's"}
 
 
-def row(default: int, anonymous: int = 302, **by_role: int) -> dict[str, int]:
-    return {role: by_role.get(role, anonymous if role == "anonymous" else default) for role in ROLES}
-
-
-STAFF = row(200)
-EVIDENCE_DETAIL = row(200, system_admin=404, security_admin=404, audit_admin=404)
-FILERS = row(200, legal_reviewer=403, supervisor=403, system_admin=403, security_admin=403, audit_admin=403)
-AUDIT_ONLY = row(403, audit_admin=200)
-POST_ONLY = row(405)
-
-MATRIX: dict[str, dict[str, int]] = {
-    "dashboard": STAFF,
-    "login": _ALL,
-    "logout": row(405),
-    "password_change": STAFF,
-    "healthz": _ALL,
-    "case_list": STAFF,
-    "case_create": FILERS,
-    "case_detail": EVIDENCE_DETAIL,
-    "case_edit": row(200, legal_reviewer=403, supervisor=403, system_admin=404, security_admin=404,
-                     audit_admin=404),
-    "activity_list": STAFF,
-    "activity_create": FILERS,
-    "activity_detail": EVIDENCE_DETAIL,
-    "activity_edit": row(200, legal_reviewer=403, supervisor=403, system_admin=404, security_admin=404,
-                         audit_admin=404),
-    "device_list": STAFF,
-    "device_usage_ledger": STAFF,
-    "device_detail": EVIDENCE_DETAIL,
-    "compliance_overview": row(403, archivist=200, head=200, legal_reviewer=200, supervisor=200),
-    "finding_list": STAFF,
-    "note_list": STAFF,
-    # An interruption note is for its author and its reviewers; only the activity's officers write one.
-    "note_detail": {**EVIDENCE_DETAIL, "officer": 404},
-    "note_pdf": {**EVIDENCE_DETAIL, "officer": 404},
-    "note_create": row(403, system_admin=404, security_admin=404, audit_admin=404),
-    "record_list": STAFF,
-    "intake_settings": row(403, system_admin=200),
-    "four_properties_report": row(200, system_admin=302, security_admin=302, audit_admin=302),
-    "record_upload": FILERS,
-    "upload_status": STAFF,
-    "tus_collection": row(405),  # tus speaks OPTIONS, POST, HEAD and PATCH
-    "tus_upload": row(404),
-    "record_detail": EVIDENCE_DETAIL,
-    "record_classify": row(200, legal_reviewer=403, supervisor=403, system_admin=404, security_admin=404,
-                           audit_admin=404),
-    "record_link": POST_ONLY,
-    "record_unlink": POST_ONLY,
-    # Content: the archivist keeps it, the case's handler views directly (000/1/4), the supervisor reviews it in an
-    # open sampling round (000/2/17); everyone else needs a grant.
-    "record_play": row(403, handler=200, archivist=200, supervisor=200, system_admin=404, security_admin=404,
-                       audit_admin=404),
-    "record_stream": row(403),
-    "record_stream_part": row(403),
-    "api_station_dump": row(401, anonymous=401),  # stations authenticate with their token, never a session
-    "api_station_docking": row(401, anonymous=401),
-    "api_schema": STAFF,
-    "access_request_list": row(200, system_admin=403, security_admin=403, audit_admin=403),
-    "access_request_create": row(200, system_admin=403, security_admin=403, audit_admin=403),
-    "access_request_detail": row(404, handler=200, archivist=200, head=200, legal_reviewer=200, supervisor=200),
-    "access_request_decide": POST_ONLY,
-    "access_request_revoke": POST_ONLY,
-    "access_request_package": POST_ONLY,
-    # Seen by whoever sees its request; fetched only by the one who asked, while ready and still granted.
-    "package_export_detail": row(404, handler=200, archivist=200, head=200, legal_reviewer=200, supervisor=200),
-    "package_export_download": row(404, handler=302, archivist=302, head=302, legal_reviewer=302, supervisor=302),
-    "access_register": row(403, archivist=200, head=200, supervisor=200),
-    "package_verify": row(200, system_admin=403, security_admin=403, audit_admin=403),
-    "access_clearances": row(403, security_admin=200),
-    "retention_overview": row(200, system_admin=403, security_admin=403, audit_admin=403),
-    "retention_propose": POST_ONLY,
-    "retention_decide": POST_ONLY,
-    "retention_release": POST_ONLY,
-    "retention_hold": POST_ONLY,
-    "retention_shorten": POST_ONLY,
-    "disc_list": row(200, system_admin=403, security_admin=403, audit_admin=403),
-    "disc_detail": row(404),
-    "disc_carriers": POST_ONLY,
-    "disc_image": row(404),
-    "disc_label": row(404),
-    "disc_form": row(404),
-    "disc_read_check": POST_ONLY,
-    "decision_create": EVIDENCE_DETAIL,
-    "decision_detail": row(404),
-    "decision_submit": POST_ONLY,
-    "decision_review": POST_ONLY,
-    "decision_finalise": POST_ONLY,
-    "draw_list": row(200, system_admin=403, security_admin=403, audit_admin=403),
-    "draw_detail": row(404, system_admin=403, security_admin=403, audit_admin=403),
-    "draw_perform": POST_ONLY,
-    "draw_record": row(404, system_admin=403, security_admin=403, audit_admin=403),
-    "inspection_targets": row(200, system_admin=403, security_admin=403, audit_admin=403),
-    "inspection_target": row(200, system_admin=403, security_admin=403, audit_admin=403),
-    "review_list": row(200, system_admin=403, security_admin=403, audit_admin=403),
-    # A round is for the supervisor and the head, and for its reviewers (here the supervisor).
-    "review_round": row(404, head=200, supervisor=200, system_admin=403, security_admin=403, audit_admin=403),
-    "review_sample": row(404, head=200, supervisor=200, system_admin=403, security_admin=403, audit_admin=403),
-    "review_print": row(404, head=200, supervisor=200, system_admin=403, security_admin=403, audit_admin=403),
-    "record_review": row(404, head=403, supervisor=200, system_admin=403, security_admin=403, audit_admin=403),
-    "review_draw": POST_ONLY,
-    "review_close": POST_ONLY,
-    "review_cancel": POST_ONLY,
-    "misconduct_list": row(200, system_admin=403, security_admin=403, audit_admin=403),
-    # The case concerns the "officer"; the handler, archivist and legal reviewer do not see it.
-    "misconduct_detail": row(404, officer=200, head=200, supervisor=200, system_admin=403, security_admin=403,
-                             audit_admin=403),
-    "supervision_report": row(403, head=200, legal_reviewer=200, supervisor=200),
-    "agency_rules": STAFF,
-    "ledger_overview": AUDIT_ONLY,
-    "ledger_verify": row(405, anonymous=302),
-    "ledger_run": AUDIT_ONLY,
-}
-
-
-def _patterns(resolver: URLResolver, prefix: str = ""):
-    for entry in resolver.url_patterns:
+def _patterns(resolver: URLResolver = None):
+    for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
-            yield from _patterns(entry, prefix + str(entry.pattern))
+            yield from _patterns(entry)
         elif isinstance(entry, URLPattern):
             yield entry
 
 
-def test_every_url_pattern_is_in_the_authorization_matrix():
-    names = {p.name for p in _patterns(get_resolver())}
-    assert None not in names, "every route needs a name to be in the matrix"
-    assert names - set(MATRIX) == set(), "add these routes to the authorization matrix"
-    assert set(MATRIX) - names == set(), "these matrix rows name no route"
+def test_every_route_declares_what_it_needs():
+    problems = []
+    for pattern in _patterns():
+        spec = declaration(pattern.callback)
+        if pattern.name is None or spec is None:
+            problems.append(f"{pattern.pattern}: no name or no authz.routes.route declaration")
+            continue
+        for needed in {spec.capability, spec.post} - {None} - PSEUDO:
+            if capabilities.get(needed) is None:
+                problems.append(f"{pattern.name}: capability {needed} is not declared by any app")
+        converters = pattern.pattern.converters
+        if spec.on is None and converters and pattern.name not in NOT_AGENCY_OBJECTS and spec.capability != PUBLIC:
+            problems.append(f"{pattern.name}: names an object ({', '.join(converters)}) but declares none (on=)")
+        if spec.on is not None:
+            if spec.action not in scopes.declared().get(spec.on, []):
+                problems.append(f"{pattern.name}: {spec.on} has no scope rule for {spec.action}")
+            if spec.key not in converters:
+                problems.append(f"{pattern.name}: the URL has no argument {spec.key}")
+    assert problems == []
+
+
+def test_every_capability_has_a_name_and_the_administrators_stay_apart():
+    """三员分立: no administrator holds a business capability, and no two administrators share one."""
+    agency = None
+    for name, capability in capabilities.declared().items():
+        assert str(capability.label).strip(), name
+        held = capability.holders(agency)
+        admins = held & {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
+        if name == "rules.read":  # everyone reads the agency's rules
+            continue
+        assert len(admins) <= 1, name
+        assert not admins or held == admins, f"{name} is held by an administrator and a business role"
 
 
 @pytest.fixture
-def world(db, tmp_path):
-    from django.utils import timezone
-
+def world(db, tmp_path, settings):
+    from access.exports import archive_dir
     from access.models import PackageExport
+    from cases import decisions
     from compliance.models import InterruptionNote
+    from evidence import derivatives
+    from evidence.models import UploadSession
+    from evidence.streaming import stream_token
     from ledger.models import VerificationRun
+    from retention import services as retention
+    from retention.discs import image_dir
+    from retention.models import Carrier, Disc, Schedule
+    from supervision import accountability, reviews
+    from supervision.models import Draw, InspectionTarget
 
+    settings.DATA_DIR = tmp_path / "data"
     w = build("lushan_finance", tmp_path)
+    derivatives.make_all(w.clip)
     people = {"handler": w.handler, "officer": w.colleague, "archivist": w.archivist, "head": w.head,
               "legal_reviewer": w.legal, "supervisor": w.supervisor}
     for role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN):
         people[str(role)] = UserFactory(agency=w.agency, roles=(role,))
     now = timezone.now()
-    activity = w.case.activities.create(agency=w.agency, category="penalty", stage="on_site_enforcement",
-                                        place="现场", planned_start=now, planned_end=now, pack_version=1)
+    activity = ActivityFactory(agency=w.agency, case=w.case, category="penalty", stage="on_site_enforcement",
+                               officers=[w.handler])
     note = InterruptionNote.objects.create(
         agency=w.agency, activity=activity, author=w.handler, reason="device_failure", reason_label="设备故障",
         reason_cites="000/2/12", explanation="电池耗尽", basis="设备故障", gap_start=now,
         gap_end=now + dt.timedelta(minutes=3), submitted_at=now, pack_version=1)
     access = services.submit_request(application(w, "case_officer", ["duplicate"], person=w.handler),
                                      actor=w.handler)
-    run = VerificationRun.objects.create()
-    export = PackageExport.objects.create(request=access, requested_by=w.handler, record_ids=[w.clip.pk], maker="甲",
-                                          extractor="乙", proves="现场检查经过")
-    review_round, misconduct, target = _supervision(w)
+    access = services.decide(access, actor=w.head, approve=True)
+    archive = archive_dir() / "evidence-package-matrix.zip"
+    archive.write_bytes(b"PK\x05\x06" + bytes(18))
+    export = PackageExport.objects.create(
+        request=access, requested_by=w.handler, record_ids=[w.clip.pk], maker="甲", extractor="乙", proves="现场检查",
+        state=PackageExport.State.READY, archive_name=archive.name, size=22, finished_at=now)
+    decision = decisions.draft(w.case, decision_type="fine", amount_yuan=5000, measures="罚款",
+                               law_requires_review=False, actor=w.head)
+    draw = Draw.objects.create(agency=w.agency, plan_id="plan", plan_name="抽查", cites="002 附件3", period="2026Q4",
+                               share=0.2, per_target=2, inspect_on=now, seed="0" * 64, seed_hash="1" * 64, inputs={},
+                               digests={}, result={"assignments": {}}, state=Draw.State.DRAWN,
+                               committed_by=w.supervisor, committed_at=now)
+    hold = retention.place_hold([w.clip], kind="long_term", trigger="objection_or_complaint", reason="当事人投诉",
+                                actor=w.archivist)[0]
+    (image_dir() / "matrix.iso").write_bytes(bytes(2048))
+    disc = Disc.objects.create(agency=w.agency, title="现场检查", case=w.case, maker=w.archivist, requested_at=now,
+                               made_at=now, state=Disc.State.READY, image_name="matrix.iso", size=2048)
+    disc.records.set([w.clip])
+    carrier = Carrier.objects.create(disc=disc, copy_number=1, serial="CD-1", storage_place="档案室",
+                                     registered_by=w.archivist, registered_at=now, next_check_on=timezone.localdate())
+    upload = UploadSession.objects.create(user=w.handler, length=10, filename="a.mp4")
+    review_round, misconduct, target = _supervision(w, reviews, accountability, InspectionTarget)
+    assert Schedule.objects.filter(record=w.clip).exists()
+    record = {"pk": w.clip.pk}
     kwargs = {
-        "case_detail": {"pk": w.case.pk}, "case_edit": {"pk": w.case.pk},
+        "case_detail": {"pk": w.case.pk}, "case_edit": {"pk": w.case.pk}, "case_handlers": {"pk": w.case.pk},
         "activity_detail": {"pk": activity.pk}, "activity_edit": {"pk": activity.pk},
         "device_detail": {"pk": DeviceFactory(agency=w.agency).pk},
         "note_detail": {"pk": note.pk}, "note_pdf": {"pk": note.pk}, "note_create": {"activity_pk": activity.pk},
-        "record_detail": {"pk": w.clip.pk}, "record_classify": {"pk": w.clip.pk}, "record_link": {"pk": w.clip.pk},
-        "record_unlink": {"pk": w.clip.pk}, "record_play": {"pk": w.clip.pk},
-        "record_stream": {"pk": w.clip.pk, "token": "forged"},
-        "record_stream_part": {"pk": w.clip.pk, "token": "forged", "part": "strip"},
-        "tus_upload": {"upload_id": "00000000-0000-0000-0000-000000000000"},
+        "record_detail": record, "record_classify": record, "record_link": record, "record_unlink": record,
+        "record_play": record,
+        "record_stream": lambda user: {"pk": w.clip.pk, "token": stream_token(record_id=w.clip.pk,
+                                                                              user_id=user.pk, view_seq=0)},
+        "record_stream_part": lambda user: {"pk": w.clip.pk, "part": "strip", "token": stream_token(
+            record_id=w.clip.pk, user_id=user.pk, view_seq=0)},
+        "tus_upload": {"upload_id": upload.pk},
         "access_request_detail": {"pk": access.pk}, "access_request_decide": {"pk": access.pk},
         "access_request_revoke": {"pk": access.pk}, "access_request_package": {"pk": access.pk},
         "package_export_detail": {"pk": export.pk}, "package_export_download": {"pk": export.pk},
-        "ledger_run": {"pk": run.pk}, "retention_release": {"pk": 1}, "retention_hold": {"pk": w.clip.pk},
-        "retention_shorten": {"pk": w.clip.pk}, "decision_create": {"case_pk": w.case.pk},
-        "decision_detail": {"pk": 1}, "decision_submit": {"pk": 1}, "decision_review": {"pk": 1},
-        "decision_finalise": {"pk": 1}, "draw_detail": {"pk": 1}, "draw_perform": {"pk": 1}, "draw_record": {"pk": 1},
-        "disc_detail": {"pk": 1}, "disc_carriers": {"pk": 1},
+        "ledger_run": {"pk": VerificationRun.objects.create().pk}, "retention_release": {"pk": hold.pk},
+        "retention_hold": record, "retention_shorten": record, "decision_create": {"case_pk": w.case.pk},
+        "decision_detail": {"pk": decision.pk}, "decision_submit": {"pk": decision.pk},
+        "decision_review": {"pk": decision.pk}, "decision_finalise": {"pk": decision.pk},
+        "draw_detail": {"pk": draw.pk}, "draw_perform": {"pk": draw.pk}, "draw_record": {"pk": draw.pk},
+        "disc_detail": {"pk": disc.pk}, "disc_carriers": {"pk": disc.pk}, "disc_image": {"pk": disc.pk},
+        "disc_label": {"pk": disc.pk}, "disc_form": {"pk": disc.pk}, "disc_read_check": {"pk": carrier.pk},
         "inspection_target": {"pk": target.pk}, "review_round": {"pk": review_round.pk},
         "review_sample": {"pk": review_round.pk}, "review_print": {"pk": review_round.pk},
         "review_draw": {"pk": review_round.pk}, "review_close": {"pk": review_round.pk},
         "review_cancel": {"pk": review_round.pk},
         "record_review": {"pk": review_round.pk, "record_pk": int(review_round.sample[0])},
         "misconduct_detail": {"pk": misconduct.pk},
-        "disc_image": {"pk": 1}, "disc_label": {"pk": 1}, "disc_form": {"pk": 1}, "disc_read_check": {"pk": 1},
     }
     return people, kwargs
 
 
-def _supervision(w):
-    from supervision import accountability, reviews
-    from supervision.models import InspectionTarget
-
+def _supervision(w, reviews, accountability, InspectionTarget):
     day = w.clip.recorded_start or w.clip.stored_at
     wanted = reviews.RoundRequest(kind="sampling", title="抽查", period_start=day.date() - dt.timedelta(days=1),
                                   period_end=day.date() + dt.timedelta(days=1), reviewers=[w.supervisor], share=1.0)
@@ -221,17 +181,70 @@ def _supervision(w):
     return made, case, target
 
 
-def test_each_role_gets_what_the_matrix_says(world, client):
-    from django.urls import reverse
+def expected(spec, user, kwargs: dict, method: str) -> str:
+    """What the declarations and the registry say this request should get."""
+    if spec.capability == STATION:
+        return "401"
+    if spec.capability == PUBLIC:
+        return "through"
+    if spec.capability == MONITOR:  # by address, not by role: the test client is 127.0.0.1, a monitoring address
+        return "through"
+    if user is None:
+        return "log in"
+    if spec.methods and method not in spec.methods:
+        return "405"
+    needed = spec.needs(method)
+    if needed not in PSEUDO and not capabilities.can(user, needed):
+        return "403"
+    if spec.on is not None:
+        rows = apps.get_model(spec.on)._default_manager.filter(pk=kwargs[spec.key])
+        if not scopes.restrict(rows, user).exists():
+            return "404"
+        if spec.action != scopes.VIEW and not scopes.restrict(rows, user, spec.action).exists():
+            return "403 on the object"
+    return "through"
 
+
+def _got(response) -> str:
+    status = response.status_code
+    # Sent to log in, to come back afterwards (logging out also ends on the log-in page, with nowhere to return to).
+    if status == 302 and response["Location"].startswith(f"{resolve_url(settings.LOGIN_URL)}?next="):
+        return "log in"
+    if status in (401, 404, 405):
+        return str(status)
+    return "403" if status == 403 else "through"
+
+
+def test_each_role_gets_what_the_declarations_say(world, client):
     people, kwargs = world
-    mismatches = []
+    routes = [(pattern, declaration(pattern.callback)) for pattern in _patterns()]
+    mismatches, checked = [], 0
     for role in ROLES:
+        user = people.get(role)
+        refusals = Event.objects.filter(result=Event.Result.DENIED, actor=user) if user else None
         client.logout()
-        if role != "anonymous":
-            client.force_login(people[role])
-        for name, expected in MATRIX.items():
-            status = client.get(reverse(name, kwargs=kwargs.get(name))).status_code
-            if status != expected[role]:
-                mismatches.append(f"{name} as {role}: {status}, matrix says {expected[role]}")
+        for pattern, spec in routes:
+            arguments = kwargs.get(pattern.name)
+            arguments = arguments(user or people["handler"]) if callable(arguments) else arguments
+            url = reverse(pattern.name, kwargs=arguments)
+            for method in ["GET"] + (["POST"] if spec.methods == ("POST",) or spec.post else []):
+                want = expected(spec, user, arguments or {}, method)
+                if user is not None and "_auth_user_id" not in client.session:  # first, or after logging out
+                    client.force_login(user)
+                before = refusals.count() if user else 0
+                with transaction.atomic():
+                    response = client.get(url) if method == "GET" else client.post(url)
+                    got = _got(response)
+                    recorded = list(refusals.order_by("-seq")[:1]) if user and refusals.count() > before else []
+                    transaction.set_rollback(True)
+                checked += 1
+                if want.startswith("403"):
+                    on_object = want == "403 on the object"
+                    names = recorded and (not on_object or recorded[0].object_id == str(arguments[spec.key]))
+                    if got != "403" or not names:
+                        mismatches.append(f"{method} {pattern.name} as {role}: {got}, refusal on record: "
+                                          f"{bool(recorded)}; declarations say {want}")
+                elif got != want:
+                    mismatches.append(f"{method} {pattern.name} as {role}: {got}; declarations say {want}")
+    assert checked > 1000
     assert mismatches == [], "\n".join(mismatches)

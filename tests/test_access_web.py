@@ -31,7 +31,8 @@ def test_000_1_5_a_colleague_asks_the_head_approves_and_the_colleague_views(clie
     assert client.get(f"/evidence/{w.clip.pk}/play/").status_code == 403
     form = client.get(f"/access/new/?case={w.case.pk}&records={w.clip.pk}")
     assert form.status_code == 200
-    assert "case_officer" in dict(form.context["form"].fields["requester_type"].choices)
+    offered = dict(form.context["form"].fields["requester_type"].widget.choices)
+    assert "other_staff" in offered and "case_officer" not in offered  # she handles no case (000/1/4-5)
     data = {"requester_type": "other_staff", "requester_user": w.colleague.pk, "purpose": "work",
             "reason": "短", "actions": ["view"], "case": w.case.pk, "records": [w.clip.pk], "valid_until": _until()}
     refused = client.post("/access/new/", data)
@@ -41,9 +42,11 @@ def test_000_1_5_a_colleague_asks_the_head_approves_and_the_colleague_views(clie
     response = client.post("/access/new/", data)
     access = AccessRequest.objects.get()
     assert response.status_code == 302 and access.status == AccessRequest.Status.PENDING
-    assert client.post(f"/access/{access.pk}/decide/", {"decision": "approve"}).status_code == 302
+    # The requester cannot approve: an officer holds no approving capability at all, and the attempt is on record.
+    assert client.post(f"/access/{access.pk}/decide/", {"decision": "approve"}).status_code == 403
+    assert Event.objects.filter(verb="access.decide", result="denied", actor=w.colleague).exists()
     access.refresh_from_db()
-    assert access.status == AccessRequest.Status.PENDING  # the requester cannot approve
+    assert access.status == AccessRequest.Status.PENDING
 
     client.force_login(w.head)
     page = client.get(f"/access/{access.pk}/")
@@ -60,6 +63,9 @@ def test_000_1_5_a_colleague_asks_the_head_approves_and_the_colleague_views(clie
 
 
 def test_a_grant_revoked_mid_stream_stops_the_next_range(client, w):
+    from evidence.derivatives import make_all
+
+    make_all(w.clip)  # the playback copy the stream serves
     access = services.submit_request(application(w, "other_staff", ["view"], person=w.colleague),
                                      actor=w.colleague)
     services.decide(access, actor=w.head, approve=True)
@@ -139,8 +145,8 @@ def test_the_request_list_shows_staff_their_own_and_the_archivist_all(client, w)
 
 
 def test_000_1_10_the_security_administrator_clears_staff_for_marks(client, w):
+    from authz.roles import Role
     from evidence.models import Record
-    from org.roles import Role
     from tests.factories import UserFactory
 
     Record.objects.filter(pk=w.transcript.pk).update(confidentiality="state_secret")

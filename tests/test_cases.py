@@ -4,10 +4,10 @@ import re
 import pytest
 from django.utils import timezone
 
+from authz.roles import Role
 from cases.models import Activity, Case
 from ledger.models import Event
 from org.models import Qualification
-from org.roles import Role
 from tests.conftest import login
 from tests.factories import ActivityFactory, CaseFactory, QualificationFactory, UserFactory, officer
 
@@ -114,7 +114,9 @@ def test_administrators_see_no_records(client, agency, role):
     admin = UserFactory(agency=agency, roles=(role,))
     login(client, admin)
     assert "ADMIN-HIDDEN" not in client.get("/cases/").content.decode()
-    assert client.get(f"/cases/{Case.objects.get().pk}/").status_code == 404
+    # Administrators hold no capability on cases at all: refused before anything about the case is looked up.
+    assert client.get(f"/cases/{Case.objects.get().pk}/").status_code == 403
+    assert Event.objects.filter(verb="case.view", result="denied", actor=admin).exists()
 
 
 def test_read_only_roles_cannot_edit_and_the_attempt_is_an_event(client, agency):

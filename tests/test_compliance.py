@@ -7,13 +7,13 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from authz.roles import Role
 from compliance import services
 from compliance.models import ActivityStatus, Finding, InterruptionNote
 from devices import services as devices
 from evidence import services as evidence
 from ledger.models import Event
 from org.models import Qualification
-from org.roles import Role
 from policy.registry import registry
 from tests.factories import (
     ActivityFactory,

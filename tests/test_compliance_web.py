@@ -11,11 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from authz.roles import Role
 from compliance import services
 from compliance.models import Finding, InterruptionNote
 from devices import services as devices
 from devices.models import Device
-from org.roles import Role
 from tests.conftest import login
 from tests.factories import ActivityFactory, AgencyFactory, DeviceFactory, RecordFactory, UserFactory, officer
 

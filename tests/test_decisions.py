@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from authz.roles import Role
 from cases import decisions
 from cases.models import Decision
 from ledger.models import Event
-from org.roles import Role
 from tests.factories import AgencyFactory, CaseFactory, UserFactory, officer
 
 

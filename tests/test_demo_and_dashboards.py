@@ -2,9 +2,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from authz.roles import Role
 from lawtrace import demo
 from org.models import Agency, User
-from org.roles import Role
 
 pytestmark = pytest.mark.django_db
 

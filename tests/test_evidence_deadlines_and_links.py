@@ -156,7 +156,7 @@ class TestLinking:
         person = officer(agency)
         record = file_clip(tmp_path, agency, person, recorded=at(20, 18), stored=at(20, 19))
         assert record in worklist(person, "missing")
-        case = CaseFactory(agency=agency)
+        case = CaseFactory(agency=agency, handlers=[person])  # an officer files into the cases they handle
         services.classify_record(record, {"case": case, "party": case.party_name, "unit": person.unit or
                                           _unit(agency)}, actor=person)
         assert record not in worklist(person, "missing")

@@ -10,13 +10,13 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from authz.roles import Role
 from evidence import fixity
 from evidence.ingest import Origin, ingest_file
 from evidence.models import FixityCheck
 from evidence.store import default_store
 from evidence.synthetic import make_video
 from ledger.models import Event
-from org.roles import Role
 from tests.conftest import login
 from tests.factories import CaseFactory, UserFactory
 

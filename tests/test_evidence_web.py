@@ -10,13 +10,13 @@ import io
 import pytest
 from django.urls import reverse
 
+from authz.roles import Role
 from evidence import derivatives, uploads
 from evidence.models import Derivative, Record, UploadSession
 from evidence.probe import probe
 from evidence.services import create_station
 from evidence.synthetic import make_video
 from ledger.models import Event
-from org.roles import Role
 from tests.conftest import login
 from tests.factories import DeviceFactory, UserFactory, officer
 
@@ -192,7 +192,12 @@ def filed(an_officer, agency, tmp_path):
 
 
 def test_starting_a_view_is_recorded_and_the_stream_serves_ranges(client, an_officer, filed):
-    record, content = filed
+    record, original = filed
+    derivatives.make_all(record)
+    proxy = record.derivatives.get(kind=Derivative.Kind.PROXY)
+    with derivatives.local_path(proxy.blob) as path:
+        content = path.read_bytes()
+    assert content != original  # what is streamed is the playback copy, never the original (000/1/4)
     login(client, an_officer)
     page = client.get(f"/evidence/{record.pk}/play/")
     assert page.status_code == 200
@@ -225,10 +230,11 @@ def test_the_stream_needs_the_viewers_own_token(client, an_officer, agency, file
 
 def test_records_of_another_agency_and_administrators_see_nothing(client, other_agency, agency, filed):
     record, _ = filed
-    for user in (officer(other_agency), UserFactory(agency=agency, roles=(Role.SYSTEM_ADMIN,))):
+    # Another agency's officer does not learn the record exists; an administrator holds no evidence capability.
+    for user, status in ((officer(other_agency), 404), (UserFactory(agency=agency, roles=(Role.SYSTEM_ADMIN,)), 403)):
         login(client, user)
-        assert client.get(f"/evidence/{record.pk}/").status_code == 404
-        assert client.get(f"/evidence/{record.pk}/play/").status_code == 404
+        assert client.get(f"/evidence/{record.pk}/").status_code == status
+        assert client.get(f"/evidence/{record.pk}/play/").status_code == status
         assert record.original_name not in client.get("/evidence/").content.decode()
 
 
@@ -260,10 +266,12 @@ def test_classification_form_completes_a_record(client, an_officer, filed):
 # --- derivatives -----------------------------------------------------------------------------------------
 
 
-def test_h264_clips_get_thumbnail_and_strip_but_no_proxy(filed):
-    record, _ = filed
+def test_000_1_4_even_a_clip_browsers_could_play_gets_its_own_playback_copy(filed):
+    """Viewing is not copying: the browser is given a copy made for it, never the original's bytes."""
+    record, original = filed
     made = derivatives.make_all(record)
-    assert set(made) == {"thumbnail", "strip"}
+    assert set(made) == {"thumbnail", "strip", "proxy"}
+    assert record.derivatives.get(kind="proxy").blob.sha256 != hashlib.sha256(original).hexdigest()
     for item in record.derivatives.all():
         assert item.source_sha256 == record.blob.sha256
 

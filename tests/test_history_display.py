@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APPS = ("access", "cases", "compliance", "devices", "evidence", "lawtrace", "ledger", "org", "policy", "retention",
         "supervision")
 # A verb is the first argument of the calls that write events or refuse on record (after the request, in views).
-WRITERS = r"(?:record_event|record_denial|refuse|_refuse|agency_or_refuse|_agency_or_refuse|_agency|_staff_only)"
+WRITERS = r"(?:record_event|record_denial|refuse|_refuse)"
 LITERAL_VERB = re.compile(WRITERS + r"\(\s*(?:request,\s*)?f?\"([a-z_]+(?:\.[a-z_{}]+)?)\"")
 # Verbs chosen before the call (``verb = "access.approve" if … else …``) or made from a choice's value.
 ASSIGNED_VERB = re.compile(r"\bverb\s*=\s*(?:\(\s*)?\"([a-z_]+\.[a-z_]+)\"|else \"([a-z_]+\.[a-z_]+)\"")

@@ -6,11 +6,11 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from authz.roles import Role
 from lawtrace import scheduler
 from lawtrace.models import ScheduledJob
 from ledger.events import record_event
 from ledger.models import Checkpoint, Event, VerificationRun
-from org.roles import Role
 from tests.conftest import login
 from tests.factories import UserFactory
 

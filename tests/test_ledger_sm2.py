@@ -69,11 +69,17 @@ def test_checkpoints_signed_before_a_change_of_algorithm_still_verify(settings, 
         record_event("test.two")
     assert checkpoints.make_checkpoint().algorithm == "sm2"
     report = verify_ledger()
-    assert report.passed and report.checkpoints_checked == 2
+    # The first, the old key's checkpoint over the key change, and the new key's.
+    assert report.passed and report.checkpoints_checked == 3, report.problems
+    from ledger.models import Checkpoint, LedgerKey
+
+    old, new = LedgerKey.objects.order_by("id")
+    assert (old.algorithm, new.algorithm, new.previous_key_id) == ("ed25519", "sm2", old.key_id)
+    assert [c.key_id for c in Checkpoint.objects.order_by("id")] == [old.key_id, old.key_id, new.key_id]
 
 
 def test_the_ledger_page_names_the_algorithm_that_signs(sm2_settings, client):
-    from org.roles import Role
+    from authz.roles import Role
     from tests.factories import UserFactory
 
     client.force_login(UserFactory(roles=(Role.AUDIT_ADMIN,)))

@@ -7,9 +7,9 @@ from django.contrib.auth.hashers import get_hasher
 from django.core.exceptions import ValidationError
 from django.test import Client
 
+from authz.roles import Role
 from ledger.models import Event
 from org.models import Qualification
-from org.roles import Role
 from org.services import add_qualification, create_staff, grant_role
 from tests.factories import PASSWORD, UserFactory
 

@@ -98,8 +98,8 @@ def test_001_3_8_an_open_case_keeps_its_records_whatever_the_dates(db):
 
 
 def test_a_case_change_recomputes_its_records_and_shortening_waits_for_the_head(db):
+    from authz.roles import Role
     from cases.services import update_case
-    from org.roles import Role
     from tests.factories import UserFactory
 
     owner = agency("pingdingshan_emergency")
@@ -108,7 +108,7 @@ def test_a_case_change_recomputes_its_records_and_shortening_waits_for_the_head(
                        opened_on=dt.date(2026, 1, 5), handlers=[head])
     record = clip(owner, case=case)
     assert schedule(record).retain_until == dt.date(2056, 3, 1)
-    update_case(case, {"complex_case": False}, [head], actor=head)
+    update_case(case, {"complex_case": False}, actor=head)
     result = Schedule.objects.get(record=record)
     assert result.computed_until == dt.date(2031, 3, 1) and result.retain_until == dt.date(2056, 3, 1)
     assert result.shortening_pending
@@ -118,8 +118,8 @@ def test_a_case_change_recomputes_its_records_and_shortening_waits_for_the_head(
 
 
 def test_a_fault_in_a_derived_refresh_does_not_undo_the_change_it_follows(db, monkeypatch):
+    from authz.roles import Role
     from evidence.services import classify_record
-    from org.roles import Role
     from tests.factories import UserFactory
 
     owner = agency("lushan_finance")

@@ -12,14 +12,22 @@ from ledger.models import Event
 from retention import disc_services as discs
 from retention.discs import image_dir
 from retention.models import Disc
-from retention.services import RetentionRefused
+from retention.services import RetentionRefused, place_hold
 from tests.access_world import build
+
+
+def _preserve(world, *records) -> None:
+    """Long-term preservation (000/2/16) is what lets a record be burned to disc without a copying grant."""
+    place_hold(list(records or (world.clip, world.decision, world.transcript)), kind="long_term",
+               trigger="objection_or_complaint", reason="当事人对现场执法有异议", actor=world.archivist)
 
 
 @pytest.fixture
 def w(db, tmp_path, settings):
     settings.DATA_DIR = tmp_path / "data"
-    return build("lushan_finance", tmp_path / "media")
+    world = build("lushan_finance", tmp_path / "media")
+    _preserve(world)
+    return world
 
 
 def _read_back(iso_path: Path, into: Path) -> Path:
@@ -117,7 +125,7 @@ def test_the_disc_journey_through_the_pages_with_label_and_record_form(client, w
     assert image.status_code == 200 and b"".join(image.streaming_content)[32769:32774] == b"CD001"
     assert Event.objects.filter(verb="retention.disc_download", actor=w.archivist).exists()
     client.force_login(w.colleague)
-    assert client.get(f"/retention/discs/{disc.pk}/image/").status_code == 404
+    assert client.get(f"/retention/discs/{disc.pk}/image/").status_code == 403
 
 
 def test_001_3_9_the_disc_record_form_names_every_field_and_has_the_signature_lines(client, db, tmp_path, settings):
@@ -129,6 +137,8 @@ def test_001_3_9_the_disc_record_form_names_every_field_and_has_the_signature_li
 
     settings.DATA_DIR = tmp_path / "data"
     world = build("pingdingshan_emergency", tmp_path / "media")
+    place_hold([world.clip], kind="long_term", trigger=_first_trigger(world), reason="当事人投诉",
+               actor=world.archivist)
     disc = discs.request_disc([world.clip], title="某公司检查", case=world.case, actor=world.archivist)
     discs.make(disc.pk)
     login(client, world.archivist)
@@ -157,3 +167,9 @@ def test_archivists_are_told_by_mail_what_expires_and_which_copies_need_reading(
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = ""
     assert send_notices(later) == 0  # no SMTP configured: the dashboard alone tells
+
+
+def _first_trigger(world) -> str:
+    from policy.registry import registry
+
+    return registry().in_force(world.agency.pack_code).long_term.triggers[0].id

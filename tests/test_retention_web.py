@@ -37,8 +37,9 @@ def test_000_2_16_the_archivist_places_a_long_term_hold_from_the_record_page(cli
     assert hold.cites == "000/2/16/(二)"
     assert "当事人阻碍执行公务" in client.get(f"/evidence/{w.clip.pk}/").content.decode()
     client.force_login(w.colleague)
-    assert client.post(f"/evidence/{w.clip.pk}/hold/", {"kind": "litigation", "reason": "x"}).status_code == 302
+    assert client.post(f"/evidence/{w.clip.pk}/hold/", {"kind": "litigation", "reason": "x"}).status_code == 403
     assert Event.objects.filter(verb="retention.hold", result="denied", actor=w.colleague).exists()
+    assert not Hold.objects.filter(kind="litigation").exists()
 
 
 def test_the_due_list_proposal_and_approval_through_the_pages(client, w):

@@ -11,9 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from lawtrace_verify import draw as algorithm
 
+from authz.roles import Role
 from cases.models import Activity
 from ledger.models import Event
-from org.roles import Role
 from supervision import draws
 from supervision.models import Conflict, InspectionTarget
 from supervision.targets import import_targets

@@ -156,7 +156,7 @@ def test_004_22_reviewers_play_the_sample_while_the_round_is_open_and_the_regist
     playable = set(visible_records(world.supervisor, "play").values_list("pk", flat=True))
     assert playable == {int(pk) for pk in made.sample}
     record = visible_records(world.supervisor, "play").first()
-    record_view(record, actor=world.supervisor, review_id=made.pk)
+    record_view(record, actor=world.supervisor, basis={"review": made.pk})
     register = rows(register_events(world.agency.code, None, None))
     assert register[0].approver.endswith(made.title)
 

@@ -20,7 +20,7 @@ from evidence.models import Record, UploadSession
 from evidence.store import default_store, sweep_staging
 from evidence.synthetic import make_video
 from lawtrace import leases
-from lawtrace.models import TaskLease
+from lawtrace.models import Lease
 from tests import processes
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -43,8 +43,8 @@ def test_a_claimed_task_has_a_lease_that_its_worker_renews(queue):
     queued = queue.enqueue()
     task = leases.claim_next(DBTaskResult.objects.ready(), "w1")
     assert str(task.pk) == str(queued.id) and task.status == TaskResultStatus.RUNNING
-    lease = TaskLease.objects.get(task_id=task.pk)
-    assert lease.worker_id == "w1" and lease.expires_at > timezone.now() + dt.timedelta(seconds=25)
+    lease = Lease.objects.get(task_id=task.pk)
+    assert lease.holder == "w1" and lease.expires_at > timezone.now() + dt.timedelta(seconds=25)
     assert leases.renew(task.pk, "w1") and not leases.renew(task.pk, "someone else")
     assert leases.take_over_stale() == []  # alive: never taken
 
@@ -59,7 +59,7 @@ def test_a_task_whose_lease_expired_goes_back_to_the_queue_and_its_old_worker_lo
     assert not leases.renew(task.pk, "dead worker") and not leases.holds(task.pk, "dead worker")
     again = leases.claim_next(DBTaskResult.objects.ready(), "w2")
     assert again.pk == task.pk and again.worker_ids == ["dead worker", "w2"]
-    assert TaskLease.objects.get(task_id=task.pk).takeovers == 1
+    assert Lease.objects.get(task_id=task.pk).takeovers == 1
 
 
 def test_a_task_that_kills_every_worker_is_given_up_after_a_few(queue):
@@ -98,7 +98,7 @@ def test_a_worker_finishes_a_task_and_drops_its_lease(queue, transactional_db):
     queue.enqueue()
     call_command("db_worker", "--batch", "--no-startup-delay", "--worker-id", "w1", verbosity=0)
     task = DBTaskResult.objects.get()
-    assert task.status == TaskResultStatus.SUCCESSFUL and not TaskLease.objects.exists()
+    assert task.status == TaskResultStatus.SUCCESSFUL and not Lease.objects.exists()
 
 
 def test_a_worker_that_lost_its_lease_leaves_the_result_to_the_one_that_took_over(queue, monkeypatch):
@@ -119,7 +119,7 @@ def test_a_worker_that_lost_its_lease_leaves_the_result_to_the_one_that_took_ove
     worker.run_task(task)
     task.refresh_from_db()
     assert task.status == TaskResultStatus.RUNNING and task.worker_ids == ["slow", "fast"]
-    assert TaskLease.objects.get(task_id=task.pk).worker_id == "fast"
+    assert Lease.objects.get(task_id=task.pk).holder == "fast"
 
 
 # --- real processes, killed -------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ def test_a_worker_killed_while_filing_an_upload_is_replaced_by_another(point, tr
     assert session.state == UploadSession.State.FILED
     record = Record.objects.get()
     assert session.record == record and record.kind == "av" and record.blob.size == len(content)
-    assert not uploads.part_path(session).exists() and not TaskLease.objects.filter(task_id=task.pk).exists()
+    assert not uploads.part_path(session).exists() and not Lease.objects.filter(task_id=task.pk).exists()
     assert not any(default_store().staging_dir.glob("*")) if default_store().staging_dir.exists() else True
 
 

@@ -5,15 +5,13 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from cases.queries import CONCEALED_CASE
+from cases.queries import CONCEALED_CASE, concealed_case_ids
 
 register = template.Library()
 
 
 def _concealed(context) -> set[int] | None:
     """The reader's concealed cases, asked once per page; None when the page has no reader to ask about."""
-    from access.scope import concealed_case_ids
-
     request = context.get("request")
     if request is None:
         return None

@@ -1,5 +1,9 @@
 from django import template
 
+from lawtrace.text import escaped
+from lawtrace.value_labels import value_labels
+from ledger.display import changes, verb_label
+
 register = template.Library()
 
 
@@ -11,24 +15,25 @@ def get_item(mapping: dict | None, key: str) -> object:
 @register.filter
 def visible(text: object) -> str:
     """Invisible and direction characters written out (lawtrace.text)."""
-    from lawtrace.text import escaped
-
     return escaped(str(text)) if text is not None else ""
 
 
 @register.filter
-def event_verb(event) -> str:
-    from ledger.display import verb_label
+def shown(value: object) -> str:
+    """A reason or failure kept untranslated on a row (ledger.wording), in the reader's language."""
+    from ledger.wording import shown as in_reader_language
 
+    return in_reader_language(value)
+
+
+@register.filter
+def event_verb(event) -> str:
     return verb_label(event)
 
 
 @register.simple_tag(takes_context=True)
 def event_changes(context, event) -> list:
     """The event's changes with the ids it carries named, the names worked out once per agency per page."""
-    from lawtrace.value_labels import value_labels
-    from ledger.display import changes
-
     cache = context.render_context.setdefault("event_value_labels", {})
     if event.agency_code not in cache:
         cache[event.agency_code] = value_labels(event.agency_code)

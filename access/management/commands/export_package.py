@@ -9,6 +9,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from access.packages import Extraction, PackageError, build_package
+from cases.queries import case_by_number
+from evidence.queries import case_records
 
 
 class Command(BaseCommand):
@@ -23,9 +25,6 @@ class Command(BaseCommand):
         parser.add_argument("--proves", default="", help="证明对象")
 
     def handle(self, *args, **options) -> None:
-        from cases.queries import case_by_number
-        from evidence.queries import case_records
-
         try:
             case = case_by_number(options["case"], options["agency"])
         except LookupError as error:

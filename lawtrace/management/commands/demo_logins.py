@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
+from authz.roles import Role
 from lawtrace import demo
 from org.models import User
-from org.roles import Role
 
 
 class Command(BaseCommand):

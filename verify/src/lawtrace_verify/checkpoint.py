@@ -43,3 +43,40 @@ def verify_signature(algorithm: str, public_key: bytes, note: str, signature: by
     if algorithm == "sm2":
         return sm2.verify(public_key, note.encode("utf-8"), signature)
     raise ValueError(f"unsupported signature algorithm {algorithm}")
+
+
+KEY_HEADER = "lawtrace-key"
+
+
+@dataclass(frozen=True)
+class KeyStatement:
+    """A signing key entering the ledger's chain of trust, signed by the key before it (the first by itself).
+
+    ``tree_size`` is the ledger's size just after the event that introduced the key: the key signs no smaller tree.
+    """
+
+    origin: str
+    algorithm: str
+    public: bytes
+    tree_size: int
+    previous: str
+    timestamp: str
+
+    def text(self) -> str:
+        return (f"{KEY_HEADER}/{self.origin}\n{self.algorithm}\n{self.public.hex()}\n{self.tree_size}\n"
+                f"{self.previous or '-'}\n{self.timestamp}\n")
+
+    @property
+    def key_id(self) -> str:
+        return key_id(self.public)
+
+
+def parse_key_statement(text: str) -> KeyStatement:
+    lines = text.split("\n")
+    if len(lines) != 7 or lines[6] != "" or not lines[0].startswith(KEY_HEADER + "/"):
+        raise ValueError("not a Lawtrace key statement")
+    size = int(lines[3])
+    if size < 0 or lines[1] not in ("ed25519", "sm2"):
+        raise ValueError("key statement size or algorithm malformed")
+    return KeyStatement(lines[0][len(KEY_HEADER) + 1:], lines[1], bytes.fromhex(lines[2]), size,
+                        "" if lines[4] == "-" else lines[4], lines[5])

@@ -26,5 +26,5 @@ def narrow(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("evidence", "0006_unreadable_files_time_sources_upload_retries")]
+    dependencies = [("evidence", "0008_unreadable_files_time_sources_upload_retries")]
     operations = [migrations.RunPython(widen, narrow)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('evidence', '0005_blob_purged_at_record_purged_at'),
+        ('evidence', '0007_upload_segment'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
