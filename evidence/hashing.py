@@ -62,7 +62,7 @@ class _Sink:
                 self.fd = sink.fileno()
             except (AttributeError, OSError, ValueError):
                 self.fd = None
-        if direct and self.fd is not None and sink.tell() % DIRECT_ALIGN == 0:
+        if direct and sink is not None and self.fd is not None and sink.tell() % DIRECT_ALIGN == 0:
             self.direct = _set_direct(self.fd, True)
 
     def take(self, chunk: memoryview) -> None:
@@ -72,15 +72,16 @@ class _Sink:
         if self.fd is None:
             self.sink.write(chunk)
             return
+        fd = self.fd
         if self.direct and len(chunk) % DIRECT_ALIGN:
-            self._buffered()  # the last, partial block
+            self._buffered(fd)  # the last, partial block
         try:
-            self._write(chunk)
+            self._write(fd, chunk)
         except OSError as exc:
             if not self.direct or exc.errno != errno.EINVAL:
                 raise
-            self._buffered()  # the file system took the flag but not the write
-            self._write(chunk)
+            self._buffered(fd)  # the file system took the flag but not the write
+            self._write(fd, chunk)
         if self.direct:
             return
         if self.written - self.kicked >= WRITEBACK_EVERY:
@@ -90,20 +91,20 @@ class _Sink:
             self.kicked = self.written
 
 
-    def _write(self, chunk: memoryview) -> None:
+    def _write(self, fd: int, chunk: memoryview) -> None:
         view = chunk
         while view:
-            view = view[os.write(self.fd, view):]
+            view = view[os.write(fd, view):]
         self.written += len(chunk)
 
-    def _buffered(self) -> None:
-        _set_direct(self.fd, False)
+    def _buffered(self, fd: int) -> None:
+        _set_direct(fd, False)
         self.direct = False
         self.kicked = self.written
 
     def close(self) -> None:
-        if self.direct:
-            self._buffered()  # the caller's file object goes on as it came
+        if self.direct and self.fd is not None:
+            self._buffered(self.fd)  # the caller's file object goes on as it came
 
 
 def _set_direct(fd: int, on: bool) -> bool:

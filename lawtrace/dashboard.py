@@ -100,7 +100,9 @@ def _fixity_panel(user: User) -> Panel:
                  _("Every original checked so far is intact."))
 
 
-def _age(delta: dt.timedelta) -> str:
+def _age(delta: dt.timedelta | None) -> str:
+    if delta is None:
+        return "—"
     minutes = int(delta.total_seconds() // 60)
     if minutes < 60:
         return _("%(n)d min") % {"n": minutes}

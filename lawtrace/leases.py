@@ -36,10 +36,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, close_old_connections, connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, DBTaskResultQuerySet
 from django_tasks_db.utils import exclusive_transaction
 
 from lawtrace.models import Lease
@@ -84,7 +84,7 @@ def _task_lease_name(task_id) -> str:
     return f"task:{task_id}"
 
 
-def claim_next(tasks: QuerySet[DBTaskResult], worker_id: str) -> DBTaskResult | None:
+def claim_next(tasks: DBTaskResultQuerySet, worker_id: str) -> DBTaskResult | None:
     """Claim the first task of ``tasks`` (ready ones, in queue order) for ``worker_id`` and lease it."""
     with exclusive_transaction(tasks.db):
         task = tasks.get_locked()

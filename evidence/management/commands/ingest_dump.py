@@ -61,8 +61,8 @@ class Command(BaseCommand):
             raise CommandError(_("%(agency)s has no staff member with number %(number)s.")
                                % {"agency": device.agency, "number": options["officer"]})
         if options["device_clock"]:
-            report = report_docking(device, device_time=_moment(options["device_clock"], "--device-clock"))
-            self.stdout.write(_("Device clock skew: %(skew)+d s") % {"skew": report.skew_seconds})
+            docking = report_docking(device, device_time=_moment(options["device_clock"], "--device-clock"))
+            self.stdout.write(_("Device clock skew: %(skew)+d s") % {"skew": docking.skew_seconds})
         origin = Origin(
             agency=device.agency, channel=Record.Channel.DUMP, device=device, officer=officer,
             unit=device.unit or officer.unit, remote_reason=options["remote_reason"],
