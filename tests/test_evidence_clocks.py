@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone, translation
 
+from authz.roles import Role
 from compliance import services as compliance
 from compliance.labels import describe
 from compliance.models import Finding
@@ -17,7 +18,6 @@ from evidence.models import Record
 from evidence.queries import worklist
 from evidence.services import report_docking
 from evidence.synthetic import make_photo, make_video, make_wav
-from org.roles import Role
 from tests.conftest import login
 from tests.factories import ActivityFactory, AgencyFactory, DeviceFactory, UserFactory, officer
 

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from authz.roles import Role
 from compliance import services as compliance
 from compliance.models import Finding
 from evidence import uploads
@@ -22,7 +23,6 @@ from evidence.queries import worklist
 from evidence.services import create_station
 from evidence.store import store_named
 from evidence.synthetic import make_pdf, make_photo, make_video, make_wav
-from org.roles import Role
 from tests.conftest import login
 from tests.factories import ActivityFactory, DeviceFactory, UserFactory, officer
 

@@ -11,10 +11,10 @@ import uuid
 import time_machine
 from django.utils import timezone
 
+from authz.roles import Role
 from evidence import housekeeping, uploads
 from evidence.models import UploadSession
 from evidence.store import default_store, sweep_staging
-from org.roles import Role
 from tests.conftest import login
 from tests.factories import UserFactory
 

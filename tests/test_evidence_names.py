@@ -10,12 +10,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from authz.roles import Role
 from evidence.models import Record, UploadSession
 from evidence.naming import BadName, check_name, escaped
 from evidence.services import create_station
 from evidence.synthetic import make_video
 from ledger.models import Event
-from org.roles import Role
 from tests.conftest import login
 from tests.factories import DeviceFactory, RecordFactory, UserFactory, officer
 

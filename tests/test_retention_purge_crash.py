@@ -31,7 +31,7 @@ def _crash(*args, **kwargs):
 
 
 def at_content_check(monkeypatch):
-    monkeypatch.setattr(evidence_services, "content_locked", _crash)
+    monkeypatch.setattr(services, "content_locked", _crash)  # as the purge calls it
 
 
 def inside_the_tombstone_transaction(monkeypatch):
@@ -39,7 +39,7 @@ def inside_the_tombstone_transaction(monkeypatch):
 
 
 def after_the_tombstone_before_erasing(monkeypatch):
-    monkeypatch.setattr(evidence_services, "erase_content", _crash)
+    monkeypatch.setattr(services, "erase_content", _crash)
 
 
 def between_two_deletions(monkeypatch):
@@ -56,13 +56,13 @@ def between_two_deletions(monkeypatch):
 
 
 def after_the_last_deletion(monkeypatch):
-    real = evidence_services.erase_content
+    real = services.erase_content
 
     def erase(record):
         real(record)
         raise Crash
 
-    monkeypatch.setattr(evidence_services, "erase_content", erase)
+    monkeypatch.setattr(services, "erase_content", erase)
 
 
 STEPS = [at_content_check, inside_the_tombstone_transaction, after_the_tombstone_before_erasing,
@@ -73,7 +73,7 @@ STEPS = [at_content_check, inside_the_tombstone_transaction, after_the_tombstone
 def approved(db, tmp_path):
     w = build("lushan_finance", tmp_path)
     record = Record.objects.select_related("blob").get(pk=w.clip.pk)
-    derivatives.make_all(record)  # thumbnail and strip: three objects go with the record
+    derivatives.make_all(record)  # thumbnail, strip and playback copy: four objects go with the record
     with time_machine.travel(timezone.now() + LATER):
         proposal, = services.propose_purge([record], reason="日常检查，无争议，无保存价值", actor=w.archivist)
         services.decide_purge([proposal], approve=True, actor=w.head, comment="同意清除")
@@ -90,7 +90,7 @@ def test_000_2_15_a_purge_crashed_at_any_step_leaves_content_or_tombstone_and_ev
                                                                                                 monkeypatch):
     record = approved
     paths = objects_of(record)
-    assert len(paths) == 3 and all(p.exists() for p in paths)
+    assert len(paths) == 4 and all(p.exists() for p in paths)  # the original, thumbnail, contact strip, playback copy
     with time_machine.travel(timezone.now() + LATER):
         with monkeypatch.context() as patched:
             step(patched)
