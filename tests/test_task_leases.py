@@ -35,8 +35,24 @@ def queue(db, settings):
     return expire_abandoned_uploads
 
 
-def test_db_worker_is_the_lease_keeping_worker():
+def test_db_worker_is_the_lease_keeping_worker_and_the_deployed_worker_unit_starts_it():
     assert get_commands()["db_worker"] == "lawtrace"
+    unit = (processes.ROOT / "deploy" / "systemd" / "lawtrace-worker@.service").read_text()
+    start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    assert " manage.py db_worker " in start and "--worker-id %H-%i" in start
+
+
+def test_the_scheduler_duty_and_task_leases_share_one_table_without_touching_each_other(queue):
+    queue.enqueue()
+    moment = timezone.now()
+    assert leases.hold_lease("scheduler", "node-a", dt.timedelta(seconds=5), moment)
+    task = leases.claim_next(DBTaskResult.objects.ready(), "w1")
+    later = moment + dt.timedelta(minutes=5)  # both lapsed
+    assert leases.take_over_stale(later) == [str(task.pk)]  # the scheduler's duty is no task to hand back
+    assert Lease.objects.get(name="scheduler").holder == "node-a"
+    assert leases.stuck(later).stale_running == 0
+    assert leases.hold_lease("scheduler", "node-b", dt.timedelta(seconds=5), later)  # taken over as before
+    assert Lease.objects.get(task_id=task.pk).name == f"task:{task.pk}"
 
 
 def test_a_claimed_task_has_a_lease_that_its_worker_renews(queue):
