@@ -188,7 +188,8 @@ KEY_LABELS = {
 }
 
 # Keys that carry the value of another model's field with choices: that field names their values.
-KEY_FIELDS = {"hold_kind": ("retention.hold", "kind")}
+KEY_FIELDS = {"hold_kind": ("retention.hold", "kind"),
+              "source": ("evidence.record", "recorded_time_source")}  # in a recording's time sources
 
 
 @dataclass(frozen=True)
@@ -215,8 +216,8 @@ def changes(event: Event, value_labels: Mapping[str, object] | None = None) -> l
     for key, value in (event.after or {}).items():
         field = _field(model, key)
         label = str(field.verbose_name) if field is not None else str(KEY_LABELS.get(key, key))
-        if field is None and key in KEY_FIELDS:
-            field = _field(_model_of(KEY_FIELDS[key][0]), KEY_FIELDS[key][1])
+        if field is None:
+            field = _key_field(key)
         old = _readable(field, before.get(key), names) if event.before is not None else ""
         result.append(Change(label, old, _readable(field, value, names)))
     reason = (event.detail or {}).get("reason")
@@ -225,6 +226,10 @@ def changes(event: Event, value_labels: Mapping[str, object] | None = None) -> l
         # here (it is kept untranslated: ledger.wording).
         result.append(Change(str(KEY_LABELS["reason"]), "", shown(reason)))
     return result
+
+
+def _key_field(key: str):
+    return _field(_model_of(KEY_FIELDS[key][0]), KEY_FIELDS[key][1]) if key in KEY_FIELDS else None
 
 
 def _model_of(object_type: str):
@@ -249,7 +254,7 @@ def _readable(field, value: object, names: Mapping[str, object]) -> str:
     if value in (None, "", [], {}):
         return "—"
     if isinstance(value, dict):
-        return "；".join(f"{names.get(key, KEY_LABELS.get(key, key))}：{_readable(None, item, names)}"
+        return "；".join(f"{names.get(key, KEY_LABELS.get(key, key))}：{_readable(_key_field(key), item, names)}"
                         for key, item in sorted(value.items()))
     choices = dict(getattr(field, "flatchoices", None) or ())
     if not isinstance(value, list) and value in choices:
