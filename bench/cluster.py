@@ -288,10 +288,12 @@ def run(args: argparse.Namespace, cluster: Cluster) -> str:
 
     from evidence.store import default_store
 
+    # The bucket first, locked: the key statement and checkpoints are published to it as soon as they exist, and
+    # a bucket that a first write made on the fly has no Object Lock.
+    default_store().ensure_bucket()
     call_command("migrate", verbosity=0, interactive=False)
     call_command("ledger", "keygen", stdout=io.StringIO())
     call_command("collectstatic", verbosity=0, interactive=False)
-    default_store().ensure_bucket()
     uploaders, viewer = setup_people(min(args.uploads, 10))
     media = make_media(cluster.root / "media", args.uploads, args.min_mb << 20, args.max_mb << 20, seed=1)
     seeds = make_media(cluster.root / "seeds", args.seeds, 1 << 20, 3 << 20, seed=2)
