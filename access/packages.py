@@ -75,7 +75,10 @@ def _hashers() -> dict:
 def _safe_name(name: str, limit: int = 57) -> str:
     """A file name that survives every target: no separators, and short enough that with the record number in
     front it fits Joliet's 64 characters when the package is burned to disc."""
-    cleaned = "".join("_" if c in '/\\:*?"<>|\r\n\t' or ord(c) < 32 else c for c in name).strip(". ") or "file"
+    from evidence.naming import escaped
+
+    # Direction and control characters are written out, so a name cannot disguise itself inside the package.
+    cleaned = "".join("_" if c in '/\\:*?"<>|' else c for c in escaped(name)).strip(". ") or "file"
     if len(cleaned) <= limit:
         return cleaned
     stem, dot, suffix = cleaned.rpartition(".")

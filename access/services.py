@@ -188,7 +188,7 @@ def _check_items(application: Application, rule, records: list, case) -> str | N
     if outside:
         return _("Outside what this requester may see (%(scope)s, %(cite)s): %(items)s.") % {
             "scope": _scope_label(rule.scope), "cite": law(rule.cite),
-            "items": "、".join(r.original_name for r in outside)}
+            "items": "、".join(r.shown_name for r in outside)}
     return None
 
 

@@ -142,6 +142,27 @@ def seed_records(viewer: str, media: list[Media]) -> list[int]:
     return [ingest_file(item.path, item.path.name, origin).record.pk for item in media]
 
 
+def viewing_copies(record_ids: list[int], timeout: float = 300) -> dict[int, bytes]:
+    """What viewers are streamed: the playback copy the workers make of each recording, never the original's bytes
+    (000/1/4: viewing is not copying)."""
+    from evidence import derivatives
+    from evidence.models import Record
+    from evidence.store import store_named
+
+    copies: dict[int, bytes] = {}
+    deadline = time.monotonic() + timeout
+    while len(copies) < len(record_ids) and time.monotonic() < deadline:
+        for record in Record.objects.filter(pk__in=set(record_ids) - set(copies)):
+            made = derivatives.viewing_copy(record)
+            if made is not None:
+                blob = made[0]
+                copies[record.pk] = b"".join(store_named(blob.backend).read_range(derivatives.stored_object(blob)))
+        time.sleep(0.5)
+    if len(copies) < len(record_ids):
+        raise RuntimeError(f"no viewing copy made within {timeout:.0f} s for records {set(record_ids) - set(copies)}")
+    return copies
+
+
 def session_cookies(username: str) -> dict[str, str]:
     """A logged-in session of its own for one client, as Django's test client's force_login makes it."""
     from django.conf import settings
@@ -288,15 +309,16 @@ def run(args: argparse.Namespace, cluster: Cluster) -> str:
 
     from evidence.store import default_store
 
+    # The bucket first, locked: the key statement and checkpoints are published to it as soon as they exist, and
+    # a bucket that a first write made on the fly has no Object Lock.
+    default_store().ensure_bucket()
     call_command("migrate", verbosity=0, interactive=False)
     call_command("ledger", "keygen", stdout=io.StringIO())
     call_command("collectstatic", verbosity=0, interactive=False)
-    default_store().ensure_bucket()
     uploaders, viewer = setup_people(min(args.uploads, 10))
     media = make_media(cluster.root / "media", args.uploads, args.min_mb << 20, args.max_mb << 20, seed=1)
     seeds = make_media(cluster.root / "seeds", args.seeds, 1 << 20, 3 << 20, seed=2)
     seed_ids = seed_records(viewer, seeds)
-    originals = {pk: item.path.read_bytes() for pk, item in zip(seed_ids, seeds, strict=True)}
     for number in (1, 2):
         cluster.start_web(f"web{number}")
     for number in (1, 2):
@@ -304,6 +326,7 @@ def run(args: argparse.Namespace, cluster: Cluster) -> str:
     cluster.start_scheduler("scheduler")
     cluster.start_proxy()
     cluster.wait_healthy()
+    originals = viewing_copies(seed_ids)
     tally = Tally()
     tally.note(f"cluster up in {time.monotonic() - started:.0f} s: nginx https://127.0.0.1:{https_port}, "
                f"web nodes {sorted(cluster.web_ports.values())}, S3 {cluster.endpoint}")

@@ -29,6 +29,9 @@ class Clip:
     skew_seconds: int | None = None
     late: bool = False
     deadline_cite: str = ""
+    # The file's own time sources disagree beyond the clock tolerance: the chosen and the furthest value
+    # (evidence.timesources.disagreement_params).
+    time_disagreement: dict | None = field(default=None, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -310,6 +313,17 @@ def _devices(facts: ActivityFacts, tolerance: Tolerances) -> list[FindingSpec]:
                 found.append(FindingSpec("clock_off", LOW, tuple(clock_item.cite), key=f"r{clip.record_id}",
                                          record_id=clip.record_id, officer_id=clip.officer_id,
                                          params={"skew_seconds": clip.skew_seconds}))
+    # The device's time set correctly (000/2/7) or, where the pack asks only for the recording time to be filed
+    # (001/2/8, 004/17), that article: a clip whose own times contradict each other answers to either.
+    classification = facts.pack.ingest.classification
+    time_cites = tuple(clock_item.cite) if clock_item is not None else \
+        tuple(classification.cite) if classification is not None and classification.cite else ()
+    if time_cites:
+        for clip in facts.clips:
+            if clip.time_disagreement:
+                found.append(FindingSpec("clock_sources_disagree", LOW, time_cites, key=f"t{clip.record_id}",
+                                         record_id=clip.record_id, officer_id=clip.officer_id,
+                                         params=dict(clip.time_disagreement)))
     if devices.usage_ledger is not None:
         for clip in facts.clips:
             holders = facts.holders.get(clip.device_id or 0)

@@ -37,8 +37,8 @@ class NoteForm(forms.ModelForm):
             return
         self.fields["clips"].queryset = clips
         self.fields["clips"].label_from_instance = lambda r: (
-            f"{r.original_name} · {r.recorded_start:%H:%M:%S}–{r.recorded_end:%H:%M:%S}"
-            if r.recorded_start and r.recorded_end else r.original_name)
+            f"{r.shown_name} · {r.recorded_start:%H:%M:%S}–{r.recorded_end:%H:%M:%S}"
+            if r.recorded_start and r.recorded_end else r.shown_name)
         for name in ("gap_start", "gap_end"):
             self.fields[name].input_formats = _FORMATS
 

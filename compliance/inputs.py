@@ -33,7 +33,7 @@ def _clip(row: dict) -> Clip:
     start, end = corrected_span(row["recorded_start"], row["recorded_end"], row["clock_skew_seconds"]) or (None, None)
     return Clip(record_id=row["id"], kind=row["kind"], start=start, end=end, officer_id=row["officer_id"],
                 device_id=row["device_id"], skew_seconds=row["clock_skew_seconds"], late=row["late"],
-                deadline_cite=row["deadline_cite"])
+                deadline_cite=row["deadline_cite"], time_disagreement=row.get("time_disagreement") or None)
 
 
 def _aware(value: str) -> dt.datetime:

@@ -23,6 +23,7 @@ RULES = {
     "pre_use_check_missing": gettext_lazy("no pre-use check of the device"),
     "pre_use_item_failed": gettext_lazy("device used after failing a pre-use check item"),
     "clock_off": gettext_lazy("device clock was wrong"),
+    "clock_sources_disagree": gettext_lazy("the recording's own times disagree"),
     "device_not_handed_out": gettext_lazy("device used without being handed over"),
 }
 
@@ -49,6 +50,10 @@ def describe(finding: Finding) -> str:
         return _("%(stage)s asks for photos of the key moments; none is linked.") % p
     if rule == "clock_off":
         return _("The device clock was off by %(skew_seconds)s seconds.") % p
+    if rule == "clock_sources_disagree" and p.get("other"):
+        from evidence.timesources import describe
+
+        return describe(p)
     if rule == "pre_use_item_failed":
         return _("The device failed the pre-use check item “%(item_label)s” and was used anyway.") % p
     return str(RULES.get(rule, rule))

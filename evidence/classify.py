@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cases.queries import activities_overlapping
 from devices.services import device_by_serial
+from evidence import timesources
 from evidence.models import FilenamePattern, Record
 from evidence.naming import parse_name
 from evidence.probe import Probe
@@ -19,6 +20,7 @@ from org.services import staff_by_number
 from policy import current, rules
 from policy.vocabulary import ClassificationField, RecordKind, RecordUsage
 
+RECORDING_KINDS = frozenset({RecordKind.AV, RecordKind.AUDIO, RecordKind.PHOTO})
 # 001/2/8 lists these when an agency's pack names none of its own.
 DEFAULT_FIELDS = [ClassificationField.AGENCY, ClassificationField.UNIT, ClassificationField.DEVICE,
                   ClassificationField.OFFICER, ClassificationField.RECORDED_AT, ClassificationField.CASE,
@@ -38,21 +40,20 @@ def name_patterns(device) -> list[tuple[str, str]]:
 
 
 def fill_from_name_and_media(record: Record, name: str, found: Probe) -> None:
+    """Device, officer and recording time from the name and the content; the time by the rule of
+    ``evidence.timesources``, with every source kept and any disagreement measured."""
     parsed = parse_name(name, name_patterns(record.device))
-    start = end = None
     if parsed is not None:
         if record.device is None and parsed.serial:
             record.device = device_by_serial(record.agency, parsed.serial)
         if record.officer is None and parsed.officer:
             record.officer = staff_by_number(record.agency, parsed.officer)
-        start, end = parsed.start, parsed.end
-        record.recorded_time_source = "file_name" if start else ""
-    if start is None and found.created is not None:
-        start = found.created
-        record.recorded_time_source = "media"
-    if start is not None and end is None:
-        end = start + dt.timedelta(seconds=found.duration_seconds or 0)
-    record.recorded_start, record.recorded_end = start, end
+    verdict = timesources.decide(parsed.start if parsed else None, parsed.end if parsed else None, found.times,
+                                 found.duration_seconds, dt.timedelta(seconds=settings.COMPLIANCE_CLOCK_SECONDS))
+    record.recorded_start, record.recorded_end = verdict.start, verdict.end
+    record.recorded_time_source = verdict.source
+    record.time_sources = [reading.as_json() for reading in verdict.readings]
+    record.time_conflict_seconds = verdict.disagreement.seconds if verdict.disagreement else None
     if record.unit is None:
         record.unit = getattr(record.officer, "unit", None) or getattr(record.device, "unit", None)
 
@@ -75,7 +76,8 @@ def auto_link(record: Record) -> None:
     if record.activity_id is not None:
         if record.link_state not in (Record.LinkState.AUTO, Record.LinkState.MANUAL):
             record.link_state = Record.LinkState.MANUAL
-    elif record.kind == RecordKind.DOCUMENT:
+    elif record.kind in (RecordKind.DOCUMENT, RecordKind.UNREADABLE):
+        # An unreadable file is kept but is no recording of anything: never linked, never coverage.
         record.link_state = Record.LinkState.NOT_APPLICABLE
     else:
         span = true_span(record)
@@ -113,7 +115,7 @@ def judge_deadline(record: Record) -> None:
     record.due_at = due.due_at
     record.deadline_rule = due.rule.id if due.rule else ""
     record.deadline_cite = ", ".join(due.rule.cite) if due.rule else ""
-    record.late = bool(due.due_at and record.kind != RecordKind.DOCUMENT and stored_at >= due.due_at)
+    record.late = bool(due.due_at and record.kind in RECORDING_KINDS and stored_at >= due.due_at)
 
 
 def link_and_judge(record: Record) -> None:
@@ -123,7 +125,8 @@ def link_and_judge(record: Record) -> None:
 
 SNAPSHOT_FIELDS = ["kind", "original_name", "source_path", "channel", "unit", "device", "officer", "case", "activity",
                    "link_state", "party", "usage", "recorded_start", "recorded_end", "clock_skew_seconds", "playable",
-                   "late", "due_at", "deadline_cite", "remote_reason", "returned_to_unit_at", "stored_at"]
+                   "late", "due_at", "deadline_cite", "remote_reason", "returned_to_unit_at", "unreadable_reason",
+                   "recorded_time_source", "time_sources", "time_conflict_seconds", "stored_at"]
 
 
 def event_snapshot(record: Record) -> dict:
@@ -139,12 +142,13 @@ def classification_fields(pack) -> list[str]:
 def missing_condition(fields: list[str]) -> Q:
     """Records lacking any of ``fields``. A patrol recording has no case or party to name."""
     not_patrol = ~Q(usage=RecordUsage.PATROL)
+    recording = Q(kind__in=RECORDING_KINDS)
     checks = {
         ClassificationField.UNIT: Q(unit__isnull=True),
-        ClassificationField.DEVICE: Q(device__isnull=True) & ~Q(kind=RecordKind.DOCUMENT),
+        ClassificationField.DEVICE: Q(device__isnull=True) & recording,
         ClassificationField.OFFICER: Q(officer__isnull=True),
-        ClassificationField.RECORDED_AT: Q(recorded_start__isnull=True) & ~Q(kind=RecordKind.DOCUMENT),
-        ClassificationField.RECORD_DATE: Q(recorded_start__isnull=True) & ~Q(kind=RecordKind.DOCUMENT),
+        ClassificationField.RECORDED_AT: Q(recorded_start__isnull=True) & recording,
+        ClassificationField.RECORD_DATE: Q(recorded_start__isnull=True) & recording,
         ClassificationField.CASE: Q(case__isnull=True) & not_patrol,
         ClassificationField.PARTY: Q(party="") & not_patrol,
     }
@@ -157,7 +161,7 @@ def missing_condition(fields: list[str]) -> Q:
 
 def missing_fields(record: Record, fields: list[str]) -> list[str]:
     patrol = record.usage == RecordUsage.PATROL
-    document = record.kind == RecordKind.DOCUMENT
+    document = record.kind not in RECORDING_KINDS
     present = {
         ClassificationField.UNIT: record.unit_id is not None,
         ClassificationField.DEVICE: record.device_id is not None or document,

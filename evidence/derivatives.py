@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import logging
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from fractions import Fraction
@@ -16,7 +15,7 @@ from pathlib import Path
 from django.db import transaction
 
 from evidence.facts import DERIVATIVE_VERB, derivative_detail
-from evidence.hashing import hash_stream
+from evidence.hashing import hash_file, hash_stream
 from evidence.models import Blob, Derivative, Record
 from evidence.store import StoredObject, default_store, store_named
 from ledger.events import record_event
@@ -40,12 +39,15 @@ def local_path(blob: Blob) -> Iterator[Path]:
     if path is not None:
         yield path
         return
-    store.staging_dir.mkdir(parents=True, exist_ok=True)  # a fresh worker node has filed nothing yet
-    with tempfile.NamedTemporaryFile(dir=store.staging_dir, suffix=Path(blob.key).suffix) as copy:
-        for chunk in store.read_range(stored_object(blob)):
-            copy.write(chunk)
-        copy.flush()
-        yield Path(copy.name)
+    copy, name = store.new_staging_file(prefix="copy-")  # locked while in use (evidence.housekeeping)
+    try:
+        with copy:
+            for chunk in store.read_range(stored_object(blob)):
+                copy.write(chunk)
+            copy.flush()
+            yield name
+    finally:
+        name.unlink(missing_ok=True)
 
 
 # What a viewer is shown of each kind of record: a copy made for the browser, never the original's bytes (000/1/4:
@@ -83,13 +85,13 @@ def make_all(record: Record) -> list[str]:
                 _save(record, Derivative.Kind.THUMBNAIL, _jpeg(frames[len(frames) // 4], THUMB_WIDTH), "image/jpeg")
                 _save(record, Derivative.Kind.CONTACT_STRIP, _jpeg(_strip(frames), None), "image/jpeg")
                 made += [Derivative.Kind.THUMBNAIL, Derivative.Kind.CONTACT_STRIP]
-            _save_file(record, Derivative.Kind.PROXY, _transcode(source, video=True), "video/mp4")
+            _save_transcoded(record, Derivative.Kind.PROXY, source, "video/mp4", video=True)
             made.append(Derivative.Kind.PROXY)
         elif record.kind == RecordKind.PHOTO or (record.kind == RecordKind.DOCUMENT
                                                  and _suffix(record) in RASTER_DOCUMENTS):
             made += _pictures(record, source)
         elif record.kind == RecordKind.AUDIO:
-            _save_file(record, Derivative.Kind.PREVIEW, _transcode(source, video=False), "audio/mp4")
+            _save_transcoded(record, Derivative.Kind.PREVIEW, source, "audio/mp4", video=False)
             made.append(Derivative.Kind.PREVIEW)
         elif record.kind == RecordKind.DOCUMENT and _suffix(record) == ".pdf":
             stamped = _stamped_pdf(record, source)
@@ -180,13 +182,10 @@ def _jpeg(image, width: int | None) -> bytes:
     return buffer.getvalue()
 
 
-def _transcode(source: Path, *, video: bool) -> Path:
-    """An H.264/AAC MP4 (or AAC-only M4A) the browser can play, written to a staging file."""
+def _transcode(source: Path, target: Path, *, video: bool) -> None:
+    """An H.264/AAC MP4 (or AAC-only M4A) the browser can play, written to ``target``."""
     import av
 
-    store = default_store()
-    handle, target = store.new_staging_file()
-    handle.close()
     with av.open(str(source)) as inp, av.open(str(target), "w", format="mp4") as out:
         in_video = inp.streams.video[0] if video and inp.streams.video else None
         in_audio = inp.streams.audio[0] if inp.streams.audio else None
@@ -217,7 +216,6 @@ def _transcode(source: Path, *, video: bool) -> Path:
             out.mux(out_video.encode())
         if out_audio is not None:
             out.mux(out_audio.encode())
-    return target
 
 
 def _save(record: Record, kind: str, content: bytes, content_type: str) -> None:
@@ -228,13 +226,17 @@ def _save(record: Record, kind: str, content: bytes, content_type: str) -> None:
     _register(record, kind, store, staged, digests, content_type)
 
 
-def _save_file(record: Record, kind: str, path: Path, content_type: str) -> None:
+def _save_transcoded(record: Record, kind: str, source: Path, content_type: str, *, video: bool) -> None:
+    """Transcode into a staging file that becomes the stored object itself (hashed, then linked: no copy)."""
     store = default_store()
-    handle, staged = store.new_staging_file()
-    with handle, open(path, "rb") as source:
-        digests = hash_stream(source, handle)
-    path.unlink(missing_ok=True)
-    _register(record, kind, store, staged, digests, content_type)
+    handle, staged = store.new_staging_file()  # the lock holds while the transcode writes, however long
+    try:
+        with handle:
+            _transcode(source, staged, video=video)
+            digests = hash_file(staged)
+            _register(record, kind, store, staged, digests, content_type)
+    finally:
+        staged.unlink(missing_ok=True)
 
 
 def _register(record: Record, kind: str, store, staged: Path, digests, content_type: str) -> None:

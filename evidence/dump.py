@@ -1,7 +1,7 @@
 """Importing a camera's dump folder, from a collection station's disk or the command line.
 
-Idempotent by content: a file already filed is reported as such and not filed again, so an import interrupted by a
-crash or kill -9 is finished by running it again.
+Idempotent by content: a file already filed is reported as such and not filed again (nor copied: see
+``evidence.ingest``), so an import interrupted by a crash or kill -9 is finished by running it again.
 """
 
 from __future__ import annotations
@@ -15,14 +15,16 @@ from typing import BinaryIO
 from django.utils.translation import gettext as _
 
 from evidence.ingest import IngestRefused, Origin, ingest_file
+from evidence.naming import escaped
 
 
 @dataclass
 class FileResult:
-    path: str
-    status: str  # filed | duplicate | skipped | refused
+    path: str  # as received, with any invisible character written out (naming.escaped)
+    status: str  # filed | duplicate | quarantined | skipped | refused
     message: str
     record_id: int | None = None
+    code: str = ""  # why a file was refused or skipped (IngestRefused.code)
 
 
 @dataclass
@@ -34,7 +36,7 @@ class DumpReport:
 
     @property
     def ok(self) -> bool:
-        return self.count("refused") == 0
+        return self.count("refused") == 0 and self.count("quarantined") == 0
 
 
 def dump_files(root: Path) -> list[Path]:
@@ -52,19 +54,20 @@ def dump_files(root: Path) -> list[Path]:
     return found
 
 
-def import_one(source: Path | BinaryIO, name: str, relative: str, origin: Origin) -> FileResult:
+def import_one(source: Path | BinaryIO, name: str, relative: str, origin: Origin, *, owned: bool = False
+               ) -> FileResult:
     try:
-        outcome = ingest_file(source, name, origin, source_path=relative)
+        outcome = ingest_file(source, name, origin, source_path=relative, owned=owned)
     except IngestRefused as exc:
         status = "skipped" if exc.code == "unknown_type" else "refused"
-        return FileResult(relative, status, str(exc))
-    return FileResult(relative, "filed" if outcome.created else "duplicate", outcome.message, outcome.record.pk)
+        return FileResult(escaped(relative), status, str(exc), code=exc.code)
+    return FileResult(escaped(relative), outcome.status, outcome.message, outcome.record.pk)
 
 
 def import_dump(root: Path, origin: Origin, *, progress: Callable[[int, int, FileResult], None] | None = None
                 ) -> DumpReport:
     if not root.is_dir():
-        raise IngestRefused(_("%(path)s is not a folder.") % {"path": root}, "not_a_folder")
+        raise IngestRefused(_("%(path)s is not a folder.") % {"path": escaped(str(root))}, "not_a_folder")
     files = dump_files(root)
     report = DumpReport()
     for index, path in enumerate(files, start=1):

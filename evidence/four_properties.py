@@ -90,9 +90,10 @@ def _assess_one(record: Record, ingest: Event | None, fixity: FixityCheck | None
                else _("Classification incomplete: %(fields)s") % {"fields": "、".join(missing)})
     # Usability: the content can be read and shown.
     result.add("usability", record.playable, _("The file opens as %(kind)s.") % {"kind": record.get_kind_display()}
-               if record.playable else record.probe_error)
+               if record.playable else _("No decoder can read it: %(reason)s.") % {
+                   "reason": record.get_unreadable_reason_display() or _("the media could not be read")})
     if record.kind == "av":
-        viewable = has_proxy or Probe(info=record.media, error=record.probe_error).browser_ready()
+        viewable = has_proxy or Probe(record.kind, record.media).browser_ready()
         result.add("usability", viewable, _("It plays in the viewing room (original or playback copy)."))
     # Security: write-once storage, checked within its cycle, every look on the record.
     result.add("security", blob.backend in ("local", "s3"),

@@ -10,6 +10,34 @@ from authz.scopes import RestrictedQuerySet
 from policy.vocabulary import ConfidentialityMark, RecordKind, RecordUsage
 
 
+class UnreadableReason(models.TextChoices):
+    """Why no decoder could read a file (evidence.probe); stored as the code, shown translated."""
+
+    INDEX_MISSING = "index_missing", _("the video's index (moov) is missing: recording did not end properly or the "
+                                       "copy was cut off, so no player can read its pictures")
+    TRUNCATED = "truncated", _("the file is incomplete: its data stops before the recording it describes ends")
+    UNDECODABLE = "undecodable", _("its pictures or sound cannot be decoded: the data is damaged or in a format "
+                                   "no decoder here reads")
+    NO_STREAMS = "no_streams", _("the file holds no pictures and no sound")
+    NOT_MEDIA = "not_media", _("the content is neither a recording, a photo nor a document of any known kind, "
+                               "whatever its name says")
+    DOCUMENT = "document", _("the content is a document, not a recording or a photo; this channel takes only what "
+                             "cameras and recorders make")
+
+
+class TimeSource(models.TextChoices):
+    """Where a recording's time was read (evidence.timesources)."""
+
+    FILE_NAME = "file_name", _("the file name")
+    EXIF = "exif", _("the photo's EXIF time taken")
+    QUICKTIME = "quicktime", _("the video's embedded creation date (with time zone)")
+    CONTAINER = "container", _("the video's embedded creation time")
+    BEXT = "bext", _("the Broadcast WAV origination time")
+    IDIT = "idit", _("the AVI's embedded recording time (IDIT)")
+    ICRD = "icrd", _("the embedded creation date (LIST/INFO)")
+    MEDIA = "media", _("the media")  # records filed before each source was told apart
+
+
 class Blob(models.Model):
     """Stored content, once per distinct SHA-256. Records and derivatives point here; nothing changes a blob."""
 
@@ -27,7 +55,8 @@ class Blob(models.Model):
 
     class Meta:
         verbose_name = _("stored object")
-        indexes = [models.Index(fields=["fixity_checked_at"])]
+        # size: a file whose size no stored object has is new, so it is copied while hashed, never read twice.
+        indexes = [models.Index(fields=["fixity_checked_at"]), models.Index(fields=["size"])]
         verbose_name_plural = _("stored objects")
 
     def __str__(self) -> str:
@@ -73,7 +102,8 @@ class Record(models.Model):
     channel = models.CharField(_("received through"), max_length=16, choices=Channel.choices)
     recorded_start = models.DateTimeField(_("recording start"), null=True, blank=True)
     recorded_end = models.DateTimeField(_("recording end"), null=True, blank=True)
-    recorded_time_source = models.CharField(_("recording time from"), max_length=32, blank=True)
+    recorded_time_source = models.CharField(_("recording time from"), max_length=32, blank=True,
+                                            choices=TimeSource.choices)
     clock_skew_seconds = models.IntegerField(
         _("device clock skew (s)"), null=True, blank=True,
         help_text=_("Device clock minus station clock when the device was docked; positive means fast."),
@@ -87,6 +117,12 @@ class Record(models.Model):
     media = models.JSONField(_("media details"), default=dict, blank=True)
     playable = models.BooleanField(_("playable"), default=True)
     probe_error = models.TextField(_("media check error"), blank=True)
+    unreadable_reason = models.CharField(_("why it cannot be read"), max_length=16, blank=True,
+                                         choices=UnreadableReason.choices)
+    # Every time the file carries ({source, time, day_only, local_as_utc}) and, when they disagree beyond the
+    # clock tolerance, by how much (evidence.timesources).
+    time_sources = models.JSONField(_("time sources"), default=list, blank=True)
+    time_conflict_seconds = models.PositiveIntegerField(_("time sources disagree by (s)"), null=True, blank=True)
     due_at = models.DateTimeField(_("storage due by"), null=True, blank=True)
     late = models.BooleanField(_("stored late"), default=False)
     deadline_rule = models.CharField(_("storage deadline rule"), max_length=64, blank=True)
@@ -122,7 +158,20 @@ class Record(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.original_name}"
+        return f"#{self.pk} {self.shown_name}"
+
+    @property
+    def shown_name(self) -> str:
+        """The file name as displayed: invisible and direction characters written out (naming.escaped)."""
+        from evidence.naming import escaped
+
+        return escaped(self.original_name)
+
+    @property
+    def shown_source_path(self) -> str:
+        from evidence.naming import escaped
+
+        return escaped(self.source_path)
 
 
 class Derivative(models.Model):
@@ -220,6 +269,7 @@ class UploadSession(models.Model):
         RECEIVING = "receiving", _("receiving")
         RECEIVED = "received", _("received, waiting to be filed")
         FILED = "filed", _("filed")
+        QUARANTINED = "quarantined", _("kept, but unreadable")
         REFUSED = "refused", _("refused")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -233,14 +283,24 @@ class UploadSession(models.Model):
     record = models.ForeignKey(Record, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Filing: how often it was tried, the task of the latest try, and when to try again after a full disk.
+    attempts = models.PositiveIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["user", "created_at"])]
+        indexes = [models.Index(fields=["user", "created_at"]), models.Index(fields=["state", "updated_at"])]
 
     def __str__(self) -> str:
-        return f"{self.filename} ({self.offset}/{self.length})"
+        return f"{self.shown_filename} ({self.offset}/{self.length})"
+
+    @property
+    def shown_filename(self) -> str:
+        from evidence.naming import escaped
+
+        return escaped(self.filename)
 
 
 class FixityCheck(models.Model):

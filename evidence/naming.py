@@ -10,7 +10,9 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from lawtrace.text import BIDI_CONTROLS, escaped, hidden
 from policy.vocabulary import RecordKind
 
 MAX_NAME = 255
@@ -29,15 +31,41 @@ class BadName(ValueError):
     pass
 
 
+# Django's zh_Hans catalogue renders the message of its null-character validator (behind every form and API text
+# field) as "不允许是用空字符串", a garbled "empty string", which a NUL is not. Naming the msgid here puts it in our
+# catalogue, which LOCALE_PATHS lets win over Django's.
+gettext_noop("Null characters are not allowed.")
+
+
+def check_name(raw: str) -> None:
+    """Refuse a name carrying a NUL, a control character or a bidi control: such a name is corrupt or disguises
+    what the file is, and it must not be quietly rewritten into something that looks harmless."""
+    offending = next((ch for ch in raw or "" if hidden(ch)), None)
+    if offending is None:
+        return
+    shown = {"name": escaped(raw), "char": f"U+{ord(offending):04X}"}
+    if offending == "\x00":
+        message = _("The name %(name)s contains a null character (NUL); it was not accepted. Rename the file and "
+                    "send it again.")
+    elif offending in BIDI_CONTROLS:
+        message = _("The name %(name)s contains a text-direction control character (%(char)s), which can disguise "
+                    "the real type of a file; it was not accepted. Rename the file and send it again.")
+    else:
+        message = _("The name %(name)s contains an invisible control character (%(char)s); it was not accepted. "
+                    "Rename the file and send it again.")
+    raise BadName(message % shown)
+
+
 def safe_name(raw: str) -> str:
-    """The last component of a client-supplied name, NFC-normalised, without control or separator characters.
+    """The last component of a client-supplied name, NFC-normalised, without path or reserved characters.
 
     Names are only ever labels here (objects are stored by hash), but they end up in packages, disc images and
-    printed registers, so traversal pieces, and control characters are removed at the door.
+    printed registers, so traversal pieces are cut off; control and direction characters are refused outright.
     """
+    check_name(raw)
     name = unicodedata.normalize("NFC", raw or "")
     name = PureWindowsPath(PurePosixPath(name.replace("\\", "/")).name).name
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C" and ch not in '/\\:*?"<>|')
+    name = "".join(ch for ch in name if ch not in '/\\:*?"<>|')
     name = name.strip(" .")
     if not name:
         raise BadName(_("The file name is empty or made only of characters that are not allowed."))

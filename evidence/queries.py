@@ -10,6 +10,7 @@ from evidence import classify
 from evidence.models import Record
 from org.models import User
 from policy import current
+from policy.vocabulary import RecordKind
 
 
 def visible_records(user: User, action: str = "view") -> QuerySet[Record]:
@@ -33,7 +34,9 @@ def search_records(records: QuerySet[Record], text: str) -> QuerySet[Record]:
     return records.filter(condition)
 
 
-WORKLISTS = ("unlinked", "missing", "late", "unplayable")
+WORKLISTS = ("unlinked", "missing", "late", "unplayable", "clock")
+# Files kept but read by no decoder, and records filed before that was told apart by content.
+UNREADABLE = Q(kind=RecordKind.UNREADABLE) | Q(playable=False)
 
 
 def worklist(user: User, name: str) -> QuerySet[Record]:
@@ -48,7 +51,9 @@ def worklist(user: User, name: str) -> QuerySet[Record]:
     if name == "late":
         return records.filter(late=True)
     if name == "unplayable":
-        return records.filter(playable=False)
+        return records.filter(UNREADABLE)
+    if name == "clock":
+        return records.filter(time_conflict_seconds__isnull=False)
     return records.none()
 
 
@@ -67,7 +72,8 @@ def worklist_counts(user: User, *, mine: bool = False) -> dict[str, int]:
         "unlinked": Q(link_state__in=[Record.LinkState.UNMATCHED, Record.LinkState.AMBIGUOUS]),
         "missing": classify.missing_condition(fields),
         "late": Q(late=True),
-        "unplayable": Q(playable=False),
+        "unplayable": UNREADABLE,
+        "clock": Q(time_conflict_seconds__isnull=False),
     }
     return records.aggregate(**{name: Count("pk", filter=condition) for name, condition in conditions.items()})
 
@@ -79,15 +85,29 @@ def fixity_failures(user: User) -> QuerySet[Record]:
 
 
 CLIP_FIELDS = ("id", "activity_id", "kind", "recorded_start", "recorded_end", "clock_skew_seconds", "officer_id",
-               "device_id", "late", "deadline_cite")
+               "device_id", "late", "deadline_cite", "time_conflict_seconds")
 
 
 def clip_rows(activity_ids: list[int]) -> list[dict]:
-    """The records linked to these activities, as plain rows for the compliance engine (no user scope: a job)."""
+    """The records linked to these activities, as plain rows for the compliance engine (no user scope: a job).
+
+    A file no decoder could read is no recording: it is left out, so it never counts as coverage. A record whose
+    time sources disagree carries the two values in ``time_disagreement``."""
+    from evidence.timesources import disagreement_params
     from lawtrace import rawrows
 
-    records = Record.objects.filter(activity_id__in=activity_ids).order_by("recorded_start", "id")
-    return rawrows.values(records, CLIP_FIELDS, times=("recorded_start", "recorded_end"), flags=("late",))
+    records = (Record.objects.filter(activity_id__in=activity_ids, playable=True)
+               .exclude(kind=RecordKind.UNREADABLE).order_by("recorded_start", "id"))
+    rows = rawrows.values(records, CLIP_FIELDS, times=("recorded_start", "recorded_end"), flags=("late",))
+    disagreeing = [row["id"] for row in rows if row["time_conflict_seconds"] is not None]
+    conflicting = {row["id"]: row for row in Record.objects.filter(pk__in=disagreeing).values(
+        "id", "time_sources", "recorded_time_source", "recorded_start", "recorded_end")} if disagreeing else {}
+    for row in rows:
+        found = conflicting.get(row["id"])
+        row["time_disagreement"] = disagreement_params(
+            found["time_sources"], found["recorded_time_source"], found["recorded_start"],
+            found["recorded_end"]) if found else None
+    return rows
 
 
 def activity_of_record(record_id: int) -> int | None:

@@ -204,19 +204,39 @@ def add_name_pattern(*, brand: str, model: str, regex: str, time_format: str = "
     return pattern
 
 
-def erase_content(record: Record) -> list[str]:
-    """Remove a record's bytes from the store for an approved purge; returns the keys removed. Content shared with
-    a record not being purged (a document filed on two cases) stays. No event here: the purge writes it."""
-    removed = []
+def _purgeable_blobs(record: Record) -> list:
+    """The stored objects a purge of ``record`` removes: its derivatives, and its original unless a record not being
+    purged (a document filed on two cases) still holds it."""
     others = Record.objects.filter(blob=record.blob, purged_at__isnull=True).exclude(pk=record.pk).exists()
-    derivatives = list(record.derivatives.select_related("blob"))
-    blobs = [d.blob for d in derivatives] + ([] if others else [record.blob])
-    for blob in blobs:
-        if blob.purged_at is None:
-            store_named(blob.backend).delete(stored_object(blob))
-            removed.append(blob.key)
-    now = timezone.now()
-    with transaction.atomic():
-        Blob.objects.filter(pk__in=[b.pk for b in blobs], purged_at__isnull=True).update(purged_at=now)
-        Record.objects.filter(pk=record.pk).update(purged_at=now)
+    derivatives = [d.blob for d in record.derivatives.select_related("blob")]
+    return derivatives + ([] if others else [record.blob])
+
+
+def content_locked(record: Record) -> bool:
+    """Whether the store itself still refuses to delete some of the record's objects (S3 Object Lock)."""
+    return any(not store_named(blob.backend).deletable(stored_object(blob))
+               for blob in _purgeable_blobs(record) if blob.purged_at is None)
+
+
+def mark_purged(record: Record, when: dt.datetime) -> None:
+    """The record becomes a tombstone: metadata stays, content is no longer served. Called by the purge in the
+    transaction that writes the tombstone and its event, before any byte is removed."""
+    Record.objects.filter(pk=record.pk).update(purged_at=when)
+    record.purged_at = when
+
+
+def erase_content(record: Record) -> list[str]:
+    """Remove a purged record's bytes from the store; returns the keys removed. Content shared with a record not
+    being purged stays. Only the approved purge calls this, after its tombstone and event are written (no event
+    here), and it may be called again after a crash: each object is marked gone as soon as it is, and an object
+    already gone is not an error."""
+    if record.purged_at is None:
+        raise ValidationError("erase_content: the record has no tombstone yet")
+    removed = []
+    for blob in _purgeable_blobs(record):
+        if blob.purged_at is not None:
+            continue
+        store_named(blob.backend).delete(stored_object(blob))
+        Blob.objects.filter(pk=blob.pk, purged_at__isnull=True).update(purged_at=timezone.now())
+        removed.append(blob.key)
     return removed

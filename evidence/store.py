@@ -3,14 +3,21 @@
 Objects are addressed by their SHA-256, so identical content is stored once. Nothing here overwrites or deletes
 an object: the approved purge of the retention issue is the only way out. Staged copies are written, fsynced and
 then committed; a crash leaves at most a staging file, never a half object under its final name.
+
+A file the archive already holds on the store's own disk (a finished browser upload, a station's spooled upload)
+is not copied at all: ``adopt`` hard-links it under its hash, so filing it writes no data. Every staging file is
+created under an exclusive ``flock`` held for as long as its handle is open; the kernel drops the lock when the
+process dies, however it dies, which is how ``sweep_staging`` tells a crashed import's leftovers from live work.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import errno
+import fcntl
 import os
 import tempfile
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,11 +61,24 @@ class ObjectStore(ABC):
     def __init__(self, staging_dir: Path) -> None:
         self.staging_dir = staging_dir
 
-    def new_staging_file(self) -> tuple[BinaryIO, Path]:
-        """An empty file to copy an incoming original into, on the same disk as the objects where that matters."""
+    def new_staging_file(self, prefix: str = "incoming-") -> tuple[BinaryIO, Path]:
+        """An empty file to copy an incoming original into, on the same disk as the objects where that matters.
+
+        The file is locked while the returned handle is open: keep it open until the work on the file is done."""
         self.staging_dir.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix="incoming-", dir=self.staging_dir)
-        return os.fdopen(fd, "wb"), Path(name)
+        fd, name = tempfile.mkstemp(prefix=prefix, dir=self.staging_dir)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return os.fdopen(fd, "w+b"), Path(name)
+
+    def adopts(self, path: Path) -> bool:
+        """Whether ``adopt(path)`` can store the file without writing a local copy of it first."""
+        return False
+
+    def adopt(self, path: Path, digests: Digests, *, retain_until: dt.datetime | None = None,
+              legal_hold: bool = False) -> tuple[StoredObject, bool]:
+        """Store a complete, already hashed file the archive owns, leaving ``path`` where it is for the caller to
+        remove once the filing is committed. Only call this where ``adopts(path)``."""
+        raise StoreError(f"{self.name} store cannot adopt {path}")
 
     @abstractmethod
     def commit(self, staged: Path, digests: Digests, *, retain_until: dt.datetime | None = None,
@@ -83,9 +103,14 @@ class ObjectStore(ABC):
     def set_legal_hold(self, obj: StoredObject, on: bool) -> None:  # noqa: B027 (only S3 enforces holds)
         """Put the object under legal hold, or lift it, where the backend enforces holds."""
 
+    def deletable(self, obj: StoredObject) -> bool:
+        """Whether ``delete`` would be allowed now (no retention or legal hold of the store's own in force)."""
+        return True
+
     @abstractmethod
     def delete(self, obj: StoredObject) -> None:
-        """Remove the object for good; only an approved purge calls this (design principle 2)."""
+        """Remove the object for good; only an approved purge calls this (design principle 2). An object already
+        gone is not an error, so an interrupted purge can run again."""
 
     @abstractmethod
     def put_once(self, key: str, data: bytes, *, retain_until: dt.datetime) -> str:
@@ -120,17 +145,24 @@ class LocalStore(ObjectStore):
     def path(self, obj: StoredObject) -> Path:
         return self.root / obj.key
 
-    def commit(self, staged: Path, digests: Digests, *, retain_until: dt.datetime | None = None,
-               legal_hold: bool = False) -> tuple[StoredObject, bool]:
+    def adopts(self, path: Path) -> bool:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            return os.stat(path).st_dev == os.stat(self.root).st_dev
+        except OSError:
+            return False
+
+    def adopt(self, path: Path, digests: Digests, *, retain_until: dt.datetime | None = None,
+              legal_hold: bool = False) -> tuple[StoredObject, bool]:
         obj = StoredObject(self.name, object_key(digests.sha256))
         final = self.path(obj)
         try:
             final.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(staged, 0o444)
+            os.chmod(path, 0o444)
             try:
                 # link() never replaces an existing name, unlike rename(): a racing writer of the same content
                 # finds the object there and keeps it.
-                os.link(staged, final)
+                os.link(path, final)
                 created = True
             except FileExistsError:
                 created = False
@@ -141,9 +173,14 @@ class LocalStore(ObjectStore):
             if exc.errno == errno.ENOSPC:
                 raise StorageFull(str(exc)) from exc
             raise
+        return obj, created
+
+    def commit(self, staged: Path, digests: Digests, *, retain_until: dt.datetime | None = None,
+               legal_hold: bool = False) -> tuple[StoredObject, bool]:
+        try:
+            return self.adopt(staged, digests)
         finally:
             staged.unlink(missing_ok=True)
-        return obj, created
 
     def read_range(self, obj: StoredObject, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         with open(self.path(obj), "rb") as handle:
@@ -279,21 +316,28 @@ class S3Store(ObjectStore):
             args["ObjectLockLegalHoldStatus"] = "ON"
         return args
 
+    def adopts(self, path: Path) -> bool:
+        return True  # the object is sent from the file itself; nothing is staged locally
+
+    def adopt(self, path: Path, digests: Digests, *, retain_until: dt.datetime | None = None,
+              legal_hold: bool = False) -> tuple[StoredObject, bool]:
+        key = object_key(digests.sha256)
+        existing = self._existing(key)
+        if existing is not None:
+            return existing, False
+        args = {"Bucket": self.bucket, "Key": key, "ChecksumAlgorithm": "SHA256",
+                **self._lock_args(retain_until, legal_hold)}
+        if digests.size <= self.SINGLE_PUT_LIMIT:
+            with open(path, "rb") as body:
+                response = self.client.put_object(Body=body, **args)
+        else:
+            response = self._multipart(path, digests.size, args)
+        return StoredObject(self.name, key, response.get("VersionId", "")), True
+
     def commit(self, staged: Path, digests: Digests, *, retain_until: dt.datetime | None = None,
                legal_hold: bool = False) -> tuple[StoredObject, bool]:
-        key = object_key(digests.sha256)
         try:
-            existing = self._existing(key)
-            if existing is not None:
-                return existing, False
-            args = {"Bucket": self.bucket, "Key": key, "ChecksumAlgorithm": "SHA256",
-                    **self._lock_args(retain_until, legal_hold)}
-            if digests.size <= self.SINGLE_PUT_LIMIT:
-                with open(staged, "rb") as body:
-                    response = self.client.put_object(Body=body, **args)
-            else:
-                response = self._multipart(staged, digests.size, args)
-            return StoredObject(self.name, key, response.get("VersionId", "")), True
+            return self.adopt(staged, digests, retain_until=retain_until, legal_hold=legal_hold)
         finally:
             staged.unlink(missing_ok=True)
 
@@ -344,6 +388,26 @@ class S3Store(ObjectStore):
         self.client.put_object_legal_hold(Bucket=self.bucket, Key=obj.key, **self._version(obj),
                                           LegalHold={"Status": "ON" if on else "OFF"})
 
+    def deletable(self, obj: StoredObject) -> bool:
+        from botocore.exceptions import ClientError
+
+        # No lock configured on the object, or the object already gone: nothing stands in the way.
+        unlocked = ("NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError", "NoSuchKey",
+                    "NoSuchVersion", "404")
+        try:
+            retention = self.client.get_object_retention(Bucket=self.bucket, Key=obj.key, **self._version(obj))
+            until = retention.get("Retention", {}).get("RetainUntilDate")
+            if until is not None and until > dt.datetime.now(dt.UTC):
+                return False
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in unlocked:
+                return False
+        try:
+            hold = self.client.get_object_legal_hold(Bucket=self.bucket, Key=obj.key, **self._version(obj))
+        except ClientError as error:
+            return error.response.get("Error", {}).get("Code") in unlocked
+        return hold.get("LegalHold", {}).get("Status") != "ON"
+
     def delete(self, obj: StoredObject) -> None:
         from botocore.exceptions import ClientError
 
@@ -352,8 +416,10 @@ class S3Store(ObjectStore):
         try:
             self.client.delete_object(Bucket=self.bucket, Key=obj.key, **self._version(obj))
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("AccessDenied", "InvalidRequest",
-                                                               "ObjectLockConfigurationNotFoundError"):
+            code = error.response.get("Error", {}).get("Code")
+            if code in ("NoSuchKey", "NoSuchVersion", "404"):
+                return
+            if code in ("AccessDenied", "InvalidRequest", "ObjectLockConfigurationNotFoundError"):
                 raise ObjectLocked(f"{obj.key}: {error}") from error
             raise
 
@@ -377,6 +443,53 @@ class S3Store(ObjectStore):
                 body = self.client.get_object(Bucket=self.bucket, Key=version["Key"],
                                               VersionId=version["VersionId"])["Body"].read()
                 yield f"{version['Key']}?versionId={version['VersionId']}", body, version["LastModified"]
+
+
+@dataclass
+class Leftovers:
+    """What a sweep of staging files found: removed (owner gone) and kept (still locked or too recent)."""
+
+    removed: int = 0
+    removed_bytes: int = 0
+    kept: int = 0
+    oldest_kept: dt.datetime | None = None
+
+
+def sweep_staging(directory: Path, grace: dt.timedelta) -> Leftovers:
+    """Remove staging files of crashed work: untouched for ``grace`` and not locked by a live process.
+
+    A file in use is locked by its owner for as long as the work lasts, so it stays whatever its age; the grace
+    period covers the moment between a file's creation and its lock, and file systems whose locks are unreliable.
+    """
+    found = Leftovers()
+    if not directory.is_dir():
+        return found
+    cutoff = time.time() - grace.total_seconds()
+    for entry in os.scandir(directory):
+        if not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue  # gone meanwhile: its owner finished
+        try:
+            locked_by_owner = False
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                locked_by_owner = True
+            if locked_by_owner or info.st_mtime > cutoff:
+                found.kept += 1
+                moment = dt.datetime.fromtimestamp(info.st_mtime, dt.UTC)
+                found.oldest_kept = min(found.oldest_kept or moment, moment)
+                continue
+            os.unlink(entry.path)
+            found.removed += 1
+            found.removed_bytes += info.st_size
+        finally:
+            os.close(fd)
+    return found
 
 
 @cache

@@ -31,6 +31,13 @@ def file_upload(session_id: str) -> str:
 
 
 @task()
+def housekeeping() -> dict:
+    from evidence.housekeeping import sweep
+
+    return sweep().__dict__
+
+
+@task()
 def expire_abandoned_uploads() -> int:
     from evidence.uploads import expire_abandoned
 

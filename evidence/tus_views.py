@@ -1,9 +1,13 @@
-"""HTTP side of the resumable upload protocol (tus 1.0.0: core, creation, termination)."""
+"""HTTP side of the resumable upload protocol (tus 1.0.0: core, creation, termination).
+
+Beyond tus, ``GET`` on an upload answers how its filing went (JSON: state, its Chinese name, the message, the
+record): filed, kept but unreadable, refused, or still waiting.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
@@ -46,7 +50,7 @@ def collection(request: HttpRequest) -> HttpResponse:
     return _tus(response)
 
 
-@route("record.file", methods=("HEAD", "PATCH", "DELETE"), on="evidence.uploadsession", key="upload_id",
+@route("record.file", methods=("GET", "HEAD", "PATCH", "DELETE"), on="evidence.uploadsession", key="upload_id",
        verb="record.upload")
 def resource(request: HttpRequest, upload_id: str) -> HttpResponse:
     session = get_object_or_404(UploadSession.objects.restrict(request.user), pk=upload_id)
@@ -69,6 +73,11 @@ def resource(request: HttpRequest, upload_id: str) -> HttpResponse:
         response = HttpResponse(status=204)
         response["Upload-Offset"] = str(session.offset)
         return _tus(response)
+    if request.method == "GET":
+        return _tus(JsonResponse({
+            "state": session.state, "state_label": session.get_state_display(), "message": session.message,
+            "record": session.record_id, "offset": session.offset, "length": session.length,
+        }, json_dumps_params={"ensure_ascii": False}))
     try:  # DELETE: the route answers no other method
         uploads.cancel(session)
     except uploads.UploadError as error:

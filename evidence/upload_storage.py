@@ -202,6 +202,12 @@ class _SegmentStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        # What RawIOBase readers call (the ingest's hashing fills its buffers in place); the inherited one is abstract.
+        data = self.read(len(buffer))
+        memoryview(buffer)[:len(data)] = data
+        return len(data)
+
     def read(self, size: int = -1) -> bytes:
         while True:
             if self.body is None:

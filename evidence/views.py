@@ -15,7 +15,7 @@ from authz import scopes
 from authz.routes import may, route
 from cases.forms import apply_service_errors
 from cases.queries import activities_overlapping
-from evidence import classify, derivatives, queries, services, streaming
+from evidence import classify, derivatives, queries, services, streaming, timesources
 from evidence.forms import ClassifyForm, LinkForm, UnlinkForm, UploadDetailsForm
 from evidence.four_properties import PROPERTIES, assess
 from evidence.models import Derivative, Record, UploadSession
@@ -71,12 +71,21 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evidence/record_detail.html", {
         "can_play": may(request.user, "record.play", record, "play"),
         "record": record, "media": media_rows(record.media or {}), "events": history(request, record),
+        "time_rows": timesources.rows(record.time_sources), "time_disagreement": _disagreement(record),
         "missing": missing, "can_file": may(request.user, "record.file", record, "classify"),
         "span": span, "link_form": LinkForm(user=request.user, candidates=candidates),
         "unlink_form": UnlinkForm(), "derivatives": {d.kind: d for d in record.derivatives.all()},
         "deadline_rule": next((d for d in (pack.ingest.deadlines if pack.ingest else [])
                                if d.id == record.deadline_rule), None),
     })
+
+
+def _disagreement(record: Record) -> str:
+    if record.time_conflict_seconds is None:
+        return ""
+    params = timesources.disagreement_params(record.time_sources, record.recorded_time_source,
+                                             record.recorded_start, record.recorded_end)
+    return timesources.describe(params) if params else ""
 
 
 @route("record.file", on="evidence.record", action="classify", verb="record.classify")

@@ -31,7 +31,9 @@ from compliance.models import InterruptionNote
 from devices.models import Device
 from devices.services import visible_devices
 from evidence.queries import fixity_failures, worklist_counts
+from evidence.uploads import stuck as stuck_uploads
 from lawtrace import account_panels
+from lawtrace.leases import stuck as stuck_tasks
 from ledger.display import verb_label
 from ledger.models import Event
 from org.models import RoleGrant, User
@@ -77,7 +79,8 @@ WORKLIST_LABELS = {
     "unlinked": gettext_lazy("not linked to an activity"),
     "missing": gettext_lazy("classification incomplete"),
     "late": gettext_lazy("stored late"),
-    "unplayable": gettext_lazy("unreadable media"),
+    "unplayable": gettext_lazy("unreadable files (kept, not counted as recordings)"),
+    "clock": gettext_lazy("recording times that disagree"),
 }
 
 
@@ -91,11 +94,42 @@ def _worklist_panel(user: User, title: str, *, mine: bool) -> Panel:
 
 def _fixity_panel(user: User) -> Panel:
     broken = fixity_failures(user)[:10]
-    rows = [Row(f"{r.original_name} · {r.blob.sha256[:16]}…", reverse("record_detail", args=[r.pk]),
+    rows = [Row(f"{r.shown_name} · {r.blob.sha256[:16]}…", reverse("record_detail", args=[r.pk]),
                 f"{timezone.localtime(r.blob.fixity_checked_at):%Y-%m-%d %H:%M}" if r.blob.fixity_checked_at else "")
             for r in broken]
     return Panel(_("Fixity alerts: stored originals that changed or are missing"), rows, "",
                  _("Every original checked so far is intact."))
+
+
+def _age(delta: dt.timedelta | None) -> str:
+    if delta is None:
+        return "—"
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return _("%(n)d min") % {"n": minutes}
+    if minutes < 48 * 60:
+        return _("%(h)d h %(m)d min") % {"h": minutes // 60, "m": minutes % 60}
+    return _("%(d)d days") % {"d": minutes // (24 * 60)}
+
+
+def _stuck_work_panel(user: User) -> Panel:
+    """Work that should have finished and has not, with its age (evidence.uploads, lawtrace.leases)."""
+    now = timezone.now()
+    rows = [Row(_("Upload %(file)s by %(who)s not filed yet") % {"file": s.shown_filename, "who": s.user}, "",
+                _("for %(age)s, %(n)d tries; %(message)s") % {"age": _age(now - s.updated_at), "n": s.attempts,
+                                                             "message": s.message or "—"})
+            for s in stuck_uploads(staff_agency(user), now)[:10]]
+    tasks = stuck_tasks(now)
+    if tasks.stale_running:
+        rows.append(Row(_("Background tasks whose worker stopped: %(n)d, waiting to be taken over") % {
+            "n": tasks.stale_running}, "", _("for %(age)s") % {"age": _age(tasks.oldest_stale)}))
+    if tasks.waiting:
+        rows.append(Row(_("Background tasks waiting for a worker: %(n)d; is the task worker running?") % {
+            "n": tasks.waiting}, "", _("oldest %(age)s") % {"age": _age(tasks.oldest_waiting)}))
+    if tasks.given_up:
+        rows.append(Row(_("Background tasks given up today after their workers kept stopping: %(n)d") % {
+            "n": tasks.given_up}))
+    return Panel(_("Stuck work"), rows, "", _("Nothing is stuck: every upload is filed and the task worker keeps up."))
 
 
 def _my_findings_panel(user: User) -> Panel:
@@ -202,6 +236,7 @@ def _archivist(user: User) -> list[Panel]:
     devices = visible_devices(user).values("status").annotate(n=Count("id")).order_by("status")
     labels = dict(Device.Status.choices)
     return [
+        _stuck_work_panel(user),
         _fixity_panel(user),
         _retention_panel(user),
         _access_handled_panel(user),

@@ -320,8 +320,9 @@ def _note_demo_interruption(activity, officer: User, now: dt.datetime) -> None:
 
 
 def _file_demo_evidence(agency: Agency, officer: User, device, case: Case, activities: list, now: dt.datetime) -> None:
-    """A camera dump as the station would send it: a clip on time, one stored late, one of no planned activity, a
-    photo, and a scanned written record on the case. Files are made on the spot; none ship in the repository."""
+    """A camera dump as the station would send it: a clip on time, one stored late, one of no planned activity, one
+    cut off before the camera closed it (an unreadable file), a photo, and a scanned written record on the case.
+    Files are made on the spot; none ship in the repository."""
     from evidence.ingest import Origin, ingest_file
     from evidence.synthetic import make_photo, make_video
 
@@ -333,6 +334,11 @@ def _file_demo_evidence(agency: Agency, officer: User, device, case: Case, activ
             name = f"{device.serial}_{officer.staff_number}_{moment:%Y%m%d%H%M%S}_{sequence + 1:04d}.mp4"
             path = make_video(Path(folder) / name, seconds=4 + sequence, fps=10 + sequence, size=(320, 240))
             ingest_file(path, name, origin, source_path=f"DCIM/100MEDIA/{name}")
+        whole = path.read_bytes()
+        cut = Path(folder) / "cut.mp4"
+        cut.write_bytes(whole[: whole.rindex(b"moov") - 4])  # the battery died before the index was written
+        name = f"{device.serial}_{officer.staff_number}_{moments[-1]:%Y%m%d%H%M%S}_{len(moments) + 1:04d}.mp4"
+        ingest_file(cut, name, origin, source_path=f"DCIM/100MEDIA/{name}")
         taken = (moments[0] + dt.timedelta(minutes=3)).replace(tzinfo=None)
         photo = make_photo(Path(folder) / "photo.jpg", size=(640, 480), taken=taken, make=device.brand,
                            model=device.model)

@@ -19,14 +19,21 @@ class ScheduledJob(models.Model):
 
 
 class Lease(models.Model):
-    """A duty one process of the cluster holds at a time (the scheduler), until it stops renewing it."""
+    """A duty one process of the cluster holds until it stops renewing it (``lawtrace.leases``): a named duty such as
+    the scheduler's, or running one task of the database queue (``task`` set), which another worker takes over once
+    the lease has lapsed."""
 
     name = models.CharField(_("duty"), max_length=64, unique=True)
     holder = models.CharField(_("held by"), max_length=128, blank=True)
-    expires_at = models.DateTimeField(_("held until"))
+    expires_at = models.DateTimeField(_("held until"), db_index=True)
+    task = models.OneToOneField("django_tasks_database.DBTaskResult", null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="lease", verbose_name=_("task"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    renewed_at = models.DateTimeField(_("renewed at"), null=True, blank=True)
+    takeovers = models.PositiveSmallIntegerField(_("taken over from dead workers"), default=0)
 
     class Meta:
         verbose_name = _("lease")
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.holder}"
+        return f"{self.name}: {self.holder or '-'}"

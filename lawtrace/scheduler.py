@@ -1,7 +1,7 @@
 """Periodic jobs (checkpoints, fixity and retention sweeps …) on top of the Tasks API.
 
 Each app registers its jobs in ``AppConfig.ready``. ``manage.py run_scheduler`` enqueues what is due. In a cluster
-every node may run a scheduler: one holds the ``scheduler`` lease (a database row it renews) and enqueues, the
+every node may run a scheduler: one holds the ``scheduler`` lease (``lawtrace.leases``) and enqueues, the
 others stand by and take over when it stops renewing. Beneath the lease, a job's row is claimed under a row lock
 (SKIP LOCKED) and moved to its next time in the same transaction that enqueues it, and a job whose previous run has
 not finished is not enqueued again; so even two schedulers that both believe they hold the lease (one paused past
@@ -14,14 +14,13 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks.base import Task
 from django_tasks.exceptions import TaskResultDoesNotExist
 
-from lawtrace.models import Lease, ScheduledJob
+from lawtrace.models import ScheduledJob
 
 
 @dataclass(frozen=True)
@@ -65,26 +64,3 @@ def _still_running(task: Task, result_id: str) -> bool:
     except (TaskResultDoesNotExist, NotImplementedError):
         # Gone from the result store, or a backend that runs tasks at once and keeps no results: finished.
         return False
-
-
-def hold_lease(name: str, holder: str, ttl: dt.timedelta, now: dt.datetime | None = None) -> bool:
-    """Take or renew the lease ``name`` for ``holder``; False while someone else holds it unexpired.
-
-    One conditional UPDATE decides: PostgreSQL re-checks its condition on the row a concurrent taker just wrote,
-    and SQLite runs one writer at a time, so two takers never both succeed.
-    """
-    now = now or timezone.now()
-    if not Lease.objects.filter(name=name).exists():
-        try:
-            with transaction.atomic():
-                Lease.objects.create(name=name, holder="", expires_at=now - dt.timedelta(seconds=1))
-        except IntegrityError:
-            pass  # created by a concurrent taker
-    taken = (Lease.objects.filter(name=name).filter(Q(holder=holder) | Q(expires_at__lt=now))
-             .update(holder=holder, expires_at=now + ttl))
-    return taken == 1
-
-
-def release_lease(name: str, holder: str) -> None:
-    """Give the lease up at once (on shutdown), so a standby need not wait for it to expire."""
-    Lease.objects.filter(name=name, holder=holder).update(expires_at=timezone.now() - dt.timedelta(seconds=1))

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Before django_tasks_db: its ``db_worker`` command is replaced by ours, which keeps task leases.
+    "lawtrace",
     "django_tasks",
     "django_tasks_db",
     "axes",
@@ -230,6 +232,9 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A worker renews the lease of the task it runs every third of this; a task whose lease lapses (its worker died)
+# is run again by another worker (lawtrace.leases).
+TASK_LEASE_SECONDS = env_int("LAWTRACE_TASK_LEASE_SECONDS", 120, minimum=2, maximum=3600)
 
 # Extra directories of policy packs (comma-separated) for agencies beyond the shipped four.
 POLICY_PACK_DIRS = [BASE_DIR / "policy" / "packs"] + [Path(p) for p in env_list("LAWTRACE_POLICY_PACK_DIRS", [])]
@@ -280,6 +285,8 @@ EVIDENCE_S3 = {
     "default_retention_days": env_int("LAWTRACE_S3_MIN_RETENTION_DAYS", 183, minimum=1),
 }
 EVIDENCE_UPLOAD_DIR = env_path("LAWTRACE_UPLOAD_DIR", DATA_DIR / "uploads")
+# Staging and spooled upload files of crashed work are removed once untouched this long and unlocked by any process.
+EVIDENCE_STAGING_GRACE_MINUTES = env_int("LAWTRACE_STAGING_GRACE_MINUTES", 120, minimum=1)
 # Where bytes of unfinished uploads wait: a directory (local, or a mount every web node shares), or a bucket of
 # the S3 store, so that the chunks of one upload may reach different web nodes.
 EVIDENCE_UPLOAD_STORE = env_choice("LAWTRACE_UPLOAD_STORE", "local", ("local", "s3"))

@@ -211,6 +211,11 @@ KEY_LABELS = {
     "change": pgettext_lazy("event field", "change"),
     "role_request": pgettext_lazy("event field", "role request"),
     "recovery_codes": pgettext_lazy("event field", "recovery codes"),
+    # A recording's time sources (evidence.timesources).
+    "source": pgettext_lazy("event field", "source"),
+    "time": pgettext_lazy("event field", "time"),
+    "day_only": pgettext_lazy("event field", "date only"),
+    "local_as_utc": pgettext_lazy("event field", "local time written as UTC"),
     "source_sha256": pgettext_lazy("event field", "SHA-256 of the original"),
     "fingerprint": pgettext_lazy("event field", "key fingerprint"),
     "algorithm": pgettext_lazy("event field", "signature algorithm"),
@@ -221,7 +226,8 @@ KEY_LABELS = {
 CITE_KEYS = frozenset({"cite", "cites", "reason_cites", "misconduct_cite", "deadline_cite"})
 
 # Keys that carry the value of another model's field with choices: that field names their values.
-KEY_FIELDS = {"hold_kind": ("retention.hold", "kind"), "change": ("org.rolerequest", "change")}
+KEY_FIELDS = {"hold_kind": ("retention.hold", "kind"), "change": ("org.rolerequest", "change"),
+              "source": ("evidence.record", "recorded_time_source")}  # in a recording's time sources
 
 
 @dataclass(frozen=True)
@@ -266,8 +272,8 @@ def changes(event: Event, value_labels: Mapping[str, object] | None = None) -> l
 
             result.append(Change(label, law(before.get(key)) if event.before is not None else "", law(value)))
             continue
-        if field is None and key in KEY_FIELDS:
-            field = _field(_model_of(KEY_FIELDS[key][0]), KEY_FIELDS[key][1])
+        if field is None:
+            field = _key_field(key)
         old = _readable(field, before.get(key), names) if event.before is not None else ""
         result.append(Change(label, old, _readable(field, value, names)))
     reason = (event.detail or {}).get("reason")
@@ -276,6 +282,10 @@ def changes(event: Event, value_labels: Mapping[str, object] | None = None) -> l
         # here (it is kept untranslated: ledger.wording).
         result.append(Change(str(KEY_LABELS["reason"]), "", shown(reason)))
     return result
+
+
+def _key_field(key: str):
+    return _field(_model_of(KEY_FIELDS[key][0]), KEY_FIELDS[key][1]) if key in KEY_FIELDS else None
 
 
 def _model_of(object_type: str):
@@ -300,7 +310,7 @@ def _readable(field, value: object, names: Mapping[str, object]) -> str:
     if value in (None, "", [], {}):
         return "—"
     if isinstance(value, dict):
-        return "；".join(f"{names.get(key, KEY_LABELS.get(key, key))}：{_readable(None, item, names)}"
+        return "；".join(f"{names.get(key, KEY_LABELS.get(key, key))}：{_readable(_key_field(key), item, names)}"
                         for key, item in sorted(value.items()))
     choices = dict(getattr(field, "flatchoices", None) or ())
     if not isinstance(value, list) and value in choices:

@@ -43,6 +43,8 @@ class RecordKind(models.TextChoices):
     PHOTO = "photo", _("photo")
     AUDIO = "audio", _("audio")
     DOCUMENT = "document", _("written record")
+    # Kept byte for byte but decoded by nothing: never a recording, never coverage (evidence.probe).
+    UNREADABLE = "unreadable", _("unreadable file")
 
 
 class RecordUsage(models.TextChoices):

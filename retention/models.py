@@ -78,6 +78,7 @@ class PurgeProposal(models.Model):
     class State(models.TextChoices):
         PROPOSED = "proposed", _("awaiting approval")
         APPROVED = "approved", _("approved, waiting for the purge job")
+        ERASING = "erasing", _("tombstone written, content being removed")
         REJECTED = "rejected", _("rejected")
         DONE = "done", _("purged")
         BLOCKED = "blocked", _("blocked")

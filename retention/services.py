@@ -15,7 +15,7 @@ from evidence.classify import event_snapshot
 from evidence.derivatives import stored_object
 from evidence.models import Record
 from evidence.queries import all_record_ids, case_record_ids, retention_rows
-from evidence.services import erase_content
+from evidence.services import content_locked, erase_content, mark_purged
 from evidence.store import ObjectLocked, store_named
 from ledger.events import SYSTEM, RequestContext, follow, record_denial, record_event
 from org.models import User
@@ -236,18 +236,18 @@ def decide_purge(proposals: list[PurgeProposal], *, approve: bool, actor: User, 
 
 
 def purge_approved(limit: int = 50) -> int:
-    """The job: purge approved records in a chunk, re-checking each; never inside a web request."""
+    """The job: purge approved records in a chunk, re-checking each; never inside a web request.
+
+    A purge writes what it destroys before destroying it: one transaction writes the tombstone and the
+    ``record.purge`` event and marks the record purged; only then are the bytes removed, object by object, and the
+    proposal closed. A crash at any point leaves either the content or the tombstone with its event, and the next
+    run finishes what a crash interrupted (proposals left ``erasing``) before starting anything new."""
     done = 0
-    for proposal in (PurgeProposal.objects.filter(state=PurgeProposal.State.APPROVED)
-                     .select_related("record__blob", "record__case", "proposed_by", "decided_by")
-                     .order_by("decided_at")[:limit]):
+    for proposal in _proposals(PurgeProposal.State.ERASING, limit):
+        done += _erase(proposal)
+    for proposal in _proposals(PurgeProposal.State.APPROVED, limit):
         record = proposal.record
         blocker = purge_blocker(record)
-        if blocker is None:
-            try:
-                erase_content(record)
-            except ObjectLocked:
-                continue  # the store's own lock has not expired yet: the next run tries again
         if blocker is not None:
             with transaction.atomic():
                 PurgeProposal.objects.filter(pk=proposal.pk).update(state=PurgeProposal.State.BLOCKED,
@@ -256,12 +256,34 @@ def purge_approved(limit: int = 50) -> int:
                 record_event("retention.purge_blocked", obj=record, detail={"proposal": proposal.pk,
                                                                             "reason": blocker})
             continue
+        if content_locked(record):
+            continue  # the store's own lock has not expired yet: nothing is written, the next run tries again
         _bury(proposal)
-        done += 1
+        done += _erase(proposal)
     return done
 
 
+def _proposals(state: str, limit: int) -> list[PurgeProposal]:
+    return list(PurgeProposal.objects.filter(state=state)
+                .select_related("record__blob", "record__case", "proposed_by", "decided_by")
+                .order_by("decided_at", "pk")[:limit])
+
+
+def _erase(proposal: PurgeProposal) -> int:
+    """Remove the content of a record whose tombstone is written; 1 when the purge is complete."""
+    record = proposal.record
+    record.refresh_from_db()
+    try:
+        erase_content(record)
+    except ObjectLocked:
+        return 0  # refused by the store after all: the proposal stays erasing and the next run tries again
+    PurgeProposal.objects.filter(pk=proposal.pk, state=PurgeProposal.State.ERASING).update(
+        state=PurgeProposal.State.DONE, finished_at=timezone.now())
+    return 1
+
+
 def _bury(proposal: PurgeProposal) -> None:
+    """Tombstone, event and the record's purged mark, in one transaction, before any byte is removed."""
     record = proposal.record
     record.refresh_from_db()
     now = timezone.now()
@@ -269,10 +291,14 @@ def _bury(proposal: PurgeProposal) -> None:
                  "reason": proposal.reason, "approved_by": str(proposal.decided_by),
                  "approved_at": proposal.decided_at.isoformat(), "comment": proposal.comment}
     with transaction.atomic():
+        if not PurgeProposal.objects.select_for_update().filter(pk=proposal.pk,
+                                                                state=PurgeProposal.State.APPROVED).exists():
+            return  # another run got here first
         metadata = event_snapshot(record)
         event = record_event("record.purge", obj=record, before=metadata,
                              detail={"proposal": proposal.pk, **approvals})
         Tombstone.objects.create(record=record, agency_id=record.agency_id, sha256=record.blob.sha256,
                                  sm3=record.blob.sm3, size=record.blob.size, metadata=metadata, approvals=approvals,
                                  purged_at=now, event_seq=event.seq)
-        PurgeProposal.objects.filter(pk=proposal.pk).update(state=PurgeProposal.State.DONE, finished_at=now)
+        mark_purged(record, now)
+        PurgeProposal.objects.filter(pk=proposal.pk).update(state=PurgeProposal.State.ERASING)

@@ -35,6 +35,13 @@
     removeFingerprintOnSuccess: true,
     allowedMetaFields: ["name", "type", ...fields],
   });
+  // The server says in Chinese why a file was refused (a name with a control or direction character, a type it does
+  // not take, a full disk): show its words, not the upload library's English wrapper around them.
+  uppy.on("upload-error", function (file, error) {
+    const response = error && error.originalResponse;
+    const text = response && typeof response.getBody === "function" ? response.getBody() : "";
+    if (text) uppy.info(text, "error", 10000);
+  });
   uppy.on("complete", function () {
     if (window.htmx) htmx.trigger("#upload-status", "load");
   });

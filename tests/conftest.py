@@ -28,6 +28,18 @@ def an_officer(agency) -> User:
     return officer(agency)
 
 
+@pytest.fixture
+def builtin_name_patterns(db):
+    """The camera naming schemes the migrations seed: a transactional test's flush removes them for later tests."""
+    from importlib import import_module
+
+    from evidence.models import FilenamePattern
+
+    seeded = import_module("evidence.migrations.0009_photo_and_audio_name_patterns")
+    for _old, regex, note in seeded.OLD_TO_NEW:
+        FilenamePattern.objects.get_or_create(brand="通用", model="", regex=regex, defaults={"note": note})
+
+
 def login(client: Client, user: User) -> Client:
     client.force_login(user)
     return client

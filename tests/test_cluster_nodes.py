@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from lawtrace import scheduler
+from lawtrace import leases, scheduler
 from lawtrace.models import Lease
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,15 +68,15 @@ def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 def test_the_scheduler_lease_has_one_holder_until_it_lapses(db):
     now = timezone.now()
     ttl = dt.timedelta(seconds=60)
-    assert scheduler.hold_lease("scheduler", "node-a", ttl, now)
-    assert not scheduler.hold_lease("scheduler", "node-b", ttl, now)
-    assert scheduler.hold_lease("scheduler", "node-a", ttl, now + ttl / 2)  # renewal
-    assert not scheduler.hold_lease("scheduler", "node-b", ttl, now + ttl)
+    assert leases.hold_lease("scheduler", "node-a", ttl, now)
+    assert not leases.hold_lease("scheduler", "node-b", ttl, now)
+    assert leases.hold_lease("scheduler", "node-a", ttl, now + ttl / 2)  # renewal
+    assert not leases.hold_lease("scheduler", "node-b", ttl, now + ttl)
     # node-a stopped renewing: once the lease lapses, node-b takes it and node-a is out.
-    assert scheduler.hold_lease("scheduler", "node-b", ttl, now + ttl * 2)
-    assert not scheduler.hold_lease("scheduler", "node-a", ttl, now + ttl * 2)
-    scheduler.release_lease("scheduler", "node-b")
-    assert scheduler.hold_lease("scheduler", "node-c", ttl)
+    assert leases.hold_lease("scheduler", "node-b", ttl, now + ttl * 2)
+    assert not leases.hold_lease("scheduler", "node-a", ttl, now + ttl * 2)
+    leases.release_lease("scheduler", "node-b")
+    assert leases.hold_lease("scheduler", "node-c", ttl)
 
 
 def test_two_schedulers_on_two_nodes_fire_each_job_once_and_the_standby_takes_over(transactional_db, tmp_path):

@@ -32,6 +32,17 @@ def test_one_pass_gives_both_hashes_and_a_faithful_copy(size):
     assert sink.getvalue() == content
 
 
+@pytest.mark.parametrize("size", [1, 4 << 20, 8 << 20, (8 << 20) + 4096, (9 << 20) + 17])
+def test_a_file_sink_gets_a_faithful_copy_written_directly_or_through_the_cache(tmp_path, size):
+    content = os.urandom(size)
+    target = tmp_path / "copy"
+    with open(target, "w+b") as sink:
+        digests = hash_stream(io.BytesIO(content), sink)
+        sink.write(b"!")  # the file object goes on as it came, flags and position included
+    assert digests.sha256 == hashlib.sha256(content).hexdigest() and digests.size == size
+    assert target.read_bytes() == content + b"!"
+
+
 def test_sm3_matches_the_gbt_32905_test_vector():
     assert hash_stream(io.BytesIO(b"abc")).sm3 == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
 

@@ -98,13 +98,14 @@ def test_a_chunk_the_bucket_refuses_is_not_counted_and_resumes(client, an_office
     assert client.head(location, **TUS)["Upload-Offset"] == "3000"
 
 
-def test_filing_waits_and_retries_while_the_store_is_unreachable(an_officer, s3_uploads, settings, monkeypatch):
+def test_filing_waits_and_retries_while_the_store_is_unreachable(an_officer, s3_uploads, settings, monkeypatch,
+                                                                   tmp_path):
     from django_tasks_db.models import DBTaskResult
 
     from evidence.store import default_store
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-    content = bytes(range(256)) * 20
+    content = make_video(tmp_path / "clip.mp4", seconds=2).read_bytes()  # a recording: random bytes are unreadable
     session = uploads.create_session(an_officer, len(content), {"filename": "a.mp4"})
     uploads.append(session, 0, io.BytesIO(content), len(content))
     session.refresh_from_db()

@@ -1,5 +1,6 @@
 from django import template
 
+from lawtrace.text import escaped
 from lawtrace.value_labels import value_labels
 from ledger.display import changes, verb_label
 
@@ -9,6 +10,12 @@ register = template.Library()
 @register.filter
 def get_item(mapping: dict | None, key: str) -> object:
     return (mapping or {}).get(key, "")
+
+
+@register.filter
+def visible(text: object) -> str:
+    """Invisible and direction characters written out (lawtrace.text)."""
+    return escaped(str(text)) if text is not None else ""
 
 
 @register.filter

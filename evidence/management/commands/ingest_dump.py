@@ -17,7 +17,11 @@ from evidence.services import report_docking
 from org.services import staff_by_number
 
 STATUS_LABELS = {"filed": gettext_lazy("filed"), "duplicate": gettext_lazy("already filed"),
-                 "skipped": gettext_lazy("skipped"), "refused": gettext_lazy("refused")}
+                 "quarantined": gettext_lazy("unreadable, kept apart"), "skipped": gettext_lazy("skipped"),
+                 "refused": gettext_lazy("refused")}
+# Exit codes beyond Django's 1 (a usage error): something was not filed, or something is not a readable recording.
+EXIT_REFUSED = 2
+EXIT_UNREADABLE = 3
 
 
 def _moment(value: str, option: str) -> dt.datetime:
@@ -29,7 +33,8 @@ def _moment(value: str, option: str) -> dt.datetime:
 
 
 class Command(BaseCommand):
-    help = "Import a body camera's dump folder (recursively) into the archive. Safe to run again."
+    help = ("Import a body camera's dump folder (recursively) into the archive. Safe to run again. Exit status: 0 "
+            "every file filed or already filed; 2 some files refused (not filed); 3 some files kept but unreadable.")
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("folder", type=Path)
@@ -56,8 +61,8 @@ class Command(BaseCommand):
             raise CommandError(_("%(agency)s has no staff member with number %(number)s.")
                                % {"agency": device.agency, "number": options["officer"]})
         if options["device_clock"]:
-            report = report_docking(device, device_time=_moment(options["device_clock"], "--device-clock"))
-            self.stdout.write(_("Device clock skew: %(skew)+d s") % {"skew": report.skew_seconds})
+            docking = report_docking(device, device_time=_moment(options["device_clock"], "--device-clock"))
+            self.stdout.write(_("Device clock skew: %(skew)+d s") % {"skew": docking.skew_seconds})
         origin = Origin(
             agency=device.agency, channel=Record.Channel.DUMP, device=device, officer=officer,
             unit=device.unit or officer.unit, remote_reason=options["remote_reason"],
@@ -74,6 +79,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         summary = ", ".join(f"{STATUS_LABELS[s]} {report.count(s)}" for s in STATUS_LABELS)
         self.stdout.write(_("Done: %(summary)s") % {"summary": summary})
-        if not report.ok:
+        if report.count("refused"):
             raise CommandError(_("Some files were not filed; see above. Run again after fixing them: "
-                                 "files already filed are not imported twice."))
+                                 "files already filed are not imported twice."), returncode=EXIT_REFUSED)
+        if report.count("quarantined"):
+            raise CommandError(_("Some files could not be read as recordings; they are kept unchanged and listed "
+                                 "for the archivist as unreadable files, and count for no activity."),
+                               returncode=EXIT_UNREADABLE)

@@ -8,7 +8,7 @@ import uuid
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from lawtrace import scheduler
+from lawtrace import leases, scheduler
 
 LEASE = "scheduler"
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         try:
             while not stop.is_set():
                 close_old_connections()
-                held = scheduler.hold_lease(LEASE, holder, ttl)
+                held = leases.hold_lease(LEASE, holder, ttl)
                 if held != holding:
                     self.stdout.write(f"{holder}: {'holds' if held else 'stands by for'} the scheduler lease")
                     holding = held
@@ -45,4 +45,4 @@ class Command(BaseCommand):
                 stop.wait(interval)
         finally:
             if holding:
-                scheduler.release_lease(LEASE, holder)
+                leases.release_lease(LEASE, holder)
