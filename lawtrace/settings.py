@@ -55,7 +55,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "lawtrace",
     "ledger",
     "policy",
     "org",
