@@ -82,7 +82,18 @@ def _add_recordings(ledger: list[LedgerRow]) -> None:
                 break
 
 
-def xlsx(agency: Agency, ledger: list[LedgerRow], start: dt.datetime, end: dt.datetime) -> bytes:
+def statement(start: dt.date, end: dt.date, device, total: int) -> str:
+    """What a printed or exported ledger covers, on the document itself: the period, the device, and how many
+    hand-overs that is — all of them."""
+    text = _("Period: %(start)s ~ %(end)s; %(total)d hand-overs, all of them.") % {
+        "start": start.isoformat(), "end": end.isoformat(), "total": total}
+    if device is not None:
+        text += _(" Device: %(device)s only.") % {"device": device}
+    return text
+
+
+def xlsx(agency: Agency, ledger: list[LedgerRow], start: dt.datetime, end: dt.datetime, *,
+         statement: str = "") -> bytes:
     from lawtrace.spreadsheets import workbook
 
     buffer = io.BytesIO()
@@ -92,7 +103,7 @@ def xlsx(agency: Agency, ledger: list[LedgerRow], start: dt.datetime, end: dt.da
     when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     sheet.write(0, 0, _("Recording device usage ledger") + f" · {agency.name}", bold)
     last_day = timezone.localtime(end - dt.timedelta(microseconds=1))
-    sheet.write(1, 0, f"{timezone.localtime(start):%Y-%m-%d} – {last_day:%Y-%m-%d}")
+    sheet.write(1, 0, statement or f"{timezone.localtime(start):%Y-%m-%d} – {last_day:%Y-%m-%d}")
     heads = [_("device"), _("used by"), _("handed out at"), _("handed out by"), _("purpose"), _("returned at"),
              _("received back by"), _("condition on return"), _("recorded")]
     for col, head in enumerate(heads):

@@ -12,11 +12,15 @@ from typing import Any, BinaryIO
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def workbook(target: BinaryIO):
-    """A new XlsxWriter workbook writing to ``target``, with every worksheet neutralising formula-like text."""
+def workbook(target: BinaryIO, *, constant_memory: bool = False):
+    """A new XlsxWriter workbook writing to ``target``, with every worksheet neutralising formula-like text.
+
+    ``constant_memory`` keeps one row in memory at a time (rows go to a temporary file as written, in order), for
+    exports of any length; the cells of a row must then be written before the next row's."""
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+    book = xlsxwriter.Workbook(target, {"in_memory": not constant_memory, "constant_memory": constant_memory,
+                                        "strings_to_formulas": False, "strings_to_urls": False,
                                         "strings_to_numbers": False})
     made_formats: dict[int, dict] = {}
     quoted: dict[int | None, Any] = {}
