@@ -3,6 +3,7 @@ with the rows, the evidence list's filters, retention rebuilt in bulk."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -81,3 +82,64 @@ def test_000_1_3_a_register_with_a_period_and_a_search_states_both(archivist_cli
     response = client.get("/access/register/", {"format": "xlsx", "since": today, "until": today, "q": "00001"})
     statement = load_workbook(io.BytesIO(response.content)).active["A2"].value
     assert f"{today} ~ {today}" in statement and "共 1 条" in statement and "00001" in statement
+
+
+def filed(agency, count: int, *, start: int, fixity_ok: bool = True) -> list:
+    """``count`` records of the agency whose retention ended yesterday, scheduled by the retention service."""
+    from retention import services
+    from tests.factories import BlobFactory, RecordFactory
+
+    records = [RecordFactory(agency=agency, blob=BlobFactory(fixity_ok=fixity_ok),
+                             original_name=f"clip{start + n:05d}.mp4") for n in range(count)]
+    services.refresh([r.pk for r in records])
+    from retention.models import Schedule
+
+    Schedule.objects.filter(record__in=records).update(retain_until=timezone.localdate() - dt.timedelta(days=1))
+    return records
+
+
+def shown_panels(client) -> dict:
+    return {panel.title: panel for _role, panels in client.get("/").context["sections"] for panel in panels}
+
+
+def dashboard_queries(client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/").status_code == 200
+    return len(captured)
+
+
+def test_000_2_15_the_archivists_dashboard_asks_as_many_queries_for_many_records_as_for_few(archivist_client):
+    from retention.models import PurgeProposal
+
+    client, agency = archivist_client
+    filed(agency, 2, start=0)
+    filed(agency, 1, start=2, fixity_ok=False)
+    few = dashboard_queries(client)
+    more = filed(agency, 12, start=10) + filed(agency, 4, start=30, fixity_ok=False)
+    proposer = UserFactory(agency=agency, roles=(Role.ARCHIVIST,))
+    for record in more[:3]:
+        PurgeProposal.objects.create(agency=agency, record=record, reason="无保存价值", proposed_by=proposer,
+                                     proposed_at=timezone.now())
+    assert dashboard_queries(client) == few
+    panels = shown_panels(client)
+    retention = [row.text for row in panels["保存期限"].rows]
+    assert retention[0].endswith("：16") and retention[2].endswith("：3"), retention  # 19 due, 3 proposed
+    assert len(panels["固定性告警：内容被改动或缺失的原始文件"].rows) == 5
+
+
+def test_000_2_15_counts_on_the_dashboard_go_through_the_choke_point(client):
+    agency = AgencyFactory()
+    other = AgencyFactory(code="ruzhou-water", name="汝州市水利局", pack_code="ruzhou_water")
+    filed(other, 3, start=0, fixity_ok=False)
+    from evidence.models import Record
+    from policy.vocabulary import ConfidentialityMark
+
+    marked, _plain = filed(agency, 2, start=5, fixity_ok=False)
+    Record.objects.filter(pk=marked.pk).update(confidentiality=ConfidentialityMark.values[0])
+    client.force_login(UserFactory(agency=agency, roles=(Role.ARCHIVIST,)))  # not cleared for the mark
+    panels = shown_panels(client)
+    assert [row.text for row in panels["保存期限"].rows][0].endswith("：1")
+    assert len(panels["固定性告警：内容被改动或缺失的原始文件"].rows) == 1
