@@ -8,6 +8,7 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,8 +46,12 @@ def headings() -> list[str]:
 
 
 def register_events(agency_code: str, since: dt.datetime | None, until: dt.datetime | None):
-    return events_matching(verbs=REGISTER_VERBS, agency_code=agency_code, result="done", since=since,
-                           until=until).select_related("actor__unit")
+    """The register's events in log order. Ordered by ``seq + 0`` rather than the bare key: ordered by the key with a
+    LIMIT, PostgreSQL walks the whole ledger backwards along its primary key and discards every event of other
+    agencies and verbs (issue 27: 1.34 million rows for a page of 25, worse as the ledger grows); ordered by an
+    expression it starts from the ``(agency_code, verb, occurred_at)`` index and sorts only the register's rows."""
+    events = events_matching(verbs=REGISTER_VERBS, agency_code=agency_code, result="done", since=since, until=until)
+    return events.order_by(F("seq") + 0).select_related("actor__unit")
 
 
 def rows(events) -> list[RegisterRow]:
