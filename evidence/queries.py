@@ -33,6 +33,24 @@ def search_records(records: QuerySet[Record], text: str) -> QuerySet[Record]:
     return records.filter(condition)
 
 
+def recorded_by(records: QuerySet[Record], *, officer=None, device=None, start=None, end=None) -> QuerySet[Record]:
+    """Records narrowed to one officer, one device and a recording period (local days, both included)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    if officer is not None:
+        records = records.filter(officer=officer)
+    if device is not None:
+        records = records.filter(device=device)
+    if start is not None:
+        records = records.filter(recorded_start__gte=timezone.make_aware(dt.datetime.combine(start, dt.time.min)))
+    if end is not None:
+        after = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+        records = records.filter(recorded_start__lt=after)
+    return records
+
+
 WORKLISTS = ("unlinked", "missing", "late", "unplayable")
 
 

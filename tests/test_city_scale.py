@@ -189,3 +189,45 @@ def test_the_register_with_a_period_starts_from_its_index_on_postgresql(archivis
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "ledger_even_agency__c6155e_idx" in plan and "Backward" not in plan, plan
+
+
+def test_the_evidence_list_filters_by_officer_device_and_recording_days_and_keeps_them_in_its_pages(
+        archivist_client, settings):
+    from tests.factories import DeviceFactory, RecordFactory, officer
+
+    client, agency = archivist_client
+    settings.PAGE_SIZE = 5
+    alice, bob = officer(agency), officer(agency)
+    camera, other_camera = DeviceFactory(agency=agency), DeviceFactory(agency=agency)
+    day = timezone.make_aware(dt.datetime(2026, 11, 3, 10, 0))
+    wanted = [RecordFactory(agency=agency, officer=alice, device=camera, recorded_start=day + dt.timedelta(hours=n))
+              for n in range(7)]
+    RecordFactory(agency=agency, officer=bob, device=camera, recorded_start=day)
+    RecordFactory(agency=agency, officer=alice, device=other_camera, recorded_start=day)
+    RecordFactory(agency=agency, officer=alice, device=camera, recorded_start=day + dt.timedelta(days=1))
+    RecordFactory(agency=agency, officer=alice, device=camera, recorded_start=day - dt.timedelta(days=1))
+    asked = {"officer": alice.pk, "device": camera.pk, "recorded_from": "2026-11-03", "recorded_to": "2026-11-03"}
+    first = client.get("/evidence/", asked)
+    assert first.context["page"].paginator.count == 7
+    assert all(f"{name}={value}" in first.context["query"] for name, value in asked.items())
+    links = first.content.decode()  # the page links keep every filter
+    assert f"officer={alice.pk}&amp;device={camera.pk}" in links and "recorded_to=2026-11-03&amp;page=2" in links
+    second = client.get("/evidence/", {**asked, "page": 2})
+    shown = [r.pk for r in first.context["page"]] + [r.pk for r in second.context["page"]]
+    assert sorted(shown) == sorted(r.pk for r in wanted)
+    assert "拍摄日期自" in first.content.decode() and "全部执法人员" in first.content.decode()
+
+
+def test_the_evidence_list_refuses_a_backwards_period_or_a_stranger_as_officer_with_a_chinese_reason(
+        archivist_client):
+    from tests.factories import RecordFactory, officer
+
+    client, agency = archivist_client
+    RecordFactory(agency=agency)
+    backwards = client.get("/evidence/", {"recorded_from": "2026-11-05", "recorded_to": "2026-11-03"})
+    assert backwards.context["page"].paginator.count == 0
+    assert "拍摄日期的截止日早于起始日。" in backwards.content.decode()
+    stranger = officer(AgencyFactory(code="ruzhou-water", name="汝州市水利局", pack_code="ruzhou_water"))
+    foreign = client.get("/evidence/", {"officer": stranger.pk})
+    assert foreign.context["page"].paginator.count == 0 and foreign.context["filters"].errors["officer"]
+    assert client.get("/evidence/", {"recorded_from": "not-a-day"}).context["filters"].errors["recorded_from"]
