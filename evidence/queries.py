@@ -150,8 +150,10 @@ def case_record_ids(case_id: int) -> list[int]:
     return list(Record.objects.filter(case_id=case_id).values_list("pk", flat=True))
 
 
-def all_record_ids() -> list[int]:
-    return list(Record.objects.filter(purged_at__isnull=True).order_by("pk").values_list("pk", flat=True))
+def record_ids_after(last: int, limit: int) -> list[int]:
+    """The next ``limit`` ids of records with content, after ``last``, for jobs that walk every record in batches."""
+    return list(Record.objects.filter(pk__gt=last, purged_at__isnull=True).order_by("pk")
+                .values_list("pk", flat=True)[:limit])
 
 
 def ingest_summary(user: User, start, end) -> dict:

@@ -231,3 +231,33 @@ def test_the_evidence_list_refuses_a_backwards_period_or_a_stranger_as_officer_w
     foreign = client.get("/evidence/", {"officer": stranger.pk})
     assert foreign.context["page"].paginator.count == 0 and foreign.context["filters"].errors["officer"]
     assert client.get("/evidence/", {"recorded_from": "not-a-day"}).context["filters"].errors["recorded_from"]
+
+
+def test_000_2_15_retention_is_rebuilt_in_bulk_with_as_many_queries_for_many_records_as_for_few(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from retention import services
+    from retention.models import Schedule
+    from tests.factories import RecordFactory
+
+    agency = AgencyFactory()
+    day = timezone.make_aware(dt.datetime(2026, 1, 15, 10, 0))
+    few = [RecordFactory(agency=agency, recorded_start=day) for _ in range(3)]
+    many = [RecordFactory(agency=agency, recorded_start=day + dt.timedelta(days=n)) for n in range(30)]
+    counts = []
+    for records in (few, many):
+        services.refresh([r.pk for r in records[:1]])  # one already scheduled: updated, the others created
+        with CaptureQueriesContext(connection) as captured:
+            assert services.refresh([r.pk for r in records]) == len(records)
+        counts.append(len(captured))
+    assert counts[0] == counts[1], counts
+    one_at_a_time = {}
+    for record in many:
+        services.refresh([record.pk])
+        one_at_a_time[record.pk] = Schedule.objects.values(*services.SCHEDULE_FIELDS[:-1]).get(record=record)
+    Schedule.objects.all().delete()
+    assert services.refresh_all(batch=4) == 33
+    for record in many:  # the same schedules as record by record; 12 months from the recording day (000/2/15)
+        assert Schedule.objects.values(*services.SCHEDULE_FIELDS[:-1]).get(record=record) == one_at_a_time[record.pk]
+    assert Schedule.objects.get(record=many[0]).retain_until == dt.date(2027, 1, 15)
