@@ -9,12 +9,15 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from devices.models import Device
 from evidence.queries import device_recordings
 from ledger.queries import events_matching
-from org.models import Agency
+from org.models import Agency, User
 
 
 @dataclass
@@ -41,11 +44,20 @@ class LedgerRow:
             "clips": self.clips, "minutes": self.minutes, "photos": self.photos}
 
 
-def rows(agency: Agency, start: dt.datetime, end: dt.datetime, device_id: int | None = None) -> list[LedgerRow]:
-    """Hand-overs that began in [start, end), with their returns (whenever they came) and what was recorded."""
+def _visible_keys(user: User):
+    """The ledger's object ids of the devices ``user`` may see, as a subquery: the ledger shows exactly the devices
+    the device list shows, by the one rule ``devices/permissions.py`` declares (an administrator sees neither)."""
+    return Device.objects.restrict(user).annotate(key=Cast("pk", CharField())).values("key")
+
+
+def rows(user: User, start: dt.datetime, end: dt.datetime, device_id: int | None = None) -> list[LedgerRow]:
+    """Hand-overs of the devices ``user`` may see that began in [start, end), with their returns (whenever they
+    came) and what was recorded."""
+    agency = user.agency
     found: dict[str, LedgerRow] = {}
     outs = events_matching(verbs=["device.hand_out"], agency_code=agency.code, object_type="devices.device",
-                           object_ids=[device_id] if device_id else None, since=start, until=end)
+                           object_ids=[device_id] if device_id else None, since=start, until=end
+                           ).filter(object_id__in=_visible_keys(user))
     for event in outs:
         after = event.after or {}
         found[str(after.get("hand_over"))] = LedgerRow(

@@ -128,7 +128,7 @@ def usage_ledger_view(request: HttpRequest) -> HttpResponse:
         start = dt.datetime.combine(form.cleaned_data["start"], dt.time.min, tzinfo=tz)
         end = dt.datetime.combine(form.cleaned_data["end"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
         device = form.cleaned_data["device"]
-        ledger = usage_ledger.rows(request.user.agency, start, end, device.pk if device else None)
+        ledger = usage_ledger.rows(request.user, start, end, device.pk if device else None)
         fmt = request.GET.get("format")
         name = f"使用情况台账-{form.cleaned_data['start']:%Y%m%d}-{form.cleaned_data['end']:%Y%m%d}"
         statement = usage_ledger.statement(form.cleaned_data["start"], form.cleaned_data["end"], device, len(ledger))

@@ -261,3 +261,56 @@ def test_000_2_15_retention_is_rebuilt_in_bulk_with_as_many_queries_for_many_rec
     for record in many:  # the same schedules as record by record; 12 months from the recording day (000/2/15)
         assert Schedule.objects.values(*services.SCHEDULE_FIELDS[:-1]).get(record=record) == one_at_a_time[record.pk]
     assert Schedule.objects.get(record=many[0]).retain_until == dt.date(2027, 1, 15)
+
+
+def handed_out(agency, count: int):
+    """``count`` devices of the agency, each handed out (with passed checks) and taken back by the archivist."""
+    from devices import services as devices
+    from tests.factories import DeviceFactory, officer
+
+    keeper = UserFactory(agency=agency, roles=(Role.ARCHIVIST,))
+    holder = officer(agency)
+    made = []
+    for _ in range(count):
+        device = DeviceFactory(agency=agency)
+        results = {item: True for item, _label, _cite in devices.check_items(agency)}
+        devices.hand_out(device, holder, actor=keeper, purpose="日常巡查", results=results)
+        devices.take_back(device, actor=keeper, note="完好")
+        made.append(device)
+    return made
+
+
+def test_000_2_4_the_audit_administrator_sees_neither_the_device_list_nor_its_usage_ledger(client):
+    agency = AgencyFactory()
+    handed_out(agency, 1)
+    client.force_login(UserFactory(agency=agency, roles=(Role.AUDIT_ADMIN,)))
+    today = timezone.localdate().isoformat()
+    for params in ({}, {"start": today, "end": today}, {"start": today, "end": today, "format": "pdf"},
+                   {"start": today, "end": today, "format": "xlsx"}):
+        assert client.get("/devices/usage-ledger/", params).status_code == 403, params
+    assert client.get("/devices/").status_code == 403
+    refused = Event.objects.filter(result="denied", agency_code=agency.code)
+    assert refused.count() == 5
+
+
+def test_000_2_4_the_usage_ledger_shows_the_devices_the_device_list_shows(client, settings):
+    from devices import usage_ledger
+    from tests.factories import officer
+
+    agency = AgencyFactory()
+    devices = handed_out(agency, 3)
+    staff = officer(agency)
+    day = timezone.localdate()
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    ledger = usage_ledger.rows(staff, start, start + dt.timedelta(days=1))
+    client.force_login(staff)
+    listed = set(client.get("/devices/").context["page"].object_list)
+    assert {row.device_id for row in ledger} == {d.pk for d in listed} == {d.pk for d in devices}
+    auditor = UserFactory(agency=agency, roles=(Role.AUDIT_ADMIN,))
+    assert usage_ledger.rows(auditor, start, start + dt.timedelta(days=1)) == []  # the same rule, below the page
+    settings.PRINTED_REGISTER_ROWS = 2
+    refused = client.get("/devices/usage-ledger/", {"start": day, "end": day, "format": "pdf"}, follow=True)
+    assert any("3" in str(m) and "2" in str(m) for m in refused.context["messages"])
+    sheet = load_workbook(io.BytesIO(client.get("/devices/usage-ledger/", {"start": day, "end": day,
+                                                                         "format": "xlsx"}).content)).active
+    assert "共 3 次交接" in sheet["A2"].value
