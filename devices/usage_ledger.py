@@ -54,6 +54,8 @@ def rows(user: User, start: dt.datetime, end: dt.datetime, device_id: int | None
     """Hand-overs of the devices ``user`` may see that began in [start, end), with their returns (whenever they
     came) and what was recorded."""
     agency = user.agency
+    if agency is None:
+        return []
     found: dict[str, LedgerRow] = {}
     outs = events_matching(verbs=["device.hand_out"], agency_code=agency.code, object_type="devices.device",
                            object_ids=[device_id] if device_id else None, since=start, until=end

@@ -118,11 +118,13 @@ class RecordFilterForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["officer"].queryset = User.objects.restrict(user).order_by("full_name", "pk")
-        self.fields["device"].queryset = Device.objects.restrict(user).order_by("serial", "pk")
+        officer, device = self.fields["officer"], self.fields["device"]
+        assert isinstance(officer, forms.ModelChoiceField) and isinstance(device, forms.ModelChoiceField)
+        officer.queryset = User.objects.restrict(user).order_by("full_name", "pk")
+        device.queryset = Device.objects.restrict(user).order_by("serial", "pk")
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("recorded_from") and data.get("recorded_to") and data["recorded_to"] < data["recorded_from"]:
             self.add_error("recorded_to", _("The end of the recording period is before its start."))
         return data

@@ -25,7 +25,7 @@ class NearerEndPaginator(Paginator):
         rows = self.object_list
         if bottom > self.count // 2 and isinstance(rows, QuerySet) and _ends_with_key(rows):
             from_end = list(rows.reverse()[self.count - top:self.count - bottom])
-            return self._get_page(from_end[::-1], number, self)
+            return Page(from_end[::-1], number, self)
         return super().page(number)
 
 
