@@ -92,13 +92,14 @@ def worklist_counts(user: User, *, mine: bool = False) -> dict[str, int]:
 
 def fixity_failures(user: User) -> QuerySet[Record]:
     """Records whose stored original, or a derivative shown in its place, failed its last fixity check."""
-    from evidence.models import Blob, Derivative
+    from evidence.models import Derivative
 
-    # Started from the few failed objects (the partial index on Blob.fixity_ok), never from every visible record;
-    # two subqueries rather than a join through derivatives, so no DISTINCT over the agency's records.
-    failed = Blob.objects.filter(fixity_ok=False).values("pk")
-    broken = visible_records(user).filter(Q(blob_id__in=failed)
-                                          | Q(pk__in=Derivative.objects.filter(blob_id__in=failed).values("record_id")))
+    # Started from the few failed objects (the partial index on Blob.fixity_ok): the ids of their records in one
+    # UNION subquery, which the planner reads first and joins by primary key. Two conditions joined by OR instead
+    # made SQLite walk every record of the agency (over a second at 200,000 records).
+    failed = (Record.objects.filter(blob__fixity_ok=False).order_by().values("pk")
+              .union(Derivative.objects.filter(blob__fixity_ok=False).order_by().values("record_id")))
+    broken = visible_records(user).filter(pk__in=failed)
     return broken.select_related("blob").order_by("-blob__fixity_checked_at")
 
 
