@@ -3,6 +3,7 @@
     .venv/bin/python bench/pages.py                               # 200,000 records, 300,000 ledger events, SQLite
     BENCH_SCALE=0.1 .venv/bin/python bench/pages.py                # a quick run
     BENCH_DATABASE_URL=postgres://… .venv/bin/python bench/pages.py   # an empty PostgreSQL database instead
+    BENCH_KEEP=1 …                                                     # keep the SQLite file afterwards
 
 Builds a tenth of the data in bulk (records with their stored objects and retention schedules, register events
 through the ledger's own append), times each page, builds the rest and times them again: the baseline is the same
@@ -17,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -174,4 +176,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        if not os.environ.get("BENCH_KEEP"):  # BENCH_KEEP=1 keeps the database for EXPLAIN and profiling
+            shutil.rmtree(DATA, ignore_errors=True)
