@@ -240,22 +240,32 @@ def register_view(request: HttpRequest) -> HttpResponse:
     agency = request.user.agency
     form, since, until = _register_period(request)
     events = register.register_events(agency.code, since, until)
-    if text := (form.cleaned_data.get("q", "") if form.is_valid() else "").strip():
+    text = (form.cleaned_data.get("q", "") if form.is_valid() else "").strip()
+    if text:
         events = events.filter(Q(actor_label__icontains=text) | Q(object_label__icontains=text)
                                | Q(actor__full_name__icontains=text))
     output = request.GET.get("format")
     if output in ("pdf", "xlsx"):
-        everything = register.rows(events[: settings.ACCESS_REGISTER_EXPORT_LIMIT])
+        # A document covers all it was asked for and says so, or is refused with the count and how to narrow it.
+        scope = register.Scope(form.cleaned_data.get("since") if form.is_valid() else None,
+                               form.cleaned_data.get("until") if form.is_valid() else None, text, events.count())
+        printed = output == "pdf"
+        limit = settings.PRINTED_REGISTER_ROWS if printed else settings.ACCESS_REGISTER_EXPORT_LIMIT
+        if problem := register.too_long(scope, limit, printed=printed):
+            messages.error(request, problem)
+            params = request.GET.copy()
+            params.pop("format", None)
+            return redirect(f"{request.path}?{params.urlencode()}")
         filename = f"{agency.name}查阅登记簿"
         if output == "xlsx":
-            response = HttpResponse(register.xlsx(agency, everything, since, until), content_type=(
+            response = HttpResponse(register.xlsx(agency, register.batches(events), scope), content_type=(
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
             from urllib.parse import quote
 
             response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}.xlsx"
             return response
         return pdf_response(render_pdf("access/register_print.html", {
-            "agency": agency, "rows": everything, "headings": register.headings(), "since": since, "until": until,
+            "agency": agency, "rows": register.rows(events), "headings": register.headings(), "scope": scope,
             "printed_at": timezone.localtime()}, request=request), f"{filename}.pdf")
     page, query = paginate(request, events)
     return render(request, "access/register.html", {

@@ -9,12 +9,15 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from devices.models import Device
 from evidence.queries import device_recordings
 from ledger.queries import events_matching
-from org.models import Agency
+from org.models import Agency, User
 
 
 @dataclass
@@ -41,11 +44,22 @@ class LedgerRow:
             "clips": self.clips, "minutes": self.minutes, "photos": self.photos}
 
 
-def rows(agency: Agency, start: dt.datetime, end: dt.datetime, device_id: int | None = None) -> list[LedgerRow]:
-    """Hand-overs that began in [start, end), with their returns (whenever they came) and what was recorded."""
+def _visible_keys(user: User):
+    """The ledger's object ids of the devices ``user`` may see, as a subquery: the ledger shows exactly the devices
+    the device list shows, by the one rule ``devices/permissions.py`` declares (an administrator sees neither)."""
+    return Device.objects.restrict(user).annotate(key=Cast("pk", CharField())).values("key")
+
+
+def rows(user: User, start: dt.datetime, end: dt.datetime, device_id: int | None = None) -> list[LedgerRow]:
+    """Hand-overs of the devices ``user`` may see that began in [start, end), with their returns (whenever they
+    came) and what was recorded."""
+    agency = user.agency
+    if agency is None:
+        return []
     found: dict[str, LedgerRow] = {}
     outs = events_matching(verbs=["device.hand_out"], agency_code=agency.code, object_type="devices.device",
-                           object_ids=[device_id] if device_id else None, since=start, until=end)
+                           object_ids=[device_id] if device_id else None, since=start, until=end
+                           ).filter(object_id__in=_visible_keys(user))
     for event in outs:
         after = event.after or {}
         found[str(after.get("hand_over"))] = LedgerRow(
@@ -82,7 +96,18 @@ def _add_recordings(ledger: list[LedgerRow]) -> None:
                 break
 
 
-def xlsx(agency: Agency, ledger: list[LedgerRow], start: dt.datetime, end: dt.datetime) -> bytes:
+def statement(start: dt.date, end: dt.date, device, total: int) -> str:
+    """What a printed or exported ledger covers, on the document itself: the period, the device, and how many
+    hand-overs that is — all of them."""
+    text = _("Period: %(start)s ~ %(end)s; %(total)d hand-overs, all of them.") % {
+        "start": start.isoformat(), "end": end.isoformat(), "total": total}
+    if device is not None:
+        text += _(" Device: %(device)s only.") % {"device": device}
+    return text
+
+
+def xlsx(agency: Agency, ledger: list[LedgerRow], start: dt.datetime, end: dt.datetime, *,
+         statement: str = "") -> bytes:
     from lawtrace.spreadsheets import workbook
 
     buffer = io.BytesIO()
@@ -92,7 +117,7 @@ def xlsx(agency: Agency, ledger: list[LedgerRow], start: dt.datetime, end: dt.da
     when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     sheet.write(0, 0, _("Recording device usage ledger") + f" · {agency.name}", bold)
     last_day = timezone.localtime(end - dt.timedelta(microseconds=1))
-    sheet.write(1, 0, f"{timezone.localtime(start):%Y-%m-%d} – {last_day:%Y-%m-%d}")
+    sheet.write(1, 0, statement or f"{timezone.localtime(start):%Y-%m-%d} – {last_day:%Y-%m-%d}")
     heads = [_("device"), _("used by"), _("handed out at"), _("handed out by"), _("purpose"), _("returned at"),
              _("received back by"), _("condition on return"), _("recorded")]
     for col, head in enumerate(heads):

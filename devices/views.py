@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -130,12 +131,22 @@ def usage_ledger_view(request: HttpRequest) -> HttpResponse:
         start = dt.datetime.combine(form.cleaned_data["start"], dt.time.min, tzinfo=tz)
         end = dt.datetime.combine(form.cleaned_data["end"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
         device = form.cleaned_data["device"]
-        ledger = usage_ledger.rows(request.user.agency, start, end, device.pk if device else None)
+        ledger = usage_ledger.rows(request.user, start, end, device.pk if device else None)
         fmt = request.GET.get("format")
         name = f"使用情况台账-{form.cleaned_data['start']:%Y%m%d}-{form.cleaned_data['end']:%Y%m%d}"
+        statement = usage_ledger.statement(form.cleaned_data["start"], form.cleaned_data["end"], device, len(ledger))
+        if fmt == "pdf" and len(ledger) > settings.PRINTED_REGISTER_ROWS:
+            # Never a cut ledger: refused with the count and how to narrow it (lawtrace/settings.py says why).
+            messages.error(request, _("The ledger asked for has %(total)d hand-overs, more than the %(limit)d one "
+                                      "printed ledger may hold. Print a shorter period or one device at a time, or "
+                                      "export it as .xlsx.") % {"total": len(ledger),
+                                                                 "limit": settings.PRINTED_REGISTER_ROWS})
+            params = request.GET.copy()
+            params.pop("format", None)
+            return redirect(f"{request.path}?{params.urlencode()}")
         if fmt == "xlsx":
             response = HttpResponse(
-                usage_ledger.xlsx(request.user.agency, ledger, start, end),
+                usage_ledger.xlsx(request.user.agency, ledger, start, end, statement=statement),
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             from urllib.parse import quote
 
@@ -143,8 +154,8 @@ def usage_ledger_view(request: HttpRequest) -> HttpResponse:
             return response
         if fmt == "pdf":
             content = render_pdf("devices/usage_ledger_print.html", {
-                "ledger": ledger, "agency": request.user.agency, "form": form, "printed_at": timezone.now()},
-                request=request)
+                "ledger": ledger, "agency": request.user.agency, "form": form, "statement": statement,
+                "printed_at": timezone.now()}, request=request)
             return pdf_response(content, f"{name}.pdf")
     return render(request, "devices/usage_ledger.html", {"form": form, "ledger": ledger,
                                                           "query": request.GET.urlencode()})

@@ -102,3 +102,29 @@ class NamePatternForm(forms.Form):
                             help_text=_("A regular expression over the name without its extension, with named groups "
                                         "serial, officer, start, end, seq; e.g. (?P<serial>\\w+)_(?P<start>\\d{14})"))
     time_format = forms.CharField(label=_("time format"), max_length=40, initial="%Y%m%d%H%M%S")
+
+
+class RecordFilterForm(forms.Form):
+    """The evidence list's filters besides the search and the kind: who recorded, with which device, and when."""
+
+    officer = forms.ModelChoiceField(label=_("officer"), queryset=User.objects.none(), required=False,
+                                     empty_label=_("all officers"))
+    device = forms.ModelChoiceField(label=_("device"), queryset=Device.objects.none(), required=False,
+                                    empty_label=_("all devices"))
+    recorded_from = forms.DateField(label=_("recorded from"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    recorded_to = forms.DateField(label=_("recorded until"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        officer, device = self.fields["officer"], self.fields["device"]
+        assert isinstance(officer, forms.ModelChoiceField) and isinstance(device, forms.ModelChoiceField)
+        officer.queryset = User.objects.restrict(user).order_by("full_name", "pk")
+        device.queryset = Device.objects.restrict(user).order_by("serial", "pk")
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("recorded_from") and data.get("recorded_to") and data["recorded_to"] < data["recorded_from"]:
+            self.add_error("recorded_to", _("The end of the recording period is before its start."))
+        return data

@@ -34,6 +34,24 @@ def search_records(records: QuerySet[Record], text: str) -> QuerySet[Record]:
     return records.filter(condition)
 
 
+def recorded_by(records: QuerySet[Record], *, officer=None, device=None, start=None, end=None) -> QuerySet[Record]:
+    """Records narrowed to one officer, one device and a recording period (local days, both included)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    if officer is not None:
+        records = records.filter(officer=officer)
+    if device is not None:
+        records = records.filter(device=device)
+    if start is not None:
+        records = records.filter(recorded_start__gte=timezone.make_aware(dt.datetime.combine(start, dt.time.min)))
+    if end is not None:
+        after = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+        records = records.filter(recorded_start__lt=after)
+    return records
+
+
 WORKLISTS = ("unlinked", "missing", "late", "unplayable", "clock")
 # Files kept but read by no decoder, and records filed before that was told apart by content.
 UNREADABLE = Q(kind=RecordKind.UNREADABLE) | Q(playable=False)
@@ -80,8 +98,15 @@ def worklist_counts(user: User, *, mine: bool = False) -> dict[str, int]:
 
 def fixity_failures(user: User) -> QuerySet[Record]:
     """Records whose stored original, or a derivative shown in its place, failed its last fixity check."""
-    broken = visible_records(user).filter(Q(blob__fixity_ok=False) | Q(derivatives__blob__fixity_ok=False))
-    return broken.select_related("blob").distinct().order_by("-blob__fixity_checked_at")
+    from evidence.models import Derivative
+
+    # Started from the few failed objects (the partial index on Blob.fixity_ok): the ids of their records in one
+    # UNION subquery, which the planner reads first and joins by primary key. Two conditions joined by OR instead
+    # made SQLite walk every record of the agency (over a second at 200,000 records).
+    failed = (Record.objects.filter(blob__fixity_ok=False).order_by().values("pk")
+              .union(Derivative.objects.filter(blob__fixity_ok=False).order_by().values("record_id")))
+    broken = visible_records(user).filter(pk__in=failed)
+    return broken.select_related("blob").order_by("-blob__fixity_checked_at")
 
 
 CLIP_FIELDS = ("id", "activity_id", "kind", "recorded_start", "recorded_end", "clock_skew_seconds", "officer_id",
@@ -147,8 +172,10 @@ def case_record_ids(case_id: int) -> list[int]:
     return list(Record.objects.filter(case_id=case_id).values_list("pk", flat=True))
 
 
-def all_record_ids() -> list[int]:
-    return list(Record.objects.filter(purged_at__isnull=True).order_by("pk").values_list("pk", flat=True))
+def record_ids_after(last: int, limit: int) -> list[int]:
+    """The next ``limit`` ids of records with content, after ``last``, for jobs that walk every record in batches."""
+    return list(Record.objects.filter(pk__gt=last, purged_at__isnull=True).order_by("pk")
+                .values_list("pk", flat=True)[:limit])
 
 
 def ingest_summary(user: User, start, end) -> dict:

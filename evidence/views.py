@@ -16,7 +16,7 @@ from authz.routes import may, route
 from cases.forms import apply_service_errors
 from cases.queries import activities_overlapping
 from evidence import classify, derivatives, queries, services, streaming, timesources
-from evidence.forms import ClassifyForm, LinkForm, UnlinkForm, UploadDetailsForm
+from evidence.forms import ClassifyForm, LinkForm, RecordFilterForm, UnlinkForm, UploadDetailsForm
 from evidence.four_properties import PROPERTIES, assess
 from evidence.models import Derivative, Record, UploadSession
 from evidence.naming import accepted_extensions
@@ -34,7 +34,10 @@ def _record(request: HttpRequest, pk: int, action: str = "view") -> Record:
     return get_object_or_404(queries.with_listing_relations(queries.visible_records(request.user, action)), pk=pk)
 
 
-def _filtered(request: HttpRequest):
+def _filtered(request: HttpRequest, form: RecordFilterForm | None = None):
+    """The records the list shows for the request's filters; an invalid filter shows none (and says why on the
+    form) rather than quietly dropping the condition."""
+    form = form or RecordFilterForm(request.GET, user=request.user)
     name = request.GET.get("worklist", "")
     records = queries.worklist(request.user, name) if name in queries.WORKLISTS else \
         queries.visible_records(request.user)
@@ -45,15 +48,21 @@ def _filtered(request: HttpRequest):
         records = records.filter(officer=request.user)
     if case := object_id(request.GET.get("case")):
         records = records.filter(case_id=case)
+    if not form.is_valid():
+        return queries.with_listing_relations(records.none())
+    data = form.cleaned_data
+    records = queries.recorded_by(records, officer=data["officer"], device=data["device"],
+                                  start=data["recorded_from"], end=data["recorded_to"])
     return queries.with_listing_relations(records)
 
 
 @route("record.view")
 def record_list(request: HttpRequest) -> HttpResponse:
     name = request.GET.get("worklist", "")
-    page, query = paginate(request, _filtered(request))
+    form = RecordFilterForm(request.GET, user=request.user)
+    page, query = paginate(request, _filtered(request, form))
     return render(request, "evidence/record_list.html", {
-        "page": page, "query": query, "kinds": RecordKind.choices, "worklist": name,
+        "page": page, "query": query, "kinds": RecordKind.choices, "worklist": name, "filters": form,
         "worklists": queries.WORKLISTS,
     })
 

@@ -310,7 +310,14 @@ DEFAULT_FROM_EMAIL = env_str("LAWTRACE_MAIL_FROM", "lawtrace@localhost")
 DRAW_OFFICERS_PER_TARGET = env_int("LAWTRACE_DRAW_OFFICERS_PER_TARGET", 2, minimum=2)
 # How often each disc copy is test-read (001/3/9); the regulations name no interval.
 DISC_READ_CHECK_DAYS = env_int("LAWTRACE_DISC_READ_CHECK_DAYS", 365, minimum=7)
-ACCESS_REGISTER_EXPORT_LIMIT = env_int("LAWTRACE_REGISTER_EXPORT_ROWS", 20000, minimum=100)
+# An exported register (.xlsx) is written a batch at a time in constant memory; a register longer than this is
+# refused with its count and how to narrow it, never cut.
+ACCESS_REGISTER_EXPORT_LIMIT = env_int("LAWTRACE_REGISTER_EXPORT_ROWS", 200000, minimum=100)
+# A printed register or ledger (PDF) is laid out by WeasyPrint, which holds the whole layout until the file is written
+# and costs about 5-15 ms and 0.2 MB a table row on one core (issue 27: 52,418 rows took minutes and 4.5 GB). Capped
+# so one request stays within seconds and a few hundred MB; longer periods are printed a part at a time or exported
+# as .xlsx, and the refusal says so with the count.
+PRINTED_REGISTER_ROWS = env_int("LAWTRACE_PRINTED_REGISTER_ROWS", 1000, minimum=50)
 # The audit administrator's event search: rows one export may hold, the working hours (local, start and end hour)
 # outside which work is listed, and how many reads and copies on one day make an account's viewing "bulk".
 LEDGER_EXPORT_ROWS = env_int("LAWTRACE_EVENT_EXPORT_ROWS", 100000, minimum=100)

@@ -14,7 +14,7 @@ from authz.capabilities import can
 from evidence.classify import event_snapshot
 from evidence.derivatives import stored_object
 from evidence.models import Record
-from evidence.queries import all_record_ids, case_record_ids, retention_rows
+from evidence.queries import case_record_ids, record_ids_after, retention_rows
 from evidence.services import content_locked, erase_content, mark_purged
 from evidence.store import ObjectLocked, store_named
 from ledger.events import SYSTEM, RequestContext, follow, record_denial, record_event
@@ -31,13 +31,18 @@ class RetentionRefused(Exception):
     """Refused, with a message that says why."""
 
 
-def refresh(record_ids: Iterable[int]) -> int:
+SCHEDULE_FIELDS = ("retain_until", "computed_until", "permanent", "pending", "rules", "cites", "label", "computed_at")
+
+
+def refresh(record_ids: Iterable[int], *, batch: int = 2000) -> int:
     """Recompute the schedules of these records. A later end applies at once (and extends the S3 lock); an earlier
-    one waits for the head (``approve_shortening``)."""
+    one waits for the head (``approve_shortening``). Written in bulk: the facts in one query, the schedules in
+    one, new schedules created and changed ones updated ``batch`` rows at a time, whatever the number of records."""
     rows = retention_rows(list(record_ids))
     existing = {s.record_id: s for s in Schedule.objects.filter(record_id__in=[r["id"] for r in rows])}
     now = timezone.now()
     packs = current.Versions()
+    created, updated, extended = [], [], {}
     for row in rows:
         if row["purged_at"] is not None:
             continue
@@ -50,15 +55,21 @@ def refresh(record_ids: Iterable[int]) -> int:
         if result.until is None or previous is None or result.until >= previous or schedule._state.adding:
             schedule.retain_until = result.until
         schedule.computed_at = now
-        schedule.save()
+        (created if schedule._state.adding else updated).append(schedule)
         if schedule.retain_until is not None and schedule.retain_until != previous:
-            _extend_lock(row["id"], schedule.retain_until)
+            extended[row["id"]] = schedule.retain_until
+    Schedule.objects.bulk_create(created, batch_size=batch)
+    Schedule.objects.bulk_update(updated, SCHEDULE_FIELDS, batch_size=batch)
+    _extend_locks(extended)
     return len(rows)
 
 
-def _extend_lock(record_id: int, until: dt.date) -> None:
-    record = Record.objects.select_related("blob").get(pk=record_id)
-    _store(record).extend_retention(_object(record), _end_of_day(until))
+def _extend_locks(until_by_record: dict[int, dt.date]) -> None:
+    """Extend the store's retention lock of each record whose end moved later; the records in one query."""
+    if not until_by_record:
+        return
+    for record in Record.objects.select_related("blob").filter(pk__in=list(until_by_record)):
+        _store(record).extend_retention(_object(record), _end_of_day(until_by_record[record.pk]))
 
 
 def _end_of_day(day: dt.date) -> dt.datetime:
@@ -85,11 +96,13 @@ def on_event(sender, event, **kwargs) -> None:
 
 
 def refresh_all(batch: int = 2000) -> int:
-    """The nightly sweep: every record's schedule from the packs in force (also after a pack changes)."""
-    ids = all_record_ids()
-    for start in range(0, len(ids), batch):
-        refresh(ids[start:start + batch])
-    return len(ids)
+    """The nightly sweep: every record's schedule from the packs in force (also after a pack changes), a batch of
+    record ids at a time, seeking past the last one (no list of every id, no growing offset)."""
+    done, last = 0, 0
+    while ids := record_ids_after(last, batch):
+        refresh(ids, batch=batch)
+        done, last = done + len(ids), ids[-1]
+    return done
 
 
 def approve_shortening(schedule: Schedule, *, actor: User, context: RequestContext = SYSTEM) -> Schedule:

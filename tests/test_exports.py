@@ -60,12 +60,12 @@ def test_000_2_4_the_device_usage_ledger_keeps_a_hyperlink_purpose_as_text(db):
 
 
 def test_the_access_register_keeps_typed_text_as_text(db):
-    from access.register import RegisterRow, xlsx
+    from access.register import RegisterRow, Scope, xlsx
     from tests.factories import AgencyFactory
 
     rows = [RegisterRow(n, timezone.now(), attack, attack, attack, attack, attack, attack, attack)
             for n, attack in enumerate(ATTACKS)]
-    assert_inert(xlsx(AgencyFactory(), rows, None, None))
+    assert_inert(xlsx(AgencyFactory(), rows, Scope(None, None, "", len(rows))))
 
 
 def test_every_spreadsheet_the_system_writes_goes_through_the_one_helper():
