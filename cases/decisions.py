@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from authz.capabilities import can
+from authz.capabilities import can, holders
 from authz.scopes import allowed
 from cases.models import Case, Decision, LegalReview
 from compliance.labels import describe
@@ -64,6 +64,13 @@ def points_to_review(decision: Decision) -> list[str]:
     return points or [_("Lawfulness of the decision as a whole")]
 
 
+def reviewers(decision: Decision) -> list[User]:
+    """Who can review the decision: the active holders of the review duty in its agency, other than its drafter."""
+    return list(User.objects.filter(agency_id=decision.case.agency_id, is_active=True,
+                                    role_grants__role__in=holders("decision.review", decision.case.agency))
+                .exclude(pk=decision.drafted_by_id).distinct())
+
+
 def submit_for_review(decision: Decision, materials: dict[str, str], *, actor: User,
                       context: RequestContext = SYSTEM) -> LegalReview:
     """``materials`` maps each material the catalogue lists to the reference of what is attached."""
@@ -77,6 +84,9 @@ def submit_for_review(decision: Decision, materials: dict[str, str], *, actor: U
         problem = _("The catalogue does not require legal review of this decision.")
     elif missing:
         problem = _("Attach the materials the catalogue lists: %(missing)s.") % {"missing": "、".join(missing)}
+    elif not [person for person in reviewers(decision) if person.pk != actor.pk]:
+        problem = _("Nobody in the agency holds the legal reviewer's duty besides the drafter and the submitter: "
+                    "ask the system administrator to assign a legal reviewer, then submit again.")
     if problem is not None:
         raise _refuse("decision.submit_review", actor, problem, context, decision)
     with transaction.atomic():
