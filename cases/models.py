@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from authz.scopes import RestrictedQuerySet
@@ -133,7 +134,7 @@ class Activity(models.Model):
         indexes = [models.Index(fields=["agency", "planned_start"])]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()} · {self.place} · {self.planned_start:%Y-%m-%d}"
+        return f"{self.get_category_display()} · {self.place} · {localtime(self.planned_start):%Y-%m-%d %H:%M}"
 
     def flags(self) -> frozenset[str]:
         names = ("dispute_likely", "major_hazard", "major_violation")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from compliance.models import InterruptionNote
@@ -26,7 +27,7 @@ class NoteForm(forms.ModelForm):
             (key, f"{label}（{'、'.join(cites)}）") for key, (label, cites) in reasons.items()]
         self.fields["clips"].queryset = clips
         self.fields["clips"].label_from_instance = lambda r: (
-            f"{r.original_name} · {r.recorded_start:%H:%M:%S}–{r.recorded_end:%H:%M:%S}"
+            f"{r.original_name} · {localtime(r.recorded_start):%H:%M:%S}–{localtime(r.recorded_end):%H:%M:%S}"
             if r.recorded_start and r.recorded_end else r.original_name)
         for name in ("gap_start", "gap_end"):
             self.fields[name].input_formats = _FORMATS

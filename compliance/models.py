@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from authz.scopes import RestrictedQuerySet
@@ -114,7 +115,7 @@ class InterruptionNote(models.Model):
                                               name="note_gap_positive")]
 
     def __str__(self) -> str:
-        return f"{self.reason_label} · {self.gap_start:%Y-%m-%d %H:%M}"
+        return f"{self.reason_label} · {localtime(self.gap_start):%Y-%m-%d %H:%M}"
 
 
 class RecomputeRun(models.Model):

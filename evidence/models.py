@@ -122,7 +122,7 @@ class Record(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.original_name}"
+        return self.original_name
 
 
 class Derivative(models.Model):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from authz import scopes
 from authz.routes import may, route
 from cases.forms import apply_service_errors
-from cases.queries import activities_overlapping
+from cases.queries import activities_overlapping, visible_activities
 from evidence import classify, derivatives, queries, services, streaming
 from evidence.forms import ClassifyForm, LinkForm, UnlinkForm, UploadDetailsForm
 from evidence.four_properties import PROPERTIES, assess
@@ -66,12 +66,14 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     candidates = None
     if span is not None and record.activity_id is None:
         candidates = activities_overlapping(record.agency_id, span[0] - dt.timedelta(hours=12),
-                                            span[1] + dt.timedelta(hours=12), officer_id=None)
+                                            span[1] + dt.timedelta(hours=12), officer_id=None).filter(
+            pk__in=visible_activities(request.user).values("pk"))
     return render(request, "evidence/record_detail.html", {
         "can_play": may(request.user, "record.play", record, "play"),
         "record": record, "media": media_rows(record.media or {}), "events": history(request, record),
         "missing": missing, "can_file": may(request.user, "record.file", record, "classify"),
         "span": span, "link_form": LinkForm(user=request.user, candidates=candidates),
+        "no_candidates": candidates is not None and not candidates.exists(),
         "unlink_form": UnlinkForm(), "derivatives": {d.kind: d for d in record.derivatives.all()},
         "deadline_rule": next((d for d in pack.ingest.deadlines if d.id == record.deadline_rule), None),
     })
@@ -104,6 +106,22 @@ def record_link(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Choose an activity of your agency."))
     return redirect("record_detail", pk=record.pk)
+
+
+@route("record.file", methods=("POST",), on="cases.activity", verb="record.link")
+def activity_link_records(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link the chosen clips the activity page offers; only unlinked records the user may file are taken."""
+    activity = get_object_or_404(visible_activities(request.user), pk=pk)
+    offered = {record.pk: record for record in queries.unlinked_near(request.user, activity)}
+    chosen = [offered[int(value)] for value in request.POST.getlist("record") if value.isdigit()
+              and int(value) in offered]
+    if not chosen:
+        messages.error(request, _("Tick the records to link."))
+    else:
+        linked = services.link_records(chosen, activity, actor=request.user,
+                                       context=RequestContext.from_request(request))
+        messages.success(request, _("Records linked to the activity: %(count)d.") % {"count": linked})
+    return redirect("activity_detail", pk=activity.pk)
 
 
 @route("record.file", methods=("POST",), on="evidence.record", action="classify", verb="record.unlink")
