@@ -50,7 +50,7 @@ def draft(case: Case, *, decision_type: str, amount_yuan: int | None, measures: 
             law_requires_review=law_requires_review, required_items=items, drafted_by=actor,
             drafted_at=timezone.now(), pack_version=case.pack_version)
         record_event("decision.draft", actor=actor, obj=decision, context=context,
-                     after={"case": case.pk, "type": decision_type, "amount": amount_yuan,
+                     after={"case": case.pk, "decision_type": decision_type, "amount_yuan": amount_yuan,
                             "review_required_by": [i["id"] for i in items]})
     return decision
 

@@ -224,4 +224,4 @@ class LegalReview(models.Model):
         ordering = ["-submitted_at", "-id"]
 
     def __str__(self) -> str:
-        return f"review {self.pk} of {self.decision_id}"
+        return f"{self.decision} · {self._meta.verbose_name}"

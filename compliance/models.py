@@ -45,7 +45,7 @@ class Finding(models.Model):
                    models.Index(fields=["activity", "closed_at"])]
 
     def __str__(self) -> str:
-        return f"{self.rule} #{self.activity_id}"
+        return f"{self.activity} · {self.cites}"
 
 
 class ActivityStatus(models.Model):

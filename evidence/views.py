@@ -26,7 +26,7 @@ from lawtrace.pages import history, paginate
 from lawtrace.pdf import pdf_response, render_pdf
 from ledger.events import RequestContext, record_denial, record_event
 from policy.registry import registry
-from policy.vocabulary import RecordKind
+from policy.vocabulary import ClassificationField, RecordKind
 
 
 def _record(request: HttpRequest, pk: int, action: str = "view") -> Record:
@@ -61,7 +61,8 @@ def record_list(request: HttpRequest) -> HttpResponse:
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = _record(request, pk)
     pack = registry().get(record.agency.pack_code, record.pack_version)
-    missing = classify.missing_fields(record, classify.classification_fields(pack))
+    missing = [ClassificationField(name).label if name in ClassificationField.values else name
+               for name in classify.missing_fields(record, classify.classification_fields(pack))]
     span = classify.true_span(record)
     candidates = None
     if span is not None and record.activity_id is None:

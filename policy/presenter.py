@@ -48,6 +48,8 @@ FIELD_LABELS = {
     "linked_to_case": gettext_lazy("linked to a case"), "decision_category": gettext_lazy("decision category"),
     "decision_type": gettext_lazy("decision type"), "law_requires_review": gettext_lazy("law requires review"),
     "party_kind": gettext_lazy("party"), "amount_at_least": gettext_lazy("amount at least (yuan)"),
+    "record": gettext_lazy("record kinds"), "usage": gettext_lazy("record usage"),
+    "activity_category": gettext_lazy("activity category"),
 }
 VALUE_LABELS = {
     "activity_start": gettext_lazy("activity start"), "activity_end": gettext_lazy("activity end"),
@@ -58,6 +60,7 @@ VALUE_LABELS = {
     "charged": gettext_lazy("charged"), "requester_pays": gettext_lazy("paid by the requester"),
     "not_stated": gettext_lazy("not stated"), "light": gettext_lazy("minor"), "serious": gettext_lazy("serious"),
     "approve": gettext_lazy("approval"), "check": gettext_lazy("check"), "consent": gettext_lazy("consent"),
+    "hours": gettext_lazy("within the number of hours below"),
 }
 SKIP = {"id", "label", "cite"}
 
