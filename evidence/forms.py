@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Activity, Case
@@ -109,6 +110,6 @@ class NamePatternForm(forms.Form):
             ("serial", _("device serial")), ("officer", _("officer number")), ("start", _("start time")),
             ("end", _("end time")), ("seq", _("sequence number"))])
         self.fields["regex"].help_text = format_html(
-            _("A regular expression over the file name without its extension, marking its parts with the named "
+            gettext("A regular expression over the file name without its extension, marking its parts with the named "
               "groups {groups}; e.g. {example}"), groups=groups,
             example=format_html("<code>{}</code>", r"(?P<serial>\w+)_(?P<start>\d{14})"))
