@@ -108,8 +108,9 @@ def record_review(review: LegalReview, findings: list[dict], *, passed: bool, op
         problem = _("Only the legal reviewer of the agency reviews decisions.")
     elif actor.pk in (decision.drafted_by_id, review.submitted_by_id):
         problem = _("Nobody reviews a decision they drafted or submitted.")
-    elif [f.get("point") for f in findings] != points or any(not (f.get("finding") or "").strip() for f in findings):
-        problem = _("Record a finding for every review point.")
+    elif [f.get("point") for f in findings] != points or any(
+            not f.get("ok") and not (f.get("finding") or "").strip() for f in findings):
+        problem = _("Say what is wanting for every review point that does not meet the requirement.")
     elif passed and any(not f.get("ok") for f in findings):
         problem = _("A review cannot pass while a review point is found wanting.")
     elif not opinion.strip():

@@ -161,3 +161,18 @@ def test_001_5_the_drafter_is_told_when_nobody_can_review(client, db):
     decision.refresh_from_db()
     assert decision.state == Decision.State.DRAFT
     assert Event.objects.filter(verb="decision.submit_review", result="denied").exists()
+
+
+def test_002_legal_review_asks_for_words_only_where_a_point_is_wanting(db):
+    case, staff = _world("ruzhou_water", "ruzhou-water")
+    decision = _draft(case, staff, 20_000)
+    review = decisions.submit_for_review(decision, {m: "附件" for m in decisions.materials_needed(decision)},
+                                         actor=staff["drafter"])
+    points = decisions.points_to_review(decision)
+    silent_wanting = [{"point": p, "finding": "", "ok": p != points[-1]} for p in points]
+    with pytest.raises(decisions.DecisionRefused, match="写明存在的问题"):
+        decisions.record_review(review, silent_wanting, passed=False, opinion="退回", actor=staff["legal"])
+    ticked = [{"point": p, "finding": "", "ok": True} for p in points]
+    decisions.record_review(review, ticked, passed=True, opinion="同意", actor=staff["legal"])
+    decision.refresh_from_db()
+    assert decision.state == Decision.State.REVIEW_PASSED
