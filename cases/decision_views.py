@@ -52,7 +52,8 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/decision_detail.html", {
         "decision": decision, "reviews": decision.reviews.select_related("submitted_by", "reviewer"),
         "materials": decisions.materials_needed(decision), "points": decisions.points_to_review(decision),
-        "open_review": review, "gate": decisions.gate(decision) if decision.state != Decision.State.FINAL else [],
+        "open_review": review, "reviewers": decisions.reviewers(decision) if review is not None else [],
+        "gate": decisions.gate(decision) if decision.state != Decision.State.FINAL else [],
         "can_review": review is not None and can(request.user, "decision.review"),
         "can_finalise": can(request.user, "decision.finalise") and decision.state != Decision.State.FINAL,
         "can_submit": can(request.user, "decision.draft") and decision.review_required

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from authz.capabilities import can
+from authz.capabilities import can, holders
 from authz.scopes import allowed
 from cases.models import Case, Decision, LegalReview
 from compliance.labels import describe
@@ -49,7 +49,7 @@ def draft(case: Case, *, decision_type: str, amount_yuan: int | None, measures: 
             law_requires_review=law_requires_review, required_items=items, drafted_by=actor,
             drafted_at=timezone.now(), pack_version=case.pack_version)
         record_event("decision.draft", actor=actor, obj=decision, context=context,
-                     after={"case": case.pk, "type": decision_type, "amount": amount_yuan,
+                     after={"case": case.pk, "decision_type": decision_type, "amount_yuan": amount_yuan,
                             "review_required_by": [i["id"] for i in items]})
     return decision
 
@@ -61,6 +61,13 @@ def materials_needed(decision: Decision) -> list[str]:
 def points_to_review(decision: Decision) -> list[str]:
     points = list(dict.fromkeys(p for item in decision.required_items for p in item["review_points"]))
     return points or [_("Lawfulness of the decision as a whole")]
+
+
+def reviewers(decision: Decision) -> list[User]:
+    """Who can review the decision: the active holders of the review duty in its agency, other than its drafter."""
+    return list(User.objects.filter(agency_id=decision.case.agency_id, is_active=True,
+                                    role_grants__role__in=holders("decision.review", decision.case.agency))
+                .exclude(pk=decision.drafted_by_id).distinct())
 
 
 def submit_for_review(decision: Decision, materials: dict[str, str], *, actor: User,
@@ -76,6 +83,9 @@ def submit_for_review(decision: Decision, materials: dict[str, str], *, actor: U
         problem = _("The catalogue does not require legal review of this decision.")
     elif missing:
         problem = _("Attach the materials the catalogue lists: %(missing)s.") % {"missing": "、".join(missing)}
+    elif not [person for person in reviewers(decision) if person.pk != actor.pk]:
+        problem = _("Nobody in the agency holds the legal reviewer's duty besides the drafter and the submitter: "
+                    "ask the system administrator to assign a legal reviewer, then submit again.")
     if problem is not None:
         raise _refuse("decision.submit_review", actor, problem, context, decision)
     with transaction.atomic():
@@ -97,8 +107,9 @@ def record_review(review: LegalReview, findings: list[dict], *, passed: bool, op
         problem = _("Only the legal reviewer of the agency reviews decisions.")
     elif actor.pk in (decision.drafted_by_id, review.submitted_by_id):
         problem = _("Nobody reviews a decision they drafted or submitted.")
-    elif [f.get("point") for f in findings] != points or any(not (f.get("finding") or "").strip() for f in findings):
-        problem = _("Record a finding for every review point.")
+    elif [f.get("point") for f in findings] != points or any(
+            not f.get("ok") and not (f.get("finding") or "").strip() for f in findings):
+        problem = _("Say what is wanting for every review point that does not meet the requirement.")
     elif passed and any(not f.get("ok") for f in findings):
         problem = _("A review cannot pass while a review point is found wanting.")
     elif not opinion.strip():

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from authz.scopes import RestrictedQuerySet
@@ -134,7 +135,7 @@ class Activity(models.Model):
         indexes = [models.Index(fields=["agency", "planned_start"])]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()} · {self.place} · {self.planned_start:%Y-%m-%d}"
+        return f"{self.get_category_display()} · {self.place} · {localtime(self.planned_start):%Y-%m-%d %H:%M}"
 
     def flags(self) -> frozenset[str]:
         return frozenset(self.properties or ())
@@ -223,4 +224,4 @@ class LegalReview(models.Model):
         ordering = ["-submitted_at", "-id"]
 
     def __str__(self) -> str:
-        return f"review {self.pk} of {self.decision_id}"
+        return f"{self.decision} · {self._meta.verbose_name}"

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from authz import scopes
 from authz.capabilities import can, declare
 from authz.roles import STAFF, Role, is_staff, office_role
-from cases.models import ActivityOfficer, Case
+from cases.models import ActivityOfficer, Case, LegalReview
 from policy import current
 
 EDITORS = (Role.OFFICER, Role.ARCHIVIST, Role.HEAD)
@@ -47,6 +47,14 @@ def cleared(user) -> Q | bool:
     return Q(**dict.fromkeys(hidden, False)) | handled(user)
 
 
+def reviewing(user) -> Q | bool:
+    """The cases whose decisions were submitted for legal review, for whoever holds the review duty: clearance
+    follows the duty (000/1/10, 001/5), so a mark never hides a decision from the one who must review it."""
+    if not can(user, "decision.review"):
+        return False
+    return Q(pk__in=LegalReview.objects.values("decision__case_id"))
+
+
 def marked(_user) -> Q:
     condition = Q(pk__in=[])
     for field in Case.MARK_FIELDS:
@@ -66,6 +74,7 @@ def declare_scopes() -> None:
     scopes.model("cases.case")
     scopes.require("cases.case", "view", is_staff)
     scopes.allow("cases.case", "view", cleared)
+    scopes.allow("cases.case", "view", reviewing)
     scopes.action("cases.case", "handle", extends="view")
     scopes.allow("cases.case", "handle", handled)
     # Officers edit, draft on and file into the cases they handle; the archivist and the head into every case.

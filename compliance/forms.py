@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from compliance.models import InterruptionNote
@@ -37,7 +38,7 @@ class NoteForm(forms.ModelForm):
             return
         self.fields["clips"].queryset = clips
         self.fields["clips"].label_from_instance = lambda r: (
-            f"{r.shown_name} · {r.recorded_start:%H:%M:%S}–{r.recorded_end:%H:%M:%S}"
+            f"{r.shown_name} · {localtime(r.recorded_start):%H:%M:%S}–{localtime(r.recorded_end):%H:%M:%S}"
             if r.recorded_start and r.recorded_end else r.shown_name)
         for name in ("gap_start", "gap_end"):
             self.fields[name].input_formats = _FORMATS

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from authz.scopes import RestrictedQuerySet
@@ -44,7 +45,7 @@ class Finding(models.Model):
                    models.Index(fields=["activity", "closed_at"])]
 
     def __str__(self) -> str:
-        return f"{self.rule} #{self.activity_id}"
+        return f"{self.activity} · {self.cites}"
 
 
 class ActivityStatus(models.Model):
@@ -120,7 +121,7 @@ class InterruptionNote(models.Model):
                                               name="note_gap_positive")]
 
     def __str__(self) -> str:
-        return f"{self.reason_label} · {self.gap_start:%Y-%m-%d %H:%M}"
+        return f"{self.reason_label} · {localtime(self.gap_start):%Y-%m-%d %H:%M}"
 
 
 class RecomputeRun(models.Model):

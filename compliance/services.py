@@ -63,8 +63,10 @@ def _store(verdicts: list[tuple[engine.ActivityFacts, engine.Verdict]], extra: d
     for facts, verdict in verdicts:
         info = extra[facts.activity_id]
         month = info["start"].astimezone(tz).date().replace(day=1)
-        # Rates count an activity once its recordings were due; until then it is neither compliant nor not.
-        state = (info["unit_id"], info["officer_id"], info["category"], month, verdict.required and verdict.due,
+        # Rates count an activity once its recordings were due, or earlier once a finding is open on it (the current
+        # month's shortcomings are counted as they happen); until then it is neither compliant nor not.
+        counted = verdict.required and (verdict.due or bool(verdict.findings))
+        state = (info["unit_id"], info["officer_id"], info["category"], month, counted,
                  verdict.compliant, len(verdict.findings))
         if known.get(facts.activity_id) == state:
             continue  # unchanged: a nightly recompute rewrites nothing

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from authz.scopes import RestrictedQuerySet
@@ -91,7 +92,7 @@ class PreUseCheck(models.Model):
         indexes = [models.Index(fields=["device", "checked_at"])]
 
     def __str__(self) -> str:
-        return f"{self.device} {self.checked_at:%Y-%m-%d %H:%M}"
+        return f"{self.device} {localtime(self.checked_at):%Y-%m-%d %H:%M}"
 
 
 class FaultReport(models.Model):

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Activity, Case
@@ -98,11 +100,19 @@ class NamePatternForm(forms.Form):
     brand = forms.CharField(label=_("brand"), max_length=64)
     model = forms.CharField(label=_("model"), max_length=64, required=False,
                             help_text=_("Empty: every model of the brand."))
-    regex = forms.CharField(label=_("pattern"), max_length=300,
-                            help_text=_("A regular expression over the name without its extension, with named groups "
-                                        "serial, officer, start, end, seq; e.g. (?P<serial>\\w+)_(?P<start>\\d{14})"))
+    regex = forms.CharField(label=_("pattern"), max_length=300)
     time_format = forms.CharField(label=_("time format"), max_length=40, initial="%Y%m%d%H%M%S")
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The group names and the example are what the administrator types: shown as code, not as prose.
+        groups = format_html_join("、", "<code>{}</code>（{}）", [
+            ("serial", _("device serial")), ("officer", _("officer number")), ("start", _("start time")),
+            ("end", _("end time")), ("seq", _("sequence number"))])
+        self.fields["regex"].help_text = format_html(
+            gettext("A regular expression over the file name without its extension, marking its parts with the named "
+              "groups {groups}; e.g. {example}"), groups=groups,
+            example=format_html("<code>{}</code>", r"(?P<serial>\w+)_(?P<start>\d{14})"))
 
 class RecordFilterForm(forms.Form):
     """The evidence list's filters besides the search and the kind: who recorded, with which device, and when."""

@@ -160,7 +160,7 @@ class Record(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.shown_name}"
+        return self.shown_name
 
     @property
     def shown_name(self) -> str:

@@ -3,6 +3,9 @@ the apps that add to it)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from authz.roles import staff_agency
@@ -187,3 +190,18 @@ def ingest_summary(user: User, start, end) -> dict:
     by_kind = [(str(kinds.get(row["kind"], row["kind"])), row["n"])
                for row in stored.values("kind").annotate(n=Count("pk")).order_by("kind")]
     return {"total": stored.count(), "late": stored.filter(late=True).count(), "by_kind": by_kind}
+
+
+def unlinked_near(user: User, activity) -> list[Record]:
+    """Records the user may file that no activity claims, made by the activity's officers within the link tolerance
+    of its (actual, else planned) time: clips that arrived before the activity was recorded."""
+    start = activity.actual_start or activity.planned_start
+    end = activity.actual_end or activity.planned_end
+    if start is None or end is None:
+        return []
+    tolerance = dt.timedelta(minutes=settings.EVIDENCE_LINK_TOLERANCE_MINUTES)
+    records = visible_records(user, "classify").filter(
+        activity__isnull=True, officer_id__in=activity.participants.values("user_id"),
+        recorded_start__lte=end + tolerance, recorded_end__gte=start - tolerance,
+    ).exclude(kind=RecordKind.DOCUMENT)
+    return list(records.select_related("officer").order_by("recorded_start", "pk")[:50])

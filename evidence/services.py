@@ -48,6 +48,14 @@ def link_record(record: Record, activity, *, actor: User, context: RequestContex
     return record
 
 
+def link_records(records: list[Record], activity, *, actor: User, context: RequestContext = SYSTEM) -> int:
+    """Link several unlinked records to one activity at once (clips filed before the activity was recorded)."""
+    with transaction.atomic():
+        for record in records:
+            link_record(record, activity, actor=actor, context=context)
+    return len(records)
+
+
 def unlink_record(record: Record, *, actor: User, reason: str, context: RequestContext = SYSTEM) -> Record:
     if not reason.strip():
         raise ValidationError(_("Say why the link is wrong."))

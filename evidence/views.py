@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from authz import scopes
 from authz.routes import may, route
 from cases.forms import apply_service_errors
-from cases.queries import activities_overlapping
+from cases.queries import activities_overlapping, visible_activities
 from evidence import classify, derivatives, queries, services, streaming, timesources
 from evidence.forms import ClassifyForm, LinkForm, RecordFilterForm, UnlinkForm, UploadDetailsForm
 from evidence.four_properties import PROPERTIES, assess
@@ -27,7 +27,7 @@ from lawtrace.params import object_id
 from lawtrace.pdf import pdf_response, render_pdf
 from ledger.events import RequestContext, record_denial, record_event
 from policy import current
-from policy.vocabulary import RecordKind
+from policy.vocabulary import ClassificationField, RecordKind
 
 
 def _record(request: HttpRequest, pk: int, action: str = "view") -> Record:
@@ -71,18 +71,21 @@ def record_list(request: HttpRequest) -> HttpResponse:
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = _record(request, pk)
     pack = current.version_of(record.agency, record.pack_version)
-    missing = classify.missing_fields(record, classify.classification_fields(pack))
+    missing = [ClassificationField(name).label if name in ClassificationField.values else name
+               for name in classify.missing_fields(record, classify.classification_fields(pack))]
     span = classify.true_span(record)
     candidates = None
     if span is not None and record.activity_id is None:
         candidates = activities_overlapping(record.agency_id, span[0] - dt.timedelta(hours=12),
-                                            span[1] + dt.timedelta(hours=12), officer_id=None)
+                                            span[1] + dt.timedelta(hours=12), officer_id=None).filter(
+            pk__in=visible_activities(request.user).values("pk"))
     return render(request, "evidence/record_detail.html", {
         "can_play": may(request.user, "record.play", record, "play"),
         "record": record, "media": media_rows(record.media or {}), "events": history(request, record),
         "time_rows": timesources.rows(record.time_sources), "time_disagreement": _disagreement(record),
         "missing": missing, "can_file": may(request.user, "record.file", record, "classify"),
         "span": span, "link_form": LinkForm(user=request.user, candidates=candidates),
+        "no_candidates": candidates is not None and not candidates.exists(),
         "unlink_form": UnlinkForm(), "derivatives": {d.kind: d for d in record.derivatives.all()},
         "deadline_rule": next((d for d in (pack.ingest.deadlines if pack.ingest else [])
                                if d.id == record.deadline_rule), None),
@@ -124,6 +127,22 @@ def record_link(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Choose an activity of your agency."))
     return redirect("record_detail", pk=record.pk)
+
+
+@route("record.file", methods=("POST",), on="cases.activity", verb="record.link")
+def activity_link_records(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link the chosen clips the activity page offers; only unlinked records the user may file are taken."""
+    activity = get_object_or_404(visible_activities(request.user), pk=pk)
+    offered = {record.pk: record for record in queries.unlinked_near(request.user, activity)}
+    chosen = [offered[int(value)] for value in request.POST.getlist("record") if value.isdigit()
+              and int(value) in offered]
+    if not chosen:
+        messages.error(request, _("Tick the records to link."))
+    else:
+        linked = services.link_records(chosen, activity, actor=request.user,
+                                       context=RequestContext.from_request(request))
+        messages.success(request, _("Records linked to the activity: %(count)d.") % {"count": linked})
+    return redirect("activity_detail", pk=activity.pk)
 
 
 @route("record.file", methods=("POST",), on="evidence.record", action="classify", verb="record.unlink")

@@ -65,6 +65,7 @@ urlpatterns = [
     path("evidence/<int:pk>/", evidence.record_detail, name="record_detail"),
     path("evidence/<int:pk>/classify/", evidence.record_classify, name="record_classify"),
     path("evidence/<int:pk>/link/", evidence.record_link, name="record_link"),
+    path("activities/<int:pk>/records/link/", evidence.activity_link_records, name="activity_link_records"),
     path("evidence/<int:pk>/unlink/", evidence.record_unlink, name="record_unlink"),
     path("evidence/<int:pk>/play/", evidence.record_play, name="record_play"),
     path("evidence/<int:pk>/stream/<str:token>/", evidence.record_stream, name="record_stream"),

@@ -67,7 +67,7 @@ def _sources() -> list[tuple[str, str, object]]:
 def _collect(node: object, labels: dict[str, str]) -> None:
     if isinstance(node, BaseModel):
         ident = getattr(node, "id", None)
-        label = getattr(node, "label", None) or getattr(node, "stage", None)
+        label = getattr(node, "label", None) or getattr(node, "stage", None) or getattr(node, "item", None)
         if isinstance(ident, str) and isinstance(label, str):
             labels.setdefault(ident, label)
         for name in type(node).model_fields:

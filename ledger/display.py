@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from authz import capabilities
+from authz import capabilities, scopes
 from ledger.models import Event
 from ledger.wording import shown
 
@@ -221,6 +221,16 @@ KEY_LABELS = {
     "algorithm": pgettext_lazy("event field", "signature algorithm"),
     "from": pgettext_lazy("event field", "from"),
     "to": pgettext_lazy("event field", "to"),
+    "records": pgettext_lazy("event field", "records"),
+    "clips": pgettext_lazy("event field", "clips before and after"),
+    "review_required_by": pgettext_lazy("event field", "legal review required by"),
+    "manifest_sha256": pgettext_lazy("event field", "SHA-256 of the manifest"),
+    "handlers": pgettext_lazy("event field", "case handlers"),
+    "case": pgettext_lazy("event field", "case"),
+    "activity": pgettext_lazy("event field", "enforcement activity"),
+    "officer": pgettext_lazy("event field", "officer"),
+    "request": pgettext_lazy("event field", "access request"),
+    "review": pgettext_lazy("event field", "legal review"),
 }
 # Keys whose values are citations: shown as law (policy/citations.py).
 CITE_KEYS = frozenset({"cite", "cites", "reason_cites", "misconduct_cite", "deadline_cite"})
@@ -228,6 +238,12 @@ CITE_KEYS = frozenset({"cite", "cites", "reason_cites", "misconduct_cite", "dead
 # Keys that carry the value of another model's field with choices: that field names their values.
 KEY_FIELDS = {"hold_kind": ("retention.hold", "kind"), "change": ("org.rolerequest", "change"),
               "source": ("evidence.record", "recorded_time_source")}  # in a recording's time sources
+# Keys that carry ids of another model's rows beside a model's own fields: those rows name them.
+KEY_MODELS = {"records": "evidence.record", "record": "evidence.record", "clips": "evidence.record",
+              "case": "cases.case", "activity": "cases.activity", "handlers": "org.user", "officer": "org.user",
+              "holder": "org.user", "request": "access.accessrequest", "review": "cases.legalreview"}
+# Keys an object type once recorded under another name (events are never rewritten): the field they stand for.
+KEY_ALIASES = {("cases.decision", "type"): "decision_type", ("cases.decision", "amount"): "amount_yuan"}
 
 
 @dataclass(frozen=True)
@@ -257,15 +273,41 @@ def verb_label(event: Event) -> str:
     return f"{label}（{_('denied')}）" if event.result == Event.Result.DENIED else label
 
 
-def changes(event: Event, value_labels: Mapping[str, object] | None = None) -> list[Change]:
+class ObjectNames:
+    """Names the rows events refer to by id as the reader may see them (one query per row, kept for the page): a row
+    the reader may not see is named only by its kind, never by its id."""
+
+    def __init__(self, user: object) -> None:
+        self.user = user
+        self.found: dict[tuple[str, object], str] = {}
+
+    def name(self, model, pk: object) -> str:
+        key = (model._meta.label_lower, pk)
+        if key not in self.found:
+            try:
+                row = scopes.restrict(model._default_manager.filter(pk=pk), self.user).first()
+            except (TypeError, ValueError):
+                row = None
+            self.found[key] = str(row) if row is not None else str(
+                _("a %(kind)s you may not see") % {"kind": model._meta.verbose_name})
+        return self.found[key]
+
+
+def changes(event: Event, value_labels: Mapping[str, object] | None = None,
+            objects: ObjectNames | None = None) -> list[Change]:
     """The event's changed values as label, before, after; ``value_labels`` names the ids it carries (pack ids,
-    vocabulary), which the ledger itself does not know."""
+    vocabulary), which the ledger itself does not know, and ``objects`` the rows it refers to by id. A value that did
+    not change is left out, and so is an empty one when the object was created."""
     model = _model_of(event.object_type)
     before = event.before or {}
     names = value_labels or {}
     result = []
     for key, value in (event.after or {}).items():
-        field = _field(model, key)
+        if event.before is not None and key in before and before[key] == value:
+            continue
+        if event.before is None and value in (None, "", [], {}):
+            continue
+        field = _field(model, KEY_ALIASES.get((event.object_type, key), key))
         label = str(field.verbose_name) if field is not None else str(KEY_LABELS.get(key, key))
         if key in CITE_KEYS:
             from policy.citations import law
@@ -274,6 +316,11 @@ def changes(event: Event, value_labels: Mapping[str, object] | None = None) -> l
             continue
         if field is None:
             field = _key_field(key)
+        related = _related_model(field, key)
+        if related is not None and objects is not None:
+            old = _named(related, before.get(key), objects) if event.before is not None else ""
+            result.append(Change(label, old, _named(related, value, objects)))
+            continue
         old = _readable(field, before.get(key), names) if event.before is not None else ""
         result.append(Change(label, old, _readable(field, value, names)))
     reason = (event.detail or {}).get("reason")
@@ -286,6 +333,22 @@ def changes(event: Event, value_labels: Mapping[str, object] | None = None) -> l
 
 def _key_field(key: str):
     return _field(_model_of(KEY_FIELDS[key][0]), KEY_FIELDS[key][1]) if key in KEY_FIELDS else None
+
+
+def _related_model(field, key: str):
+    if field is not None:
+        return field.related_model if (field.many_to_one or field.many_to_many or field.one_to_one) else None
+    return _model_of(KEY_MODELS[key]) if key in KEY_MODELS else None
+
+
+def _named(model, value: object, objects: ObjectNames) -> str:
+    if value in (None, "", [], {}):
+        return "—"
+    if isinstance(value, list):
+        return "、".join(_named(model, item, objects) for item in value)
+    if isinstance(value, dict):
+        return "；".join(f"{key}：{_named(model, item, objects)}" for key, item in value.items())
+    return objects.name(model, value)
 
 
 def _model_of(object_type: str):

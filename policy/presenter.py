@@ -51,7 +51,7 @@ FIELD_LABELS = {
     "party_kind": gettext_lazy("party"), "amount_at_least": gettext_lazy("amount at least (yuan)"),
     "question": gettext_lazy("asked as"), "case_marks": gettext_lazy("a case bearing the mark"),
     "blocks_hand_out": gettext_lazy("a device failing it is not handed out"), "units": gettext_lazy("units"),
-    "usage": gettext_lazy("usage"), "record": gettext_lazy("record kind"),
+    "usage": gettext_lazy("record usage"), "record": gettext_lazy("record kinds"),
     "activity_category": gettext_lazy("activity category"),
     "work_record": gettext_lazy("work record"), "case_mark_is_ground": gettext_lazy("a case mark is itself a ground"),
     "years": gettext_lazy("years"), "months": gettext_lazy("months"), "days": gettext_lazy("days"),
@@ -68,6 +68,7 @@ VALUE_LABELS = {
     "not_stated": gettext_lazy("not stated"), "light": gettext_lazy("minor"), "serious": gettext_lazy("serious"),
     "approve": gettext_lazy("approval"), "check": gettext_lazy("check"), "consent": gettext_lazy("consent"),
     "articles": gettext_lazy("articles"), "rows": gettext_lazy("rows of a list"),
+    "hours": gettext_lazy("within the number of hours below"),
 }
 # What each number of ``numbers`` means to a reader, with its unit.
 NUMBER_LABELS = {

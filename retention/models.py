@@ -71,7 +71,7 @@ class Hold(models.Model):
         indexes = [models.Index(fields=["record", "released_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.record_id}"
+        return f"{self.get_kind_display()} · {self.record.original_name}"
 
 
 class PurgeProposal(models.Model):

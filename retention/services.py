@@ -204,10 +204,12 @@ def propose_purge(records: list, *, reason: str, actor: User, context: RequestCo
     problem = None
     if not can(actor, "retention.propose_purge") or any(r.agency_id != actor.agency_id for r in records):
         problem = _("Only the archivist proposes purges.")
+    elif not records:
+        problem = _("Tick the records to propose for purge.")
     elif not reason.strip():
         problem = _("Say why these records have no preservation value.")
     else:
-        blocked = [f"#{r.pk}（{b}）" for r in records if (b := purge_blocker(r))]
+        blocked = [f"{r.original_name}（{b}）" for r in records if (b := purge_blocker(r))]
         if blocked:
             problem = _("Not purgeable: %(items)s.") % {"items": "、".join(blocked)}
     if problem is not None:

@@ -164,7 +164,7 @@ class RecordReview(models.Model):
         constraints = [models.UniqueConstraint(fields=["round", "record"], name="one_review_per_sampled_record")]
 
     def __str__(self) -> str:
-        return f"{self.round} · {self.record_id}"
+        return f"{self.round} · {self.record.original_name}"
 
 
 class MisconductCase(models.Model):

@@ -144,6 +144,7 @@ def world(db, tmp_path, settings):
     kwargs = {
         "case_detail": {"pk": w.case.pk}, "case_edit": {"pk": w.case.pk}, "case_handlers": {"pk": w.case.pk},
         "activity_detail": {"pk": activity.pk}, "activity_edit": {"pk": activity.pk},
+        "activity_link_records": {"pk": activity.pk},
         "device_detail": {"pk": DeviceFactory(agency=w.agency).pk},
         "note_detail": {"pk": note.pk}, "note_pdf": {"pk": note.pk}, "note_create": {"activity_pk": activity.pk},
         "record_detail": record, "record_classify": record, "record_link": record, "record_unlink": record,

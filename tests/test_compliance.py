@@ -340,3 +340,24 @@ def test_viewing_a_clip_does_not_re_judge_its_activity():
     with CaptureQueriesContext(connection) as captured:
         evidence.link_record(seen, activity, actor=person)
     assert [q["sql"] for q in captured if "compliance_" in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_002_the_current_month_counts_an_activity_with_an_open_finding_before_its_recordings_are_due():
+    from django.utils import timezone
+
+    from compliance.queries import rates
+
+    agency = agency_for("xinzhou_finance")
+    person = officer(agency)
+    helper = UserFactory(agency=agency, roles=(Role.OFFICER,))  # no enforcement certificate (004/7-8)
+    ended = timezone.now() - dt.timedelta(minutes=5)  # its recordings are due only later
+    activity = ActivityFactory(agency=agency, stage="investigation", category="penalty", officers=[person],
+                               planned_start=ended - dt.timedelta(hours=1), planned_end=ended)
+    clip(activity, helper, ended - dt.timedelta(hours=1), ended)
+    services.refresh([activity.pk])
+    status = ActivityStatus.objects.get(activity=activity)
+    assert status.open_findings and status.required and not status.compliant
+    head = UserFactory(agency=agency, roles=(Role.HEAD,))
+    month = timezone.localdate().replace(day=1)
+    assert [(r["month"], r["total"], r["rate"]) for r in rates(head, "month", month)] == [(month, 1, 0.0)]

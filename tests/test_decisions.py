@@ -117,3 +117,62 @@ def test_002_legal_review_through_the_pages(client, db):
     decision.refresh_from_db()
     assert decision.state == Decision.State.FINAL
     assert "罚款" in client.get(f"/cases/{case.pk}/").content.decode()
+
+
+@pytest.mark.parametrize("mark", ["commercial_secret", "personal_privacy", "state_secret"])
+def test_001_5_the_legal_reviewer_reviews_a_decision_on_a_marked_case(client, db, mark):
+    """Clearance follows the duty: the reviewer the pack names sees the marked case once a decision is submitted."""
+    from cases.queries import decisions_awaiting_review
+    from tests.conftest import login
+
+    case, staff = _world("ruzhou_water", "ruzhou-water")
+    setattr(case, mark, True)
+    case.save(update_fields=[mark])
+    decision = _draft(case, staff, amount=10_000)
+    login(client, staff["legal"])
+    assert client.get(f"/decisions/{decision.pk}/").status_code == 404  # a draft stays behind the mark
+    decisions.submit_for_review(decision, {m: "附件" for m in decisions.materials_needed(decision)},
+                                actor=staff["drafter"])
+    assert list(decisions_awaiting_review(staff["legal"])) == [decision]
+    page = client.get(f"/decisions/{decision.pk}/")
+    assert page.status_code == 200 and page.context["can_review"]
+    assert f"/decisions/{decision.pk}/" in client.get("/").content.decode()  # on the reviewer's desk
+    points = decisions.points_to_review(decision)
+    form = {f"finding-{i}": "符合规定" for i in range(len(points))} | {f"ok-{i}": "on" for i in range(len(points))}
+    client.post(f"/decisions/{decision.pk}/review/", {**form, "opinion": "同意", "conclusion": "pass"})
+    decision.refresh_from_db()
+    assert decision.state == Decision.State.REVIEW_PASSED
+    # Other staff without the duty still do not see the marked case.
+    other = UserFactory(agency=case.agency, roles=(Role.SUPERVISOR,))
+    login(client, other)
+    assert client.get(f"/decisions/{decision.pk}/").status_code == 404
+
+
+def test_001_5_the_drafter_is_told_when_nobody_can_review(client, db):
+    from tests.conftest import login
+
+    case, staff = _world("ruzhou_water", "ruzhou-water")
+    staff["legal"].role_grants.all().delete()
+    decision = _draft(case, staff, amount=10_000)
+    materials = {f"material-{i}": "附件" for i in range(len(decisions.materials_needed(decision)))}
+    login(client, staff["drafter"])
+    response = client.post(f"/decisions/{decision.pk}/submit/", materials, follow=True)
+    assert "法制审核" in response.content.decode() and "系统管理员" in response.content.decode()
+    decision.refresh_from_db()
+    assert decision.state == Decision.State.DRAFT
+    assert Event.objects.filter(verb="decision.submit_review", result="denied").exists()
+
+
+def test_002_legal_review_asks_for_words_only_where_a_point_is_wanting(db):
+    case, staff = _world("ruzhou_water", "ruzhou-water")
+    decision = _draft(case, staff, 20_000)
+    review = decisions.submit_for_review(decision, {m: "附件" for m in decisions.materials_needed(decision)},
+                                         actor=staff["drafter"])
+    points = decisions.points_to_review(decision)
+    silent_wanting = [{"point": p, "finding": "", "ok": p != points[-1]} for p in points]
+    with pytest.raises(decisions.DecisionRefused, match="写明存在的问题"):
+        decisions.record_review(review, silent_wanting, passed=False, opinion="退回", actor=staff["legal"])
+    ticked = [{"point": p, "finding": "", "ok": True} for p in points]
+    decisions.record_review(review, ticked, passed=True, opinion="同意", actor=staff["legal"])
+    decision.refresh_from_db()
+    assert decision.state == Decision.State.REVIEW_PASSED

@@ -80,3 +80,38 @@ def test_000_2_7_a_pre_use_check_reads_item_by_item_in_the_device_history(client
     assert "使用前检查" in history and "登记设备" in history
     assert "电池电量充足：否" in history and "按照当前日期、时间调整好设备时间：是" in history
     assert '"battery"' not in history and "设备类型：执法记录仪" in history
+
+
+def test_history_names_rows_by_what_a_person_calls_them_and_leaves_out_what_did_not_change(w):
+    """`执法活动：#25`, `调阅材料：1、21`, `#25 → #25` and a seizure logged as `type：现场笔录` never reach a reader."""
+    from lawtrace.value_labels import value_labels
+    from ledger.display import ObjectNames, changes
+    from ledger.models import Event
+    from tests.factories import ActivityFactory
+
+    activity = ActivityFactory(agency=w.agency, place="城关镇建设路18号")
+    labels, names = value_labels(w.agency.code), ObjectNames(w.handler)
+
+    def shown(event: Event) -> str:
+        return "；".join(f"{c.label}：{c.before} → {c.after}" if c.before else f"{c.label}：{c.after}"
+                        for c in changes(event, labels, names))
+
+    linked = shown(Event(verb="record.link", object_type="evidence.record", before={"activity": activity.pk,
+                         "case": w.case.pk, "late": False}, after={"activity": activity.pk, "case": w.case.pk,
+                         "late": True}))
+    assert "#" not in linked and "执法活动" not in linked and "案件" not in linked and "逾期" in linked
+    created = shown(Event(verb="record.link", object_type="evidence.record", before={"activity": None},
+                          after={"activity": activity.pk}))
+    assert "城关镇建设路18号" in created and "#" not in created
+    asked = shown(Event(verb="access.request", object_type="access.accessrequest",
+                        after={"records": [w.clip.pk, w.decision.pk]}))
+    assert w.clip.original_name in asked and w.decision.original_name in asked and "records" not in asked
+    drafted = shown(Event(verb="decision.draft", object_type="cases.decision",
+                          after={"case": w.case.pk, "type": "seal_or_seize", "review_required_by": ["x"]}))
+    assert "查封" in drafted and "现场笔录" not in drafted and w.case.number in drafted
+    assert "type" not in drafted and "review_required_by" not in drafted
+    # A row the reader may not see is named by its kind only.
+    outsider = ObjectNames(None)
+    hidden = changes(Event(verb="record.link", object_type="evidence.record", after={"activity": activity.pk}),
+                     labels, outsider)
+    assert hidden[0].after and "#" not in hidden[0].after and str(activity.pk) not in hidden[0].after

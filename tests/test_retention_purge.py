@@ -121,3 +121,15 @@ def test_a_locked_seaweedfs_object_is_not_deleted_early_and_the_purge_waits(s3_s
     proposal.refresh_from_db()
     assert proposal.state == PurgeProposal.State.APPROVED
     assert b"".join(s3_store.read_range(fixity.stored_object(record.blob), 0, 3))
+
+
+def test_000_2_15_proposing_nothing_is_refused_not_reported_as_done(client, w):
+    from tests.conftest import login
+
+    with pytest.raises(services.RetentionRefused, match="勾选"):
+        services.propose_purge([], reason="无保存价值", actor=w.archivist)
+    login(client, w.archivist)
+    page = client.post("/retention/propose/", {"reason": "无保存价值"}, follow=True).content.decode()
+    assert "请勾选要提出清除的记录" in page and "已提出清除 0 条" not in page, page[page.find("<main"):][:1500]
+    with pytest.raises(services.RetentionRefused, match=w.clip.original_name):  # named by its file, not its id
+        services.propose_purge([w.clip], reason="无保存价值", actor=w.archivist)

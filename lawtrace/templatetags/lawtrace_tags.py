@@ -2,7 +2,7 @@ from django import template
 
 from lawtrace.text import escaped
 from lawtrace.value_labels import value_labels
-from ledger.display import changes, verb_label
+from ledger.display import ObjectNames, changes, verb_label
 
 register = template.Library()
 
@@ -37,4 +37,7 @@ def event_changes(context, event) -> list:
     cache = context.render_context.setdefault("event_value_labels", {})
     if event.agency_code not in cache:
         cache[event.agency_code] = value_labels(event.agency_code)
-    return changes(event, cache[event.agency_code])
+    if "event_object_names" not in context.render_context:
+        request = context.get("request")
+        context.render_context["event_object_names"] = ObjectNames(getattr(request, "user", None))
+    return changes(event, cache[event.agency_code], context.render_context["event_object_names"])
