@@ -1,0 +1,207 @@
+"""The integration API (issue 25): connected systems write cases and activities through the pages' action functions
+and read through the same permission choke point; every call and every refusal is on record under the system's
+name."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from authz.roles import Role
+from cases.models import Activity, Case
+from integration import accounts
+from integration.models import ApiToken
+from ledger.models import Event
+from tests.factories import CaseFactory, UserFactory, officer
+
+ALL = ["cases.write", "cases.read", "records.read", "compliance.read", "access.read", "retention.read",
+       "supervision.read", "feed.read"]
+
+
+def client_for(secret: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client
+
+
+@pytest.fixture
+def system(agency):
+    account = accounts.create_account(agency, name="鲁山县财政执法办案系统")
+    return account
+
+
+def issue(account, operations=ALL, days=30):
+    token, secret = accounts.issue_token(account, operations=operations,
+                                         expires_at=timezone.now() + dt.timedelta(days=days))
+    return token, secret
+
+
+@pytest.fixture
+def api(system, agency):
+    officer(agency, staff_number="A1001")
+    return client_for(issue(system)[1])
+
+
+def case_body(**extra):
+    body = {"number": "鲁财罚〔2026〕101号", "title": "某公司违规使用财政资金案", "category": "penalty",
+            "party_kind": "organisation", "party_name": "某商贸有限公司", "opened_on": "2026-11-02",
+            "external_id": "BAXT-2026-0001", "handlers": ["A1001"]}
+    body.update(extra)
+    return body
+
+
+def refusals(code: str):
+    return Event.objects.filter(result=Event.Result.DENIED, detail__code=code)
+
+
+def test_a_created_case_is_on_record_with_the_system_as_actor(api, system, agency):
+    handler = officer(agency, staff_number="A1002")
+    response = api.post("/api/v1/cases/", case_body(handlers=["A1002"]), format="json")
+    assert response.status_code == 201, response.content
+    case = Case.objects.get(pk=response.json()["id"])
+    assert list(case.handlers.all()) == [handler]
+    assert response.json()["external_id"] == "BAXT-2026-0001"
+    event = Event.objects.get(verb="case.create", object_id=str(case.pk))
+    assert event.actor_label == "鲁山县财政执法办案系统" and event.agency_code == agency.code
+    call = Event.objects.filter(verb="api.call").latest("seq")
+    assert call.actor_label == system.name and call.detail["status"] == 201
+
+
+def test_idempotency_key_retried_never_makes_two_cases(api):
+    headers = {"HTTP_IDEMPOTENCY_KEY": "retry-1"}
+    first = api.post("/api/v1/cases/", case_body(), format="json", **headers)
+    again = api.post("/api/v1/cases/", case_body(), format="json", **headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert Case.objects.count() == 1
+    other = api.post("/api/v1/cases/", case_body(number="鲁财罚〔2026〕102号"), format="json", **headers)
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+
+
+def test_a_refused_create_frees_its_key_and_stays_on_record(api):
+    bad = api.post("/api/v1/cases/", case_body(category="water_admin"), format="json", HTTP_IDEMPOTENCY_KEY="k2")
+    assert bad.status_code == 400 and bad.json()["code"] == "validation_failed"
+    assert "category" in bad.json()["errors"] and bad.json()["message"]
+    good = api.post("/api/v1/cases/", case_body(), format="json", HTTP_IDEMPOTENCY_KEY="k2")
+    assert good.status_code == 201
+
+
+def test_an_external_id_names_one_case_only(api):
+    assert api.post("/api/v1/cases/", case_body(), format="json").status_code == 201
+    again = api.post("/api/v1/cases/", case_body(number="X-2"), format="json")
+    assert again.status_code == 409 and again.json()["code"] == "external_id_taken"
+    found = api.get("/api/v1/cases/", {"external_id": "BAXT-2026-0001"}).json()["results"]
+    assert [c["number"] for c in found] == ["鲁财罚〔2026〕101号"]
+
+
+def test_a_case_needs_a_handler_and_known_staff_numbers(api):
+    missing = api.post("/api/v1/cases/", case_body(handlers=None) | {"handlers": []}, format="json")
+    assert missing.status_code == 400 and missing.json()["code"] == "validation_failed"
+    unknown = api.post("/api/v1/cases/", case_body(handlers=["NOBODY"]), format="json")
+    assert unknown.status_code == 400 and "NOBODY" in unknown.json()["errors"]["handlers"][0]
+    assert Case.objects.count() == 0
+
+
+def test_validation_is_the_pages_with_a_chinese_message(api, agency):
+    CaseFactory(agency=agency, number="鲁财罚〔2026〕101号")
+    response = api.post("/api/v1/cases/", case_body(), format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "validation_failed" and "已" in body["errors"]["number"][0]
+
+
+def test_an_activity_takes_the_packs_checklist_row_and_properties(api, agency):
+    person = officer(agency, staff_number="A2001")
+    case = api.post("/api/v1/cases/", case_body(handlers=["A2001"]), format="json").json()
+    body = {"case_external_id": "BAXT-2026-0001", "category": "penalty", "stage": "on_site_enforcement",
+            "place": "城关镇建设路18号", "planned_start": "2026-11-03T09:00:00+08:00",
+            "planned_end": "2026-11-03T11:00:00+08:00", "dispute_likely": True, "officers": ["A2001"],
+            "external_id": "HD-1"}
+    response = api.post("/api/v1/activities/", body, format="json", HTTP_IDEMPOTENCY_KEY="a-1")
+    assert response.status_code == 201, response.content
+    activity = Activity.objects.get(pk=response.json()["id"])
+    assert activity.case_id == case["id"] and activity.dispute_likely and activity.officers.get() == person
+    wrong = api.post("/api/v1/activities/", {**body, "stage": "no_such_row", "external_id": "HD-2"}, format="json")
+    assert wrong.status_code == 400 and "stage" in wrong.json()["errors"]
+
+
+def test_a_token_without_the_operation_is_refused_on_record(system):
+    reader = client_for(issue(system, ["records.read"])[1])
+    response = reader.post("/api/v1/cases/", case_body(), format="json")
+    assert response.status_code == 403 and response.json()["code"] == "scope_missing"
+    event = refusals("scope_missing").get()
+    assert event.actor_label == system.name and event.verb == "api.cases.write"
+    assert reader.get("/api/v1/findings/").json()["code"] == "scope_missing"
+
+
+def test_a_token_of_another_agency_sees_nothing_of_this_one(api, agency, other_agency):
+    mine = api.post("/api/v1/cases/", case_body(), format="json").json()
+    theirs = client_for(issue(accounts.create_account(other_agency, name="汝州市水利局办案系统"))[1])
+    assert theirs.get("/api/v1/cases/").json()["results"] == []
+    response = theirs.get(f"/api/v1/cases/{mine['id']}/")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    patch = theirs.patch(f"/api/v1/cases/{mine['id']}/", {"title": "改"}, format="json")
+    assert patch.status_code == 404
+    assert refusals("not_found").filter(actor_label="汝州市水利局办案系统").count() == 2
+
+
+@pytest.mark.parametrize("state", ["revoked", "expired", "unknown", "disabled"])
+def test_a_revoked_expired_or_unknown_token_is_refused_on_record(system, state):
+    token, secret = issue(system)
+    if state == "revoked":
+        accounts.revoke_token(token)
+    elif state == "expired":
+        ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    elif state == "unknown":
+        secret = secret[:-4] + "xxxx"
+    else:
+        accounts.set_active(system, False)
+    response = client_for(secret).get("/api/v1/cases/")
+    code = {"revoked": "token_revoked", "expired": "token_expired", "unknown": "token_unknown",
+            "disabled": "system_disabled"}[state]
+    assert response.status_code == 401 and response.json()["code"] == code and response.json()["message"]
+    event = refusals(code).get()
+    assert event.verb == "api.authenticate"
+    assert event.actor_label == ("" if state == "unknown" else system.name)
+
+
+def test_rotation_stops_the_old_token_and_keeps_the_operations(system):
+    token, secret = issue(system, ["cases.read"])
+    new, new_secret = accounts.rotate_token(token)
+    assert new.operations == ["cases.read"] and new.replaces == token
+    assert client_for(secret).get("/api/v1/cases/").json()["code"] == "token_revoked"
+    assert client_for(new_secret).get("/api/v1/cases/").status_code == 200
+
+
+def test_the_token_is_kept_only_as_its_hash(system):
+    token, secret = issue(system)
+    assert secret not in str(ApiToken.objects.filter(pk=token.pk).values().get())
+
+
+def test_the_rules_of_the_pages_decide_what_a_write_may_do(api, agency):
+    """A confidentiality mark is lowered only by the security administrator (000/1/10), whoever calls."""
+    response = api.post("/api/v1/cases/", case_body(state_secret=True), format="json")
+    assert response.status_code == 201
+    lowered = api.patch(f"/api/v1/cases/{response.json()['id']}/", {"state_secret": False}, format="json")
+    assert lowered.status_code in (403, 404)
+
+
+def test_calls_are_limited_per_token(system, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.INTEGRATION_API_RATE = "2/min"
+    first, second = client_for(issue(system)[1]), client_for(issue(system)[1])
+    assert [first.get("/api/v1/cases/").status_code for _ in range(3)] == [200, 200, 429]
+    assert first.get("/api/v1/cases/").json()["code"] == "rate_limited"
+    assert second.get("/api/v1/cases/").status_code == 200
+    cache.clear()
+
+
+def test_a_session_is_not_a_token(client, agency):
+    client.force_login(UserFactory(agency=agency, roles=(Role.HEAD,)))
+    response = client.get("/api/v1/cases/")
+    assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
