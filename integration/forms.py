@@ -21,7 +21,9 @@ class TokenForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["operations"].choices = operations.choices()
+        field = self.fields["operations"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = operations.choices()
         self.initial.setdefault("expires_on", timezone.localdate() + dt.timedelta(days=180))
 
     def expires_at(self) -> dt.datetime:

@@ -129,7 +129,7 @@ class Webhook(models.Model):
                                 related_name="webhooks")
     url = models.URLField(_("receiving address"), max_length=500)
     secret = models.CharField(max_length=64, editable=False)
-    verbs = models.JSONField(_("events"), default=list)
+    verbs = models.JSONField(_("events"), default=list, blank=True)  # none: every event of the feed
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

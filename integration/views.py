@@ -17,16 +17,23 @@ from integration.models import ApiToken, Delivery, SystemAccount, Webhook
 from integration.permissions import MANAGE
 from lawtrace.pages import paginate
 from ledger.events import RequestContext
+from org.models import User
 
 ACCOUNT = "integration.systemaccount"
 
 
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # the route declaration has sent anyone else to log in
+    return request.user
+
+
 @route(MANAGE, verb="integration.view")
 def account_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
     form = AccountForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and user.agency is not None:
         try:
-            account = accounts.create_account(request.user.agency, **form.cleaned_data, actor=request.user,
+            account = accounts.create_account(user.agency, **form.cleaned_data, actor=user,
                                               context=RequestContext.from_request(request))
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -34,13 +41,13 @@ def account_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Connected system %(name)s created; now issue it a token.") % {
                 "name": account.name})
             return redirect("integration_account", pk=account.pk)
-    rows = SystemAccount.objects.restrict(request.user).order_by("name")
+    rows = SystemAccount.objects.restrict(user).order_by("name")
     return render(request, "integration/account_list.html", {"accounts": rows, "form": form})
 
 
 @route(MANAGE, on=ACCOUNT, verb="integration.view")
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user, context = request.user, RequestContext.from_request(request)
+    user, context = _user(request), RequestContext.from_request(request)
     account = get_object_or_404(SystemAccount.objects.restrict(user), pk=pk)
     token_form, webhook_form = TokenForm(prefix="token"), WebhookForm(prefix="hook")
     shown = {}
@@ -85,7 +92,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @route(MANAGE, verb="integration.view")
 def delivery_log(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     if request.method == "POST":
         delivery = get_object_or_404(Delivery.objects.restrict(user), pk=request.POST.get("delivery"),
                                      state=Delivery.State.FAILED)

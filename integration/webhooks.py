@@ -136,7 +136,10 @@ def deliver(delivery_id: int, now: dt.datetime | None = None) -> Delivery | None
     if delivery.state == Delivery.State.PENDING:
         from integration.tasks import deliver as task
 
-        task.using(run_after=delivery.next_attempt_at).enqueue(delivery.pk)
+        # A queue that can wait holds the retry until its back-off ends; otherwise the scheduler's sweep
+        # (``deliver_due``, every minute) sends it when it is due.
+        if task.get_backend().supports_defer:
+            task.using(run_after=delivery.next_attempt_at).enqueue(delivery.pk)
     return delivery
 
 

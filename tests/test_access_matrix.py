@@ -29,7 +29,7 @@ from django.utils import timezone
 from access import services
 from authz import capabilities, scopes
 from authz.roles import Role
-from authz.routes import MONITOR, PSEUDO, PUBLIC, STATION, declaration
+from authz.routes import MONITOR, PSEUDO, PUBLIC, STATION, SYSTEM, declaration
 from ledger.models import Event
 from tests.access_world import application, build
 from tests.factories import ActivityFactory, DeviceFactory, UserFactory
@@ -166,6 +166,7 @@ def world(db, tmp_path, settings):
         "review_cancel": {"pk": review_round.pk},
         "record_review": {"pk": review_round.pk, "record_pk": int(review_round.sample[0])},
         "misconduct_detail": {"pk": misconduct.pk},
+        **_integration(w, activity),
     }
     return people, kwargs
 
@@ -181,9 +182,18 @@ def _supervision(w, reviews, accountability, InspectionTarget):
     return made, case, target
 
 
+def _integration(w, activity) -> dict:
+    from integration import accounts
+
+    account = accounts.create_account(w.agency, name="办案系统")
+    case, record = {"pk": w.case.pk}, {"pk": w.clip.pk}
+    return {"api_case": case, "api_case_party": case, "api_case_handlers": case, "api_case_decisions": case,
+            "api_activity": {"pk": activity.pk}, "api_record_link": record, "integration_account": {"pk": account.pk}}
+
+
 def expected(spec, user, kwargs: dict, method: str) -> str:
     """What the declarations and the registry say this request should get."""
-    if spec.capability == STATION:
+    if spec.capability in (STATION, SYSTEM):  # token APIs: a session is not a token
         return "401"
     if spec.capability == PUBLIC:
         return "through"

@@ -3,7 +3,7 @@ codes, and one event per call naming the system as its actor."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -38,13 +38,13 @@ class TokenAuthentication(authentication.BaseAuthentication):
         secret = header[len(KEYWORD) + 1:].strip()
         token = accounts.find_token(secret)
         code = accounts.refusal_of(token)
-        if code is not None:
+        if code is not None or token is None:
             principal = accounts.caller_for(token).principal if token is not None else None
             record_denial("api.authenticate", actor=principal, context=context_of(request),
                           agency_code=token.account.agency.code if token else "",
                           detail={"code": code, "path": request.path, "method": request.method,
                                   "token": token.prefix if token else secret[:10]})
-            raise ApiError(code)
+            raise ApiError(code or "token_unknown")
         caller = accounts.caller_for(token)
         accounts.touch(token)
         return caller.principal, caller
@@ -112,7 +112,7 @@ class IntegrationView(APIView):
     def get_exception_handler(self):
         return handle
 
-    def permission_denied(self, request: Request, message: str | None = None, code: str | None = None) -> None:
+    def permission_denied(self, request: Request, message: str | None = None, code: str | None = None) -> NoReturn:
         raise ApiError("not_authenticated" if not request.successful_authenticator else "scope_missing")
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -124,11 +124,11 @@ class IntegrationView(APIView):
 
     @property
     def caller(self) -> accounts.Caller:
-        return self.request.auth
+        return cast(accounts.Caller, self.request.auth)  # set by TokenAuthentication before any handler runs
 
     @property
     def principal(self):
-        return self.request.auth.principal
+        return self.caller.principal
 
     def context(self) -> RequestContext:
         return context_of(self.request)

@@ -96,9 +96,10 @@ def handle(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, exceptions.ValidationError):
         return Response(body("validation_failed", errors=_translate(exc.detail)), status=400)
     if isinstance(exc, exceptions.Throttled):
-        response = Response(body("rate_limited", retry_after=exc.wait), status=429)
-        if exc.wait is not None:
-            response["Retry-After"] = str(int(exc.wait) + 1)
+        wait = getattr(exc, "wait", None)
+        response = Response(body("rate_limited", retry_after=wait), status=429)
+        if wait is not None:
+            response["Retry-After"] = str(int(wait) + 1)
         return response
     simple = {exceptions.NotAuthenticated: "not_authenticated", exceptions.AuthenticationFailed: "token_unknown",
               exceptions.MethodNotAllowed: "method_not_allowed", exceptions.ParseError: "malformed_request",

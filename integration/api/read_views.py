@@ -58,7 +58,7 @@ class RecordList(IntegrationView):
             if (value := request.query_params.get(name, "")).isdigit():
                 rows = rows.filter(**{f"{name}_id": int(value)})
         paginator = IdCursor()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        page = paginator.paginate_queryset(rows, request, view=self) or []
         return paginator.get_paginated_response(RecordMeta(page, many=True).data)
 
 
@@ -87,7 +87,7 @@ class FindingList(IntegrationView):
     def get(self, request: Request) -> Response:
         rows = compliance.filter_findings(compliance.visible_findings(self.principal), request.query_params)
         paginator = IdCursor()
-        page = paginator.paginate_queryset(rows.select_related("officer"), request, view=self)
+        page = paginator.paginate_queryset(rows.select_related("officer"), request, view=self) or []
         return paginator.get_paginated_response(FindingRow(page, many=True).data)
 
 
@@ -137,7 +137,7 @@ class AccessRegister(IntegrationView):
             self.principal.agency.code,
             _moment(since), _moment(until + dt.timedelta(days=1)) if until else None)
         paginator = SeqCursor()
-        page = paginator.paginate_queryset(events, request, view=self)
+        page = paginator.paginate_queryset(events, request, view=self) or []
         rows = [{"seq": row.seq, **dict(zip(register.COLUMNS, row.cells(), strict=True))}
                 for row in register.rows(page)]
         return paginator.get_paginated_response(rows)
@@ -166,7 +166,7 @@ class RetentionDue(IntegrationView):
     def get(self, request: Request) -> Response:
         paginator = IdCursor()
         rows = retention.due_for_review(self.principal).order_by()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        page = paginator.paginate_queryset(rows, request, view=self) or []
         return paginator.get_paginated_response(DueRow(page, many=True).data)
 
 
@@ -196,5 +196,5 @@ class SupervisionResults(IntegrationView):
         if (value := request.query_params.get("round", "")).isdigit():
             rows = rows.filter(round_id=int(value))
         paginator = IdCursor()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        page = paginator.paginate_queryset(rows, request, view=self) or []
         return paginator.get_paginated_response(ReviewResult(page, many=True).data)

@@ -67,7 +67,9 @@ class ActivityWrite(serializers.ModelSerializer):
     def __init__(self, *args, cases=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if cases is not None:
-            self.fields["case"].queryset = cases
+            field = self.fields["case"]
+            assert isinstance(field, serializers.PrimaryKeyRelatedField)
+            field.queryset = cases
 
 
 class ActivityRead(serializers.ModelSerializer):

@@ -33,6 +33,7 @@ from integration.api.serializers import (
     LinkWrite,
     PartyWrite,
 )
+from org.models import User
 from org.services import staff_by_number
 
 IDEMPOTENCY = OpenApiParameter(idempotency.HEADER, str, OpenApiParameter.HEADER, required=False,
@@ -40,11 +41,15 @@ IDEMPOTENCY = OpenApiParameter(idempotency.HEADER, str, OpenApiParameter.HEADER,
 CASE, ACTIVITY = "cases.case", "cases.activity"
 
 
-def staff(agency, numbers: list[str], field: str) -> list:
-    found, unknown = [], []
+def staff(agency, numbers: list[str], field: str) -> list[User]:
+    found: list[User] = []
+    unknown: list[str] = []
     for number in numbers:
         person = staff_by_number(agency, number)
-        (found if person is not None else unknown).append(person or number)
+        if person is None:
+            unknown.append(number)
+        else:
+            found.append(person)
     if unknown:
         raise ApiError("validation_failed", errors={field: [_("No staff member has this number: %(numbers)s.") % {
             "numbers": "、".join(unknown)}]})
@@ -65,7 +70,7 @@ class CaseList(IntegrationView):
         if wanted := request.query_params.get("external_id"):
             cases = cases.filter(pk=external.object_id(self.caller.account, CASE, wanted) or 0)
         paginator = IdCursor()
-        page = paginator.paginate_queryset(cases, request, view=self)
+        page = paginator.paginate_queryset(cases, request, view=self) or []
         names = external.ids_of(self.caller.account, CASE, [c.pk for c in page])
         return paginator.get_paginated_response(CaseRead(page, many=True, context={"external": names}).data)
 
@@ -157,7 +162,7 @@ class CaseDecisions(IntegrationView):
     def get(self, request: Request, pk: int) -> Response:
         rows = Decision.objects.restrict(self.principal).filter(case_id=pk)
         paginator = IdCursor()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        page = paginator.paginate_queryset(rows, request, view=self) or []
         return paginator.get_paginated_response(DecisionRead(page, many=True).data)
 
     @extend_schema(request=DecisionWrite, responses={201: DecisionRead}, parameters=[IDEMPOTENCY])
@@ -188,7 +193,7 @@ class ActivityList(IntegrationView):
         if wanted := request.query_params.get("external_id"):
             rows = rows.filter(pk=external.object_id(self.caller.account, ACTIVITY, wanted) or 0)
         paginator = IdCursor()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        page = paginator.paginate_queryset(rows, request, view=self) or []
         names = external.ids_of(self.caller.account, ACTIVITY, [a.pk for a in page])
         return paginator.get_paginated_response(ActivityRead(page, many=True, context={"external": names}).data)
 
@@ -217,7 +222,7 @@ def _activity_input(view: IntegrationView, activity: Activity | None):
         if values["case"] is None:
             raise ApiError("validation_failed", errors={"case_external_id": [_("No case has this external id.")]})
     agency = view.principal.agency
-    people = activity.participants.all() if activity is not None else []
+    people = list(activity.participants.all()) if activity is not None else []
     officers = (staff(agency, values.pop("officers"), "officers") if "officers" in values
                 else [p.user for p in people if p.part == "officer"])
     assistants = (staff(agency, values.pop("assistants"), "assistants") if "assistants" in values
