@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from integration import operations
 from integration.feed import FEED_VERBS
+from ledger.display import VERB_LABELS
 
 
 class AccountForm(forms.Form):
@@ -34,5 +35,5 @@ class TokenForm(forms.Form):
 class WebhookForm(forms.Form):
     url = forms.URLField(label=_("receiving address"), max_length=500, assume_scheme="https")
     verbs = forms.MultipleChoiceField(label=_("events"), widget=forms.CheckboxSelectMultiple, required=False,
-                                      choices=[(v, v) for v in FEED_VERBS],
+                                      choices=[(v, VERB_LABELS.get(v, v)) for v in FEED_VERBS],
                                       help_text=_("None chosen: every event of the feed."))

@@ -143,6 +143,11 @@ class Webhook(models.Model):
     def __str__(self) -> str:
         return self.url
 
+    def verb_labels(self) -> list[str]:
+        from ledger.display import VERB_LABELS
+
+        return [str(VERB_LABELS.get(verb, verb)) for verb in self.verbs]
+
 
 class Delivery(models.Model):
     """One event to be pushed to one webhook, until the receiver answers 2xx (at least once)."""
@@ -175,3 +180,8 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.webhook_id}#{self.event_seq}"
+
+    def verb_label(self) -> str:
+        from ledger.display import VERB_LABELS
+
+        return str(VERB_LABELS.get(self.verb, self.verb))

@@ -133,7 +133,7 @@ def test_a_token_without_the_operation_is_refused_on_record(system):
     response = reader.post("/api/v1/cases/", case_body(), format="json")
     assert response.status_code == 403 and response.json()["code"] == "scope_missing"
     event = refusals("scope_missing").get()
-    assert event.actor_label == system.name and event.verb == "api.cases.write"
+    assert event.actor_label == system.name and event.verb == "api.scope" and event.detail["operation"] == "cases.write"
     assert reader.get("/api/v1/findings/").json()["code"] == "scope_missing"
 
 

@@ -111,7 +111,8 @@ def test_each_read_needs_its_operation(system, url, operation):
     others = [op for op in ALL if op != operation and not (operation == "cases.read" and op == "cases.write")]
     response = client_for(issue(system, others)[1]).get(url)
     assert response.status_code == 403 and response.json()["code"] == "scope_missing"
-    assert Event.objects.filter(result="denied", verb=f"api.{operation}", actor_label=system.name).exists()
+    assert Event.objects.filter(result="denied", verb="api.scope", actor_label=system.name,
+                                detail__operation=operation).exists()
 
 
 def test_the_feed_resumes_from_its_cursor_and_covers_only_the_agency(api, agency, other_agency):

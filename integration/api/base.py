@@ -72,7 +72,7 @@ class HasOperation(permissions.BasePermission):
         needed = view.operation_for(request.method)
         if needed is None or caller.may(needed) or any(caller.may(o) for o in view.also_allowed(needed)):
             return True
-        record_denial(f"api.{needed}", actor=caller.principal, context=context_of(request),
+        record_denial("api.scope", actor=caller.principal, context=context_of(request),
                       detail={"code": "scope_missing", "operation": needed, "path": request.path,
                               "token": caller.token.prefix})
         raise ApiError("scope_missing", operation=needed)
