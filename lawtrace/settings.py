@@ -326,7 +326,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {"TITLE": "Lawtrace API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False,
                         # The browsable page's assets ship with the app (no CDN; the CSP allows none).
-                        "SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR"}
+                        "SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR",
+                        "ENUM_NAME_OVERRIDES": {"CaseStateEnum": "cases.models.Case.State",
+                                                "DecisionStateEnum": "cases.models.Decision.State"}}
 # The integration API (integration/): calls per token and minute, the longest a token may be valid, how often and
 # for how long a webhook delivery is retried.
 INTEGRATION_API_RATE = env_str("LAWTRACE_API_RATE", "600/min")
