@@ -15,7 +15,7 @@ from cases.models import Activity, Case
 from integration import accounts
 from integration.models import ApiToken
 from ledger.models import Event
-from tests.factories import CaseFactory, UserFactory, officer
+from tests.factories import AgencyFactory, CaseFactory, UserFactory, officer
 
 ALL = ["cases.write", "cases.read", "records.read", "compliance.read", "access.read", "retention.read",
        "supervision.read", "feed.read"]
@@ -205,3 +205,80 @@ def test_a_session_is_not_a_token(client, agency):
     client.force_login(UserFactory(agency=agency, roles=(Role.HEAD,)))
     response = client.get("/api/v1/cases/")
     assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
+
+
+@pytest.fixture
+def made(api, agency):
+    """A case and an activity created through the API."""
+    case = api.post("/api/v1/cases/", case_body(), format="json").json()
+    activity = api.post("/api/v1/activities/", {
+        "case": case["id"], "category": "penalty", "stage": "on_site_enforcement", "place": "城关镇",
+        "planned_start": "2026-11-03T09:00:00+08:00", "planned_end": "2026-11-03T11:00:00+08:00",
+        "officers": ["A1001"]}, format="json").json()
+    return case, activity
+
+
+def test_the_party_of_a_case_is_written_through_the_case_action(api, made):
+    case, _activity = made
+    response = api.put(f"/api/v1/cases/{case['id']}/party/", {
+        "party_kind": "person", "party_name": "张三", "party_identifier": "410423199001011234"}, format="json")
+    assert response.status_code == 200 and response.json()["party_name"] == "张三"
+    event = Event.objects.filter(verb="case.update", object_id=str(case["id"])).latest("seq")
+    assert event.after["party_name"] == "张三" and event.actor_label == "鲁山县财政执法办案系统"
+
+
+def test_000_1_4_handlers_change_with_a_reason(api, made, agency):
+    case, _activity = made
+    officer(agency, staff_number="A1009")
+    no_reason = api.put(f"/api/v1/cases/{case['id']}/handlers/", {"handlers": ["A1009"], "reason": ""},
+                        format="json")
+    assert no_reason.status_code == 400
+    changed = api.put(f"/api/v1/cases/{case['id']}/handlers/", {"handlers": ["A1009"], "reason": "人员调整"},
+                      format="json")
+    assert changed.status_code == 200 and changed.json()["handlers"] == ["A1009"]
+    assert Event.objects.filter(verb="case.assign_handlers", detail__reason="人员调整").exists()
+    in_patch = api.patch(f"/api/v1/cases/{case['id']}/", {"handlers": ["A1001"]}, format="json")
+    assert in_patch.status_code == 400 and "handlers" in in_patch.json()["errors"]
+
+
+def test_an_activity_is_corrected_through_the_activity_action(api, made):
+    _case, activity = made
+    response = api.patch(f"/api/v1/activities/{activity['id']}/", {"major_hazard": True, "place": "新址"},
+                         format="json")
+    assert response.status_code == 200 and response.json()["major_hazard"] and response.json()["officers"] == ["A1001"]
+    event = Event.objects.filter(verb="activity.update", object_id=str(activity["id"])).latest("seq")
+    assert event.after == {"major_hazard": True, "place": "新址"}
+    backwards = api.patch(f"/api/v1/activities/{activity['id']}/", {"planned_end": "2026-11-03T08:00:00+08:00"},
+                          format="json")
+    assert backwards.status_code == 400 and "planned_end" in backwards.json()["errors"]
+
+
+def test_001_5_a_decision_drafted_by_the_system_carries_the_catalogues_review(api, made):
+    case, _activity = made
+    response = api.post(f"/api/v1/cases/{case['id']}/decisions/", {
+        "decision_type": "fine", "amount_yuan": 5000, "measures": "罚款五千元", "law_requires_review": False},
+        format="json", HTTP_IDEMPOTENCY_KEY="d-1")
+    assert response.status_code == 201 and response.json()["state"] == "draft"
+    again = api.post(f"/api/v1/cases/{case['id']}/decisions/", {
+        "decision_type": "fine", "amount_yuan": 5000, "measures": "罚款五千元", "law_requires_review": False},
+        format="json", HTTP_IDEMPOTENCY_KEY="d-1")
+    assert again.json()["id"] == response.json()["id"]
+    listed = api.get(f"/api/v1/cases/{case['id']}/decisions/").json()["results"]
+    assert [d["id"] for d in listed] == [response.json()["id"]]
+    empty = api.post(f"/api/v1/cases/{case['id']}/decisions/", {
+        "decision_type": "fine", "measures": " ", "law_requires_review": False}, format="json")
+    assert empty.status_code in (400, 403) and empty.json()["message"]
+
+
+def test_a_record_is_linked_to_an_activity_as_on_its_page(api, made, agency):
+    from tests.factories import RecordFactory
+
+    _case, activity = made
+    record = RecordFactory(agency=agency, link_state="unmatched")
+    response = api.post(f"/api/v1/records/{record.pk}/link/", {"activity": activity["id"]}, format="json")
+    assert response.status_code == 200 and response.json()["activity"] == activity["id"]
+    assert Event.objects.filter(verb="record.link", object_id=str(record.pk),
+                                actor_label="鲁山县财政执法办案系统").exists()
+    foreign = RecordFactory(agency=AgencyFactory(code="ruzhou-water", pack_code="ruzhou_water"))
+    refused = api.post(f"/api/v1/records/{foreign.pk}/link/", {"activity": activity["id"]}, format="json")
+    assert refused.status_code == 404 and refusals("not_found").exists()
