@@ -129,7 +129,7 @@ class CaseParty(CaseDetail):
     """The party of a case (当事人): its kind, name and ID or credit code."""
 
     operations = {"PUT": "cases.write"}
-    authz_route = Route(SYSTEM, on=CASE, action="edit", methods=("PUT",))
+    authz_route = Route(SYSTEM, on=CASE, action="edit", methods=("PUT",), verb="case.edit")
 
     @extend_schema(request=PartyWrite, responses=CaseRead)
     def put(self, request: Request, pk: int) -> Response:
