@@ -19,3 +19,5 @@ class IntegrationConfig(AppConfig):
         event_recorded.connect(webhooks.on_event, dispatch_uid="integration.webhooks.on_event")
         # Deliveries whose back-off has run out are retried even if the worker that queued them died.
         scheduler.register("integration.deliver_due", tasks.deliver_due, every=lambda: dt.timedelta(minutes=1))
+        scheduler.register("integration.forget_idempotency_keys", tasks.forget_idempotency_keys,
+                           every=lambda: dt.timedelta(days=1))

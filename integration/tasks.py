@@ -18,3 +18,11 @@ def deliver_due() -> int:
     for pk in ids:
         webhooks.deliver(pk)
     return len(ids)
+
+
+@task()
+def forget_idempotency_keys() -> int:
+    """Keys older than 30 days are forgotten: a retry comes within minutes, not months."""
+    from integration.api.idempotency import forget_old
+
+    return forget_old()

@@ -282,3 +282,13 @@ def test_a_record_is_linked_to_an_activity_as_on_its_page(api, made, agency):
     foreign = RecordFactory(agency=AgencyFactory(code="ruzhou-water", pack_code="ruzhou_water"))
     refused = api.post(f"/api/v1/records/{foreign.pk}/link/", {"activity": activity["id"]}, format="json")
     assert refused.status_code == 404 and refusals("not_found").exists()
+
+
+def test_idempotency_keys_are_forgotten_after_a_month(api):
+    from integration.api.idempotency import KEEP_DAYS, forget_old
+    from integration.models import IdempotencyKey
+
+    api.post("/api/v1/cases/", case_body(), format="json", HTTP_IDEMPOTENCY_KEY="old")
+    assert forget_old() == 0
+    assert forget_old(timezone.now() + dt.timedelta(days=KEEP_DAYS + 1)) == 1
+    assert not IdempotencyKey.objects.exists()

@@ -7,11 +7,13 @@ refused create frees its key (the refusal stays on record) so the corrected requ
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +23,7 @@ from integration.api.errors import ApiError, handle
 from integration.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
+KEEP_DAYS = 30  # how long a key is remembered; a retry comes within minutes
 
 
 def fingerprint(request: Request) -> str:
@@ -59,3 +62,8 @@ def create(request: Request, caller: Caller, make: Callable[[], tuple[int, dict]
         claim.status_code, claim.response = status, body
         claim.save(update_fields=["status_code", "response"])
     return Response(body, status=status)
+
+
+def forget_old(now=None) -> int:
+    cutoff = (now or timezone.now()) - dt.timedelta(days=KEEP_DAYS)
+    return IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()[0]
