@@ -97,6 +97,8 @@ class IdempotencyKey(models.Model):
     response = models.JSONField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "key"], name="idempotency_key_unique")]
 
@@ -111,6 +113,8 @@ class ExternalId(models.Model):
     kind = models.CharField(max_length=32)  # the model's label: cases.case, cases.activity …
     external_id = models.CharField(_("external id"), max_length=100)
     object_id = models.PositiveBigIntegerField()
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         constraints = [

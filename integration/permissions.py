@@ -22,6 +22,13 @@ def register() -> None:
     scopes.model("integration.systemaccount")
     scopes.require("integration.systemaccount", "view", _manages)
     scopes.allow("integration.systemaccount", "view", scopes.everything)
+    # What a system keeps beside its tokens, and the account it acts as: seen by those who manage systems.
+    scopes.model("integration.systemprincipal")
+    scopes.require("integration.systemprincipal", "view", _manages)
+    scopes.allow("integration.systemprincipal", "view", lambda user: Q(system_account__isnull=False))
+    for label in ("integration.idempotencykey", "integration.externalid"):
+        scopes.model(label, agency="account__agency")
+        scopes.allow(label, "view", lambda user: Q(account__in=scopes.scoped("integration.systemaccount", user)))
     scopes.model("integration.apitoken", agency="account__agency")
     scopes.allow("integration.apitoken", "view",
                  lambda user: Q(account__in=scopes.scoped("integration.systemaccount", user)))
