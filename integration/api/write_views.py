@@ -121,7 +121,7 @@ class CaseDetail(IntegrationView):
     def _edit_target(self) -> Case:
         case = self._case()
         if not Case.objects.restrict(self.principal, "edit").filter(pk=case.pk).exists():
-            raise Denied("case.edit", _("You may not do this with %(object)s.") % {"object": case}, obj=case)
+            raise Denied("case.update", _("You may not do this with %(object)s.") % {"object": case}, obj=case)
         return case
 
 
@@ -129,7 +129,7 @@ class CaseParty(CaseDetail):
     """The party of a case (当事人): its kind, name and ID or credit code."""
 
     operations = {"PUT": "cases.write"}
-    authz_route = Route(SYSTEM, on=CASE, action="edit", methods=("PUT",), verb="case.edit")
+    authz_route = Route(SYSTEM, on=CASE, action="edit", methods=("PUT",), verb="case.update")
 
     @extend_schema(request=PartyWrite, responses=CaseRead)
     def put(self, request: Request, pk: int) -> Response:
@@ -246,7 +246,7 @@ class ActivityDetail(IntegrationView):
     def patch(self, request: Request, pk: int) -> Response:
         activity = get_object_or_404(_activities(self.principal), pk=pk)
         if not Activity.objects.restrict(self.principal, "edit").filter(pk=pk).exists():
-            raise Denied("activity.edit", _("You may not do this with %(object)s.") % {"object": activity},
+            raise Denied("activity.update", _("You may not do this with %(object)s.") % {"object": activity},
                          obj=activity)
         values, officers, assistants, _external = _activity_input(self, activity)
         updated = services.update_activity(activity, values, officers, assistants, actor=self.principal,
