@@ -3,7 +3,8 @@
 - a capability (``case.assign_handlers``), or ``PUBLIC`` (login, health check), ``SIGNED_IN`` (the start page, one's
   own password), ``STATION`` (the collection-station API, which authenticates each request by its token) or
   ``MONITOR`` (the metrics scraped by monitoring: answered only to the networks ``LAWTRACE_METRICS_ALLOWED`` names,
-  signed in or not);
+  signed in or not), ``SYSTEM`` (the integration API, authenticated by a connected system's token; see
+  ``integration/``);
 - optionally the object it acts on: the model's label, the URL argument that names it and the action
   (``on="evidence.record", action="play"``);
 - optionally the methods it answers (others get 405, before anything else is revealed), the capability a POST
@@ -37,7 +38,8 @@ PUBLIC = "public"
 SIGNED_IN = "signed_in"
 STATION = "station"
 MONITOR = "monitor"
-PSEUDO = frozenset({PUBLIC, SIGNED_IN, STATION, MONITOR})
+SYSTEM = "system"
+PSEUDO = frozenset({PUBLIC, SIGNED_IN, STATION, MONITOR, SYSTEM})
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,9 @@ def _check_case(case: Case, handlers: Iterable[User] | None) -> None:
             errors["handlers"] = [_("Case handlers must be staff of the same agency.")]
         if not list(handlers):
             errors["handlers"] = [_("A case needs at least one handler.")]
+    categories = current.in_force(case.agency, case.opened_on).agency.categories
+    if case.category not in {c.value for c in categories}:
+        errors["category"] = [_("Your agency's rules do not cover this enforcement category.")]
     if case.state == Case.State.ARCHIVED and case.archived_on is None:
         errors["archived_on"] = [_("An archived case needs its archive date.")]
     if case.archived_on and case.archived_on < case.opened_on:

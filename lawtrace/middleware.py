@@ -18,9 +18,9 @@ from lawtrace import logs
 from lawtrace.metrics import count_response
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-# Stations authenticate with their own token on every request instead of a login session; the metrics endpoint
-# answers only the monitoring addresses it is configured for.
-PUBLIC_PATHS = ("/accounts/login/", "/static/", "/healthz", "/metrics", "/api/v1/station/")
+# Stations and connected systems (all of /api/v1/) authenticate with their own token on every request instead of a
+# login session; the metrics endpoint answers only the monitoring addresses it is configured for.
+PUBLIC_PATHS = ("/accounts/login/", "/static/", "/healthz", "/metrics", "/api/v1/")
 # Headers only a proxy may set. From anybody else they are dropped, so nobody picks their own address (and with it
 # whose failed logins count against whom) or claims a TLS connection they do not have.
 _PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "supervision",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "integration",
 ]
 
 MIDDLEWARE = [
@@ -359,4 +361,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": PAGE_SIZE,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Lawtrace API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}
+SPECTACULAR_SETTINGS = {"TITLE": "Lawtrace API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False,
+                        # The browsable page's assets ship with the app (no CDN; the CSP allows none).
+                        "SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR",
+                        "ENUM_NAME_OVERRIDES": {"CaseStateEnum": "cases.models.Case.State",
+                                                "DecisionStateEnum": "cases.models.Decision.State"}}
+# The integration API (integration/): calls per token and minute, the longest a token may be valid, how often and
+# for how long a webhook delivery is retried.
+INTEGRATION_API_RATE = env_str("LAWTRACE_API_RATE", "600/min")
+INTEGRATION_TOKEN_MAX_DAYS = env_int("LAWTRACE_API_TOKEN_MAX_DAYS", 366, minimum=1)
+INTEGRATION_WEBHOOK_ATTEMPTS = env_int("LAWTRACE_WEBHOOK_ATTEMPTS", 8, minimum=1, maximum=30)
+INTEGRATION_WEBHOOK_TIMEOUT = env_int("LAWTRACE_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)

@@ -1,6 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from access import views as access
 from authz.routes import MONITOR, PUBLIC, SIGNED_IN, route
@@ -73,6 +73,9 @@ urlpatterns = [
     path("api/v1/station/dumps/", evidence_api.StationDumpView.as_view(), name="api_station_dump"),
     path("api/v1/station/docking/", evidence_api.StationDockingView.as_view(), name="api_station_docking"),
     path("api/schema/", route(SIGNED_IN)(SpectacularAPIView.as_view()), name="api_schema"),
+    path("api/schema/ui/", route(SIGNED_IN)(SpectacularSwaggerSplitView.as_view(url_name="api_schema")),
+         name="api_docs"),
+    path("", include("integration.urls")),
     path("access/", access.request_list, name="access_request_list"),
     path("access/new/", access.request_create, name="access_request_create"),
     path("access/<int:pk>/", access.request_detail, name="access_request_detail"),

@@ -162,6 +162,19 @@ VERB_LABELS = {
     "supervision.target": pgettext_lazy("event", "inspection target opened"),
     "user.clearance": pgettext_lazy("event", "clearances set"),
     "case.list": pgettext_lazy("event", "cases opened"),
+    # The integration API (integration/): connected systems, their tokens, and each call they make.
+    "integration.view": _("connected systems viewed"),
+    "integration.account_create": _("connected system added"),
+    "integration.account_enable": _("connected system enabled"),
+    "integration.account_disable": _("connected system disabled"),
+    "integration.token_issue": _("API token issued"),
+    "integration.token_revoke": _("API token revoked"),
+    "integration.webhook_add": _("webhook added"),
+    "integration.webhook_disable": _("webhook disabled"),
+    "integration.delivery_retry": _("webhook delivery sent again"),
+    "api.authenticate": _("API token presented"),
+    "api.scope": _("API operation outside the token's operations"),
+    "api.call": _("API call"),
 }
 
 # Keys that events carry beside a model's own fields.

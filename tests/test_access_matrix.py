@@ -29,7 +29,7 @@ from django.utils import timezone
 from access import services
 from authz import capabilities, scopes
 from authz.roles import Role
-from authz.routes import MONITOR, PSEUDO, PUBLIC, STATION, declaration
+from authz.routes import MONITOR, PSEUDO, PUBLIC, STATION, SYSTEM, declaration
 from ledger.models import Event
 from org.services import create_unit
 from tests.access_world import application, build
@@ -172,6 +172,7 @@ def world(db, tmp_path, settings):
         "misconduct_detail": {"pk": misconduct.pk},
         "pack_activation": {"pk": w.agency.pack_activations.get().pk},
         **_org_kwargs(w),
+        **_integration(w, activity),
     }
     return people, kwargs
 
@@ -198,9 +199,18 @@ def _supervision(w, reviews, accountability, InspectionTarget):
     return made, case, target
 
 
+def _integration(w, activity) -> dict:
+    from integration import accounts
+
+    account = accounts.create_account(w.agency, name="办案系统")
+    case, record = {"pk": w.case.pk}, {"pk": w.clip.pk}
+    return {"api_case": case, "api_case_party": case, "api_case_handlers": case, "api_case_decisions": case,
+            "api_activity": {"pk": activity.pk}, "api_record_link": record, "integration_account": {"pk": account.pk}}
+
+
 def expected(spec, user, kwargs: dict, method: str) -> str:
     """What the declarations and the registry say this request should get."""
-    if spec.capability == STATION:
+    if spec.capability in (STATION, SYSTEM):  # token APIs: a session is not a token
         return "401"
     if spec.capability == PUBLIC:
         return "through"

@@ -14,8 +14,8 @@ from tests.access_world import build
 from tests.conftest import login
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("access", "cases", "compliance", "devices", "evidence", "lawtrace", "ledger", "org", "policy", "retention",
-        "supervision")
+APPS = ("access", "cases", "compliance", "devices", "evidence", "integration", "lawtrace", "ledger", "org", "policy",
+        "retention", "supervision")
 # A verb is the first argument of the calls that write events or refuse on record (after the request, in views).
 WRITERS = r"(?:record_event|record_denial|refuse|_refuse)"
 LITERAL_VERB = re.compile(WRITERS + r"\(\s*(?:request,\s*)?f?\"([a-z_]+(?:\.[a-z_{}]+)?)\"")
