@@ -315,7 +315,7 @@ def _devices(facts: ActivityFacts, tolerance: Tolerances) -> list[FindingSpec]:
                                          params={"skew_seconds": clip.skew_seconds}))
     # The device's time set correctly (000/2/7) or, where the pack asks only for the recording time to be filed
     # (001/2/8, 004/17), that article: a clip whose own times contradict each other answers to either.
-    classification = facts.pack.ingest.classification
+    classification = facts.pack.ingest.classification if facts.pack.ingest is not None else None
     time_cites = tuple(clock_item.cite) if clock_item is not None else \
         tuple(classification.cite) if classification is not None and classification.cite else ()
     if time_cites:

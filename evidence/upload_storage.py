@@ -202,7 +202,7 @@ class _SegmentStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         # What RawIOBase readers call (the ingest's hashing fills its buffers in place); the inherited one is abstract.
         data = self.read(len(buffer))
         memoryview(buffer)[:len(data)] = data

@@ -26,7 +26,7 @@ def show_errors(form: forms.BaseForm, error) -> None:
 def pack_choices() -> list[tuple[str, str]]:
     """Every installed pack by the name of the agency whose rulebook it is."""
     packs = registry()
-    return [(code, packs.in_force(code).agency.name) for code in packs.codes()]
+    return [(code, packs.files(code)[0].pack.agency.name) for code in packs.codes()]
 
 
 class AgencyForm(forms.ModelForm):

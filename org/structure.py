@@ -57,7 +57,7 @@ def update_agency(agency: Agency, data: dict, *, actor: User, context: RequestCo
     _authorise(actor, agency, "agency.update", context)
     if data.get("pack_code", agency.pack_code) != agency.pack_code:
         try:
-            registry().versions(data["pack_code"])
+            registry().files(data["pack_code"])
         except PackNotFound as exc:
             raise ValidationError({"pack_code": gettext_lazy("No such policy pack is installed.")}) from exc
         if in_use(agency):

@@ -42,7 +42,9 @@ def refresh(record_ids: Iterable[int], *, batch: int = 2000) -> int:
     existing = {s.record_id: s for s in Schedule.objects.filter(record_id__in=[r["id"] for r in rows])}
     now = timezone.now()
     packs = current.Versions()
-    created, updated, extended = [], [], {}
+    created: list[Schedule] = []
+    updated: list[Schedule] = []
+    extended: dict[int, dt.date] = {}
     for row in rows:
         if row["purged_at"] is not None:
             continue
