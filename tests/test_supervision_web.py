@@ -212,7 +212,7 @@ def test_004_24_a_misconduct_case_opened_from_a_compliance_finding(db, client):
     link = f"{reverse('misconduct_list')}?finding={finding.pk}&amp;officer={world.officers[0].pk}"
     assert link in listing
     form = client.get(link.replace("&amp;", "&")).context["form"]
-    assert form.initial == {"finding_id": str(finding.pk), "officer": str(world.officers[0].pk)}
+    assert form.initial == {"finding_id": finding.pk, "officer": world.officers[0].pk}
     client.post(reverse("misconduct_list"), {"officer": world.officers[0].pk, "misconduct": "not_recording",
                                              "facts": "未对现场检查进行记录", "finding_id": finding.pk})
     assert MisconductCase.objects.get().finding_id == finding.pk
