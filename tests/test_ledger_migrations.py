@@ -46,7 +46,7 @@ def test_moving_leaves_into_event_rows_and_back_keeps_every_root_and_the_trigger
         assert _refused("DELETE FROM ledger_merklenode")
         assert _refused("UPDATE ledger_event SET verb = 'x'")
     finally:
-        call_command("migrate", "ledger", verbosity=0)
+        call_command("migrate", verbosity=0)
         LedgerKey.objects.bulk_create(LedgerKey(**row) for row in chain)
 
     assert _scalar(f'SELECT COUNT(*) FROM ledger_merklenode WHERE "key" < {LEAF_KEYS_END}') == 0

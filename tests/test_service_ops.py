@@ -84,19 +84,21 @@ def test_metrics_are_prometheus_text_for_the_monitoring_address_only(agency, an_
                                                                     django_capture_on_commit_callbacks):
     from evidence.ingest import Origin, ingest_file
     from evidence.models import Record
+    from evidence.synthetic import make_photo
     from tests.worker_tasks import note_run
 
     note_run.enqueue(1, "/dev/null")
     before = Client().get("/metrics").content.decode()
-    photo = tmp_path / "a.jpg"
-    photo.write_bytes(b"\xff\xd8\xff\xe0" + b"x" * 5000)
+    # A real JPEG: since intake quarantines unreadable files, a JPEG header over filler bytes gets no derivatives.
+    photo = make_photo(tmp_path / "a.jpg")
     with django_capture_on_commit_callbacks(execute=True):
         ingest_file(photo, "a.jpg", Origin(agency=agency, channel=Record.Channel.UPLOAD, ingested_by=an_officer,
                                            officer=an_officer))
     text = Client().get("/metrics").content.decode()
     assert _value(text, 'lawtrace_tasks_ready{queue="default"}') == 2  # the test's task and the derivatives
     assert "lawtrace_ledger_events " in text and 'lawtrace_http_responses_total{status_class="2xx"}' in text
-    assert _value(text, "lawtrace_ingest_bytes_total") == _value(before, "lawtrace_ingest_bytes_total") + 5004
+    added = photo.stat().st_size
+    assert _value(text, "lawtrace_ingest_bytes_total") == _value(before, "lawtrace_ingest_bytes_total") + added
     assert _value(text, "lawtrace_ingest_records_total") == _value(before, "lawtrace_ingest_records_total") + 1
     assert Client(REMOTE_ADDR="192.0.2.9").get("/metrics").status_code == 403
 
