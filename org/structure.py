@@ -19,7 +19,7 @@ from ledger.models import Event
 from org import administration
 from org.models import Agency, Unit, User
 from org.services import create_agency, create_unit
-from policy.registry import PackNotFound, registry
+from policy.registry import registry
 
 AGENCY_FIELDS = ["name", "pack_code", "account_prefix"]
 UNIT_FIELDS = ["name", "kind", "parent", "is_records_unit"]
@@ -56,10 +56,8 @@ def in_use(agency: Agency) -> bool:
 def update_agency(agency: Agency, data: dict, *, actor: User, context: RequestContext = SYSTEM) -> Agency:
     _authorise(actor, agency, "agency.update", context)
     if data.get("pack_code", agency.pack_code) != agency.pack_code:
-        try:
-            registry().files(data["pack_code"])
-        except PackNotFound as exc:
-            raise ValidationError({"pack_code": gettext_lazy("No such policy pack is installed.")}) from exc
+        if data["pack_code"] not in registry().codes():
+            raise ValidationError({"pack_code": gettext_lazy("No such policy pack is installed.")})
         if in_use(agency):
             raise ValidationError({"pack_code": gettext_lazy(
                 "The agency has started working under its pack; its rulebook now changes only by activating a new "

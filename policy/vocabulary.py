@@ -32,12 +32,6 @@ class CaseFlag(models.TextChoices):
     COMPULSORY_EXECUTION = "compulsory_execution", _("compulsory execution")
 
 
-class ActivityFlag(models.TextChoices):
-    DISPUTE_LIKELY = "dispute_likely", _("dispute likely")
-    MAJOR_HAZARD = "major_hazard", _("major accident hazard")
-    MAJOR_VIOLATION = "major_violation", _("major violation")
-
-
 class RecordKind(models.TextChoices):
     AV = "av", _("audio-visual record")
     PHOTO = "photo", _("photo")
@@ -59,11 +53,6 @@ class RecordingManner(models.TextChoices):
     PHOTO = "photo", RecordKind.PHOTO.label  # one value, one label (lawtrace.value_labels)
     CCTV = "cctv", _("video surveillance")
     AUDIO = "audio", RecordKind.AUDIO.label
-
-
-class Obligation(models.TextChoices):
-    MANDATORY = "mandatory", _("must be recorded")
-    IF_DISPUTE_LIKELY = "if_dispute_likely", _("must be recorded when a dispute may arise")
 
 
 class RecordClass(models.TextChoices):

@@ -113,19 +113,28 @@ def test_validation_is_the_pages_with_a_chinese_message(api, agency):
     assert body["code"] == "validation_failed" and "已" in body["errors"]["number"][0]
 
 
-def test_an_activity_takes_the_packs_checklist_row_and_properties(api, agency):
-    person = officer(agency, staff_number="A2001")
+def test_an_activity_takes_the_packs_checklist_row_and_properties(db):
+    """Properties are the ids the agency's pack declares (rules v2), as the pages answer them."""
+    emergency = AgencyFactory(code="pingdingshan-emergency", name="平顶山高新区应急管理局",
+                              pack_code="pingdingshan_emergency")
+    person = officer(emergency, staff_number="A2001")
+    api = client_for(issue(accounts.create_account(emergency, name="平顶山应急执法办案系统"))[1])
     case = api.post("/api/v1/cases/", case_body(handlers=["A2001"]), format="json").json()
-    body = {"case_external_id": "BAXT-2026-0001", "category": "penalty", "stage": "on_site_enforcement",
+    body = {"case_external_id": "BAXT-2026-0001", "category": "penalty", "stage": "questioning",
             "place": "城关镇建设路18号", "planned_start": "2026-11-03T09:00:00+08:00",
-            "planned_end": "2026-11-03T11:00:00+08:00", "dispute_likely": True, "officers": ["A2001"],
+            "planned_end": "2026-11-03T11:00:00+08:00", "properties": ["dispute_likely"], "officers": ["A2001"],
             "external_id": "HD-1"}
     response = api.post("/api/v1/activities/", body, format="json", HTTP_IDEMPOTENCY_KEY="a-1")
     assert response.status_code == 201, response.content
+    assert response.json()["properties"] == ["dispute_likely"]
     activity = Activity.objects.get(pk=response.json()["id"])
-    assert activity.case_id == case["id"] and activity.dispute_likely and activity.officers.get() == person
+    assert activity.case_id == case["id"] and activity.officers.get() == person
+    assert activity.flags() == {"dispute_likely"}
     wrong = api.post("/api/v1/activities/", {**body, "stage": "no_such_row", "external_id": "HD-2"}, format="json")
     assert wrong.status_code == 400 and "stage" in wrong.json()["errors"]
+    undeclared = api.post("/api/v1/activities/", {**body, "properties": ["major_property"], "external_id": "HD-3"},
+                          format="json")
+    assert undeclared.status_code == 400 and "properties" in undeclared.json()["errors"]
 
 
 def test_a_token_without_the_operation_is_refused_on_record(system):
@@ -243,11 +252,14 @@ def test_000_1_4_handlers_change_with_a_reason(api, made, agency):
 
 def test_an_activity_is_corrected_through_the_activity_action(api, made):
     _case, activity = made
-    response = api.patch(f"/api/v1/activities/{activity['id']}/", {"major_hazard": True, "place": "新址"},
+    response = api.patch(f"/api/v1/activities/{activity['id']}/", {"description": "补录现场情况", "place": "新址"},
                          format="json")
-    assert response.status_code == 200 and response.json()["major_hazard"] and response.json()["officers"] == ["A1001"]
+    assert response.status_code == 200 and response.json()["place"] == "新址"
+    assert response.json()["properties"] == [] and response.json()["officers"] == ["A1001"]
     event = Event.objects.filter(verb="activity.update", object_id=str(activity["id"])).latest("seq")
-    assert event.after == {"major_hazard": True, "place": "新址"}
+    assert event.after == {"description": "补录现场情况", "place": "新址"}
+    undeclared = api.patch(f"/api/v1/activities/{activity['id']}/", {"properties": ["major_hazard"]}, format="json")
+    assert undeclared.status_code == 400 and "properties" in undeclared.json()["errors"]  # not in this pack
     backwards = api.patch(f"/api/v1/activities/{activity['id']}/", {"planned_end": "2026-11-03T08:00:00+08:00"},
                           format="json")
     assert backwards.status_code == 400 and "planned_end" in backwards.json()["errors"]

@@ -55,6 +55,10 @@ class CaseRead(serializers.ModelSerializer):
 
 class ActivityWrite(serializers.ModelSerializer):
     stage = serializers.CharField(max_length=64, help_text="the id of the pack's checklist row")
+    properties = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False,
+        help_text="ids of the properties the agency's pack declares that hold for this activity (the pages' "
+                  "questions); the whole list, replaced on a correction")
     officers = STAFF_NUMBERS
     assistants = serializers.ListField(child=serializers.CharField(max_length=64), required=False, default=list)
     case_external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
