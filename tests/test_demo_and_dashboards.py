@@ -115,7 +115,7 @@ ENGLISH_ALLOWED = {"PDF", "Excel", "xlsx", "csv", "zip", "ZIP", "ISO", "BagIt", 
                    "SHA", "Hz", "fps", "kbps", "aac", "AAC", "mp3", "jpeg", "JPEG", "png", "mov", "mp4", "avi",
                    "pcm", "hevc", "h264", "hvc1", "avc1", "yuv420p", "ECharts", "HTTPS", "SMTP", "GiB", "MiB", "KiB",
                    "Lawtrace", "API", "ID", "GB", "DA", "XLSX", "JSON", "json", "OK", "pdf", "jpg", "wav", "opus",
-                   "mjpeg", "flac"}
+                   "mjpeg", "flac", "CSV", "TOTP", "UTC", "EXIF", "moov", "BWF", "AVI", "IDIT", "LIST", "INFO"}
 
 
 def _unreadable(html: str, names: set[str]) -> set[str]:
