@@ -45,6 +45,7 @@ from evidence.models import Blob, Record  # noqa: E402
 from ledger.events import append_events  # noqa: E402
 from ledger.models import Event  # noqa: E402
 from org.services import create_agency, create_staff, create_unit  # noqa: E402
+from policy.registry import registry  # noqa: E402
 from retention.models import Schedule  # noqa: E402
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
@@ -58,7 +59,7 @@ PASSWORD = "Bench-2026-password"
 class World:
     def __init__(self) -> None:
         self.rng = random.Random(20261202)
-        self.agency = create_agency(code="bench", name="基准测试局", pack_code="lushan_finance")
+        self.agency = create_agency(code="bench", name="基准测试局", pack_code=registry().codes()[0])
         self.units = [create_unit(self.agency, name=f"第{i}执法股") for i in range(5)]
         self.officers = [create_staff(self.agency, username=f"officer{i}", full_name=f"执法员{i}", password=PASSWORD,
                                       unit=self.units[i % 5], roles=("officer",)) for i in range(50)]
