@@ -19,7 +19,7 @@ from ledger.models import Event
 from org.models import Agency, Unit, User
 from org.services import create_unit
 from tests.conftest import login
-from tests.factories import QualificationFactory, UserFactory, officer
+from tests.factories import AgencyFactory, QualificationFactory, UserFactory, officer
 from tests.onboarding_files import twenty_staff_with_two_bad_rows, xlsx
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
@@ -96,19 +96,22 @@ def test_004_7_a_certificate_already_expired_is_refused_on_the_page(agency, sysa
     assert "004/7-8" in response.content.decode() and not person.qualifications.exists()
 
 
-def test_004_7_an_expired_certificate_ends_being_a_recording_subject(agency):
+def test_004_7_an_expired_certificate_ends_being_a_recording_subject(db):
     from django.core.exceptions import ValidationError
 
     from cases.services import create_activity
 
+    # Where the pack makes qualified officers the recording subjects (004/7-8, xinzhou_finance's subject_rule).
+    agency = AgencyFactory(code="xinzhou-finance", name="忻州市财政局", pack_code="xinzhou_finance")
     person = UserFactory(agency=agency, roles=(Role.OFFICER,))
     QualificationFactory(user=person, valid_from=dt.date(2020, 1, 1), valid_until=timezone.localdate()
                          - dt.timedelta(days=1))
     start = timezone.now() + dt.timedelta(hours=1)
-    with pytest.raises(ValidationError, match="有效行政执法资格"):
-        create_activity(agency, {"category": "inspection", "stage": "on_site_enforcement", "place": "某地",
+    with pytest.raises(ValidationError, match="有效行政执法资格") as refused:
+        create_activity(agency, {"category": "inspection", "stage": "daily_patrol", "place": "某地",
                                  "planned_start": start, "planned_end": start + dt.timedelta(hours=1)},
                         [person], [], actor=person)
+    assert set(refused.value.message_dict) == {"officers"}  # refused for the certificate alone
 
 
 def test_dashboards_remind_of_certificates_ending_within_30_days(agency, sysadmin):
