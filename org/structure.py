@@ -19,6 +19,7 @@ from ledger.models import Event
 from org import administration
 from org.models import Agency, Unit, User
 from org.services import create_agency, create_unit
+from policy.activation import bootstrap
 from policy.registry import registry
 
 AGENCY_FIELDS = ["name", "pack_code", "account_prefix"]
@@ -29,7 +30,7 @@ SETUP_VERBS = ("agency.create", "agency.update", "unit.create", "unit.update", "
                "role.grant", "role.request", "role.approve", "role.decline", "role.revoke", "qualification.create",
                "qualification.update", "login", "logout", "login.failed", "password.change", "mfa.enrol",
                "mfa.verify", "mfa.reset", "mfa.recovery_codes", "session.end_all", "device.register",
-               "device.update", "device.import")
+               "device.update", "device.import", "pack.activate")
 
 
 def _authorise(actor: User, agency: Agency | None, verb: str, context: RequestContext) -> None:
@@ -74,6 +75,8 @@ def update_agency(agency: Agency, data: dict, *, actor: User, context: RequestCo
             locked.save(update_fields=list(new))
             record_event("agency.update", actor=actor, obj=locked, agency_code=locked.code, context=context,
                          before=old, after=new)
+            if "pack_code" in new:  # before any work: the new pack's first version governs from the start
+                bootstrap(locked, actor=actor, context=context)
     return locked
 
 

@@ -152,7 +152,7 @@ def withdraw(activation: Activation, *, actor, context: RequestContext = SYSTEM)
 def bootstrap(agency, *, actor=None, context: RequestContext = SYSTEM) -> Activation | None:
     """The first version of a new agency's pack: choosing its rules is part of setting the agency up, recorded like any
     activation (with the text's hash). Later versions need the head's approval. Does nothing once one is approved."""
-    if Activation.objects.filter(agency=agency, state=Activation.State.APPROVED).exists():
+    if Activation.objects.filter(agency=agency, state=Activation.State.APPROVED, pack__code=agency.pack_code).exists():
         return None
     found = registry().files(agency.pack_code)[0]
     with transaction.atomic():

@@ -63,12 +63,14 @@ def schedule(agency) -> list[tuple[dt.date, int, str]]:
     from ledger.models import Event
 
     code = agency if isinstance(agency, str) else agency.code
+    # An agency whose pack was switched before it started working follows only its present pack's versions.
+    pack_code = None if isinstance(agency, str) else agency.pack_code
     approvals = (Event.objects.filter(agency_code=code, verb="pack.activate", result=Event.Result.DONE,
                                       object_type="policy.activation")
                  .order_by("seq").values_list("after", flat=True))
     entries = []
     for after in approvals:
-        if not isinstance(after, dict):
+        if not isinstance(after, dict) or (pack_code and after.get("pack", pack_code) != pack_code):
             continue
         try:
             entries.append((dt.date.fromisoformat(after["effective_from"]), int(after["version"]), after["sha256"]))
