@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 from django_otp.oath import totp
+from playwright.sync_api import expect
 
 from authz.roles import Role
 from cases.models import Activity
@@ -57,7 +58,7 @@ def test_a_new_agency_is_put_into_service_from_zero(page, live_server, agency, s
     for name in ("执法一中队", "法制室"):
         units.get_by_label("名称").fill(name)
         units.get_by_role("button", name="添加单位").click()
-        assert page.get_by_text(f"已添加单位 {name}。").is_visible()
+        expect(page.get_by_text(f"已添加单位 {name}。")).to_be_visible()
 
     # … and imports the staff list: a preview of every row first, then the confirmation.
     page.get_by_role("link", name="导入人员名单").first.click()
@@ -70,7 +71,7 @@ def test_a_new_agency_is_put_into_service_from_zero(page, live_server, agency, s
     assert report.get_by_text("不存在的中队").is_visible() and report.get_by_text("004/7-8").is_visible()
     assert not User.objects.filter(agency=new_agency).exists()
     page.get_by_role("button", name="确认导入").click()
-    assert page.get_by_role("heading", name="人员名单已导入 · 叶县财政局人员名单.xlsx").is_visible()
+    expect(page.get_by_role("heading", name="人员名单已导入 · 叶县财政局人员名单.xlsx")).to_be_visible()
     handout = page.locator("table.handout tbody tr")
     assert handout.count() == 18
     officer_row = handout.filter(has_text="yx-410003")
@@ -88,7 +89,7 @@ def test_a_new_agency_is_put_into_service_from_zero(page, live_server, agency, s
     for index in range(boxes.count()):
         boxes.nth(index).check()
     page.get_by_role("button", name="执行所勾选的申请").click()
-    assert page.get_by_text("已执行 18 份申请。").is_visible()
+    expect(page.get_by_text("已执行 18 份申请。")).to_be_visible()
     assert RoleGrant.objects.filter(user__agency=new_agency).count() == 18
     assert not RoleRequest.objects.filter(state=RoleRequest.State.PENDING).exists()
     _log_out(page)
@@ -113,7 +114,7 @@ def test_a_new_agency_is_put_into_service_from_zero(page, live_server, agency, s
     assert base64.b32decode(key + "=" * (-len(key) % 8)) == device.bin_key  # the key shown is the key kept
     page.get_by_label("验证码:", exact=True).fill(f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}")
     page.get_by_role("button", name="确认").click()
-    assert page.get_by_role("heading", name="恢复码").is_visible()
+    expect(page.get_by_role("heading", name="恢复码")).to_be_visible()
     assert page.locator("ul.codes li").count() == 10
     page.get_by_role("link", name="继续").click()
 
