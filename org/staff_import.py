@@ -308,7 +308,8 @@ def apply(import_plan: ImportPlan, *, actor: User | None, actor_label: str = "",
 
 def _create(agency: Agency, row: RowPlan, source: str, actor: User | None, actor_label: str,
             context: RequestContext) -> None:
-    password = accounts.generate_password()
+    password = accounts.generate_password(User(username=row.username, full_name=row.full_name,
+                                               staff_number=row.staff_number, phone=row.phone))
     user = create_staff(agency, username=row.username, full_name=row.full_name, password=password, unit=row.unit,
                         staff_number=row.staff_number, phone=row.phone, must_change_password=True, actor=actor,
                         context=context)

@@ -40,6 +40,14 @@ def secadmin(agency):
     return UserFactory(agency=agency, roles=(Role.SECURITY_ADMIN,))
 
 
+def test_a_handed_out_password_meets_every_password_rule_for_its_account(monkeypatch):
+    """A draw too similar to the account name is drawn again, not handed out (nor left to refuse an import row)."""
+    draws = iter("wangjianguo7" + "Xy7kPq9mZt3w")
+    monkeypatch.setattr(accounts.secrets, "choice", lambda alphabet: next(draws))
+    person = User(username="wangjianguo7", full_name="王建国")
+    assert accounts.generate_password(person) == "Xy7kPq9mZt3w"
+
+
 def test_a_handed_out_password_must_be_changed_before_anything_else(agency, sysadmin):
     person = UserFactory(agency=agency, roles=(Role.OFFICER,))
     one_time = accounts.reset_password(person, actor=sysadmin)

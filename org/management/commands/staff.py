@@ -74,7 +74,7 @@ class Command(BaseCommand):
                               % {"n": plan.count(staff_import.REFUSE)})
 
     def _add(self, *, username: str, agency: str, name: str, role: list[str], passwords: str | None, **_o) -> None:
-        password = accounts.generate_password()
+        password = accounts.generate_password(User(username=username, full_name=name))
         user = create_staff(self._agency(agency), username=username, full_name=name, password=password,
                             roles=tuple(role), must_change_password=True, actor=None)
         self._hand_out([(user.username, user.full_name, password)], passwords)
