@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 
 def is_sqlite() -> bool:
@@ -38,6 +38,35 @@ def cursor() -> Iterator[Any]:
             yield wrapped
         finally:
             raw.text_factory = previous
+
+
+@contextmanager
+def one_snapshot() -> Iterator[None]:
+    """Every read inside sees the database as it was at one moment, while appends go on beside it.
+
+    Verification compares the head, the events, the checkpoints and the rows other apps bound to the log; read one
+    after another while nodes append, a record filed in between reads as "no event" and an event appended after the
+    head was read as "beyond the ledger's end" (the cluster bench's false alarm). PostgreSQL: a read-only REPEATABLE
+    READ transaction. SQLite in WAL mode: a deferred read transaction, which never takes the write lock that
+    ``transaction.atomic()`` would (the project opens IMMEDIATE transactions). Nothing may be written on this
+    connection inside; inside a caller's transaction (tests, the restore drill) that transaction already decides.
+    """
+    if connection.in_atomic_block:
+        yield
+        return
+    if not is_sqlite():
+        with transaction.atomic():
+            with connection.cursor() as wrapped:
+                wrapped.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
+        return
+    with connection.cursor() as wrapped:
+        wrapped.execute("BEGIN DEFERRED")
+    try:
+        yield
+    finally:
+        with connection.cursor() as wrapped:
+            wrapped.execute("ROLLBACK")
 
 
 def text(value: Any) -> str:

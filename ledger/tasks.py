@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -32,8 +33,17 @@ def run_verification(run_id: int) -> str:
     run = VerificationRun.objects.get(pk=run_id)
     VerificationRun.objects.filter(pk=run_id).update(state=VerificationRun.State.RUNNING, heartbeat_at=timezone.now())
 
+    side = None if connection.in_atomic_block else connections.create_connection(DEFAULT_DB_ALIAS)
+
     def progress(done: int, total: int) -> None:
-        VerificationRun.objects.filter(pk=run_id).update(events_checked=done, heartbeat_at=timezone.now())
+        # Verification reads one snapshot on this thread's connection, where nothing may be written: the progress
+        # goes through a connection of its own (inside a caller's transaction, a test's, through that one).
+        if side is None:
+            VerificationRun.objects.filter(pk=run_id).update(events_checked=done, heartbeat_at=timezone.now())
+            return
+        with side.cursor() as cursor:
+            cursor.execute(f"UPDATE {VerificationRun._meta.db_table} SET events_checked = %s, heartbeat_at = %s "
+                           "WHERE id = %s", [done, side.ops.adapt_datetimefield_value(timezone.now()), run_id])
 
     try:
         report = verify_ledger(progress)
@@ -48,6 +58,9 @@ def run_verification(run_id: int) -> str:
         run.checkpoints_checked = report.checkpoints_checked
         run.problems = report.as_json()
         run.state = VerificationRun.State.PASSED if report.passed else VerificationRun.State.FAILED
+    finally:
+        if side is not None:
+            side.close()
     run.finished_at = timezone.now()
     run.save(update_fields=["events_checked", "checkpoints_checked", "problems", "state", "finished_at"])
     return run.state

@@ -100,13 +100,20 @@ class _Signed:
 
 def verify_ledger(progress: Callable[[int, int], None] | None = None, *,
                   published: Published | None = None) -> Report:
+    """The whole check, on one snapshot of the database (``rawsql.one_snapshot``): what nodes append meanwhile is
+    left for the next run, never mistaken for tampering. ``progress`` must not write through this connection."""
+    published = read_published() if published is None else published  # before the snapshot: all of it is in there
+    with rawsql.one_snapshot():
+        return _verify(published, progress)
+
+
+def _verify(published: Published, progress: Callable[[int, int], None] | None) -> Report:
     report = Report()
-    published = read_published() if published is None else published
     _report_published(published, report)
     trust = trusted_keys(published)
     for problem in trust.problems:
         report.add(*problem)
-    size = _head_size(report)
+    size, edge = _head(report)
     entries = _database_checkpoints(report) + _published_checkpoints(published, report)
     valid = _valid_signatures(entries, trust, report)
     wanted = {size} | {parse_note(e.signed.note).size for e in valid}
@@ -121,7 +128,7 @@ def verify_ledger(progress: Callable[[int, int], None] | None = None, *,
         size, {s - 1 for s in wanted if s & 1}, row_problem, order.check, progress)
     _rows_past(size, report)
     _compare_nodes(rebuilt, report)
-    _compare_head(rebuilt, size, report)
+    _compare_head(rebuilt, size, edge, report)
     _check_checkpoints(entries, valid, rebuilt, size, published, report)
     _check_key_changes(trust, valid, report)
     anchors.check(order.times, report)
@@ -156,7 +163,8 @@ def _report_published(published: Published, report: Report) -> None:
                                             "store.") % {"why": why}, f"published:{location}")
 
 
-def _head_size(report: Report) -> int:
+def _head(report: Report) -> tuple[int, bytes]:
+    """The head's size and right edge, read together."""
     rows = rawsql.select(LedgerHead._meta.db_table, ("id", "size", "edge"))
     head = next((row for row in rows if row[0] == 1), None)
     if head is None or not isinstance(head[1], int) or head[1] < 0:
@@ -164,8 +172,8 @@ def _head_size(report: Report) -> int:
         if head is not None or highest is not None:
             report.add("head", _("ledger head"), _("The head row is missing or unreadable: it was changed behind the "
                                                    "application's back."), "head")
-        return 0 if highest is None else highest + 1
-    return head[1]
+        return (0 if highest is None else highest + 1), b""
+    return head[1], rawsql.blob(head[2]) or b""
 
 
 def _rows_past(size: int, report: Report) -> None:
@@ -205,9 +213,7 @@ def _compare_nodes(rebuilt: rebuild.Rebuilt, report: Report) -> None:
                                % {"level": level, "index": index}, f"node:{level}/{index}")
 
 
-def _compare_head(rebuilt: rebuild.Rebuilt, size: int, report: Report) -> None:
-    rows = rawsql.select(LedgerHead._meta.db_table, ("id", "edge"))
-    edge = next((rawsql.blob(row[1]) for row in rows if row[0] == 1), b"")
+def _compare_head(rebuilt: rebuild.Rebuilt, size: int, edge: bytes, report: Report) -> None:
     if size and edge != b"".join(rebuilt.edge(size)):
         report.add("head", _("ledger head"), _("The head's right edge does not match the events: the next appends "
                                                "would build on forged hashes."), "head")
