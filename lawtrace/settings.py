@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "lawtrace.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lawtrace.middleware.RequestIdMiddleware",
+    "policy.middleware.RememberSchedulesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -161,9 +162,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-# Idle timeout: every request pushes expiry forward, so the session ends after this many idle seconds.
+# Idle timeout: a signed-in request pushes expiry forward (org.gate), so the session ends after this many idle
+# seconds. It is pushed at most once a minute: a video's every Range request writing its session row was a write per
+# request for nothing (the idle timeout is then kept to within a minute).
 SESSION_COOKIE_AGE = env_int("LAWTRACE_SESSION_IDLE_SECONDS", 30 * 60, minimum=60, maximum=24 * 3600)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = 60
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 # Absolute lifetime: a session ends this long after its login, however busy (org.gate).

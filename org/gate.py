@@ -1,8 +1,9 @@
 """What stands between a correct password and the pages: the second factor, a handed-out password to replace, a
 second factor to set up, and the session's absolute lifetime.
 
-The idle timeout is Django's (``SESSION_COOKIE_AGE`` renewed on every request); a session also ends this many hours
-after its login however busy it is (``SESSION_MAX_AGE_SECONDS``), so a stolen session cookie does not live forever.
+The idle timeout is Django's ``SESSION_COOKIE_AGE``, renewed here at most every ``SESSION_RENEW_SECONDS``; a session
+also ends this many hours after its login however busy it is (``SESSION_MAX_AGE_SECONDS``), so a stolen session
+cookie does not live forever.
 The steps run in this order: the second factor of an enrolled account first (a handed-out password alone never
 opens the account), then the handed-out password is replaced, then a required second factor is set up.
 """
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from org.models import User
 
 STARTED = "lawtrace_started_at"
+RENEWED = "lawtrace_renewed_at"
 MFA_STATE = "lawtrace_mfa"
 TO_VERIFY, VERIFIED, WITHOUT = "verify", "verified", "without"
 # Reachable at every step: the way out, static files, the health check and the metrics (monitoring).
@@ -70,7 +72,10 @@ class AccountGateMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or request.path.startswith(ALWAYS):
             return self.get_response(request)
-        started = request.session.setdefault(STARTED, int(time.time()))
+        now = int(time.time())
+        if now - request.session.get(RENEWED, 0) >= settings.SESSION_RENEW_SECONDS:
+            request.session[RENEWED] = now  # a changed session is saved, and its expiry pushed forward
+        started = request.session.setdefault(STARTED, now)
         if time.time() - started > settings.SESSION_MAX_AGE_SECONDS:
             logout(request)
             messages.info(request, _("Your session reached its longest allowed time; please log in again."))

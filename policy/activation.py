@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from authz.capabilities import can
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
+from policy import current
 from policy.loader import load_text
 from policy.models import Activation, PackVersion
 from policy.registry import PackFile, registry, sha256_of
@@ -132,6 +133,7 @@ def decide(activation: Activation, *, approve: bool, comment: str, actor,
         locked.save(update_fields=["state", "decided_by", "decided_at", "decision_comment"])
         record_event("pack.activate" if approve else "pack.reject", actor=actor, obj=locked,
                      agency_code=agency.code, context=context, after={**_facts(locked), "comment": comment.strip()})
+        current.forget_schedules()
     return locked
 
 
@@ -163,6 +165,7 @@ def bootstrap(agency, *, actor=None, context: RequestContext = SYSTEM) -> Activa
             reason="initial", proposed_by=actor, proposed_at=now, decided_by=actor, decided_at=now)
         record_event("pack.activate", actor=actor, obj=activation, agency_code=agency.code, context=context,
                      after={**_facts(activation), "initial": True})
+        current.forget_schedules()
     return activation
 
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +23,10 @@ from policy.schema import PolicyPack
 
 _parsed: dict[str, PolicyPack] = {}
 _lock = threading.Lock()
+# Within one request the schedules read are remembered: a page (or a video's Range request) asks which pack governs
+# an agency several times, and each answer was a read of the ledger. Only within a request, so that an approval on
+# another node counts from the next request on; an approval in this one forgets them (``forget_schedules``).
+_remembered: ContextVar[dict | None] = ContextVar("policy_schedules", default=None)
 
 
 class NoPackInForce(LookupError):
@@ -60,11 +67,36 @@ def schedule(agency) -> list[tuple[dt.date, int, str]]:
 
     Read from the approval events themselves, not from the activation rows: a row written or edited behind the
     application's back, without its event in the ledger, puts nothing into force (issue 19 §2)."""
-    from ledger.models import Event
-
     code = agency if isinstance(agency, str) else agency.code
     # An agency whose pack was switched before it started working follows only its present pack's versions.
     pack_code = None if isinstance(agency, str) else agency.pack_code
+    memo = _remembered.get()
+    if memo is None:
+        return _read_schedule(code, pack_code)
+    if (code, pack_code) not in memo:
+        memo[(code, pack_code)] = _read_schedule(code, pack_code)
+    return list(memo[(code, pack_code)])
+
+
+@contextmanager
+def remembered_schedules() -> Iterator[None]:
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
+def forget_schedules() -> None:
+    """After an approval is recorded: this request reads the schedules afresh."""
+    memo = _remembered.get()
+    if memo is not None:
+        memo.clear()
+
+
+def _read_schedule(code: str, pack_code: str | None) -> list[tuple[dt.date, int, str]]:
+    from ledger.models import Event
+
     approvals = (Event.objects.filter(agency_code=code, verb="pack.activate", result=Event.Result.DONE,
                                       object_type="policy.activation")
                  .order_by("seq").values_list("after", flat=True))

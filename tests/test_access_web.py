@@ -80,6 +80,26 @@ def test_a_grant_revoked_mid_stream_stops_the_next_range(client, w):
     assert Event.objects.filter(verb="record.stream", result="denied", actor=w.colleague).exists()
 
 
+def test_a_range_request_checks_access_in_few_queries_and_writes_nothing(client, w):
+    """A video plays as dozens of Range requests, each checked afresh (above): the check is one query for sight and
+    action together, the pack in force is read once per request, and the session is not rewritten each time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from evidence.derivatives import make_all
+
+    make_all(w.clip)
+    login(client, w.handler)
+    token = client.get(f"/evidence/{w.clip.pk}/play/").context["token"]
+    client.get(f"/evidence/{w.clip.pk}/stream/{token}/", HTTP_RANGE="bytes=0-99")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/evidence/{w.clip.pk}/stream/{token}/", HTTP_RANGE="bytes=100-199").status_code == 206
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len(statements) <= 8, statements
+    assert sum("pack.activate" in sql for sql in statements) == 1
+    assert not [sql for sql in statements if sql.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))]
+
+
 def test_an_outside_request_is_filed_by_the_archivist_with_the_papers_seen(client, w):
     login(client, w.archivist)
     data = {"requester_type": "procuratorate", "requester_name": "李检察官", "requester_unit": "鲁山县人民检察院",

@@ -85,9 +85,27 @@ def test_lockout_after_repeated_failures_survives_a_restart(agency):
     assert "账号已锁定" in response.content.decode()
 
 
-def test_idle_sessions_expire():
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+def test_idle_sessions_expire_and_use_pushes_the_expiry_without_a_write_per_request(agency):
+    import time_machine
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     assert settings.SESSION_COOKIE_AGE == 30 * 60
+    person = UserFactory(agency=agency, roles=(Role.OFFICER,))
+    client = Client()
+    with time_machine.travel(dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC), tick=False) as traveller:
+        client.post("/accounts/login/", {"username": person.username, "password": PASSWORD})
+        traveller.shift(dt.timedelta(minutes=20))
+        assert client.get("/").status_code == 200  # used: the idle time starts again
+        traveller.shift(dt.timedelta(seconds=10))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+        assert not [q for q in queries.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+        traveller.shift(dt.timedelta(minutes=25))
+        assert client.get("/").status_code == 200  # 45 minutes after login, 25 after the last renewal
+        traveller.shift(dt.timedelta(minutes=31))
+        response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
 def test_anonymous_users_are_sent_to_login(client):
