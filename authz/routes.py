@@ -100,7 +100,7 @@ def check(spec: Route, request: HttpRequest, kwargs: dict) -> HttpResponse | Non
     if needed not in PSEUDO and not capabilities.can(user, needed):
         raise Denied(spec.verb or needed, capabilities.refusal(needed), capability=needed)
     if spec.on is not None:
-        seen, allowed = _reach(spec, user, kwargs[spec.key])
+        seen, allowed = _reach(spec.on, spec.action, user, kwargs[spec.key])
         if not seen:
             raise Http404
         if not allowed:
@@ -110,15 +110,15 @@ def check(spec: Route, request: HttpRequest, kwargs: dict) -> HttpResponse | Non
     return None
 
 
-def _reach(spec: Route, user: Any, key: Any) -> tuple[bool, bool]:
+def _reach(label: str, action: str, user: Any, key: Any) -> tuple[bool, bool]:
     """Whether the user sees the object (else 404) and may do the route's action with it, in one query: a video's
     every Range request passes here."""
-    rows = _rows(spec.on).filter(pk=key)
-    if spec.action == scopes.VIEW:
+    rows = _rows(label).filter(pk=key)
+    if action == scopes.VIEW:
         seen = scopes.restrict(rows, user).exists()
         return seen, seen
-    found = rows.annotate(seen=Exists(scopes.restrict(_rows(spec.on), user).filter(pk=OuterRef("pk"))),
-                          allowed=Exists(scopes.restrict(_rows(spec.on), user, spec.action)
+    found = rows.annotate(seen=Exists(scopes.restrict(_rows(label), user).filter(pk=OuterRef("pk"))),
+                          allowed=Exists(scopes.restrict(_rows(label), user, action)
                                          .filter(pk=OuterRef("pk")))).values_list("seen", "allowed").first()
     return (bool(found[0]), bool(found[1])) if found else (False, False)
 

@@ -20,7 +20,7 @@ from authz.capabilities import can
 from authz.denied import Denied
 from devices.models import Device
 from devices.services import device_kinds, register_device
-from lawtrace.tables import read_table
+from lawtrace.tables import CHANGE, CREATE, REFUSE, UNCHANGED, ImportPlan, read_table
 from ledger.events import SYSTEM, RequestContext, changed, record_denial, record_event, snapshot
 from ledger.wording import Wording
 from org.models import Agency, Unit, User
@@ -31,7 +31,6 @@ REQUIRED = ["序列号", "品牌", "型号", "单位", "保管人"]
 ALIASES = {"设备编号": "序列号", "设备序列号": "序列号", "编号": "序列号", "保管人员": "保管人", "部门": "单位",
            "类型": "设备类型", "设备种类": "设备类型"}
 FIELDS = ["kind", "brand", "model", "unit", "keeper"]
-CREATE, CHANGE, UNCHANGED, REFUSE = "create", "change", "unchanged", "refuse"
 OUTCOME_LABELS = {CREATE: gettext_lazy("registered"), CHANGE: gettext_lazy("changed"),
                   UNCHANGED: gettext_lazy("unchanged"), REFUSE: gettext_lazy("refused")}
 
@@ -57,24 +56,9 @@ class DeviceRow:
         return " ".join(str(v) for v in (self.values.get("brand", ""), self.values.get("model", ""), self.serial) if v)
 
 
-@dataclass
-class DevicePlan:
-    agency: Agency
-    file_name: str
-    sha256: str
+class DevicePlan(ImportPlan):
+    outcome_labels = OUTCOME_LABELS
     rows: list[DeviceRow]
-    missing_optional: list[str] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
-
-    def count(self, outcome: str) -> int:
-        return sum(1 for row in self.rows if row.outcome == outcome)
-
-    @property
-    def summary(self) -> dict[str, int]:
-        return {outcome: self.count(outcome) for outcome in (CREATE, CHANGE, UNCHANGED, REFUSE)}
-
-    def summary_labels(self) -> list[tuple[str, int]]:
-        return [(str(OUTCOME_LABELS[outcome]), count) for outcome, count in self.summary.items()]
 
 
 def plan(agency: Agency, file_name: str, data: bytes) -> DevicePlan:

@@ -13,8 +13,10 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5000
@@ -30,6 +32,35 @@ class Table:
     rows: list[tuple[int, dict[str, object]]]  # (line in the file, the header is line 1; column key → value)
     missing_optional: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+
+
+CREATE, CHANGE, UNCHANGED, REFUSE = "create", "change", "unchanged", "refuse"
+
+
+@dataclass
+class ImportPlan:
+    """What importing a table would do (or did), row by row: each row's ``outcome`` is one of the four above. An
+    import names its outcomes in ``outcome_labels`` (a device is "registered" where an account is "created")."""
+
+    agency: Any
+    file_name: str
+    sha256: str
+    rows: list
+    missing_optional: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    outcome_labels: ClassVar[dict[str, Any]] = {
+        CREATE: gettext_lazy("created"), CHANGE: gettext_lazy("changed"), UNCHANGED: gettext_lazy("unchanged"),
+        REFUSE: gettext_lazy("refused")}
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for row in self.rows if row.outcome == outcome)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {outcome: self.count(outcome) for outcome in (CREATE, CHANGE, UNCHANGED, REFUSE)}
+
+    def summary_labels(self) -> list[tuple[str, int]]:
+        return [(str(self.outcome_labels[outcome]), count) for outcome, count in self.summary.items()]
 
 
 def tidy(header: object) -> str:

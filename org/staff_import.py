@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from authz.roles import Role
-from lawtrace.tables import Table, as_date, read_table
+from lawtrace.tables import CHANGE, CREATE, REFUSE, UNCHANGED, ImportPlan, Table, as_date, read_table
 from ledger.events import SYSTEM, RequestContext, record_event
 from ledger.wording import Wording
 from org import accounts, qualifications, role_changes
@@ -38,9 +38,7 @@ _NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 _SPLIT = re.compile(r"[、，,;；/\s]+")
 
-CREATE, CHANGE, UNCHANGED, REFUSE = "create", "change", "unchanged", "refuse"
-OUTCOME_LABELS = {CREATE: gettext_lazy("created"), CHANGE: gettext_lazy("changed"),
-                  UNCHANGED: gettext_lazy("unchanged"), REFUSE: gettext_lazy("refused")}
+OUTCOME_LABELS = ImportPlan.outcome_labels
 
 
 @dataclass
@@ -68,26 +66,6 @@ class RowPlan:
     @property
     def label(self) -> str:
         return f"{self.full_name}（{self.staff_number}）" if self.staff_number else self.full_name
-
-
-@dataclass
-class ImportPlan:
-    agency: Agency
-    file_name: str
-    sha256: str
-    rows: list[RowPlan]
-    missing_optional: list[str] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
-
-    def count(self, outcome: str) -> int:
-        return sum(1 for row in self.rows if row.outcome == outcome)
-
-    @property
-    def summary(self) -> dict[str, int]:
-        return {outcome: self.count(outcome) for outcome in (CREATE, CHANGE, UNCHANGED, REFUSE)}
-
-    def summary_labels(self) -> list[tuple[str, int]]:
-        return [(str(OUTCOME_LABELS[outcome]), count) for outcome, count in self.summary.items()]
 
 
 def role_names() -> dict[str, str]:
