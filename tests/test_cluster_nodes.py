@@ -20,15 +20,9 @@ from django.utils import timezone
 
 from lawtrace import leases, scheduler
 from lawtrace.models import Lease
+from tests.processes import database_url
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def database_url() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    return f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
 
 
 def node(args: list[str], tmp_path: Path, name: str, **env: str) -> subprocess.Popen:
