@@ -74,8 +74,10 @@ def print_document(kind: str, params: dict, *, actor: User, context: RequestCont
 def make(job_id: int) -> PrintJob:
     """The job: build the document again as its asker may read it now, lay it out in batches, keep the PDF."""
     job = PrintJob.objects.select_related("agency", "requested_by").get(pk=job_id)
-    if not job.in_progress() or (job.state == PrintJob.State.MAKING and not _stalled(job)):
-        return job  # finished, or another worker is on it
+    if not job.in_progress():
+        return job
+    # A job found being made is one whose worker died: the task runs again only when its lease lapsed
+    # (lawtrace/leases.py), and it starts over.
     PrintJob.objects.filter(pk=job.pk).update(state=PrintJob.State.MAKING, done_rows=0, pages=0,
                                               heartbeat_at=timezone.now())
     try:
@@ -106,9 +108,12 @@ def _make(job: PrintJob) -> None:
     pages = render.write_pdf(document, target, batch_rows=settings.PRINT_BATCH_ROWS, progress=progress)
     size, sha256 = target.stat().st_size, _sha256(target)
     with transaction.atomic():
-        PrintJob.objects.filter(pk=job.pk).update(
+        finished = PrintJob.objects.filter(pk=job.pk, state=PrintJob.State.MAKING).update(
             state=PrintJob.State.READY, file_name=name, size=size, sha256=sha256, pages=pages,
             done_rows=progress.rows, finished_at=timezone.now(), heartbeat_at=timezone.now())
+        if not finished:  # given up as stalled meanwhile: its page already says so; no file without its event
+            target.unlink(missing_ok=True)
+            return
         record_event("print.ready", obj=job, agency_code=job.agency.code,
                      after={"total_rows": progress.rows, "pages": pages, "file_name": name, "size": size,
                             "sha256": sha256})
