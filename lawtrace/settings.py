@@ -316,6 +316,10 @@ DISC_READ_CHECK_DAYS = env_int("LAWTRACE_DISC_READ_CHECK_DAYS", 365, minimum=7)
 # An exported register (.xlsx) is written a batch at a time in constant memory; a register longer than this is
 # refused with its count and how to narrow it, never cut.
 ACCESS_REGISTER_EXPORT_LIMIT = env_int("LAWTRACE_REGISTER_EXPORT_ROWS", 200000, minimum=100)
+# Worklist counts on the dashboards are exact up to this many records; a longer worklist is counted in full at most
+# once in this many seconds per person and shown as "约 N" (evidence.queries.worklist_counts).
+WORKLIST_EXACT_COUNT = env_int("LAWTRACE_WORKLIST_EXACT_COUNT", 1000, minimum=1)
+WORKLIST_ESTIMATE_SECONDS = env_int("LAWTRACE_WORKLIST_ESTIMATE_SECONDS", 600, minimum=10)
 # A printed register or ledger (PDF) is laid out by WeasyPrint, which costs about 5-7 ms and 0.2 MB a table row on
 # one core (issue 27: 52,418 rows in one piece took minutes and 4.5 GB). Up to PRINTED_REGISTER_ROWS rows it is made
 # while the page waits; longer ones are made by a background job a batch of PRINT_BATCH_ROWS rows at a time, so its
