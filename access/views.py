@@ -33,6 +33,7 @@ from policy import current
 from policy.citations import law
 from policy.vocabulary import ConfidentialityMark, RequesterType
 from printing.services import PrintRefused, print_document
+from printing.services import recent as recent_prints
 
 REQUEST = "access.accessrequest"
 
@@ -271,7 +272,7 @@ def register_view(request: HttpRequest) -> HttpResponse:
     page, query = paginate(request, events)
     return render(request, "access/register.html", {
         "form": form, "page": page, "query": query, "rows": register.rows(page.object_list),
-        "headings": register.headings()})
+        "headings": register.headings(), "printed": recent_prints(request.user, "access_register")})
 
 
 @route("clearance.set", verb="user.clearance")

@@ -17,6 +17,7 @@ from lawtrace.pdf import pdf_response
 from ledger.events import RequestContext, record_denial
 from org.models import Unit, User
 from printing.services import PrintRefused, print_document
+from printing.services import recent as recent_prints
 
 
 @route("device.view", post="device.register", verb="device.register")
@@ -157,4 +158,5 @@ def usage_ledger_view(request: HttpRequest) -> HttpResponse:
             response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}.xlsx"
             return response
     return render(request, "devices/usage_ledger.html", {"form": form, "ledger": ledger,
-                                                          "query": request.GET.urlencode()})
+                                                          "query": request.GET.urlencode(),
+                                                          "printed": recent_prints(request.user, "usage_ledger")})

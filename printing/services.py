@@ -71,6 +71,11 @@ def print_document(kind: str, params: dict, *, actor: User, context: RequestCont
     return job
 
 
+def recent(user: User, kind: str, limit: int = 5) -> list[PrintJob]:
+    """The latest documents of ``kind`` ``user`` asked for, to find one being made again from its page."""
+    return list(PrintJob.objects.restrict(user).filter(kind=kind).order_by("-requested_at", "-id")[:limit])
+
+
 def make(job_id: int) -> PrintJob:
     """The job: build the document again as its asker may read it now, lay it out in batches, keep the PDF."""
     job = PrintJob.objects.select_related("agency", "requested_by").get(pk=job_id)

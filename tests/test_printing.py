@@ -65,6 +65,8 @@ def test_000_1_3_a_register_over_the_synchronous_limit_is_made_by_the_job_and_co
     job.refresh_from_db()
     assert job.state == PrintJob.State.READY and job.total_rows == job.done_rows == 13
     assert done_before_each_batch == [0, 4, 8, 12]  # progress advances batch by batch (4 + 4 + 4 + 1 rows)
+    listed = client.get("/access/register/").content.decode()  # found again from the register's page
+    assert f"/access/register/printed/{job.pk}/" in listed
     page = client.get(f"/access/register/printed/{job.pk}/")
     assert "共 13 条" in page.content.decode() and "下载" in page.content.decode()
     download = client.get(f"/access/register/printed/{job.pk}/download")
@@ -149,6 +151,8 @@ def test_000_1_3_a_job_that_crashes_leaves_a_failed_state_with_its_reason(
     job.refresh_from_db()
     assert job.state == PrintJob.State.FAILED and not job.file_name
     assert list(services.output_dir().iterdir()) == []  # no half-made file or scratch left
+    listed = client.get("/access/register/").content.decode()  # found again from the register's page
+    assert f"/access/register/printed/{job.pk}/" in listed
     page = client.get(f"/access/register/printed/{job.pk}/").content.decode()
     assert "内部错误" in page and 'http-equiv="refresh"' not in page
     failed = Event.objects.get(verb="print.failed")
@@ -162,6 +166,8 @@ def test_000_1_3_a_job_whose_worker_died_is_seen_as_failed_not_left_waiting(prin
                                   state=PrintJob.State.MAKING, total_rows=50, done_rows=20, heartbeat_at=long_ago)
     fresh = PrintJob.objects.create(agency=agency, kind="access_register", params={}, requested_by=archivist,
                                     state=PrintJob.State.MAKING, total_rows=50, heartbeat_at=timezone.now())
+    listed = client.get("/access/register/").content.decode()  # found again from the register's page
+    assert f"/access/register/printed/{job.pk}/" in listed
     page = client.get(f"/access/register/printed/{job.pk}/").content.decode()
     assert "停止" in page and 'http-equiv="refresh"' not in page
     assert PrintJob.objects.get(pk=job.pk).state == PrintJob.State.FAILED
