@@ -241,16 +241,16 @@ def register_view(request: HttpRequest) -> HttpResponse:
     if output == "pdf":
         # Printed at once when short, else by a job with a progress page; refused above the far limit, with how to
         # narrow it (printing.services).
-        params = {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
-                  "q": text}
+        asked = {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
+                 "q": text}
         try:
-            made = print_document("access_register", params, actor=request.user,
+            made = print_document("access_register", asked, actor=request.user,
                                   context=RequestContext.from_request(request))
         except PrintRefused as refusal:
             messages.error(request, str(refusal))
-            query = request.GET.copy()
-            query.pop("format", None)
-            return redirect(f"{request.path}?{query.urlencode()}")
+            kept = request.GET.copy()
+            kept.pop("format", None)
+            return redirect(f"{request.path}?{kept.urlencode()}")
         if isinstance(made, bytes):
             return pdf_response(made, f"{agency.name}查阅登记簿.pdf")
         return redirect("register_print_job", made.pk)
@@ -260,9 +260,9 @@ def register_view(request: HttpRequest) -> HttpResponse:
         scope = register.Scope(since, until, text, events.count())
         if problem := register.too_long(scope, settings.ACCESS_REGISTER_EXPORT_LIMIT):
             messages.error(request, problem)
-            params = request.GET.copy()
-            params.pop("format", None)
-            return redirect(f"{request.path}?{params.urlencode()}")
+            kept = request.GET.copy()
+            kept.pop("format", None)
+            return redirect(f"{request.path}?{kept.urlencode()}")
         response = HttpResponse(register.xlsx(agency, register.batches(events), scope), content_type=(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
         from urllib.parse import quote

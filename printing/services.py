@@ -54,7 +54,9 @@ def print_document(kind: str, params: dict, *, actor: User, context: RequestCont
                    ) -> bytes | PrintJob:
     """The PDF at once when it is short (``PRINTED_REGISTER_ROWS`` or fewer rows), else a queued job; refused (with
     the limit and how to narrow it) above ``PRINTED_DOCUMENT_MAX_ROWS``."""
-    source = documents.source(kind)
+    source, agency = documents.source(kind), actor.agency
+    if agency is None:  # the routes let no one outside an agency here; a job needs the agency it is on record in
+        raise PrintRefused(gettext_lazy("The one who asked may no longer read this document."))
     document = source.build(actor, params)
     if problem := too_long(document.total):
         raise PrintRefused(problem)
@@ -63,9 +65,9 @@ def print_document(kind: str, params: dict, *, actor: User, context: RequestCont
     from printing.tasks import make_printed_document
 
     with transaction.atomic():
-        job = PrintJob.objects.create(agency=actor.agency, kind=kind, params=params, requested_by=actor,
+        job = PrintJob.objects.create(agency=agency, kind=kind, params=params, requested_by=actor,
                                       statement=document.statement, total_rows=document.total)
-        record_event("print.request", actor=actor, obj=job, agency_code=actor.agency.code, context=context,
+        record_event("print.request", actor=actor, obj=job, agency_code=agency.code, context=context,
                      after={"kind": kind, "statement": document.statement, "total_rows": document.total})
         transaction.on_commit(lambda: make_printed_document.enqueue(job.pk))
     return job
@@ -174,10 +176,10 @@ def open_document(job: PrintJob, *, actor: User, context: RequestContext = SYSTE
     """The finished PDF, opened for its download, which goes on record; refused, on record, otherwise. Who may ask
     at all is the route's and the scope's (printing.permissions): the asker, holding the page's capability."""
     problem = None
-    path = output_dir() / job.file_name if job.file_name else None
+    path = output_dir() / job.file_name
     if job.requested_by_id != actor.pk:
         problem = gettext_lazy("Only the staff member who asked for this document may download it.")
-    elif job.state != PrintJob.State.READY or path is None:
+    elif job.state != PrintJob.State.READY or not job.file_name:
         problem = gettext_lazy("This document is not ready for download.")
     elif not path.is_file():
         problem = gettext_lazy("The document is no longer on the server; print it again.")

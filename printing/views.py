@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 
 from authz.routes import route
@@ -30,7 +31,7 @@ def _page(request: HttpRequest, pk: int, kind: str, download: str) -> HttpRespon
         "keep_days": settings.PRINTED_KEEP_DAYS, "events": history(request, job)})
 
 
-def _download(request: HttpRequest, pk: int, kind: str, page: str) -> HttpResponse:
+def _download(request: HttpRequest, pk: int, kind: str, page: str) -> HttpResponseBase:
     job = _job(request, pk, kind, "download")
     try:
         handle = services.open_document(job, actor=request.user, context=RequestContext.from_request(request))
@@ -47,7 +48,7 @@ def register_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @route("access.register", on=JOB, action="download", verb="print.download")
-def register_download(request: HttpRequest, pk: int) -> HttpResponse:
+def register_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     return _download(request, pk, "access_register", "register_print_job")
 
 
@@ -57,5 +58,5 @@ def ledger_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @route("device.view", on=JOB, action="download", verb="print.download")
-def ledger_download(request: HttpRequest, pk: int) -> HttpResponse:
+def ledger_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     return _download(request, pk, "usage_ledger", "ledger_print_job")
