@@ -320,11 +320,12 @@ ACCESS_REGISTER_EXPORT_LIMIT = env_int("LAWTRACE_REGISTER_EXPORT_ROWS", 200000, 
 # once in this many seconds per person and shown as "约 N" (evidence.queries.worklist_counts).
 WORKLIST_EXACT_COUNT = env_int("LAWTRACE_WORKLIST_EXACT_COUNT", 1000, minimum=1)
 WORKLIST_ESTIMATE_SECONDS = env_int("LAWTRACE_WORKLIST_ESTIMATE_SECONDS", 600, minimum=10)
-# A printed register or ledger (PDF) is laid out by WeasyPrint, which costs about 5-7 ms and 0.2 MB a table row on
-# one core (issue 27: 52,418 rows in one piece took minutes and 4.5 GB). Up to PRINTED_REGISTER_ROWS rows it is made
-# while the page waits; longer ones are made by a background job a batch of PRINT_BATCH_ROWS rows at a time, so its
-# memory is one batch's layout (printing/render.py), with a progress page. Above PRINTED_DOCUMENT_MAX_ROWS (about an
-# hour and a half of one core's work) it is refused with the count and how to narrow it, never cut.
+# A printed register or ledger (PDF) is laid out by WeasyPrint, which costs about 12 ms of CPU and 0.2 MB a register
+# row (bench/pages.py: 2,002 rows in 27.8 CPU seconds; issue 27: 52,418 rows in one piece took minutes and 4.5 GB).
+# Up to PRINTED_REGISTER_ROWS rows it is made while the page waits; longer ones are made by a background job a batch
+# of PRINT_BATCH_ROWS rows at a time, so its memory is one batch's layout (printing/render.py; 20,000 rows peaked at
+# 318 MB), with a progress page. Above PRINTED_DOCUMENT_MAX_ROWS (an hour and a half or more of one core's work) it
+# is refused with the count and how to narrow it, never cut.
 PRINTED_REGISTER_ROWS = env_int("LAWTRACE_PRINTED_REGISTER_ROWS", 1000, minimum=1)
 PRINTED_DOCUMENT_MAX_ROWS = env_int("LAWTRACE_PRINTED_DOCUMENT_MAX_ROWS", 500000, minimum=100)
 PRINT_BATCH_ROWS = env_int("LAWTRACE_PRINT_BATCH_ROWS", 500, minimum=1, maximum=5000)
