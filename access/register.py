@@ -8,7 +8,7 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,6 +53,40 @@ def register_events(agency_code: str, since: dt.datetime | None, until: dt.datet
     expression it starts from the ``(agency_code, verb, occurred_at)`` index and sorts only the register's rows."""
     events = events_matching(verbs=REGISTER_VERBS, agency_code=agency_code, result="done", since=since, until=until)
     return events.order_by(F("seq") + 0).select_related("actor__unit")
+
+
+def searched(events, text: str):
+    """The register's events whose handler, unit or item matches ``text`` (the page's search)."""
+    if not text:
+        return events
+    return events.filter(Q(actor_label__icontains=text) | Q(object_label__icontains=text)
+                         | Q(actor__full_name__icontains=text))
+
+
+def period(since: dt.date | None, until: dt.date | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The days from ``since`` to ``until`` (both included, local time) as the instants the ledger is searched by."""
+    start = timezone.make_aware(dt.datetime.combine(since, dt.time.min)) if since else None
+    end = timezone.make_aware(dt.datetime.combine(until, dt.time.min) + dt.timedelta(days=1)) if until else None
+    return start, end
+
+
+def printed(user, params: dict):
+    """The register as a printed document (printing.documents): the period and search of ``params`` (ISO dates and
+    text, as the page took them), up to the last entry there was when it was asked for or made — so the count on
+    its first page is the number of rows it prints, even while new entries are being written."""
+    from printing.documents import Document
+
+    since = dt.date.fromisoformat(params["since"]) if params.get("since") else None
+    until = dt.date.fromisoformat(params["until"]) if params.get("until") else None
+    text = params.get("q", "")
+    events = searched(register_events(user.agency.code, *period(since, until)), text)
+    # max(seq + 0), not max(seq): PostgreSQL would answer max(seq) by walking the primary key from its end.
+    last = events.aggregate(last=Max(F("seq") + 0))["last"]
+    events = events.filter(seq__lte=last or 0)
+    scope = Scope(since, until, text, events.count())
+    return Document(template="access/register_print.html", title=f"{user.agency.name}查阅登记簿",
+                    statement=scope.statement(), total=scope.total, batches=lambda size: batches(events, size),
+                    context={"agency": user.agency, "headings": headings(), "printed_at": timezone.localtime()})
 
 
 def rows(events) -> list[RegisterRow]:
@@ -131,14 +165,11 @@ class Scope:
         return text
 
 
-def too_long(scope: Scope, limit: int, *, printed: bool) -> str:
-    """Why a register of ``scope`` is refused as one document, and how to narrow it; empty when it fits."""
+def too_long(scope: Scope, limit: int) -> str:
+    """Why a register of ``scope`` is refused as one export, and how to narrow it; empty when it fits. (A printed
+    one has its own, far higher limit: printing.services.)"""
     if scope.total <= limit:
         return ""
-    if printed:
-        return _("The register asked for has %(total)d entries, more than the %(limit)d one printed register may "
-                 "hold. Print a shorter period (choose from and to, a week or a month at a time), or export it as "
-                 ".xlsx.") % {"total": scope.total, "limit": limit}
     return _("The register asked for has %(total)d entries, more than the %(limit)d one export may hold. Export a "
              "shorter period (choose from and to).") % {"total": scope.total, "limit": limit}
 

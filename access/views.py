@@ -25,13 +25,15 @@ from evidence.models import Record
 from evidence.queries import visible_records
 from lawtrace.pages import history, paginate
 from lawtrace.params import object_id, object_ids
-from lawtrace.pdf import pdf_response, render_pdf
+from lawtrace.pdf import pdf_response
 from ledger.events import RequestContext
 from org.models import User
 from org.services import set_clearances
 from policy import current
 from policy.citations import law
 from policy.vocabulary import ConfidentialityMark, RequesterType
+from printing.services import PrintRefused, print_document
+from printing.services import recent as recent_prints
 
 REQUEST = "access.accessrequest"
 
@@ -223,54 +225,54 @@ def verify_page(request: HttpRequest) -> HttpResponse:
     return render(request, "access/verify.html", {"form": form, "report": report})
 
 
-def _register_period(request: HttpRequest) -> tuple[forms.RegisterFilter, dt.datetime | None, dt.datetime | None]:
+def _register_filter(request: HttpRequest) -> tuple[forms.RegisterFilter, dt.date | None, dt.date | None, str]:
     form = forms.RegisterFilter(request.GET or None)
-    since = until = None
-    if form.is_valid():
-        if form.cleaned_data["since"]:
-            since = timezone.make_aware(dt.datetime.combine(form.cleaned_data["since"], dt.time.min))
-        if form.cleaned_data["until"]:
-            until = timezone.make_aware(dt.datetime.combine(form.cleaned_data["until"], dt.time.min)
-                                        + dt.timedelta(days=1))
-    return form, since, until
+    if not form.is_valid():
+        return form, None, None, ""
+    data = form.cleaned_data
+    return form, data["since"], data["until"], data["q"].strip()
 
 
 @route("access.register")
 def register_view(request: HttpRequest) -> HttpResponse:
     agency = request.user.agency
-    form, since, until = _register_period(request)
-    events = register.register_events(agency.code, since, until)
-    text = (form.cleaned_data.get("q", "") if form.is_valid() else "").strip()
-    if text:
-        events = events.filter(Q(actor_label__icontains=text) | Q(object_label__icontains=text)
-                               | Q(actor__full_name__icontains=text))
+    form, since, until, text = _register_filter(request)
     output = request.GET.get("format")
-    if output in ("pdf", "xlsx"):
+    if output == "pdf":
+        # Printed at once when short, else by a job with a progress page; refused above the far limit, with how to
+        # narrow it (printing.services).
+        asked = {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
+                 "q": text}
+        try:
+            made = print_document("access_register", asked, actor=request.user,
+                                  context=RequestContext.from_request(request))
+        except PrintRefused as refusal:
+            messages.error(request, str(refusal))
+            kept = request.GET.copy()
+            kept.pop("format", None)
+            return redirect(f"{request.path}?{kept.urlencode()}")
+        if isinstance(made, bytes):
+            return pdf_response(made, f"{agency.name}查阅登记簿.pdf")
+        return redirect("register_print_job", made.pk)
+    events = register.searched(register.register_events(agency.code, *register.period(since, until)), text)
+    if output == "xlsx":
         # A document covers all it was asked for and says so, or is refused with the count and how to narrow it.
-        scope = register.Scope(form.cleaned_data.get("since") if form.is_valid() else None,
-                               form.cleaned_data.get("until") if form.is_valid() else None, text, events.count())
-        printed = output == "pdf"
-        limit = settings.PRINTED_REGISTER_ROWS if printed else settings.ACCESS_REGISTER_EXPORT_LIMIT
-        if problem := register.too_long(scope, limit, printed=printed):
+        scope = register.Scope(since, until, text, events.count())
+        if problem := register.too_long(scope, settings.ACCESS_REGISTER_EXPORT_LIMIT):
             messages.error(request, problem)
-            params = request.GET.copy()
-            params.pop("format", None)
-            return redirect(f"{request.path}?{params.urlencode()}")
-        filename = f"{agency.name}查阅登记簿"
-        if output == "xlsx":
-            response = HttpResponse(register.xlsx(agency, register.batches(events), scope), content_type=(
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
-            from urllib.parse import quote
+            kept = request.GET.copy()
+            kept.pop("format", None)
+            return redirect(f"{request.path}?{kept.urlencode()}")
+        response = HttpResponse(register.xlsx(agency, register.batches(events), scope), content_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        from urllib.parse import quote
 
-            response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}.xlsx"
-            return response
-        return pdf_response(render_pdf("access/register_print.html", {
-            "agency": agency, "rows": register.rows(events), "headings": register.headings(), "scope": scope,
-            "printed_at": timezone.localtime()}, request=request), f"{filename}.pdf")
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(agency.name + '查阅登记簿')}.xlsx"
+        return response
     page, query = paginate(request, events)
     return render(request, "access/register.html", {
         "form": form, "page": page, "query": query, "rows": register.rows(page.object_list),
-        "headings": register.headings()})
+        "headings": register.headings(), "printed": recent_prints(request.user, "access_register")})
 
 
 @route("clearance.set", verb="user.clearance")

@@ -10,7 +10,11 @@ through the ledger's own append), times each page, builds the rest and times the
 page at a tenth of the rows, in the same run, so the ratio says whether a page grows with the data. The last line is
 ``records= events= <page>_ms=… <page>_ratio=… max_page_ms= max_ratio=``; pages: the access register for one week
 (screen), the register PDF for one day, the register .xlsx for one week, the archivist's dashboard, the evidence list's
-first and last page, the evidence list filtered by officer and recording dates.
+first and last page, the evidence list filtered by officer and recording dates. Then it prints the register of the
+latest ``BENCH_PDF_ROWS`` (20,000) entries through the job path (the page queues it, a separate process runs the job
+as a worker would) and adds ``register_pdf_rows= register_pdf_s=<wall, from asking to ready> register_pdf_peak_mb=<peak
+RSS of the process that made it> register_pdf_pages= register_pdf_cpu_s= register_pdf_cpu_ms_per_row=``;
+``BENCH_PDF_ROWS=0`` leaves it out.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +39,10 @@ os.environ.update(LAWTRACE_DATA_DIR=DATA, DJANGO_SETTINGS_MODULE="lawtrace.setti
 import django  # noqa: E402
 
 django.setup()
+
+from django.conf import settings  # noqa: E402
+
+settings.MFA_REQUIRED_ROLES = []  # the bench signs in without a second factor: pages are timed, not the login
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -54,6 +63,18 @@ EVENTS = int(300_000 * SCALE)
 CHUNK = 5000
 DAYS = 365
 PASSWORD = "Bench-2026-password"
+PDF_ROWS = int(os.environ.get("BENCH_PDF_ROWS", "20000"))
+# The job as a worker runs it, in a process of its own, reporting its peak RSS (ru_maxrss is in KiB on Linux).
+JOB = """
+import os, resource, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lawtrace.settings")
+import django
+django.setup()
+from printing.services import make
+job = make(int(sys.argv[1]))
+used = resource.getrusage(resource.RUSAGE_SELF)
+print(job.state, job.done_rows, job.pages, used.ru_maxrss // 1024, used.ru_utime + used.ru_stime)
+"""
 
 
 class World:
@@ -131,7 +152,7 @@ def timed(client: Client, url: str, params: dict, repeat: int) -> float:
         response = client.get(url, params)
         timings.append((time.perf_counter() - began) * 1000)
         if response.status_code != 200:
-            raise SystemExit(f"{url} {params} answered {response.status_code}")
+            raise SystemExit(f"{url} {params} answered {response.status_code} {response.get('Location', '')}")
     return statistics.median(timings)
 
 
@@ -158,6 +179,41 @@ def measure(world: World) -> dict[str, float]:
     return found
 
 
+def register_pdf(world: World) -> dict[str, float]:
+    """The latest ``PDF_ROWS`` register entries (whole days from the day of the oldest) printed through the job."""
+    from access.register import register_events
+    from printing.models import PrintJob
+
+    while register_events(world.agency.code, None, None).count() < PDF_ROWS:  # a quick scale has fewer looks
+        world.add_events(world.events + 2 * CHUNK)
+    oldest = register_events(world.agency.code, None, None).order_by("-seq")[PDF_ROWS - 1].occurred_at
+    client = Client()
+    client.force_login(world.archivist)
+    began = time.perf_counter()
+    with transaction.atomic():  # the page's on_commit queue is the database's; the job is run below instead
+        response = client.get("/access/register/", {"since": timezone.localtime(oldest).date().isoformat(),
+                                                    "format": "pdf"})
+    if response.status_code != 302:
+        raise SystemExit(f"the register PDF was not queued: {response.status_code}")
+    job = PrintJob.objects.latest("pk")
+    made = subprocess.run([sys.executable, "-c", JOB, str(job.pk)], capture_output=True, text=True, cwd=ROOT,
+                          env=os.environ.copy())
+    seconds = time.perf_counter() - began
+    if made.returncode != 0:
+        raise SystemExit(f"the print job failed: {made.stderr[-2000:]}")
+    state, rows, pages, peak_mb, cpu = made.stdout.split()[-5:]
+    if state != PrintJob.State.READY:
+        raise SystemExit(f"the print job ended {state}: {PrintJob.objects.get(pk=job.pk).error}")
+    # CPU seconds of the job beside its wall time: on a shared machine the wall time says as much about the
+    # neighbours as about the job.
+    figures = {"register_pdf_rows": int(rows), "register_pdf_s": seconds, "register_pdf_peak_mb": int(peak_mb),
+               "register_pdf_pages": int(pages), "register_pdf_cpu_s": float(cpu),
+               "register_pdf_cpu_ms_per_row": 1000 * float(cpu) / max(int(rows), 1)}
+    print(" ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()),
+          file=sys.stderr)
+    return figures
+
+
 def main() -> None:
     call_command("migrate", verbosity=0)
     setup_test_environment()
@@ -171,9 +227,11 @@ def main() -> None:
     full = measure(world)
     ratios = {k: full[k] / max(baseline[k], 1.0) for k in full}
     figures = " ".join(f"{k}_ms={full[k]:.0f} {k}_ratio={ratios[k]:.2f}" for k in full)
+    printed = register_pdf(world) if PDF_ROWS else {}
+    pdf = " ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in printed.items())
     print(f"records={world.records} events={world.events} {figures} "
           f"max_page_ms={max(v for k, v in full.items() if 'pdf' not in k and 'xlsx' not in k):.0f} "
-          f"max_ratio={max(ratios.values()):.2f}")
+          f"max_ratio={max(ratios.values()):.2f} {pdf}".rstrip())
 
 
 if __name__ == "__main__":

@@ -106,6 +106,31 @@ def statement(start: dt.date, end: dt.date, device, total: int) -> str:
     return text
 
 
+def span(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The days ``first`` to ``last`` (both included, local time) as instants."""
+    tz = timezone.get_current_timezone()
+    return (dt.datetime.combine(first, dt.time.min, tzinfo=tz),
+            dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+
+
+def printed(user: User, params: dict):
+    """The ledger as a printed document (printing.documents) of the period and device in ``params`` (ISO dates and
+    a device id, as the page took them), as ``user`` may see it. Its rows are few bytes each and read at once; the
+    layout, which is what costs, is made a batch at a time (printing/render.py)."""
+    from printing.documents import Document, chunks
+
+    first, last = dt.date.fromisoformat(params["start"]), dt.date.fromisoformat(params["end"])
+    device = Device.objects.restrict(user).filter(pk=params["device"]).first() if params.get("device") else None
+    if params.get("device") and device is None:
+        ledger = []  # the device is no longer one the user may see: nothing of it is printed
+    else:
+        ledger = rows(user, *span(first, last), device.pk if device else None)
+    return Document(template="devices/usage_ledger_print.html", title=f"使用情况台账-{first:%Y%m%d}-{last:%Y%m%d}",
+                    statement=statement(first, last, device, len(ledger)), total=len(ledger),
+                    batches=lambda size: chunks(ledger, size),
+                    context={"agency": user.agency, "printed_at": timezone.now()})
+
+
 def xlsx(agency: Agency, ledger: list[LedgerRow], start: dt.datetime, end: dt.datetime, *,
          statement: str = "") -> bytes:
     from lawtrace.spreadsheets import workbook

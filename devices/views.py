@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
-
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -16,9 +13,11 @@ from cases.forms import apply_service_errors
 from devices import forms, services, usage_ledger
 from devices.models import Device, FaultReport, HandOver
 from lawtrace.pages import history, paginate
-from lawtrace.pdf import pdf_response, render_pdf
+from lawtrace.pdf import pdf_response
 from ledger.events import RequestContext, record_denial
 from org.models import Unit, User
+from printing.services import PrintRefused, print_document
+from printing.services import recent as recent_prints
 
 
 @route("device.view", post="device.register", verb="device.register")
@@ -127,24 +126,30 @@ def usage_ledger_view(request: HttpRequest) -> HttpResponse:
     form = forms.LedgerFilterForm(request.GET or {"start": today.replace(day=1), "end": today}, devices=devices)
     ledger, start, end = [], None, None
     if form.is_valid():
-        tz = timezone.get_current_timezone()
-        start = dt.datetime.combine(form.cleaned_data["start"], dt.time.min, tzinfo=tz)
-        end = dt.datetime.combine(form.cleaned_data["end"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        start, end = usage_ledger.span(form.cleaned_data["start"], form.cleaned_data["end"])
         device = form.cleaned_data["device"]
-        ledger = usage_ledger.rows(request.user, start, end, device.pk if device else None)
         fmt = request.GET.get("format")
         name = f"使用情况台账-{form.cleaned_data['start']:%Y%m%d}-{form.cleaned_data['end']:%Y%m%d}"
-        statement = usage_ledger.statement(form.cleaned_data["start"], form.cleaned_data["end"], device, len(ledger))
-        if fmt == "pdf" and len(ledger) > settings.PRINTED_REGISTER_ROWS:
-            # Never a cut ledger: refused with the count and how to narrow it (lawtrace/settings.py says why).
-            messages.error(request, _("The ledger asked for has %(total)d hand-overs, more than the %(limit)d one "
-                                      "printed ledger may hold. Print a shorter period or one device at a time, or "
-                                      "export it as .xlsx.") % {"total": len(ledger),
-                                                                 "limit": settings.PRINTED_REGISTER_ROWS})
-            params = request.GET.copy()
-            params.pop("format", None)
-            return redirect(f"{request.path}?{params.urlencode()}")
+        if fmt == "pdf":
+            # Printed at once when short, else by a job with a progress page; refused above the far limit with how
+            # to narrow it (printing.services).
+            params = {"start": form.cleaned_data["start"].isoformat(), "end": form.cleaned_data["end"].isoformat(),
+                      "device": device.pk if device else None}
+            try:
+                made = print_document("usage_ledger", params, actor=request.user,
+                                      context=RequestContext.from_request(request))
+            except PrintRefused as refusal:
+                messages.error(request, str(refusal))
+                query = request.GET.copy()
+                query.pop("format", None)
+                return redirect(f"{request.path}?{query.urlencode()}")
+            if isinstance(made, bytes):
+                return pdf_response(made, f"{name}.pdf")
+            return redirect("ledger_print_job", made.pk)
+        ledger = usage_ledger.rows(request.user, start, end, device.pk if device else None)
         if fmt == "xlsx":
+            statement = usage_ledger.statement(form.cleaned_data["start"], form.cleaned_data["end"], device,
+                                               len(ledger))
             response = HttpResponse(
                 usage_ledger.xlsx(request.user.agency, ledger, start, end, statement=statement),
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -152,10 +157,6 @@ def usage_ledger_view(request: HttpRequest) -> HttpResponse:
 
             response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}.xlsx"
             return response
-        if fmt == "pdf":
-            content = render_pdf("devices/usage_ledger_print.html", {
-                "ledger": ledger, "agency": request.user.agency, "form": form, "statement": statement,
-                "printed_at": timezone.now()}, request=request)
-            return pdf_response(content, f"{name}.pdf")
     return render(request, "devices/usage_ledger.html", {"form": form, "ledger": ledger,
-                                                          "query": request.GET.urlencode()})
+                                                          "query": request.GET.urlencode(),
+                                                          "printed": recent_prints(request.user, "usage_ledger")})

@@ -152,6 +152,13 @@ class Record(models.Model):
             models.Index(fields=["agency", "link_state"]),
             models.Index(fields=["officer", "recorded_start"]),
             models.Index(fields=["device", "recorded_start"]),
+            # The worklists of the dashboards start from these (evidence.queries.worklist_counts): each holds the
+            # few records on one, where the agency's other index would walk all of them (issue 27).
+            models.Index(fields=["agency"], condition=models.Q(late=True), name="record_late"),
+            models.Index(fields=["agency"], condition=models.Q(kind="unreadable") | models.Q(playable=False),
+                         name="record_unreadable"),
+            models.Index(fields=["agency"], condition=models.Q(time_conflict_seconds__isnull=False),
+                         name="record_clock"),
         ]
         constraints = [
             # A recording is filed once per agency; a written record may be filed again on another case.

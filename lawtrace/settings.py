@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "access",
     "retention",
     "supervision",
+    "printing",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -319,11 +320,23 @@ DISC_READ_CHECK_DAYS = env_int("LAWTRACE_DISC_READ_CHECK_DAYS", 365, minimum=7)
 # An exported register (.xlsx) is written a batch at a time in constant memory; a register longer than this is
 # refused with its count and how to narrow it, never cut.
 ACCESS_REGISTER_EXPORT_LIMIT = env_int("LAWTRACE_REGISTER_EXPORT_ROWS", 200000, minimum=100)
-# A printed register or ledger (PDF) is laid out by WeasyPrint, which holds the whole layout until the file is written
-# and costs about 5-15 ms and 0.2 MB a table row on one core (issue 27: 52,418 rows took minutes and 4.5 GB). Capped
-# so one request stays within seconds and a few hundred MB; longer periods are printed a part at a time or exported
-# as .xlsx, and the refusal says so with the count.
-PRINTED_REGISTER_ROWS = env_int("LAWTRACE_PRINTED_REGISTER_ROWS", 1000, minimum=50)
+# Worklist counts on the dashboards are exact up to this many records; a longer worklist is counted in full at most
+# once in this many seconds per person and shown as "约 N" (evidence.queries.worklist_counts).
+WORKLIST_EXACT_COUNT = env_int("LAWTRACE_WORKLIST_EXACT_COUNT", 1000, minimum=1)
+WORKLIST_ESTIMATE_SECONDS = env_int("LAWTRACE_WORKLIST_ESTIMATE_SECONDS", 600, minimum=10)
+# A printed register or ledger (PDF) is laid out by WeasyPrint, which costs about 12 ms of CPU and 0.2 MB a register
+# row (bench/pages.py: 2,002 rows in 27.8 CPU seconds; issue 27: 52,418 rows in one piece took minutes and 4.5 GB).
+# Up to PRINTED_REGISTER_ROWS rows it is made while the page waits; longer ones are made by a background job a batch
+# of PRINT_BATCH_ROWS rows at a time, so its memory is one batch's layout (printing/render.py; 20,000 rows peaked at
+# 318 MB), with a progress page. Above PRINTED_DOCUMENT_MAX_ROWS (an hour and a half or more of one core's work) it
+# is refused with the count and how to narrow it, never cut.
+PRINTED_REGISTER_ROWS = env_int("LAWTRACE_PRINTED_REGISTER_ROWS", 1000, minimum=1)
+PRINTED_DOCUMENT_MAX_ROWS = env_int("LAWTRACE_PRINTED_DOCUMENT_MAX_ROWS", 500000, minimum=100)
+PRINT_BATCH_ROWS = env_int("LAWTRACE_PRINT_BATCH_ROWS", 500, minimum=1, maximum=5000)
+# A job that wrote no progress for this long (its worker died) is marked failed; finished documents are kept this
+# many days for their asker, then removed (the row and its events stay).
+PRINT_STALLED_MINUTES = env_int("LAWTRACE_PRINT_STALLED_MINUTES", 15, minimum=1)
+PRINTED_KEEP_DAYS = env_int("LAWTRACE_PRINTED_KEEP_DAYS", 7, minimum=1)
 # The audit administrator's event search: rows one export may hold, the working hours (local, start and end hour)
 # outside which work is listed, and how many reads and copies on one day make an account's viewing "bulk".
 LEDGER_EXPORT_ROWS = env_int("LAWTRACE_EVENT_EXPORT_ROWS", 100000, minimum=100)

@@ -18,6 +18,7 @@ from lawtrace.metrics import metrics
 from ledger import views as ledger
 from policy import activation_views as pack_versions
 from policy import views as policy
+from printing import views as printing
 from retention import disc_views as discs
 from retention import views as retention
 from supervision import accountability_views, report_views, review_views
@@ -48,6 +49,8 @@ urlpatterns = [
     path("activities/<int:pk>/edit/", cases.activity_edit, name="activity_edit"),
     path("devices/", devices.device_list, name="device_list"),
     path("devices/usage-ledger/", devices.usage_ledger_view, name="device_usage_ledger"),
+    path("devices/usage-ledger/printed/<int:pk>/", printing.ledger_job, name="ledger_print_job"),
+    path("devices/usage-ledger/printed/<int:pk>/download", printing.ledger_download, name="ledger_print_download"),
     path("devices/<int:pk>/", devices.device_detail, name="device_detail"),
     path("compliance/", compliance.overview, name="compliance_overview"),
     path("compliance/findings/", compliance.finding_list, name="finding_list"),
@@ -85,6 +88,8 @@ urlpatterns = [
     path("access/packages/<int:pk>/", access.package_export_detail, name="package_export_detail"),
     path("access/packages/<int:pk>/download/", access.package_export_download, name="package_export_download"),
     path("access/register/", access.register_view, name="access_register"),
+    path("access/register/printed/<int:pk>/", printing.register_job, name="register_print_job"),
+    path("access/register/printed/<int:pk>/download", printing.register_download, name="register_print_download"),
     path("access/verify/", access.verify_page, name="package_verify"),
     path("access/clearances/", access.clearances, name="access_clearances"),
     path("access/marks/", access.marks, name="access_marks"),

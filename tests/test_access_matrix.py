@@ -138,6 +138,7 @@ def world(db, tmp_path, settings):
     carrier = Carrier.objects.create(disc=disc, copy_number=1, serial="CD-1", storage_place="档案室",
                                      registered_by=w.archivist, registered_at=now, next_check_on=timezone.localdate())
     upload = UploadSession.objects.create(user=w.handler, length=10, filename="a.mp4")
+    register_job, ledger_job = _printed(w, now)
     review_round, misconduct, target = _supervision(w, reviews, accountability, InspectionTarget)
     assert Schedule.objects.filter(record=w.clip).exists()
     record = {"pk": w.clip.pk}
@@ -171,10 +172,30 @@ def world(db, tmp_path, settings):
         "record_review": {"pk": review_round.pk, "record_pk": int(review_round.sample[0])},
         "misconduct_detail": {"pk": misconduct.pk},
         "pack_activation": {"pk": w.agency.pack_activations.get().pk},
+        "register_print_job": {"pk": register_job.pk}, "register_print_download": {"pk": register_job.pk},
+        "ledger_print_job": {"pk": ledger_job.pk}, "ledger_print_download": {"pk": ledger_job.pk},
         **_org_kwargs(w),
         **_integration(w, activity),
     }
     return people, kwargs
+
+
+def _printed(w, now):
+    """A finished register printed by the archivist and a ledger printed by the handler (printing/)."""
+    import hashlib
+
+    from printing.models import PrintJob
+    from printing.services import output_dir
+
+    made = []
+    for kind, asker in (("access_register", w.archivist), ("usage_ledger", w.handler)):
+        content = b"%PDF-1.7 matrix " + kind.encode()
+        (output_dir() / f"{kind}.pdf").write_bytes(content)
+        made.append(PrintJob.objects.create(
+            agency=w.agency, kind=kind, requested_by=asker, state=PrintJob.State.READY, total_rows=2000,
+            done_rows=2000, file_name=f"{kind}.pdf", size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+            finished_at=now))
+    return made
 
 
 def _org_kwargs(w) -> dict:

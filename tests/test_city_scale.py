@@ -41,14 +41,14 @@ def pdf_text(content: bytes) -> str:
 
 def test_000_1_3_a_register_longer_than_a_printed_one_may_hold_is_refused_with_its_count(archivist_client, settings):
     client, agency = archivist_client
-    settings.PRINTED_REGISTER_ROWS = 5
+    settings.PRINTED_DOCUMENT_MAX_ROWS = 5  # (over PRINTED_REGISTER_ROWS, below this, a job makes it: test_printing)
     views(agency, 7)
     response = client.get("/access/register/", {"format": "pdf"}, follow=True)
     assert response["Content-Type"].startswith("text/html")
     shown = [str(m) for m in response.context["messages"]]
     assert any("7" in m and "5" in m and "xlsx" in m for m in shown), shown
     assert response.redirect_chain[-1][0] == "/access/register/?"  # the page without the refused format
-    settings.PRINTED_REGISTER_ROWS = 7
+    settings.PRINTED_DOCUMENT_MAX_ROWS = 7
     printed = client.get("/access/register/", {"format": "pdf"})
     assert printed["Content-Type"] == "application/pdf"
     text = pdf_text(printed.content)
@@ -308,7 +308,7 @@ def test_000_2_4_the_usage_ledger_shows_the_devices_the_device_list_shows(client
     assert {row.device_id for row in ledger} == {d.pk for d in listed} == {d.pk for d in devices}
     auditor = UserFactory(agency=agency, roles=(Role.AUDIT_ADMIN,))
     assert usage_ledger.rows(auditor, start, start + dt.timedelta(days=1)) == []  # the same rule, below the page
-    settings.PRINTED_REGISTER_ROWS = 2
+    settings.PRINTED_DOCUMENT_MAX_ROWS = 2
     refused = client.get("/devices/usage-ledger/", {"start": day, "end": day, "format": "pdf"}, follow=True)
     assert any("3" in str(m) and "2" in str(m) for m in refused.context["messages"])
     sheet = load_workbook(io.BytesIO(client.get("/devices/usage-ledger/", {"start": day, "end": day,
