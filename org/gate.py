@@ -38,7 +38,7 @@ def signed_in(request: HttpRequest, user) -> None:
     """At login: when the session began, and whether the account must still give its second factor."""
     from org import mfa
 
-    request.session[STARTED] = int(time.time())
+    request.session[STARTED] = request.session[RENEWED] = int(time.time())
     request.session[MFA_STATE] = TO_VERIFY if mfa.authenticator(user) is not None else WITHOUT
 
 
