@@ -127,6 +127,18 @@ def set_active(account: SystemAccount, active: bool, *, actor: User | None = Non
     return account
 
 
+def clearance_of(account: SystemAccount) -> dict:
+    """The marks the system is cleared for (000/1/10), and the event that set them last: the security administrator
+    sets them on the clearances page, as for a person (``org.services.set_clearances``)."""
+    from ledger.events import events_for_object
+    from policy.vocabulary import ConfidentialityMark
+
+    principal = account.principal
+    labels = dict(ConfidentialityMark.choices)
+    return {"cleared_for": [labels.get(mark, mark) for mark in principal.clearances or ()],
+            "cleared_by": events_for_object(principal).filter(verb="user.clearance", result="done").first()}
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who is calling: the token, its system, and the principal lent the token's roles for this call."""
