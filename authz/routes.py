@@ -29,10 +29,11 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from authz import capabilities, scopes
 from authz.denied import Denied
+from ledger.wording import Wording
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
@@ -91,7 +92,7 @@ def check(spec: Route, request: HttpRequest, kwargs: dict) -> HttpResponse | Non
     if spec.capability == MONITOR:
         if monitoring(request):
             return None
-        raise Denied("metrics.read", _("Metrics are answered only to the monitoring networks."))
+        raise Denied("metrics.read", gettext_lazy("Metrics are answered only to the monitoring networks."))
     user = request.user
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -105,8 +106,8 @@ def check(spec: Route, request: HttpRequest, kwargs: dict) -> HttpResponse | Non
         if spec.action != scopes.VIEW and not scopes.restrict(_rows(spec.on).filter(pk=key), user,
                                                               spec.action).exists():
             obj = _rows(spec.on).filter(pk=key).first()
-            raise Denied(spec.verb or needed, _("You may not do this with %(object)s.") % {"object": obj}, obj=obj,
-                         capability=needed)
+            raise Denied(spec.verb or needed, Wording(gettext_noop("You may not do this with %(object)s."),
+                                                      object=str(obj)), obj=obj, capability=needed)
     return None
 
 

@@ -10,12 +10,14 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from integration.models import ApiToken, SystemAccount, SystemPrincipal
 from integration.operations import OPERATIONS, lent_roles
@@ -85,7 +87,7 @@ def issue_token(account: SystemAccount, *, operations: list[str], expires_at: dt
     return token, secret
 
 
-def revoke_token(token: ApiToken, *, actor: User | None = None, reason: str = "",
+def revoke_token(token: ApiToken, *, actor: User | None = None, reason: Any = "",
                  context: RequestContext = SYSTEM) -> ApiToken:
     """Revoke at once: the next call with the token is refused (tokens are looked up on every call, never cached)."""
     with transaction.atomic():
@@ -95,7 +97,9 @@ def revoke_token(token: ApiToken, *, actor: User | None = None, reason: str = ""
         locked.revoked_at, locked.revoked_by = timezone.now(), actor
         locked.save(update_fields=["revoked_at", "revoked_by"])
         record_event("integration.token_revoke", actor=actor, obj=locked.account, context=context,
-                     agency_code=locked.account.agency.code, detail={"token": locked.prefix, "reason": reason.strip()})
+                     agency_code=locked.account.agency.code, detail={"token": locked.prefix,
+                                                               "reason": reason.strip() if isinstance(reason, str)
+                                                               else reason})  # a lazy one is kept as its msgid
     return locked
 
 
@@ -112,7 +116,7 @@ def rotate_token(token: ApiToken, *, actor: User | None = None, overlap: dt.time
         if overlap:
             ApiToken.objects.filter(pk=token.pk).update(expires_at=min(token.expires_at, timezone.now() + overlap))
         else:
-            revoke_token(token, actor=actor, reason=str(_("rotated")), context=context)
+            revoke_token(token, actor=actor, reason=gettext_lazy("rotated"), context=context)
     return new, secret
 
 
