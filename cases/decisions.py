@@ -16,7 +16,7 @@ from cases.models import Case, Decision, LegalReview
 from compliance.labels import describe
 from compliance.queries import open_findings_on_case
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
-from ledger.wording import Wording
+from ledger.wording import Wording, Words
 from org.models import User
 from policy import current, rules
 
@@ -79,7 +79,7 @@ def submit_for_review(decision: Decision, materials: dict[str, str], *, actor: U
                       context: RequestContext = SYSTEM) -> LegalReview:
     """``materials`` maps each material the catalogue lists to the reference of what is attached."""
     missing = [m for m in materials_needed(decision) if not (materials.get(m) or "").strip()]
-    problem = None
+    problem: Words | None = None
     if not can(actor, "decision.draft") or not allowed(decision.case, actor, "draft"):
         problem = gettext_lazy("Decisions are submitted by the case's officers or the head.")
     elif decision.state not in (Decision.State.DRAFT, Decision.State.REVIEW_FAILED):
@@ -109,7 +109,7 @@ def record_review(review: LegalReview, findings: list[dict], *, passed: bool, op
     """The legal reviewer's finding per review point and conclusion; never the drafter or the submitter."""
     decision = review.decision
     points = points_to_review(decision)
-    problem = None
+    problem: Words | None = None
     if not can(actor, "decision.review") or actor.agency_id != decision.case.agency_id:
         problem = gettext_lazy("Only the legal reviewer of the agency reviews decisions.")
     elif actor.pk in (decision.drafted_by_id, review.submitted_by_id):

@@ -16,7 +16,7 @@ from authz.roles import Role
 from authz.scopes import allowed
 from cases.models import Activity, ActivityOfficer, Case
 from ledger.events import SYSTEM, RequestContext, changed, record_denial, record_event, snapshot
-from ledger.wording import Wording
+from ledger.wording import Wording, Words
 from org.models import Agency, Qualification, User
 from policy import current, rules
 
@@ -84,7 +84,7 @@ def create_case(agency: Agency, data: dict[str, Any], handlers: list[User], *, a
     return case
 
 
-def _mark_problem(case: Case, data: dict[str, Any], actor: User) -> tuple[str, str, str] | None:
+def _mark_problem(case: Case, data: dict[str, Any], actor: User) -> tuple[str, str, Words] | None:
     """A mark may be raised by a handler of the case and lowered only by the security administrator (000/1/10):
     (verb, field, message) for a change this edit may not make."""
     for field in Case.MARK_FIELDS:
@@ -124,7 +124,8 @@ def assign_handlers(case: Case, handlers: list[User], *, reason: str, actor: Use
                     context: RequestContext = SYSTEM) -> Case:
     """Name the case's handlers, who then view its records directly (000/1/4): the head does, or the office the
     agency's pack names, always with a reason."""
-    problem, field = None, None
+    problem: Words | None = None
+    field: str | None = None
     if not can(actor, "case.assign_handlers") or not allowed(case, actor):
         problem = _assigned_by(case.agency)
     elif not reason.strip():
@@ -148,7 +149,8 @@ def assign_handlers(case: Case, handlers: list[User], *, reason: str, actor: Use
 
 def lower_marks(case: Case, marks: list[str], *, reason: str, actor: User, context: RequestContext = SYSTEM) -> Case:
     """The security administrator lowers confidentiality marks of a case, with a reason (000/1/10)."""
-    problem, field = None, None
+    problem: Words | None = None
+    field: str | None = None
     if not can(actor, "case.lower_mark") or not allowed(case, actor, "lower_mark"):
         problem = gettext_lazy("Only the security administrator lowers a confidentiality mark, and says why "
                                "(000/1/10).")

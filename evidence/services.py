@@ -21,6 +21,7 @@ from evidence.derivatives import stored_object
 from evidence.models import Blob, DockingReport, FilenamePattern, Record, Station
 from evidence.store import store_named
 from ledger.events import SYSTEM, RequestContext, changed, record_denial, record_event, snapshot
+from ledger.wording import Words
 from org.models import Agency, Unit, User
 
 EDITABLE_FIELDS = ["unit", "device", "officer", "case", "party", "usage", "recorded_start", "recorded_end",
@@ -79,7 +80,7 @@ def _refuse(verb: str, actor: User, record: Record, field: str, message: Any, co
     return ValidationError({field: [message]})
 
 
-def _classify_problem(record: Record, data: dict, actor: User) -> tuple[str, str, str] | None:
+def _classify_problem(record: Record, data: dict, actor: User) -> tuple[str, str, Words] | None:
     """(verb, field, message) when ``actor`` may not make this change: only those who may classify the record do;
     a record goes only into a case the actor may file into (an officer: one they handle), since filing another's
     record into one's own case would open it to oneself; a mark, once set, is lowered only by the security

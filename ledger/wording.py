@@ -73,3 +73,8 @@ def shown(value: object) -> str:
     if isinstance(kept, dict) and isinstance(kept.get("msgid"), str):
         return str(Wording(kept["msgid"], **(kept.get("values") or {})))
     return gettext(kept) if isinstance(kept, str) and kept else str(kept or "")
+
+
+# What a refusal's reason may be: plain text, a lazy translation or a Wording; ``str()`` shows each in the active
+# language, and the ledger keeps the last two as their message ids.
+Words = str | Promise | Wording

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from authz.capabilities import can
 from compliance.queries import visible_findings
 from ledger.events import SYSTEM, RequestContext, record_event
-from ledger.wording import Wording
+from ledger.wording import Wording, Words
 from org.models import User
 from policy import current
 from supervision.models import MisconductCase, RecordReview
@@ -26,7 +26,7 @@ def _accountability(agency):
 def open_case(agency, *, officer: User, misconduct: str, facts: str, actor: User, review: RecordReview | None = None,
               finding_id: int | None = None, context: RequestContext = SYSTEM) -> MisconductCase:
     kinds = {m.id: m for m in _accountability(agency).misconduct}
-    problem = None
+    problem: Words | None = None
     if not can(actor, "misconduct.open") or actor.agency_id != agency.pk:
         problem = gettext_lazy("Misconduct cases are opened by the supervisor or the head.")
     elif officer.agency_id != agency.pk:
@@ -59,7 +59,7 @@ def decide_case(case: MisconductCase, *, actor: User, sanctions: list[str], deci
                 dismiss: bool = False, context: RequestContext = SYSTEM) -> MisconductCase:
     """Decide a case with the pack's sanctions, or dismiss it; either way the reasons are written down."""
     available = {s.id: s for s in _accountability(case.agency).sanctions}
-    problem = None
+    problem: Words | None = None
     if not can(actor, "misconduct.decide") or actor.agency_id != case.agency_id:
         problem = gettext_lazy("Misconduct cases are decided by the head.")
     elif actor.pk == case.officer_id:

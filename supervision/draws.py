@@ -16,7 +16,7 @@ from lawtrace_verify import draw as algorithm
 from authz.capabilities import can
 from cases.services import create_activity
 from ledger.events import SYSTEM, RequestContext, record_event
-from ledger.wording import Wording
+from ledger.wording import Wording, Words
 from org.models import User
 from org.services import qualified_officers
 from policy import current, rules
@@ -48,7 +48,7 @@ class Session:
     officers: list[User]
 
 
-def _problem(agency, plan, share: float | None, session: Session | None, actor: User, period: str) -> str | None:
+def _problem(agency, plan, share: float | None, session: Session | None, actor: User, period: str) -> Words | None:
     if not can(actor, "draw.make") or actor.agency_id != agency.pk:
         return gettext_lazy("Draws are made by the supervisor or the head.")
     if plan is None:
@@ -117,7 +117,7 @@ def perform(made: Draw, *, actor: User, context: RequestContext = SYSTEM) -> Dra
     activities assigned to the drawn officers."""
     with transaction.atomic():
         locked = Draw.objects.select_for_update().get(pk=made.pk)
-        problem = None
+        problem: Words | None = None
         if not can(actor, "draw.make") or actor.agency_id != locked.agency_id:
             problem = gettext_lazy("Draws are made by the supervisor or the head.")
         elif locked.state != Draw.State.COMMITTED:

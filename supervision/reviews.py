@@ -23,7 +23,7 @@ from lawtrace_verify import draw as algorithm
 from authz.capabilities import can
 from evidence.queries import visible_records
 from ledger.events import SYSTEM, RequestContext, record_event
-from ledger.wording import Wording
+from ledger.wording import Wording, Words
 from org.models import Unit, User
 from policy import current
 from supervision.models import RecordReview, ReviewRound
@@ -79,7 +79,7 @@ def population(agency, actor: User, wanted: RoundRequest) -> list[str]:
     return sorted(str(pk) for pk in records.values_list("pk", flat=True))
 
 
-def _problem(agency, actor: User, wanted: RoundRequest) -> str | None:
+def _problem(agency, actor: User, wanted: RoundRequest) -> Words | None:
     pack = current.in_force(agency)
     if not can(actor, "review.open") or actor.agency_id != agency.pk:
         return gettext_lazy("Review rounds are opened by the supervisor or the head.")
@@ -140,7 +140,7 @@ def draw_sample(made: ReviewRound, *, actor: User, context: RequestContext = SYS
     """Reveal the seed and draw the sample from the committed population."""
     with transaction.atomic():
         locked = ReviewRound.objects.select_for_update().get(pk=made.pk)
-        problem = None
+        problem: Words | None = None
         if not can(actor, "review.open") or actor.agency_id != locked.agency_id:
             problem = gettext_lazy("Review rounds are opened by the supervisor or the head.")
         elif locked.state != ReviewRound.State.COMMITTED:
@@ -156,7 +156,7 @@ def draw_sample(made: ReviewRound, *, actor: User, context: RequestContext = SYS
     refuse("review.draw", problem, actor=actor, obj=made, context=context)
 
 
-def _score_problem(made: ReviewRound, scores: dict, comments: dict) -> str | None:
+def _score_problem(made: ReviewRound, scores: dict, comments: dict) -> Words | None:
     for check in made.checks:
         score = scores.get(check["id"])
         if not isinstance(score, int) or not 0 <= score <= MAX_SCORE:
@@ -173,7 +173,7 @@ def record_review(made: ReviewRound, record_id: int, *, reviewer: User, scores: 
     """Score one sampled record; a reviewer may correct their scores until the round is closed (both versions
     stay in the ledger)."""
     record = visible_records(reviewer).filter(pk=record_id).first()
-    problem = None
+    problem: Words | None = None
     if made.state != ReviewRound.State.REVIEWING:
         problem = gettext_lazy("Only a drawn, open round takes reviews.")
     elif not made.reviewers.filter(pk=reviewer.pk).exists():
@@ -203,7 +203,7 @@ def record_review(made: ReviewRound, record_id: int, *, reviewer: User, scores: 
 
 
 def close_round(made: ReviewRound, *, actor: User, conclusion: str, context: RequestContext = SYSTEM) -> ReviewRound:
-    problem = None
+    problem: Words | None = None
     pending = len(made.sample or []) - made.reviews.count()
     if not can(actor, "review.open") or actor.agency_id != made.agency_id:
         problem = gettext_lazy("Review rounds are opened by the supervisor or the head.")
@@ -226,7 +226,7 @@ def close_round(made: ReviewRound, *, actor: User, conclusion: str, context: Req
 def cancel_round(made: ReviewRound, *, actor: User, reason: str, context: RequestContext = SYSTEM) -> ReviewRound:
     """Withdraw a round opened in error. It stays listed with its reason, its seed is published so the commitment can
     still be checked, and its reviews no longer count: a round cannot be quietly dropped and redrawn."""
-    problem = None
+    problem: Words | None = None
     if not can(actor, "review.open") or actor.agency_id != made.agency_id:
         problem = gettext_lazy("Review rounds are opened by the supervisor or the head.")
     elif made.state not in (ReviewRound.State.COMMITTED, ReviewRound.State.REVIEWING):

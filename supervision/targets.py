@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from authz.capabilities import can
 from ledger.events import SYSTEM, RequestContext, record_event
+from ledger.wording import Words
 from supervision.models import Conflict, InspectionTarget
 from supervision.refusals import refuse
 
@@ -83,7 +84,7 @@ def import_targets(agency, upload, *, actor, context: RequestContext = SYSTEM) -
 def declare_conflict(target: InspectionTarget, *, officer, reason: str, actor,
                      context: RequestContext = SYSTEM) -> Conflict:
     """An officer who must not inspect the target (回避); a draw committed before this refuses to reveal."""
-    problem = None
+    problem: Words | None = None
     if not can(actor, "draw.make") or actor.agency_id != target.agency_id:
         problem = gettext_lazy("The registry is kept by the supervisor or the head.")
     elif officer.agency_id != target.agency_id:
