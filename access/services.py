@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from access import rules
 from access.models import AccessRequest, ApprovalDecision
@@ -20,6 +21,7 @@ from cases.queries import visible_cases
 from evidence.models import Record
 from evidence.queries import visible_records
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
+from ledger.wording import Wording
 from org.models import User
 from policy import current
 from policy import rules as rules_of_pack
@@ -50,7 +52,8 @@ class Application:
     credentials_verified: bool = False
 
 
-def _refuse(verb: str, actor: User, message: str, context: RequestContext, obj=None, **detail) -> AccessRefused:
+def _refuse(verb: str, actor: User, message: Any, context: RequestContext, obj=None, **detail) -> AccessRefused:
+    # The message is a lazy translation or a Wording: the ledger keeps its message id (ledger.wording).
     record_denial(verb, actor=actor, obj=obj, context=context, detail={"reason": message, **detail})
     return AccessRefused(message)
 
@@ -60,7 +63,7 @@ def submit_request(application: Application, *, actor: User, context: RequestCon
     A rule without approval steps grants at once (registration only: 001/4/3, 000/1/6)."""
     agency = staff_agency(actor)
     if agency is None:
-        raise _refuse("access.request", actor, _("Your account does not belong to an agency."), context)
+        raise _refuse("access.request", actor, gettext_lazy("Your account does not belong to an agency."), context)
     pack = current.in_force(agency)
     actions = set(application.actions)
     case = visible_cases(actor).filter(pk=application.case_id).first() if application.case_id else None
@@ -73,10 +76,10 @@ def submit_request(application: Application, *, actor: User, context: RequestCon
     if problem is None:
         rule = rules.matching_rule(pack, application.requester_type, actions, application.purpose)
         if rule is None:
-            problem = _("%(agency)s's rules give this requester no right to these actions for this purpose.") % {
-                "agency": agency.name}
+            problem = Wording(gettext_noop("%(agency)s's rules give this requester no right to these actions for "
+                                           "this purpose."), agency=agency.name)
     if problem is None and application.case_id and case is None:
-        problem = _("The case was not found.")
+        problem = gettext_lazy("The case was not found.")
     if problem is None:
         problem = _check_rule(application, rule, pack, case)
     if problem is None:
@@ -117,25 +120,25 @@ def admitted_items(actor: User, case, requester_type: str, actions: list[str], p
                 .values_list("pk", flat=True))
 
 
-def _check_requester(application: Application, actor: User, pack) -> str | None:
+def _check_requester(application: Application, actor: User, pack) -> Any:
     staff = application.requester_type in rules.STAFF_REQUESTERS
     if staff:
         person = application.requester_user
         if person is None or person.agency_id != actor.agency_id:
-            return _("A staff request must name a staff member of this agency.")
+            return gettext_lazy("A staff request must name a staff member of this agency.")
         if person != actor and not can(actor, "access.file_for_others"):
-            return _("Staff file their own requests; the archivist may file for others.")
+            return gettext_lazy("Staff file their own requests; the archivist may file for others.")
         return None
     if application.requester_user is not None:
-        return _("An outside requester has no account here; the archivist files the request for them.")
+        return gettext_lazy("An outside requester has no account here; the archivist files the request for them.")
     if not can(actor, "access.file_for_others"):
-        return _("Requests from outside the agency are filed by the archivist, who checks the papers.")
+        return gettext_lazy("Requests from outside the agency are filed by the archivist, who checks the papers.")
     if not application.requester_name.strip() or not application.requester_unit.strip():
-        return _("Give the requester's name and unit.")
+        return gettext_lazy("Give the requester's name and unit.")
     return None
 
 
-def _check_case_officer(application: Application, records: list, case) -> tuple[str | None, object]:
+def _check_case_officer(application: Application, records: list, case) -> tuple[Any, object]:
     """Only an actual handler of the records' case asks as its case officer (000/1/4, 001/4/3), whose rule may
     grant at once; anyone else asks as who they are, through that type's approvals. Returns the problem and the
     case or record it concerns."""
@@ -143,66 +146,62 @@ def _check_case_officer(application: Application, records: list, case) -> tuple[
         return None, None
     handled = scopes.scoped("cases.case", application.requester_user, "handle")
     if case is not None and not handled.filter(pk=case.pk).exists():
-        return _("Only a handler of the case may ask as its case officer; ask as other staff."), case
+        return gettext_lazy("Only a handler of the case may ask as its case officer; ask as other staff."), case
     outside = [r for r in records if r.case_id is None]
     outside += Record.objects.filter(pk__in=[r.pk for r in records if r.case_id]).exclude(case__in=handled)
     if outside:
-        return _("%(record)s is not a record of a case you handle: only its handlers ask as case officers; ask as "
-                 "other staff.") % {"record": outside[0]}, outside[0]
+        return Wording(gettext_noop("%(record)s is not a record of a case you handle: only its handlers ask as case "
+                                    "officers; ask as other staff."), record=str(outside[0])), outside[0]
     return None, None
 
 
-def _check_rule(application: Application, rule, pack, case) -> str | None:
+def _check_rule(application: Application, rule, pack, case) -> Any:
     cites = law(rule.cite)
     if not application.reason.strip():
-        return _("State the reason for the request.")
+        return gettext_lazy("State the reason for the request.")
     if rule.special_reason_required and len(application.reason.strip()) < 10:
-        return _("A special reason is required and must be stated in full (%(cite)s).") % {"cite": cites}
+        return Wording(gettext_noop("A special reason is required and must be stated in full (%(cite)s)."), cite=cites)
     given = {c.get("kind"): (c.get("reference") or "").strip() for c in application.credentials}
     labels = dict(Credential.choices)
-    missing = [str(labels[c]) for c in rules.required_credentials(rule, application.requester_type) if not given.get(c)]
+    missing = [labels[c] for c in rules.required_credentials(rule, application.requester_type) if not given.get(c)]
     if missing:
-        return _("Missing credentials: %(missing)s (%(cite)s).") % {"missing": "、".join(missing), "cite": cites}
+        return Wording(gettext_noop("Missing credentials: %(missing)s (%(cite)s)."), missing=missing, cite=cites)
     if rule.verify_credentials and not application.credentials_verified:
-        return _("The credentials must be checked against the originals before the request is filed (%(cite)s).") % {
-            "cite": cites}
+        return Wording(gettext_noop("The credentials must be checked against the originals before the request is "
+                                    "filed (%(cite)s)."), cite=cites)
     now = timezone.now()
     if application.valid_until <= now:
-        return _("The end of the access period must be in the future.")
+        return gettext_lazy("The end of the access period must be in the future.")
     longest = rules_of_pack.number(pack, "access_grant_max_days")
     if application.valid_until > now + dt.timedelta(days=longest):
-        return _("An access period may last at most %(days)d days.") % {"days": longest}
+        return Wording(gettext_noop("An access period may last at most %(days)d days."), days=longest)
     return None
 
 
-def _check_items(application: Application, rule, records: list, case) -> str | None:
+def _check_items(application: Application, rule, records: list, case) -> Any:
     if not records:
-        return _("Choose at least one record.")
+        return gettext_lazy("Choose at least one record.")
     if len(records) != len(set(application.record_ids)):
-        return _("Some of the chosen records were not found.")
+        return gettext_lazy("Some of the chosen records were not found.")
     if case is not None and any(r.case_id != case.pk for r in records):
-        return _("Every item must belong to the chosen case.")
+        return gettext_lazy("Every item must belong to the chosen case.")
     admitted = set(Record.objects.filter(pk__in=[r.pk for r in records]).filter(rules.scope_condition(rule.scope))
                    .values_list("pk", flat=True))
     outside = [r for r in records if r.pk not in admitted]
     if outside:
-        return _("Outside what this requester may see (%(scope)s, %(cite)s): %(items)s.") % {
-            "scope": _scope_label(rule.scope), "cite": law(rule.cite),
-            "items": "、".join(r.shown_name for r in outside)}
+        return Wording(gettext_noop("Outside what this requester may see (%(scope)s, %(cite)s): %(items)s."),
+                       scope=dict(AccessScope.choices)[rule.scope], cite=law(rule.cite),
+                       items="、".join(r.shown_name for r in outside))
     return None
 
 
-def _check_archived(pack, records: list) -> str | None:
+def _check_archived(pack, records: list) -> Any:
     """001/4/10: materials of a case not yet archived are outside the access procedure (they are still in use)."""
     exclusion = rules.unarchived_excluded(pack)
     if exclusion is not None and any(r.case is not None and r.case.archived_on is None for r in records):
-        return _("%(label)s (%(cite)s): only archived cases are released through this procedure.") % {
-            "label": exclusion.label, "cite": law(exclusion.cite)}
+        return Wording(gettext_noop("%(label)s (%(cite)s): only archived cases are released through this procedure."),
+                       label=exclusion.label, cite=law(exclusion.cite))
     return None
-
-
-def _scope_label(scope: str) -> str:
-    return str(dict(AccessScope.choices)[scope])
 
 
 def _case_marked(case) -> bool:
@@ -229,20 +228,16 @@ def can_decide(user: User, access: AccessRequest) -> bool:
     return step is not None and _decision_problem(user, access, step[1]) is None
 
 
-def _decision_problem(user: User, access: AccessRequest, step: dict) -> str | None:
+def _decision_problem(user: User, access: AccessRequest, step: dict) -> Any:
     if user.agency_id != access.agency_id:
-        return _("This request belongs to another agency.")
+        return gettext_lazy("This request belongs to another agency.")
     if office_role(step["role"]) not in user.role_set:
-        return _("This step is for the %(role)s.") % {"role": _approver_label(step["role"])}
+        return Wording(gettext_noop("This step is for the %(role)s."), role=dict(Approver.choices)[step["role"]])
     if user.pk in (access.requester_user_id, access.handled_by_id):
-        return _("Nobody decides a request they filed or that was filed for them.")
+        return gettext_lazy("Nobody decides a request they filed or that was filed for them.")
     if access.decisions.filter(decided_by=user).exists():
-        return _("You already decided an earlier step of this request; the next step needs someone else.")
+        return gettext_lazy("You already decided an earlier step of this request; the next step needs someone else.")
     return None
-
-
-def _approver_label(role: str) -> str:
-    return str(dict(Approver.choices)[role])
 
 
 def decide(access: AccessRequest, *, actor: User, approve: bool, comment: str = "",
@@ -250,11 +245,11 @@ def decide(access: AccessRequest, *, actor: User, approve: bool, comment: str = 
     """Decide the next step. The request row is locked, so two approvers cannot both decide the same step."""
     verb = "access.approve" if approve else "access.reject"
     if not approve and not comment.strip():
-        raise _refuse(verb, actor, _("Say why the request is rejected."), context, obj=access)
+        raise _refuse(verb, actor, gettext_lazy("Say why the request is rejected."), context, obj=access)
     with transaction.atomic():
         locked = AccessRequest.objects.select_for_update().get(pk=access.pk)
         step = next_step(locked)
-        problem = _("This request is no longer awaiting a decision.") if step is None else \
+        problem = gettext_lazy("This request is no longer awaiting a decision.") if step is None else \
             _decision_problem(actor, locked, step[1])
         if problem is None:
             index, spec = step
@@ -282,14 +277,14 @@ def _close(access: AccessRequest, status: str) -> None:
 def revoke(access: AccessRequest, *, actor: User, reason: str, context: RequestContext = SYSTEM) -> AccessRequest:
     """End a grant now; streams under it stop at their next request."""
     if not can(actor, "access.revoke") or actor.agency_id != access.agency_id:
-        raise _refuse("access.revoke", actor, _("Only the archivist or the head may revoke a grant."), context,
-                      obj=access)
+        raise _refuse("access.revoke", actor, gettext_lazy("Only the archivist or the head may revoke a grant."),
+                      context, obj=access)
     if not reason.strip():
-        raise _refuse("access.revoke", actor, _("Say why the grant is revoked."), context, obj=access)
+        raise _refuse("access.revoke", actor, gettext_lazy("Say why the grant is revoked."), context, obj=access)
     with transaction.atomic():
         locked = AccessRequest.objects.select_for_update().get(pk=access.pk)
         if locked.status not in (AccessRequest.Status.GRANTED, AccessRequest.Status.PENDING):
-            raise AccessRefused(_("This request is already closed."))
+            raise AccessRefused(gettext_lazy("This request is already closed."))
         _close(locked, AccessRequest.Status.REVOKED)
         record_event("access.revoke", actor=actor, obj=locked, context=context, detail={"reason": reason})
     return locked

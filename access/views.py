@@ -68,7 +68,11 @@ def request_create(request: HttpRequest) -> HttpResponse:
         initial["case"] = case_id
     if ids := request.GET.get("records"):
         initial["records"] = object_ids(ids.split(","))
-    staff = User.objects.restrict(request.user).filter(is_active=True).order_by("username")
+    # Staff, and the connected systems (integration/): a system is cleared as a person is, and by the same hand
+    # (三员分立: permissions are the security administrator's), so its tokens see marked cases only when cleared.
+    staff = (User.objects.restrict(request.user)
+             .filter(Q(is_active=True) | Q(system_account__isnull=False, system_account__active=True))
+             .select_related("system_account").order_by("username"))
     form = forms.RequestForm(request.POST or None, pack=pack, staff=staff, cases=visible_cases(request.user),
                              requester_types=_claimable(request.user),
                              records=records.order_by("case_id", "recorded_start", "pk"), initial=initial)
@@ -282,7 +286,11 @@ def clearances(request: HttpRequest) -> HttpResponse:
     pack = current.in_force(agency)
     marks = [(m, label) for m, label in ConfidentialityMark.choices
              if pack.confidentiality and m in {str(x) for x in pack.confidentiality.marks}]
-    staff = User.objects.restrict(request.user).filter(is_active=True).order_by("username")
+    # Staff, and the connected systems (integration/): a system is cleared as a person is, and by the same hand
+    # (三员分立: permissions are the security administrator's), so its tokens see marked cases only when cleared.
+    staff = (User.objects.restrict(request.user)
+             .filter(Q(is_active=True) | Q(system_account__isnull=False, system_account__active=True))
+             .select_related("system_account").order_by("username"))
     if request.method == "POST":
         person = get_object_or_404(staff, pk=object_id(request.POST.get("user")) or 0)
         try:

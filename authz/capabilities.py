@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from authz.denied import Denied
 from authz.roles import Role, roles_of
+from ledger.wording import Wording
 
 PackRoles = Callable[[Any], Iterable[str] | None]  # the agency → the roles its pack names, or None for the default
 
@@ -83,12 +84,12 @@ def held_by(user: Any) -> frozenset[str]:
     return cached
 
 
-def refusal(name: str) -> str:
-    """Why someone without the capability is refused, in words."""
+def refusal(name: str) -> Any:
+    """Why someone without the capability is refused, in words kept untranslated on record (ledger.wording)."""
     capability = _DECLARED.get(name)
     if capability is None:
-        return _("You may not do this.")
-    return _("Your role does not allow this: %(what)s.") % {"what": capability.label}
+        return gettext_lazy("You may not do this.")
+    return Wording(gettext_noop("Your role does not allow this: %(what)s."), what=capability.label)
 
 
 def require(user: Any, name: str, *, obj: Any = None) -> None:

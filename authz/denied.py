@@ -9,6 +9,9 @@ from django.core.exceptions import PermissionDenied
 
 
 class Denied(PermissionDenied):
-    def __init__(self, verb: str, reason: str, *, obj: Any = None, capability: str = "") -> None:
+    """``reason`` is kept as given (a lazy translation or a ``ledger.wording.Wording``), so the ledger stores its
+    message id and the page translates it for its reader."""
+
+    def __init__(self, verb: str, reason: Any, *, obj: Any = None, capability: str = "") -> None:
         self.verb, self.reason, self.obj, self.capability = verb, reason, obj, capability
         super().__init__(reason)

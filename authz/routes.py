@@ -30,10 +30,11 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from authz import capabilities, scopes
 from authz.denied import Denied
+from ledger.wording import Wording
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
@@ -92,7 +93,7 @@ def check(spec: Route, request: HttpRequest, kwargs: dict) -> HttpResponse | Non
     if spec.capability == MONITOR:
         if monitoring(request):
             return None
-        raise Denied("metrics.read", _("Metrics are answered only to the monitoring networks."))
+        raise Denied("metrics.read", gettext_lazy("Metrics are answered only to the monitoring networks."))
     user = request.user
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -105,8 +106,8 @@ def check(spec: Route, request: HttpRequest, kwargs: dict) -> HttpResponse | Non
             raise Http404
         if not allowed:
             obj = _rows(spec.on).filter(pk=kwargs[spec.key]).first()
-            raise Denied(spec.verb or needed, _("You may not do this with %(object)s.") % {"object": obj}, obj=obj,
-                         capability=needed)
+            raise Denied(spec.verb or needed, Wording(gettext_noop("You may not do this with %(object)s."),
+                                                      object=str(obj)), obj=obj, capability=needed)
     return None
 
 

@@ -3,9 +3,12 @@ decision is final only after a passed review where one is required and while no 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from authz.capabilities import can, holders
 from authz.scopes import allowed
@@ -13,6 +16,7 @@ from cases.models import Case, Decision, LegalReview
 from compliance.labels import describe
 from compliance.queries import open_findings_on_case
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
+from ledger.wording import Wording, Words
 from org.models import User
 from policy import current, rules
 
@@ -30,7 +34,8 @@ def required_items(case: Case, decision_type: str, amount: int | None, law_requi
             for item in rules.legal_review_items(pack, facts)]
 
 
-def _refuse(verb: str, actor: User, message: str, context: RequestContext, obj=None) -> DecisionRefused:
+def _refuse(verb: str, actor: User, message: Any, context: RequestContext, obj=None) -> DecisionRefused:
+    # A lazy translation or a Wording: the ledger keeps its message id (ledger.wording).
     record_denial(verb, actor=actor, obj=obj, context=context, detail={"reason": message})
     return DecisionRefused(message)
 
@@ -38,10 +43,10 @@ def _refuse(verb: str, actor: User, message: str, context: RequestContext, obj=N
 def draft(case: Case, *, decision_type: str, amount_yuan: int | None, measures: str, law_requires_review: bool,
           actor: User, context: RequestContext = SYSTEM) -> Decision:
     if not can(actor, "decision.draft") or not allowed(case, actor, "draft"):
-        raise _refuse("decision.draft", actor, _("Decisions are drafted by the case's officers or the head."),
-                      context, case)
+        raise _refuse("decision.draft", actor,
+                      gettext_lazy("Decisions are drafted by the case's officers or the head."), context, case)
     if not measures.strip():
-        raise _refuse("decision.draft", actor, _("State the measures and the reasons."), context, case)
+        raise _refuse("decision.draft", actor, gettext_lazy("State the measures and the reasons."), context, case)
     items = required_items(case, decision_type, amount_yuan, law_requires_review)
     with transaction.atomic():
         decision = Decision.objects.create(
@@ -74,18 +79,20 @@ def submit_for_review(decision: Decision, materials: dict[str, str], *, actor: U
                       context: RequestContext = SYSTEM) -> LegalReview:
     """``materials`` maps each material the catalogue lists to the reference of what is attached."""
     missing = [m for m in materials_needed(decision) if not (materials.get(m) or "").strip()]
-    problem = None
+    problem: Words | None = None
     if not can(actor, "decision.draft") or not allowed(decision.case, actor, "draft"):
-        problem = _("Decisions are submitted by the case's officers or the head.")
+        problem = gettext_lazy("Decisions are submitted by the case's officers or the head.")
     elif decision.state not in (Decision.State.DRAFT, Decision.State.REVIEW_FAILED):
-        problem = _("This decision is not a draft awaiting review.")
+        problem = gettext_lazy("This decision is not a draft awaiting review.")
     elif not decision.review_required:
-        problem = _("The catalogue does not require legal review of this decision.")
+        problem = gettext_lazy("The catalogue does not require legal review of this decision.")
     elif missing:
-        problem = _("Attach the materials the catalogue lists: %(missing)s.") % {"missing": "、".join(missing)}
+        problem = Wording(gettext_noop("Attach the materials the catalogue lists: %(missing)s."),
+                          missing="、".join(missing))
     elif not [person for person in reviewers(decision) if person.pk != actor.pk]:
-        problem = _("Nobody in the agency holds the legal reviewer's duty besides the drafter and the submitter: "
-                    "ask the system administrator to assign a legal reviewer, then submit again.")
+        problem = gettext_lazy("Nobody in the agency holds the legal reviewer's duty besides the drafter and the "
+                               "submitter: ask the system administrator to assign a legal reviewer, then submit "
+                               "again.")
     if problem is not None:
         raise _refuse("decision.submit_review", actor, problem, context, decision)
     with transaction.atomic():
@@ -102,18 +109,18 @@ def record_review(review: LegalReview, findings: list[dict], *, passed: bool, op
     """The legal reviewer's finding per review point and conclusion; never the drafter or the submitter."""
     decision = review.decision
     points = points_to_review(decision)
-    problem = None
+    problem: Words | None = None
     if not can(actor, "decision.review") or actor.agency_id != decision.case.agency_id:
-        problem = _("Only the legal reviewer of the agency reviews decisions.")
+        problem = gettext_lazy("Only the legal reviewer of the agency reviews decisions.")
     elif actor.pk in (decision.drafted_by_id, review.submitted_by_id):
-        problem = _("Nobody reviews a decision they drafted or submitted.")
+        problem = gettext_lazy("Nobody reviews a decision they drafted or submitted.")
     elif [f.get("point") for f in findings] != points or any(
             not f.get("ok") and not (f.get("finding") or "").strip() for f in findings):
-        problem = _("Say what is wanting for every review point that does not meet the requirement.")
+        problem = gettext_lazy("Say what is wanting for every review point that does not meet the requirement.")
     elif passed and any(not f.get("ok") for f in findings):
-        problem = _("A review cannot pass while a review point is found wanting.")
+        problem = gettext_lazy("A review cannot pass while a review point is found wanting.")
     elif not opinion.strip():
-        problem = _("Write the review opinion.")
+        problem = gettext_lazy("Write the review opinion.")
     if problem is not None:
         raise _refuse("decision.review", actor, problem, context, decision)
     with transaction.atomic():
@@ -145,7 +152,7 @@ def gate(decision: Decision) -> list[str]:
 
 def finalise(decision: Decision, *, actor: User, context: RequestContext = SYSTEM) -> Decision:
     if not can(actor, "decision.finalise") or actor.agency_id != decision.case.agency_id:
-        raise _refuse("decision.finalise", actor, _("The head finalises decisions."), context, decision)
+        raise _refuse("decision.finalise", actor, gettext_lazy("The head finalises decisions."), context, decision)
     with transaction.atomic():
         locked = Decision.objects.select_for_update().get(pk=decision.pk)
         if locked.state == Decision.State.FINAL:

@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy
 
 from cases.models import Activity, ActivityOfficer, Case, Decision
+from cases.permissions import cleared
 from cases.permissions import marked as marked_condition
 from lawtrace import rawrows
 from org.models import User
@@ -25,6 +26,16 @@ def concealed_case_ids(user: User) -> set[int]:
         return set()
     marked = Case.objects.filter(marked_condition(user), agency_id=user.agency_id)
     return set(marked.exclude(pk__in=visible_cases(user).values("pk")).values_list("pk", flat=True))
+
+
+def uncleared_case_ids(user: User) -> set[int]:
+    """Marked cases of the user's agency whose marks the user is not cleared for (000/1/10), judged on clearance
+    alone, whatever roles the user holds (their handlers excepted): what a connected system's feed withholds."""
+    condition = cleared(user)
+    if condition is True or not user.agency_id:
+        return set()
+    marked = Case.objects.filter(marked_condition(user), agency_id=user.agency_id)
+    return set(marked.exclude(condition).values_list("pk", flat=True))
 
 
 def case_number_for(case: Case, concealed: set[int]) -> str:

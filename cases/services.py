@@ -9,12 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from authz.capabilities import can, holders
 from authz.roles import Role
 from authz.scopes import allowed
 from cases.models import Activity, ActivityOfficer, Case
 from ledger.events import SYSTEM, RequestContext, changed, record_denial, record_event, snapshot
+from ledger.wording import Wording, Words
 from org.models import Agency, Qualification, User
 from policy import current, rules
 
@@ -32,9 +34,10 @@ class CaseRefused(ValidationError):
     """Refused, on record: the message says why (and the field it concerns, where a form shows it)."""
 
 
-def _refuse(verb: str, actor: User, case: Case | None, message: str, context: RequestContext,
+def _refuse(verb: str, actor: User, case: Case | None, message: Any, context: RequestContext,
             field: str | None = None) -> CaseRefused:
-    record_denial(verb, actor=actor, obj=case, context=context, detail={"reason": str(message)})
+    # The message is a lazy translation or a Wording: the ledger keeps its message id (ledger.wording).
+    record_denial(verb, actor=actor, obj=case, context=context, detail={"reason": message})
     return CaseRefused({field: [message]} if field else message)
 
 
@@ -58,8 +61,9 @@ def _check_case(case: Case, handlers: Iterable[User] | None) -> None:
         raise ValidationError(errors)
 
 
-def _assigners(agency) -> str:
-    return "、".join(str(Role(role).label) for role in Role.values if role in holders("case.assign_handlers", agency))
+def _assigned_by(agency) -> Wording:
+    return Wording(gettext_noop("Case handlers are assigned by %(office)s."), office=[
+        Role(role).label for role in Role.values if role in holders("case.assign_handlers", agency)])
 
 
 def create_case(agency: Agency, data: dict[str, Any], handlers: list[User], *, actor: User,
@@ -67,8 +71,7 @@ def create_case(agency: Agency, data: dict[str, Any], handlers: list[User], *, a
     """Open a case. Whoever may assign handlers names them; anyone else who opens a case is its one handler until
     the handlers are assigned (000/1/4: handlers view its records directly)."""
     if {h.pk for h in handlers} != {actor.pk} and not can(actor, "case.assign_handlers"):
-        raise _refuse("case.assign_handlers", actor, None, _("Case handlers are assigned by %(office)s.") % {
-            "office": _assigners(agency)}, context, "handlers")
+        raise _refuse("case.assign_handlers", actor, None, _assigned_by(agency), context, "handlers")
     case = Case(agency=agency, **data)
     case.pack_version = current.in_force(agency, case.opened_on).version
     _check_case(case, handlers)
@@ -81,18 +84,18 @@ def create_case(agency: Agency, data: dict[str, Any], handlers: list[User], *, a
     return case
 
 
-def _mark_problem(case: Case, data: dict[str, Any], actor: User) -> tuple[str, str, str] | None:
+def _mark_problem(case: Case, data: dict[str, Any], actor: User) -> tuple[str, str, Words] | None:
     """A mark may be raised by a handler of the case and lowered only by the security administrator (000/1/10):
     (verb, field, message) for a change this edit may not make."""
     for field in Case.MARK_FIELDS:
         if field not in data or bool(data[field]) == getattr(case, field):
             continue
         if not data[field]:
-            return "case.lower_mark", field, _("Only the security administrator lowers a confidentiality mark, "
-                                               "and says why (000/1/10).")
+            return "case.lower_mark", field, gettext_lazy("Only the security administrator lowers a "
+                                                          "confidentiality mark, and says why (000/1/10).")
         if not can(actor, "case.raise_mark") or not allowed(case, actor, "raise_mark"):
-            return "case.raise_mark", field, _("A confidentiality mark is raised by a handler of the case "
-                                               "(000/1/10).")
+            return "case.raise_mark", field, gettext_lazy("A confidentiality mark is raised by a handler of "
+                                                          "the case (000/1/10).")
     return None
 
 
@@ -121,15 +124,16 @@ def assign_handlers(case: Case, handlers: list[User], *, reason: str, actor: Use
                     context: RequestContext = SYSTEM) -> Case:
     """Name the case's handlers, who then view its records directly (000/1/4): the head does, or the office the
     agency's pack names, always with a reason."""
-    problem, field = None, None
+    problem: Words | None = None
+    field: str | None = None
     if not can(actor, "case.assign_handlers") or not allowed(case, actor):
-        problem = _("Case handlers are assigned by %(office)s.") % {"office": _assigners(case.agency)}
+        problem = _assigned_by(case.agency)
     elif not reason.strip():
-        problem, field = _("Say why the handlers change."), "reason"
+        problem, field = gettext_lazy("Say why the handlers change."), "reason"
     elif not handlers:
-        problem, field = _("A case needs at least one handler."), "handlers"
+        problem, field = gettext_lazy("A case needs at least one handler."), "handlers"
     elif any(h.agency_id != case.agency_id for h in handlers):
-        problem, field = _("Case handlers must be staff of the same agency."), "handlers"
+        problem, field = gettext_lazy("Case handlers must be staff of the same agency."), "handlers"
     if problem is not None:
         raise _refuse("case.assign_handlers", actor, case, problem, context, field)
     with transaction.atomic():
@@ -145,13 +149,15 @@ def assign_handlers(case: Case, handlers: list[User], *, reason: str, actor: Use
 
 def lower_marks(case: Case, marks: list[str], *, reason: str, actor: User, context: RequestContext = SYSTEM) -> Case:
     """The security administrator lowers confidentiality marks of a case, with a reason (000/1/10)."""
-    problem, field = None, None
+    problem: Words | None = None
+    field: str | None = None
     if not can(actor, "case.lower_mark") or not allowed(case, actor, "lower_mark"):
-        problem = _("Only the security administrator lowers a confidentiality mark, and says why (000/1/10).")
+        problem = gettext_lazy("Only the security administrator lowers a confidentiality mark, and says why "
+                               "(000/1/10).")
     elif not reason.strip():
-        problem, field = _("Say why the mark is lowered."), "reason"
+        problem, field = gettext_lazy("Say why the mark is lowered."), "reason"
     elif not marks or any(m not in Case.MARK_FIELDS or not getattr(case, m) for m in marks):
-        problem, field = _("Choose marks the case carries."), "marks"
+        problem, field = gettext_lazy("Choose marks the case carries."), "marks"
     if problem is not None:
         raise _refuse("case.lower_mark", actor, case, problem, context, field)
     with transaction.atomic():

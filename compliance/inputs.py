@@ -116,6 +116,6 @@ def load(activity_ids: list[int], tolerance: Tolerances | None = None
                                 <= end + mine_tolerance.edge),
             holders=holders, recordings_due_at=due.due_at, case_marks=row["case_marks"], moments=moments,
         ))
-        extra[row["id"]] = {"agency_id": row["agency_id"], "officer_id": lead, "unit_id": units.get(lead),
-                            "category": row["category"], "start": start, "units": units}
+        extra[row["id"]] = {"agency_id": row["agency_id"], "agency_code": row["agency__code"], "officer_id": lead,
+                            "unit_id": units.get(lead), "category": row["category"], "start": start, "units": units}
     return facts, extra

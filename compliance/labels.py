@@ -6,26 +6,11 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from cases.queries import activities_taken_part
 from compliance.models import Finding
 
-RULES = {
-    "not_recorded": gettext_lazy("required recording missing"),
-    "start_not_covered": gettext_lazy("recording started late"),
-    "end_not_covered": gettext_lazy("recording stopped early"),
-    "gap": gettext_lazy("recording interrupted"),
-    "key_photos_missing": gettext_lazy("no photos of key moments"),
-    "written_record_missing": gettext_lazy("no written record for a partial recording"),
-    "stored_late": gettext_lazy("stored after the deadline"),
-    "recorder_unqualified": gettext_lazy("recorded by someone without enforcement qualification"),
-    "pre_use_check_missing": gettext_lazy("no pre-use check of the device"),
-    "pre_use_item_failed": gettext_lazy("device used after failing a pre-use check item"),
-    "clock_off": gettext_lazy("device clock was wrong"),
-    "clock_sources_disagree": gettext_lazy("the recording's own times disagree"),
-    "device_not_handed_out": gettext_lazy("device used without being handed over"),
-}
+RULES = dict(Finding.Rule.choices)
 
 
 def describe(finding: Finding) -> str:

@@ -16,6 +16,23 @@ class Finding(models.Model):
         MEDIUM = "medium", _("moderate")
         LOW = "low", _("minor")
 
+    class Rule(models.TextChoices):
+        """The engine's rules (compliance.engine), one sentence each; how a finding reads is compliance.labels."""
+
+        NOT_RECORDED = "not_recorded", _("required recording missing")
+        START_NOT_COVERED = "start_not_covered", _("recording started late")
+        END_NOT_COVERED = "end_not_covered", _("recording stopped early")
+        GAP = "gap", _("recording interrupted")
+        KEY_PHOTOS_MISSING = "key_photos_missing", _("no photos of key moments")
+        WRITTEN_RECORD_MISSING = "written_record_missing", _("no written record for a partial recording")
+        STORED_LATE = "stored_late", _("stored after the deadline")
+        RECORDER_UNQUALIFIED = "recorder_unqualified", _("recorded by someone without enforcement qualification")
+        PRE_USE_CHECK_MISSING = "pre_use_check_missing", _("no pre-use check of the device")
+        PRE_USE_ITEM_FAILED = "pre_use_item_failed", _("device used after failing a pre-use check item")
+        CLOCK_OFF = "clock_off", _("device clock was wrong")
+        CLOCK_SOURCES_DISAGREE = "clock_sources_disagree", _("the recording's own times disagree")
+        DEVICE_NOT_HANDED_OUT = "device_not_handed_out", _("device used without being handed over")
+
     agency = models.ForeignKey("org.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+")
     activity = models.ForeignKey("cases.Activity", verbose_name=_("enforcement activity"), on_delete=models.PROTECT,
                                  related_name="findings")
@@ -25,7 +42,7 @@ class Finding(models.Model):
                                 on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+")
-    rule = models.CharField(_("rule"), max_length=32)
+    rule = models.CharField(_("rule"), max_length=32, choices=Rule.choices)
     fingerprint = models.CharField(max_length=96)
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
     cites = models.CharField(_("articles"), max_length=200)

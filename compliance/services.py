@@ -3,7 +3,7 @@
 Findings are derived: ``refresh`` re-judges the activities whose inputs changed and stores only the difference.
 It runs from ``on_event`` in the transaction of the change (a new clip, a link, a decided note, an edited
 activity, a device check), and from the nightly ``recompute_all``, which reports whatever the incremental path
-missed. Findings write no events of their own: the events of the changes they derive from are the record.
+missed. Each finding opened or closed is an event of its own (compliance.findings), so the outbound feed carries it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from authz.capabilities import can
 from cases.queries import activity_ids
-from compliance import engine, inputs
+from compliance import engine, findings, inputs
 from compliance.models import ActivityStatus, Finding, InterruptionNote, RecomputeRun
 from evidence.queries import activities_recorded_by_device, activity_of_record
 from ledger.events import SYSTEM, RequestContext, follow, record_event, snapshot
@@ -29,10 +29,12 @@ CHUNK = 500
 
 
 def _store(verdicts: list[tuple[engine.ActivityFacts, engine.Verdict]], extra: dict[int, dict],
-           now: dt.datetime) -> tuple[int, int, list[dict]]:
+           now: dt.datetime, cause: findings.Cause) -> tuple[int, int, list[dict]]:
     ids = [facts.activity_id for facts, _verdict in verdicts]
-    current = {(row[1], row[2]): row for row in Finding.objects.filter(activity_id__in=ids, closed_at=None)
-               .values_list("pk", "activity_id", "fingerprint", "rule", "severity", "cites", "params")}
+    current = {(row.activity_id, row.fingerprint): row for row in (
+        findings.OpenFinding(*values) for values in Finding.objects.filter(activity_id__in=ids, closed_at=None)
+        .values_list("pk", "agency_id", "activity_id", "rule", "severity", "cites", "record_id", "officer_id",
+                     "fingerprint", "params"))}
     wanted: dict[tuple[int, str], tuple[engine.FindingSpec, dict]] = {}
     for facts, verdict in verdicts:
         for spec in verdict.findings:
@@ -48,14 +50,15 @@ def _store(verdicts: list[tuple[engine.ActivityFacts, engine.Verdict]], extra: d
                 unit_id=info["units"].get(officer) if officer else None, rule=spec.rule, fingerprint=spec.fingerprint,
                 severity=spec.severity, cites=cites, params=spec.params, opened_at=now))
             changes.append({"activity": key[0], "rule": spec.rule, "change": "opened"})
-        elif found[4:] != (spec.severity, cites, spec.params):
-            to_update.append(Finding(pk=found[0], severity=spec.severity, cites=cites, params=spec.params))
+        elif (found.severity, found.cites, found.params) != (spec.severity, cites, spec.params):
+            to_update.append(Finding(pk=found.pk, severity=spec.severity, cites=cites, params=spec.params))
     gone = [row for key, row in current.items() if key not in wanted]
-    for _pk, activity_id, _fingerprint, rule, *_rest in gone:
-        changes.append({"activity": activity_id, "rule": rule, "change": "closed"})
-    Finding.objects.bulk_create(to_create)
+    for row in gone:
+        changes.append({"activity": row.activity_id, "rule": row.rule, "change": "closed"})
+    codes = {info["agency_id"]: info["agency_code"] for info in extra.values()}
+    findings.open_findings(to_create, codes, cause)
     Finding.objects.bulk_update(to_update, ["severity", "cites", "params"])
-    Finding.objects.filter(pk__in=[row[0] for row in gone]).update(closed_at=now)
+    findings.close_findings(gone, codes, cause, now)
     known = {row[0]: row[1:] for row in ActivityStatus.objects.filter(activity_id__in=ids).values_list(
         "activity_id", "unit_id", "officer_id", "category", "month", "required", "compliant", "open_findings")}
     statuses = []
@@ -81,8 +84,10 @@ def _store(verdicts: list[tuple[engine.ActivityFacts, engine.Verdict]], extra: d
     return len(to_create), len(gone), changes
 
 
-def refresh(activity_ids: Iterable[int], *, now: dt.datetime | None = None) -> tuple[int, int, list[dict]]:
-    """Re-judge these activities and store the difference: (findings opened, findings closed, what changed)."""
+def refresh(activity_ids: Iterable[int], *, now: dt.datetime | None = None,
+            cause: findings.Cause = findings.RECOMPUTE) -> tuple[int, int, list[dict]]:
+    """Re-judge these activities and store the difference: (findings opened, findings closed, what changed); each
+    finding opened or closed is an event saying ``cause``."""
     ids = sorted(set(activity_ids))
     if not ids:
         return 0, 0, []
@@ -90,7 +95,7 @@ def refresh(activity_ids: Iterable[int], *, now: dt.datetime | None = None) -> t
     facts, extra = inputs.load(ids)
     verdicts = [(f, engine.evaluate(f, now, inputs.tolerances(f.pack))) for f in facts]
     with transaction.atomic():
-        return _store(verdicts, extra, now)
+        return _store(verdicts, extra, now, cause)
 
 
 # Changes to a record that can alter its activity's verdict; views and streams cannot, and are many.
@@ -130,7 +135,10 @@ def on_event(sender, event, **kwargs) -> None:
     ids = affected_activities(event)
     if not ids:
         return
-    follow(event, refresh, ids)  # the nightly recompute repairs what this misses, and reports it
+    def refresh_after_event(ids: set[int]) -> tuple[int, int, list[dict]]:
+        return refresh(ids, cause=findings.after_event(event.seq))
+
+    follow(event, refresh_after_event, ids)  # the nightly recompute repairs what this misses, and reports it
 
 
 def recompute_all(*, agency_id: int | None = None, progress: Callable[[int, int], None] | None = None,
@@ -160,7 +168,7 @@ def refresh_recently_due(now: dt.datetime | None = None, *, hours: int = 72) -> 
     now = now or timezone.now()
     ids = list(activity_ids(ended_between=(now - dt.timedelta(hours=hours), now)))
     for start in range(0, len(ids), CHUNK):
-        refresh(ids[start:start + CHUNK], now=now)
+        refresh(ids[start:start + CHUNK], now=now, cause=findings.FELL_DUE)
     return len(ids)
 
 

@@ -164,7 +164,7 @@ def apply(device_plan: DevicePlan, *, actor: User | None, actor_label: str = "",
         reason = gettext_lazy("Only the system administrator of the agency imports its devices.")
         record_denial("device.import", actor=actor, agency_code=device_plan.agency.code, context=context,
                       detail={"reason": reason, "file": device_plan.file_name})
-        raise Denied("device.import", str(reason), capability="device.import")
+        raise Denied("device.import", reason, capability="device.import")
     for row in device_plan.rows:
         if row.outcome not in (CREATE, CHANGE):
             continue

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from authz import scopes
 from authz.capabilities import can
@@ -19,6 +21,7 @@ from evidence.derivatives import stored_object
 from evidence.models import Blob, DockingReport, FilenamePattern, Record, Station
 from evidence.store import store_named
 from ledger.events import SYSTEM, RequestContext, changed, record_denial, record_event, snapshot
+from ledger.wording import Words
 from org.models import Agency, Unit, User
 
 EDITABLE_FIELDS = ["unit", "device", "officer", "case", "party", "usage", "recorded_start", "recorded_end",
@@ -71,24 +74,25 @@ def unlink_record(record: Record, *, actor: User, reason: str, context: RequestC
     return record
 
 
-def _refuse(verb: str, actor: User, record: Record, field: str, message: str, context: RequestContext):
-    record_denial(verb, actor=actor, obj=record, context=context, detail={"reason": str(message)})
+def _refuse(verb: str, actor: User, record: Record, field: str, message: Any, context: RequestContext):
+    # A lazy translation: the ledger keeps its message id, each page translates it (ledger.wording).
+    record_denial(verb, actor=actor, obj=record, context=context, detail={"reason": message})
     return ValidationError({field: [message]})
 
 
-def _classify_problem(record: Record, data: dict, actor: User) -> tuple[str, str, str] | None:
+def _classify_problem(record: Record, data: dict, actor: User) -> tuple[str, str, Words] | None:
     """(verb, field, message) when ``actor`` may not make this change: only those who may classify the record do;
     a record goes only into a case the actor may file into (an officer: one they handle), since filing another's
     record into one's own case would open it to oneself; a mark, once set, is lowered only by the security
     administrator (000/1/10)."""
     if not can(actor, "record.file") or not allowed(record, actor, "classify"):
-        return "record.classify", "__all__", _("You may not classify this record.")
+        return "record.classify", "__all__", gettext_lazy("You may not classify this record.")
     case = data.get("case")
     if "case" in data and case is not None and case.pk != record.case_id \
             and not scopes.scoped("cases.case", actor, "edit").filter(pk=case.pk).exists():
-        return "record.classify", "case", _("Records are filed into cases you handle.")
+        return "record.classify", "case", gettext_lazy("Records are filed into cases you handle.")
     if "confidentiality" in data and record.confidentiality and data["confidentiality"] != record.confidentiality:
-        return "record.lower_mark", "confidentiality", _(
+        return "record.lower_mark", "confidentiality", gettext_lazy(
             "Only the security administrator lowers a confidentiality mark, and says why (000/1/10).")
     return None
 
@@ -135,10 +139,11 @@ def record_view(record: Record, *, actor: User, context: RequestContext = SYSTEM
 def lower_record_mark(record: Record, *, reason: str, actor: User, context: RequestContext = SYSTEM) -> Record:
     """The security administrator lowers a record's confidentiality mark, with a reason (000/1/10)."""
     if not can(actor, "record.lower_mark") or not allowed(record, actor, "lower_mark"):
-        raise _refuse("record.lower_mark", actor, record, "__all__", _(
+        raise _refuse("record.lower_mark", actor, record, "__all__", gettext_lazy(
             "Only the security administrator lowers a confidentiality mark, and says why (000/1/10)."), context)
     if not reason.strip():
-        raise _refuse("record.lower_mark", actor, record, "reason", _("Say why the mark is lowered."), context)
+        raise _refuse("record.lower_mark", actor, record, "reason", gettext_lazy("Say why the mark is lowered."),
+                      context)
     with transaction.atomic():
         locked = _locked(record)
         before = locked.confidentiality

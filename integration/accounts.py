@@ -10,12 +10,14 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from integration.models import ApiToken, SystemAccount, SystemPrincipal
 from integration.operations import OPERATIONS, lent_roles
@@ -85,7 +87,7 @@ def issue_token(account: SystemAccount, *, operations: list[str], expires_at: dt
     return token, secret
 
 
-def revoke_token(token: ApiToken, *, actor: User | None = None, reason: str = "",
+def revoke_token(token: ApiToken, *, actor: User | None = None, reason: Any = "",
                  context: RequestContext = SYSTEM) -> ApiToken:
     """Revoke at once: the next call with the token is refused (tokens are looked up on every call, never cached)."""
     with transaction.atomic():
@@ -95,7 +97,9 @@ def revoke_token(token: ApiToken, *, actor: User | None = None, reason: str = ""
         locked.revoked_at, locked.revoked_by = timezone.now(), actor
         locked.save(update_fields=["revoked_at", "revoked_by"])
         record_event("integration.token_revoke", actor=actor, obj=locked.account, context=context,
-                     agency_code=locked.account.agency.code, detail={"token": locked.prefix, "reason": reason.strip()})
+                     agency_code=locked.account.agency.code, detail={"token": locked.prefix,
+                                                               "reason": reason.strip() if isinstance(reason, str)
+                                                               else reason})  # a lazy one is kept as its msgid
     return locked
 
 
@@ -112,7 +116,7 @@ def rotate_token(token: ApiToken, *, actor: User | None = None, overlap: dt.time
         if overlap:
             ApiToken.objects.filter(pk=token.pk).update(expires_at=min(token.expires_at, timezone.now() + overlap))
         else:
-            revoke_token(token, actor=actor, reason=str(_("rotated")), context=context)
+            revoke_token(token, actor=actor, reason=gettext_lazy("rotated"), context=context)
     return new, secret
 
 
@@ -125,6 +129,18 @@ def set_active(account: SystemAccount, active: bool, *, actor: User | None = Non
                      before={"active": account.active}, after={"active": active})
     account.active = active
     return account
+
+
+def clearance_of(account: SystemAccount) -> dict:
+    """The marks the system is cleared for (000/1/10), and the event that set them last: the security administrator
+    sets them on the clearances page, as for a person (``org.services.set_clearances``)."""
+    from ledger.events import events_for_object
+    from policy.vocabulary import ConfidentialityMark
+
+    principal = account.principal
+    labels = dict(ConfidentialityMark.choices)
+    return {"cleared_for": [labels.get(mark, mark) for mark in principal.clearances or ()],
+            "cleared_by": events_for_object(principal).filter(verb="user.clearance", result="done").first()}
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""The outbound feed: the agency's events a connected system may follow (records filed and linked, decisions made,
-access granted, cases and activities written), read by cursor from the ledger itself — the feed is a view of the
-record, never a second copy of it."""
+"""The outbound feed: the agency's events a connected system may follow (findings opened and closed, records filed
+and linked, decisions made, access granted, cases and activities written), read by cursor from the ledger itself —
+the feed is a view of the record, never a second copy of it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ FEED_VERBS = (
     "decision.draft", "decision.submit_review", "decision.review", "decision.finalise",
     "access.grant", "access.revoke", "access.expire",
     "note.submit", "note.approve",
+    "finding.open", "finding.close",
 )
 
 

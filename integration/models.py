@@ -86,6 +86,20 @@ class ApiToken(models.Model):
         return "active"
 
 
+class TokenCalls(models.Model):
+    """How many calls a token made in the current window of its rate limit, one row per token, shared by every web
+    node through the database (integration/api/throttle.py)."""
+
+    token = models.OneToOneField(ApiToken, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    window = models.BigIntegerField()  # the window's number: whole rate periods since the epoch
+    calls = models.PositiveIntegerField()
+
+    objects = RestrictedQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.token_id}: {self.calls}"
+
+
 class IdempotencyKey(models.Model):
     """A create a system asked for under a key: a retry with the same key gets the first answer, never a second
     object (a key reused for another request is refused)."""

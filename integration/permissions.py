@@ -29,6 +29,9 @@ def register() -> None:
     for label in ("integration.idempotencykey", "integration.externalid"):
         scopes.model(label, agency="account__agency")
         scopes.allow(label, "view", lambda user: Q(account__in=scopes.scoped("integration.systemaccount", user)))
+    scopes.model("integration.tokencalls", agency="token__account__agency")
+    scopes.allow("integration.tokencalls", "view",
+                 lambda user: Q(token__in=scopes.scoped("integration.apitoken", user)))
     scopes.model("integration.apitoken", agency="account__agency")
     scopes.allow("integration.apitoken", "view",
                  lambda user: Q(account__in=scopes.scoped("integration.systemaccount", user)))

@@ -87,7 +87,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "integration/account_detail.html", {
         "account": account, "tokens": account.tokens.order_by("-created_at"), "token_form": token_form,
         "webhooks": account.webhooks.order_by("id"), "webhook_form": webhook_form, "shown": shown,
-        "labels": dict(operations.choices())})
+        "labels": dict(operations.choices()), **accounts.clearance_of(account)})
 
 
 @route(MANAGE, verb="integration.view")

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from integration.feed import FEED_VERBS, as_message
 from integration.models import Delivery, SystemAccount, Webhook
+from integration.withheld import withheld
 from ledger.events import SYSTEM, RequestContext, record_event
 from ledger.models import Event
 from org.models import User
@@ -76,15 +77,31 @@ def disable_webhook(webhook: Webhook, *, actor: User | None = None, context: Req
 
 def on_event(sender, event: Event, **kwargs) -> None:
     """Inside the event's transaction: a delivery for every active webhook that follows this event."""
-    if event.verb not in FEED_VERBS or not event.agency_code:
+    on_events(sender, [event])
+
+
+def on_events(sender, events: list[Event], **kwargs) -> None:
+    """The same for events written in one go (findings a recompute opened): one query for the webhooks of all."""
+    followed = [e for e in events if e.verb in FEED_VERBS and e.agency_code]
+    if not followed:
         return
-    hooks = [h for h in Webhook.objects.filter(active=True, account__active=True,
-                                               account__agency__code=event.agency_code)
-             if not h.verbs or event.verb in h.verbs]
+    hooks: dict[str, list[Webhook]] = {}
+    for hook in Webhook.objects.filter(active=True, account__active=True,
+                                       account__agency__code__in={e.agency_code for e in followed}
+                                       ).select_related("account__agency", "account__principal"):
+        hooks.setdefault(hook.account.agency.code, []).append(hook)
     if not hooks:
         return
-    made = Delivery.objects.bulk_create([Delivery(webhook=h, event_seq=event.seq, verb=event.verb,
-                                                  next_attempt_at=timezone.now()) for h in hooks])
+    # What a system is not cleared for never leaves (integration/withheld.py), judged once per system.
+    hidden: dict[int, set[int]] = {}
+    for hook in (h for group in hooks.values() for h in group):
+        if hook.account_id not in hidden:
+            hidden[hook.account_id] = withheld(hook.account.principal, [e for e in followed
+                                                                         if e.agency_code == hook.account.agency.code])
+    now = timezone.now()
+    made = Delivery.objects.bulk_create([Delivery(webhook=h, event_seq=e.seq, verb=e.verb, next_attempt_at=now)
+                                         for e in followed for h in hooks.get(e.agency_code, ())
+                                         if (not h.verbs or e.verb in h.verbs) and e.seq not in hidden[h.account_id]])
     ids = [d.pk for d in made if d.pk is not None]
     if ids:
         from integration.tasks import deliver

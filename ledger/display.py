@@ -67,6 +67,8 @@ VERB_LABELS = {
     "access.request": pgettext_lazy("event", "access requested"),
     "access.revoke": pgettext_lazy("event", "access revoked"),
     "compliance.recompute": pgettext_lazy("event", "compliance re-evaluated"),
+    "finding.open": pgettext_lazy("event", "compliance finding opened"),
+    "finding.close": pgettext_lazy("event", "compliance finding resolved"),
     "conflict.declare": pgettext_lazy("event", "conflict of interest declared"),
     "conflict.withdraw": pgettext_lazy("event", "conflict of interest withdrawn"),
     "decision.draft": pgettext_lazy("event", "decision drafted"),
@@ -253,6 +255,9 @@ KEY_LABELS = {
 # Keys whose values are citations: shown as law (policy/citations.py).
 CITE_KEYS = frozenset({"cite", "cites", "reason_cites", "misconduct_cite", "deadline_cite"})
 
+# Done events whose detail says why, in a sentence kept untranslated (compliance.findings).
+REASONED_VERBS = frozenset({"finding.open", "finding.close"})
+
 # Keys that carry the value of another model's field with choices: that field names their values.
 KEY_FIELDS = {"hold_kind": ("retention.hold", "kind"), "change": ("org.rolerequest", "change"),
               "source": ("evidence.record", "recorded_time_source")}  # in a recording's time sources
@@ -342,9 +347,10 @@ def changes(event: Event, value_labels: Mapping[str, object] | None = None,
         old = _readable(field, before.get(key), names) if event.before is not None else ""
         result.append(Change(label, old, _readable(field, value, names)))
     reason = (event.detail or {}).get("reason")
-    if event.result == Event.Result.DENIED and isinstance(reason, str | dict) and reason:
+    if (event.result == Event.Result.DENIED or event.verb in REASONED_VERBS) and isinstance(reason, str | dict) \
+            and reason:
         # A refusal changes nothing; what the one refused was told is what the history should show, translated
-        # here (it is kept untranslated: ledger.wording).
+        # here (it is kept untranslated: ledger.wording). A derived change says why it happened the same way.
         result.append(Change(str(KEY_LABELS["reason"]), "", shown(reason)))
     return result
 

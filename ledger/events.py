@@ -47,6 +47,9 @@ SYSTEM = RequestContext(request_id="system")
 # Sent after an event is written, inside the same transaction, so derived state (compliance findings) follows the
 # change it derives from. Receivers get ``event``; what they write is part of the change.
 event_recorded = Signal()
+# Sent once for the events ``record_events`` wrote in one go (derived changes in bulk: findings a recompute opened),
+# with ``events``; a receiver that must see every event of some verb listens to both signals.
+events_recorded = Signal()
 
 
 def follow(event, refresh, ids) -> None:
@@ -100,6 +103,27 @@ def record_event(
     if result == Event.Result.DONE:
         event_recorded.send(sender=Event, event=event)
     return event
+
+
+def record_events(entries: list[dict[str, Any]], *, context: RequestContext = SYSTEM) -> list[Event]:
+    """Many done events written by the system in one append, for a bulk change of derived state (one query and one
+    Merkle update instead of one per event). Each entry names ``verb``, ``agency_code``, ``object_type``,
+    ``object_id``, ``object_label`` and optionally ``before``, ``after``, ``detail``; receivers of single events are
+    not called, ``events_recorded`` is sent once with them all."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_events must run inside the transaction of the change it records")
+    if not entries:
+        return []
+    events = [Event(verb=entry["verb"], result=Event.Result.DONE, actor=None, actor_label="",
+                    agency_code=entry.get("agency_code", ""), object_type=entry.get("object_type", ""),
+                    object_id=str(entry.get("object_id", "")), object_label=str(entry.get("object_label", ""))[:255],
+                    request_id=context.request_id, client_address=_normalised_address(context.client_address),
+                    before=_as_stored(entry.get("before")), after=_as_stored(entry.get("after")),
+                    detail=_as_stored(entry.get("detail")))
+              for entry in entries]
+    append_events(events)
+    events_recorded.send(sender=Event, events=events)
+    return events
 
 
 def append_events(events: list[Event]) -> None:

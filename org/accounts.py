@@ -57,7 +57,7 @@ def authorise(actor: User | None, capability: str, user: User, verb: str, contex
     if not can(actor, capability) or not administration.administers(actor, user.agency_id):
         reason = gettext_lazy("Only the system administrator of the agency manages its accounts.")
         record_denial(verb, actor=actor, obj=user, context=context, detail={"reason": reason})
-        raise Denied(verb, str(reason), obj=user, capability=capability)
+        raise Denied(verb, reason, obj=user, capability=capability)
 
 
 def _not_oneself(actor: User | None, user: User, verb: str, context: RequestContext, reason) -> None:
@@ -181,7 +181,7 @@ def add_staff(agency, data: dict, roles: list[str], *, actor: User, context: Req
     if not can(actor, "staff.manage") or not administration.administers(actor, agency):
         reason = gettext_lazy("Only the system administrator of the agency manages its accounts.")
         record_denial("staff.create", actor=actor, obj=agency, context=context, detail={"reason": reason})
-        raise Denied("staff.create", str(reason), obj=agency, capability="staff.manage")
+        raise Denied("staff.create", reason, obj=agency, capability="staff.manage")
     username = username_for(agency, data["staff_number"])
     password = generate_password(User(username=username, full_name=data["full_name"],
                                       staff_number=data["staff_number"], phone=data.get("phone", "")))

@@ -262,7 +262,7 @@ def apply(import_plan: ImportPlan, *, actor: User | None, actor_label: str = "",
             reason = gettext_lazy("Only the system administrator of the agency manages its accounts.")
             record_denial("staff.import", actor=actor, agency_code=import_plan.agency.code, context=context,
                           detail={"reason": reason, "file": import_plan.file_name})
-            raise Denied("staff.import", str(reason), capability="staff.manage")
+            raise Denied("staff.import", reason, capability="staff.manage")
     for row in import_plan.rows:
         if row.outcome in (UNCHANGED, REFUSE):
             continue

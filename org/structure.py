@@ -37,7 +37,7 @@ def _authorise(actor: User, agency: Agency | None, verb: str, context: RequestCo
     if not can(actor, "agency.manage") or (agency is not None and not administration.administers(actor, agency)):
         reason = gettext_lazy("Only the system administrator keeps agencies and units.")
         record_denial(verb, actor=actor, obj=agency, context=context, detail={"reason": reason})
-        raise Denied(verb, str(reason), obj=agency, capability="agency.manage")
+        raise Denied(verb, reason, obj=agency, capability="agency.manage")
 
 
 def add_agency(*, code: str, name: str, pack_code: str, account_prefix: str, actor: User,

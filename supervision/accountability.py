@@ -7,11 +7,12 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from authz.capabilities import can
 from compliance.queries import visible_findings
 from ledger.events import SYSTEM, RequestContext, record_event
+from ledger.wording import Wording, Words
 from org.models import User
 from policy import current
 from supervision.models import MisconductCase, RecordReview
@@ -25,21 +26,21 @@ def _accountability(agency):
 def open_case(agency, *, officer: User, misconduct: str, facts: str, actor: User, review: RecordReview | None = None,
               finding_id: int | None = None, context: RequestContext = SYSTEM) -> MisconductCase:
     kinds = {m.id: m for m in _accountability(agency).misconduct}
-    problem = None
+    problem: Words | None = None
     if not can(actor, "misconduct.open") or actor.agency_id != agency.pk:
-        problem = _("Misconduct cases are opened by the supervisor or the head.")
+        problem = gettext_lazy("Misconduct cases are opened by the supervisor or the head.")
     elif officer.agency_id != agency.pk:
-        problem = _("The officer concerned must be of the agency.")
+        problem = gettext_lazy("The officer concerned must be of the agency.")
     elif officer.pk == actor.pk:
-        problem = _("Nobody opens a misconduct case on themselves.")
+        problem = gettext_lazy("Nobody opens a misconduct case on themselves.")
     elif misconduct not in kinds:
-        problem = _("Choose a misconduct from the agency's rules.")
+        problem = gettext_lazy("Choose a misconduct from the agency's rules.")
     elif not facts.strip():
-        problem = _("State the facts.")
+        problem = gettext_lazy("State the facts.")
     elif review is not None and review.round.agency_id != agency.pk:
-        problem = _("That review is not of the agency.")
+        problem = gettext_lazy("That review is not of the agency.")
     elif finding_id is not None and not visible_findings(actor).filter(pk=finding_id).exists():
-        problem = _("No such compliance finding.")
+        problem = gettext_lazy("No such compliance finding.")
     if problem is not None:
         refuse("misconduct.open", problem, actor=actor, context=context)
     kind = kinds[misconduct]
@@ -58,23 +59,23 @@ def decide_case(case: MisconductCase, *, actor: User, sanctions: list[str], deci
                 dismiss: bool = False, context: RequestContext = SYSTEM) -> MisconductCase:
     """Decide a case with the pack's sanctions, or dismiss it; either way the reasons are written down."""
     available = {s.id: s for s in _accountability(case.agency).sanctions}
-    problem = None
+    problem: Words | None = None
     if not can(actor, "misconduct.decide") or actor.agency_id != case.agency_id:
-        problem = _("Misconduct cases are decided by the head.")
+        problem = gettext_lazy("Misconduct cases are decided by the head.")
     elif actor.pk == case.officer_id:
-        problem = _("Nobody decides a misconduct case on themselves.")
+        problem = gettext_lazy("Nobody decides a misconduct case on themselves.")
     elif case.state != MisconductCase.State.OPEN:
-        problem = _("This case is already decided.")
+        problem = gettext_lazy("This case is already decided.")
     elif not decision.strip():
-        problem = _("Write the decision and its reasons.")
+        problem = gettext_lazy("Write the decision and its reasons.")
     elif decided_on > timezone.localdate():
-        problem = _("The decision date cannot be in the future.")
+        problem = gettext_lazy("The decision date cannot be in the future.")
     elif not dismiss and not sanctions:
-        problem = _("Choose at least one sanction, or dismiss the case.")
+        problem = gettext_lazy("Choose at least one sanction, or dismiss the case.")
     elif dismiss and sanctions:
-        problem = _("A dismissed case carries no sanction.")
+        problem = gettext_lazy("A dismissed case carries no sanction.")
     elif unknown := set(sanctions) - set(available):
-        problem = _("Not a sanction of the agency's rules: %(s)s.") % {"s": "、".join(sorted(unknown))}
+        problem = Wording(gettext_noop("Not a sanction of the agency's rules: %(s)s."), s="、".join(sorted(unknown)))
     if problem is not None:
         refuse("misconduct.decide", problem, actor=actor, obj=case, context=context)
     chosen = [{"id": s, "label": available[s].label, "cite": "、".join(available[s].cite),
@@ -90,4 +91,4 @@ def decide_case(case: MisconductCase, *, actor: User, sanctions: list[str], deci
                 "state": locked.state, "sanctions": [s["id"] for s in chosen], "decision": locked.decision,
                 "decided_on": str(decided_on)})
             return locked
-    refuse("misconduct.decide", _("This case is already decided."), actor=actor, obj=case, context=context)
+    refuse("misconduct.decide", gettext_lazy("This case is already decided."), actor=actor, obj=case, context=context)

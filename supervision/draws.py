@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from lawtrace_verify import draw as algorithm
 
 from authz.capabilities import can
 from cases.services import create_activity
 from ledger.events import SYSTEM, RequestContext, record_event
+from ledger.wording import Wording, Words
 from org.models import User
 from org.services import qualified_officers
 from policy import current, rules
@@ -47,19 +48,19 @@ class Session:
     officers: list[User]
 
 
-def _problem(agency, plan, share: float | None, session: Session | None, actor: User, period: str) -> str | None:
+def _problem(agency, plan, share: float | None, session: Session | None, actor: User, period: str) -> Words | None:
     if not can(actor, "draw.make") or actor.agency_id != agency.pk:
-        return _("Draws are made by the supervisor or the head.")
+        return gettext_lazy("Draws are made by the supervisor or the head.")
     if plan is None:
-        return _("The agency's rules have no such inspection plan.")
+        return gettext_lazy("The agency's rules have no such inspection plan.")
     if not period.strip():
-        return _("Name the period of the draw (e.g. 2026 Q4).")
+        return gettext_lazy("Name the period of the draw (e.g. 2026 Q4).")
     if plan.share is None and (share is None or not 0 < share <= 1):
-        return _("The agency's rules set no share for this plan: give the share drawn, more than 0 % and at most "
-                 "100 %.")
+        return gettext_lazy("The agency's rules set no share for this plan: give the share drawn, more than 0 % and at "
+                            "most 100 %.")
     if plan.draw_stage and (session is None or not session.officers):
-        return _("The draw session must be recorded (%(cite)s): give its time and the officers who record it.") % {
-            "cite": law(plan.cite)}
+        return Wording(gettext_noop("The draw session must be recorded (%(cite)s): give its time and the officers "
+                                    "who record it."), cite=law(plan.cite))
     return None
 
 
@@ -75,10 +76,10 @@ def commit(agency, *, plan_id: str, period: str, inspect_on: dt.datetime, actor:
     problem = _problem(agency, plan, share, session, actor, period)
     lists = _lists(agency)
     if problem is None and not lists["targets"]:
-        problem = _("The registry of inspection targets is empty; import it first.")
+        problem = gettext_lazy("The registry of inspection targets is empty; import it first.")
     per_target = rules.number(pack, "draw_officers_per_target")
     if problem is None and len(lists["officers"]) < per_target:
-        problem = _("Too few qualified officers with a staff number to draw from.")
+        problem = gettext_lazy("Too few qualified officers with a staff number to draw from.")
     if problem is None:
         seed = secrets.token_hex(32)
         drawn_share = plan.share if plan.share is not None else share
@@ -116,14 +117,14 @@ def perform(made: Draw, *, actor: User, context: RequestContext = SYSTEM) -> Dra
     activities assigned to the drawn officers."""
     with transaction.atomic():
         locked = Draw.objects.select_for_update().get(pk=made.pk)
-        problem = None
+        problem: Words | None = None
         if not can(actor, "draw.make") or actor.agency_id != locked.agency_id:
-            problem = _("Draws are made by the supervisor or the head.")
+            problem = gettext_lazy("Draws are made by the supervisor or the head.")
         elif locked.state != Draw.State.COMMITTED:
-            problem = _("This draw was already made.")
+            problem = gettext_lazy("This draw was already made.")
         elif _digests(_lists(locked.agency)) != locked.digests:
-            problem = _("The registry, the officers or the conflicts changed after the commitment; commit a new "
-                        "draw.")
+            problem = gettext_lazy("The registry, the officers or the conflicts changed after the commitment; commit "
+                                   "a new draw.")
         if problem is None:
             inputs = locked.inputs
             locked.result = algorithm.draw(locked.seed, inputs["targets"], inputs["officers"], locked.share,

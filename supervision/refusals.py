@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import NoReturn
 
 from ledger.events import SYSTEM, RequestContext, record_denial
+from ledger.wording import Words
 
 
 class Refused(Exception):
-    """Refused, with the reason (a translated sentence)."""
+    """Refused, with the reason (``str()`` translates it)."""
 
 
-def refuse(verb: str, problem: str, *, actor, obj=None, context: RequestContext = SYSTEM) -> NoReturn:
+def refuse(verb: str, problem: Words, *, actor, obj=None, context: RequestContext = SYSTEM) -> NoReturn:
     record_denial(verb, actor=actor, obj=obj, context=context, detail={"reason": problem})
     raise Refused(problem)

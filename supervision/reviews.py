@@ -17,12 +17,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from lawtrace_verify import draw as algorithm
 
 from authz.capabilities import can
 from evidence.queries import visible_records
 from ledger.events import SYSTEM, RequestContext, record_event
+from ledger.wording import Wording, Words
 from org.models import Unit, User
 from policy import current
 from supervision.models import RecordReview, ReviewRound
@@ -78,32 +79,32 @@ def population(agency, actor: User, wanted: RoundRequest) -> list[str]:
     return sorted(str(pk) for pk in records.values_list("pk", flat=True))
 
 
-def _problem(agency, actor: User, wanted: RoundRequest) -> str | None:
+def _problem(agency, actor: User, wanted: RoundRequest) -> Words | None:
     pack = current.in_force(agency)
     if not can(actor, "review.open") or actor.agency_id != agency.pk:
-        return _("Review rounds are opened by the supervisor or the head.")
+        return gettext_lazy("Review rounds are opened by the supervisor or the head.")
     if pack.supervision is None:
-        return _("The agency's rules set no supervision checks.")
+        return gettext_lazy("The agency's rules set no supervision checks.")
     if wanted.kind not in ReviewRound.Kind.values:
-        return _("Choose the kind of review.")
+        return gettext_lazy("Choose the kind of review.")
     if not wanted.title.strip():
-        return _("Give the round a title.")
+        return gettext_lazy("Give the round a title.")
     if wanted.period_end < wanted.period_start:
-        return _("The period ends before it starts.")
+        return gettext_lazy("The period ends before it starts.")
     if unknown := set(wanted.categories) - set(pack.agency.categories):
-        return _("Not an enforcement category of the agency: %(c)s.") % {"c": "、".join(sorted(unknown))}
+        return Wording(gettext_noop("Not an enforcement category of the agency: %(c)s."), c="、".join(sorted(unknown)))
     if any(u.agency_id != agency.pk for u in wanted.units):
-        return _("Choose units of the agency.")
+        return gettext_lazy("Choose units of the agency.")
     if not wanted.reviewers:
-        return _("Name at least one reviewer.")
+        return gettext_lazy("Name at least one reviewer.")
     if any(r.agency_id != agency.pk or not can(r, "review.take_part") for r in wanted.reviewers):
-        return _("Reviewers are supervisors, legal reviewers or heads of the agency.")
+        return gettext_lazy("Reviewers are supervisors, legal reviewers or heads of the agency.")
     if (wanted.share is None) == (wanted.count is None):
-        return _("Give either a share or a number of records to sample.")
+        return gettext_lazy("Give either a share or a number of records to sample.")
     if wanted.share is not None and not 0 < wanted.share <= 1:
-        return _("The share is more than 0 % and at most 100 %.")
+        return gettext_lazy("The share is more than 0 % and at most 100 %.")
     if wanted.count is not None and wanted.count < 1:
-        return _("Sample at least one record.")
+        return gettext_lazy("Sample at least one record.")
     return None
 
 
@@ -114,7 +115,7 @@ def open_round(agency, wanted: RoundRequest, *, actor: User, context: RequestCon
     problem = _problem(agency, actor, wanted)
     pool = population(agency, actor, wanted) if problem is None else []
     if problem is None and not pool:
-        problem = _("No records were made in that period, units and categories.")
+        problem = gettext_lazy("No records were made in that period, units and categories.")
     if problem is not None:
         refuse("review.commit", problem, actor=actor, context=context)
     size = min(len(pool), wanted.count if wanted.count is not None else math.ceil(wanted.share * len(pool)))
@@ -139,11 +140,11 @@ def draw_sample(made: ReviewRound, *, actor: User, context: RequestContext = SYS
     """Reveal the seed and draw the sample from the committed population."""
     with transaction.atomic():
         locked = ReviewRound.objects.select_for_update().get(pk=made.pk)
-        problem = None
+        problem: Words | None = None
         if not can(actor, "review.open") or actor.agency_id != locked.agency_id:
-            problem = _("Review rounds are opened by the supervisor or the head.")
+            problem = gettext_lazy("Review rounds are opened by the supervisor or the head.")
         elif locked.state != ReviewRound.State.COMMITTED:
-            problem = _("This sample was already drawn.")
+            problem = gettext_lazy("This sample was already drawn.")
         if problem is None:
             locked.sample = algorithm.sample(locked.seed, locked.population, locked.sample_size)
             locked.state, locked.drawn_at = ReviewRound.State.REVIEWING, timezone.now()
@@ -155,15 +156,15 @@ def draw_sample(made: ReviewRound, *, actor: User, context: RequestContext = SYS
     refuse("review.draw", problem, actor=actor, obj=made, context=context)
 
 
-def _score_problem(made: ReviewRound, scores: dict, comments: dict) -> str | None:
+def _score_problem(made: ReviewRound, scores: dict, comments: dict) -> Words | None:
     for check in made.checks:
         score = scores.get(check["id"])
         if not isinstance(score, int) or not 0 <= score <= MAX_SCORE:
-            return _("Score “%(check)s” from 0 to %(max)d.") % {"check": check["label"], "max": MAX_SCORE}
+            return Wording(gettext_noop("Score “%(check)s” from 0 to %(max)d."), check=check["label"], max=MAX_SCORE)
         if score < MAX_SCORE and not comments.get(check["id"], "").strip():
-            return _("Say why marks were taken off for “%(check)s”.") % {"check": check["label"]}
+            return Wording(gettext_noop("Say why marks were taken off for “%(check)s”."), check=check["label"])
     if set(scores) - {c["id"] for c in made.checks}:
-        return _("Score only the checks of this round.")
+        return gettext_lazy("Score only the checks of this round.")
     return None
 
 
@@ -172,15 +173,15 @@ def record_review(made: ReviewRound, record_id: int, *, reviewer: User, scores: 
     """Score one sampled record; a reviewer may correct their scores until the round is closed (both versions
     stay in the ledger)."""
     record = visible_records(reviewer).filter(pk=record_id).first()
-    problem = None
+    problem: Words | None = None
     if made.state != ReviewRound.State.REVIEWING:
-        problem = _("Only a drawn, open round takes reviews.")
+        problem = gettext_lazy("Only a drawn, open round takes reviews.")
     elif not made.reviewers.filter(pk=reviewer.pk).exists():
-        problem = _("You are not a reviewer of this round.")
+        problem = gettext_lazy("You are not a reviewer of this round.")
     elif str(record_id) not in made.sample or record is None:
-        problem = _("That record is not in the sample.")
+        problem = gettext_lazy("That record is not in the sample.")
     elif record.officer_id == reviewer.pk:
-        problem = _("Nobody reviews their own recording.")
+        problem = gettext_lazy("Nobody reviews their own recording.")
     else:
         problem = _score_problem(made, scores, comments)
     if problem is not None:
@@ -202,16 +203,16 @@ def record_review(made: ReviewRound, record_id: int, *, reviewer: User, scores: 
 
 
 def close_round(made: ReviewRound, *, actor: User, conclusion: str, context: RequestContext = SYSTEM) -> ReviewRound:
-    problem = None
+    problem: Words | None = None
     pending = len(made.sample or []) - made.reviews.count()
     if not can(actor, "review.open") or actor.agency_id != made.agency_id:
-        problem = _("Review rounds are opened by the supervisor or the head.")
+        problem = gettext_lazy("Review rounds are opened by the supervisor or the head.")
     elif made.state != ReviewRound.State.REVIEWING:
-        problem = _("Only a drawn, open round can be closed.")
+        problem = gettext_lazy("Only a drawn, open round can be closed.")
     elif pending:
-        problem = _("%(n)d sampled records are not reviewed yet.") % {"n": pending}
+        problem = Wording(gettext_noop("%(n)d sampled records are not reviewed yet."), n=pending)
     elif not conclusion.strip():
-        problem = _("Write the conclusion of the round.")
+        problem = gettext_lazy("Write the conclusion of the round.")
     if problem is not None:
         refuse("review.close", problem, actor=actor, obj=made, context=context)
     with transaction.atomic():
@@ -225,13 +226,13 @@ def close_round(made: ReviewRound, *, actor: User, conclusion: str, context: Req
 def cancel_round(made: ReviewRound, *, actor: User, reason: str, context: RequestContext = SYSTEM) -> ReviewRound:
     """Withdraw a round opened in error. It stays listed with its reason, its seed is published so the commitment can
     still be checked, and its reviews no longer count: a round cannot be quietly dropped and redrawn."""
-    problem = None
+    problem: Words | None = None
     if not can(actor, "review.open") or actor.agency_id != made.agency_id:
-        problem = _("Review rounds are opened by the supervisor or the head.")
+        problem = gettext_lazy("Review rounds are opened by the supervisor or the head.")
     elif made.state not in (ReviewRound.State.COMMITTED, ReviewRound.State.REVIEWING):
-        problem = _("Only a round not yet closed can be cancelled.")
+        problem = gettext_lazy("Only a round not yet closed can be cancelled.")
     elif not reason.strip():
-        problem = _("Say why the round is cancelled.")
+        problem = gettext_lazy("Say why the round is cancelled.")
     if problem is not None:
         refuse("review.cancel", problem, actor=actor, obj=made, context=context)
     with transaction.atomic():

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from authz.capabilities import can
 from ledger.events import SYSTEM, RequestContext, record_event
+from ledger.wording import Words
 from supervision.models import Conflict, InspectionTarget
 from supervision.refusals import refuse
 
@@ -82,15 +84,15 @@ def import_targets(agency, upload, *, actor, context: RequestContext = SYSTEM) -
 def declare_conflict(target: InspectionTarget, *, officer, reason: str, actor,
                      context: RequestContext = SYSTEM) -> Conflict:
     """An officer who must not inspect the target (回避); a draw committed before this refuses to reveal."""
-    problem = None
+    problem: Words | None = None
     if not can(actor, "draw.make") or actor.agency_id != target.agency_id:
-        problem = _("The registry is kept by the supervisor or the head.")
+        problem = gettext_lazy("The registry is kept by the supervisor or the head.")
     elif officer.agency_id != target.agency_id:
-        problem = _("The officer must be of the agency.")
+        problem = gettext_lazy("The officer must be of the agency.")
     elif not reason.strip():
-        problem = _("Say why the officer must stand aside.")
+        problem = gettext_lazy("Say why the officer must stand aside.")
     elif Conflict.objects.filter(target=target, officer=officer).exists():
-        problem = _("This conflict is already declared.")
+        problem = gettext_lazy("This conflict is already declared.")
     if problem is not None:
         refuse("conflict.declare", problem, actor=actor, obj=target, context=context)
     with transaction.atomic():
@@ -103,7 +105,7 @@ def declare_conflict(target: InspectionTarget, *, officer, reason: str, actor,
 def withdraw_conflict(conflict: Conflict, *, actor, context: RequestContext = SYSTEM) -> None:
     target = conflict.target
     if not can(actor, "draw.make") or actor.agency_id != target.agency_id:
-        refuse("conflict.withdraw", _("The registry is kept by the supervisor or the head."), actor=actor,
+        refuse("conflict.withdraw", gettext_lazy("The registry is kept by the supervisor or the head."), actor=actor,
                obj=target, context=context)
     with transaction.atomic():
         record_event("conflict.withdraw", actor=actor, obj=target, context=context,

@@ -199,15 +199,34 @@ def test_the_rules_of_the_pages_decide_what_a_write_may_do(api, agency):
 
 
 def test_calls_are_limited_per_token(system, settings):
-    from django.core.cache import cache
-
-    cache.clear()
     settings.INTEGRATION_API_RATE = "2/min"
     first, second = client_for(issue(system)[1]), client_for(issue(system)[1])
     assert [first.get("/api/v1/cases/").status_code for _ in range(3)] == [200, 200, 429]
-    assert first.get("/api/v1/cases/").json()["code"] == "rate_limited"
+    refused = first.get("/api/v1/cases/")
+    body = refused.json()
+    assert body["code"] == "rate_limited" and body["message"] == "该令牌调用过于频繁，请稍后重试。"
+    assert 1 <= int(refused["Retry-After"]) <= 61
     assert second.get("/api/v1/cases/").status_code == 200
+
+
+def test_the_limit_holds_across_web_nodes(system, settings):
+    """Two throttles with no state of their own (two web nodes; the local cache emptied between them) count the
+    same calls: the count is in the database."""
+    from django.core.cache import cache
+    from rest_framework.test import APIRequestFactory
+
+    from integration.api.throttle import TokenThrottle
+
+    settings.INTEGRATION_API_RATE = "3/h"
+    token, _secret = issue(system)
+    request = APIRequestFactory().get("/api/v1/cases/")
+    request.auth = accounts.caller_for(token)
+    node_a, node_b = TokenThrottle(), TokenThrottle()
+    assert node_a.allow_request(request, None) and node_b.allow_request(request, None)
     cache.clear()
+    assert node_a.allow_request(request, None)
+    assert not node_b.allow_request(request, None) and 0 < node_b.wait() <= 3600
+    assert TokenThrottle().allow_request(request, None) is False  # a third node, started afresh
 
 
 def test_a_session_is_not_a_token(client, agency):

@@ -106,3 +106,20 @@ def test_the_delivery_log_lists_deliveries_for_the_system_administrator(client, 
     login(client, sysadmin)
     response = client.get("/settings/systems/deliveries/")
     assert response.status_code == 200 and "事件推送日志" in response.content.decode()
+
+
+def _nav_links(html: str) -> list[str]:
+    nav = re.search(r"<nav>(.*?)</nav>", html, re.S).group(1)
+    return re.findall(r'href="([^"]+)"', nav)
+
+
+def test_the_navigation_leads_whoever_manages_systems_to_them_and_nobody_else(client, sysadmin, agency):
+    login(client, sysadmin)
+    links = _nav_links(client.get("/").content.decode())
+    assert "/settings/systems/" in links
+    for link in links:  # every page the administrator's navigation offers opens
+        assert client.get(link).status_code == 200, link
+    for role in (Role.OFFICER, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN, Role.HEAD):
+        client.force_login(UserFactory(agency=agency, roles=(role,)))
+        assert "/settings/systems/" not in _nav_links(client.get("/").content.decode()), role
+        assert client.get("/settings/systems/").status_code == 403

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any, NoReturn, cast
 
-from django.conf import settings
 from django.db import transaction
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, permissions, throttling
+from rest_framework import authentication, permissions
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 from authz import routes
 from integration import accounts
 from integration.api.errors import ApiError, handle
+from integration.api.throttle import TokenThrottle
 from integration.operations import OPERATIONS
 from ledger.events import RequestContext, record_denial, record_event
 
@@ -76,19 +76,6 @@ class HasOperation(permissions.BasePermission):
                       detail={"code": "scope_missing", "operation": needed, "path": request.path,
                               "token": caller.token.prefix})
         raise ApiError("scope_missing", operation=needed)
-
-
-class TokenThrottle(throttling.SimpleRateThrottle):
-    """Calls per token, whatever address they come from (settings.INTEGRATION_API_RATE)."""
-
-    scope = "integration"
-
-    def get_rate(self) -> str:
-        return settings.INTEGRATION_API_RATE
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        caller = request.auth
-        return f"throttle_integration_{caller.token.pk}" if isinstance(caller, accounts.Caller) else None
 
 
 class IntegrationView(APIView):

@@ -1,5 +1,7 @@
 """The pull end of the feed, for systems that cannot receive calls: ``?after=<seq>`` resumes where the last page
-ended (``next_after``), so nothing is missed or repeated however the system pauses."""
+ended (``next_after``), so nothing is missed or repeated however the system pauses. Events about cases and records
+the system is not cleared for are left out (integration/withheld.py), and not counted: the pages hide them even from
+counts (000/1/10)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from rest_framework.response import Response
 from integration import feed
 from integration.api.base import IntegrationView
 from integration.api.errors import ApiError
+from integration.withheld import withheld
 
 
 class Feed(IntegrationView):
@@ -32,5 +35,6 @@ class Feed(IntegrationView):
         rows = list(feed.events(self.principal.agency.code, after=after,
                                 verbs=request.query_params.getlist("verb") or None)[:limit + 1])
         page = rows[:limit]
-        return Response({"events": [feed.as_message(e) for e in page],
+        hidden = withheld(self.principal, page)
+        return Response({"events": [feed.as_message(e) for e in page if e.seq not in hidden],
                          "next_after": page[-1].seq if page else after, "more": len(rows) > limit})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,6 +34,7 @@ from integration.api.serializers import (
     LinkWrite,
     PartyWrite,
 )
+from ledger.wording import Wording
 from org.models import User
 from org.services import staff_by_number
 
@@ -121,7 +123,8 @@ class CaseDetail(IntegrationView):
     def _edit_target(self) -> Case:
         case = self._case()
         if not Case.objects.restrict(self.principal, "edit").filter(pk=case.pk).exists():
-            raise Denied("case.update", _("You may not do this with %(object)s.") % {"object": case}, obj=case)
+            raise Denied("case.update", Wording(gettext_noop("You may not do this with %(object)s."), object=str(case)),
+                         obj=case)
         return case
 
 
@@ -246,7 +249,8 @@ class ActivityDetail(IntegrationView):
     def patch(self, request: Request, pk: int) -> Response:
         activity = get_object_or_404(_activities(self.principal), pk=pk)
         if not Activity.objects.restrict(self.principal, "edit").filter(pk=pk).exists():
-            raise Denied("activity.update", _("You may not do this with %(object)s.") % {"object": activity},
+            raise Denied("activity.update", Wording(gettext_noop("You may not do this with %(object)s."),
+                                                    object=str(activity)),
                          obj=activity)
         values, officers, assistants, _external = _activity_input(self, activity)
         updated = services.update_activity(activity, values, officers, assistants, actor=self.principal,
