@@ -235,6 +235,8 @@ def test_archivist_files_a_court_request_copies_out_a_package_and_verifies_it(pa
 def test_archivist_proposes_a_purge_and_the_head_approves_it(page, live_server, tmp_path):
     """000/2/15, 000/2/15: an expired clip of no preservation value goes with the head's approval, leaving a
     tombstone."""
+    from playwright.sync_api import expect
+
     from retention import services
     from retention.models import Schedule
     from tests.access_world import build
@@ -254,6 +256,8 @@ def test_archivist_proposes_a_purge_and_the_head_approves_it(page, live_server, 
     page.get_by_label(world.clip.original_name).check()
     page.get_by_role("button", name="批准清除").click()
     assert page.get_by_text("后台任务将清除记录内容").is_visible()
+    page.get_by_role("link", name=world.clip.shown_name).first.click()  # the record says the purge is pending
+    expect(page.locator("[data-purge-state=approved]")).to_be_visible()
     assert services.purge_approved() == 1
     page.goto(f"{live_server.url}/evidence/{world.clip.pk}/")
     assert page.get_by_text("经批准清除").is_visible()
@@ -267,8 +271,11 @@ def test_supervisor_samples_reviews_and_the_head_decides_the_misconduct(page, li
 
     world = build("xinzhou_finance", records=6)
     _log_in(page, live_server, world.supervisor)
+    from playwright.sync_api import expect
+
     page.get_by_role("link", name="监督检查", exact=True).click()
-    page.get_by_text("发起抽查评查").click()
+    page.get_by_role("link", name="发起抽查评查").click()  # a primary action, not a toggle to find
+    expect(page.get_by_role("heading", name="发起抽查评查")).to_be_visible()
     form = page.locator("form.form")
     form.get_by_label("检查类型").select_option("sampling")
     form.get_by_label("标题").fill("第三季度执法记录回放检查")
