@@ -24,7 +24,7 @@ from org.models import User
 from policy import current
 from policy import rules as rules_of_pack
 from policy.citations import law
-from policy.vocabulary import AccessScope, Approver, Credential, RequesterType
+from policy.vocabulary import AccessAction, AccessPurpose, AccessScope, Approver, Credential, RequesterType
 
 
 class AccessRefused(Exception):
@@ -73,8 +73,7 @@ def submit_request(application: Application, *, actor: User, context: RequestCon
     if problem is None:
         rule = rules.matching_rule(pack, application.requester_type, actions, application.purpose)
         if rule is None:
-            problem = _("%(agency)s's rules give this requester no right to these actions for this purpose.") % {
-                "agency": agency.name}
+            problem = _no_rule(pack, agency, application, actions)
     if problem is None and application.case_id and case is None:
         problem = _("The case was not found.")
     if problem is None:
@@ -82,6 +81,8 @@ def submit_request(application: Application, *, actor: User, context: RequestCon
     if problem is None:
         problem = _check_items(application, rule, records, case) or _check_archived(pack, records)
     if problem is not None:
+        # Every refusal names what was asked and the rule that refused it (its words and articles).
+        problem = _naming(problem, actions, rule, pack, application.requester_type)
         raise _refuse("access.request", actor, problem, context, obj=refused, requester=application.requester_name,
                       actions=sorted(actions), records=sorted(application.record_ids))
     marked = any(r.confidentiality or (r.case and _case_marked(r.case)) for r in records)
@@ -105,6 +106,38 @@ def submit_request(application: Application, *, actor: User, context: RequestCon
             record_event("access.grant", actor=actor, obj=access, context=context,
                          detail={"rule": rule.id, "cite": access.cites, "until": access.valid_until.isoformat()})
     return access
+
+
+def action_labels(actions) -> str:
+    labels = dict(AccessAction.choices)
+    return "、".join(str(labels[a]) for a in AccessAction.values if a in set(actions))
+
+
+def _naming(problem: str, actions: set[str], rule, pack, requester_type: str) -> str:
+    """The refusal with the actions asked and the rule it was judged under; before a rule is found, the rules for
+    this requester type."""
+    if rule is not None:
+        basis = f"{rule.label}（{law(rule.cite)}）"
+    else:
+        cites = [c for r in rules.rules_for(pack, requester_type) for c in r.cite]
+        basis = law(list(dict.fromkeys(cites))) if cites else _("no rule of the agency covers this requester")
+    return _("%(problem)s Asked: %(actions)s; rule: %(rule)s.") % {
+        "problem": problem.rstrip(), "actions": action_labels(actions) or "—", "rule": basis}
+
+
+def _no_rule(pack, agency, application: Application, actions: set[str]) -> str:
+    """Why no rule covers the request: which action the requester may not take, or that the actions asked belong
+    to different rules."""
+    kind = str(dict(RequesterType.choices).get(application.requester_type, application.requester_type))
+    if not rules.rules_for(pack, application.requester_type):
+        return _("%(agency)s's rules give a %(type)s no access to records.") % {"agency": agency.name, "type": kind}
+    refused = rules.refused_actions(pack, application.requester_type, actions, application.purpose)
+    if refused:
+        return _("%(agency)s's rules do not let a %(type)s %(actions)s for the purpose “%(purpose)s”.") % {
+            "agency": agency.name, "type": kind, "actions": action_labels(refused),
+            "purpose": dict(AccessPurpose.choices).get(application.purpose, application.purpose)}
+    return _("%(actions)s fall under different rules for a %(type)s: file one request for each.") % {
+        "actions": action_labels(actions), "type": kind}
 
 
 def admitted_items(actor: User, case, requester_type: str, actions: list[str], purpose: str) -> list[int]:
@@ -270,7 +303,9 @@ def decide(access: AccessRequest, *, actor: User, approve: bool, comment: str = 
                              detail={"rule": locked.rule_id, "cite": locked.cites,
                                      "until": locked.valid_until.isoformat()})
             return locked
-    raise _refuse(verb, actor, problem, context, obj=access)
+    raise _refuse(verb, actor, _("%(problem)s Asked: %(actions)s; rule: %(rule)s.") % {
+        "problem": problem, "actions": action_labels(access.actions) or "—", "rule": law(access.cites)},
+        context, obj=access)
 
 
 def _close(access: AccessRequest, status: str) -> None:

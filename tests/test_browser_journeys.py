@@ -186,6 +186,8 @@ def test_officer_explains_an_interruption_and_the_head_files_it(page, live_serve
 def test_archivist_files_a_court_request_copies_out_a_package_and_verifies_it(page, live_server, tmp_path,
                                                                              settings):
     """000/1/6, 001/4/4; 001/2/11: the court's letter is checked, the copy leaves as a package, the package verifies."""
+    from playwright.sync_api import expect
+
     from access import exports
     from access.models import AccessRequest, PackageExport
     from tests.access_world import build
@@ -195,7 +197,15 @@ def test_archivist_files_a_court_request_copies_out_a_package_and_verifies_it(pa
     _log_in(page, live_server, world.archivist)
     page.get_by_role("link", name="调阅", exact=True).click()
     page.get_by_role("link", name="新建调阅申请").click()
+    # The page shows what the type chosen needs: a lawyer's papers for a lawyer, a court's letter for a court.
+    page.get_by_label("申请人类别").select_option("party_lawyer")
+    expect(page.get_by_label("委托书")).to_be_visible()
+    expect(page.get_by_label("申请的工作人员")).to_be_hidden()
     page.get_by_label("申请人类别").select_option("court")
+    expect(page.get_by_label("委托书")).to_be_hidden()
+    expect(page.get_by_label("单位介绍信")).to_be_visible()
+    explained = page.locator("fieldset.actions").get_by_text("有关单位凭单位介绍信")  # each action by its rules
+    expect(explained.first).to_be_visible()
     page.get_by_label("申请人:", exact=True).fill("赵法官")
     page.get_by_label("申请人单位").fill("汝州市人民法院")
     page.get_by_label("用途").select_option("litigation")
