@@ -186,19 +186,18 @@ def _check_case_officer(application: Application, records: list, case) -> tuple[
 
 
 def _check_rule(application: Application, rule, pack, case) -> str | None:
-    cites = law(rule.cite)
+    # The rule and its articles are named once, after the problem (``_naming``).
     if not application.reason.strip():
         return _("State the reason for the request.")
     if rule.special_reason_required and len(application.reason.strip()) < 10:
-        return _("A special reason is required and must be stated in full (%(cite)s).") % {"cite": cites}
+        return _("A special reason is required and must be stated in full.")
     given = {c.get("kind"): (c.get("reference") or "").strip() for c in application.credentials}
     labels = dict(Credential.choices)
     missing = [str(labels[c]) for c in rules.required_credentials(rule, application.requester_type) if not given.get(c)]
     if missing:
-        return _("Missing credentials: %(missing)s (%(cite)s).") % {"missing": "、".join(missing), "cite": cites}
+        return _("Missing credentials: %(missing)s.") % {"missing": "、".join(missing)}
     if rule.verify_credentials and not application.credentials_verified:
-        return _("The credentials must be checked against the originals before the request is filed (%(cite)s).") % {
-            "cite": cites}
+        return _("The credentials must be checked against the originals before the request is filed.")
     now = timezone.now()
     if application.valid_until <= now:
         return _("The end of the access period must be in the future.")
@@ -219,9 +218,8 @@ def _check_items(application: Application, rule, records: list, case) -> str | N
                    .values_list("pk", flat=True))
     outside = [r for r in records if r.pk not in admitted]
     if outside:
-        return _("Outside what this requester may see (%(scope)s, %(cite)s): %(items)s.") % {
-            "scope": _scope_label(rule.scope), "cite": law(rule.cite),
-            "items": "、".join(r.shown_name for r in outside)}
+        return _("Outside what this requester may see (%(scope)s): %(items)s.") % {
+            "scope": _scope_label(rule.scope), "items": "、".join(r.shown_name for r in outside)}
     return None
 
 
