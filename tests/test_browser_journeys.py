@@ -306,6 +306,7 @@ def test_supervisor_samples_reviews_and_the_head_decides_the_misconduct(page, li
     page.get_by_role("button", name="保存评查结果").click()
     assert page.get_by_text("评查结果已保存").is_visible()
     page.get_by_role("link", name="立执法过错案件").click()
+    expect(page.get_by_label("来源合规问题")).to_be_visible()  # findings are picked by what they say, not a number
     page.get_by_label("过错行为").select_option("other")
     page.get_by_label("事实").fill("回放检查发现执法时未按规定着装")
     page.get_by_role("button", name="立案").click()
