@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from access.models import AccessRequest
+from cases.queries import legal_review_titles
 from ledger.queries import events_matching
 from policy.citations import law
 from policy.vocabulary import AccessAction
@@ -95,6 +96,7 @@ def rows(events) -> list[RegisterRow]:
     grant_ids = {e.detail.get("grant") or e.detail.get("request") for e in events} - {None}
     grants = {g.pk: g for g in AccessRequest.objects.filter(pk__in=grant_ids).prefetch_related("decisions__decided_by")}
     reviews = round_titles({e.detail["review"] for e in events if e.detail.get("review")})
+    legal = legal_review_titles({e.detail["legal_review"] for e in events if e.detail.get("legal_review")})
     action_labels = dict(AccessAction.choices)
     result = []
     for event in events:
@@ -123,6 +125,8 @@ def rows(events) -> list[RegisterRow]:
             credentials = ""
             if review := reviews.get(event.detail.get("review")):
                 approver = _("sampling review: %(round)s") % {"round": review}
+            elif decision := legal.get(event.detail.get("legal_review")):
+                approver = _("legal review of %(decision)s (duty of the legal reviewer)") % {"decision": decision}
             else:
                 approver = _("direct access as custodian or case officer")
         result.append(RegisterRow(event.seq, event.occurred_at, requester, unit, credentials or "—", items, action,

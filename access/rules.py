@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from policy.schema import AccessRule, PolicyPack
-from policy.vocabulary import AccessAction, AccessScope, RecordKind, RequesterType
+from policy.vocabulary import AccessAction, AccessScope, Credential, RecordKind, RequesterType
 
 # Actions that show content inside the application, and actions that let a copy leave it.
 PLAY_ACTIONS = frozenset({AccessAction.VIEW, AccessAction.EXCERPT, AccessAction.BORROW})
@@ -60,3 +60,25 @@ def scope_condition(scope: str) -> Q:
 def unarchived_excluded(pack: PolicyPack) -> object | None:
     """The exclusion taking cases not yet archived out of the access procedure (001/4/10), if the pack has one."""
     return next((e for e in (pack.access.exclusions if pack.access else []) if e.unarchived_cases), None)
+
+
+def credentials_for(pack: PolicyPack, requester_type: str) -> list[str]:
+    """Every credential some rule for this requester type asks for, in the vocabulary's order (what the form shows
+    for the type before the actions are chosen)."""
+    needed = {c for rule in rules_for(pack, requester_type) for c in required_credentials(rule, requester_type)}
+    return [value for value in Credential.values if value in needed]
+
+
+def verifies(pack: PolicyPack, requester_type: str) -> bool:
+    return any(rule.verify_credentials for rule in rules_for(pack, requester_type))
+
+
+def rules_allowing(pack: PolicyPack, action: str) -> list[AccessRule]:
+    return [rule for rule in (pack.access.rules if pack.access else []) if action in rule.actions]
+
+
+def refused_actions(pack: PolicyPack, requester_type: str, actions: set[str], purpose: str) -> list[str]:
+    """The actions no rule for this requester and purpose allows, in the vocabulary's order."""
+    allowed = {str(a) for rule in rules_for(pack, requester_type)
+               if rule.purposes is None or purpose in rule.purposes for a in rule.actions}
+    return [value for value in AccessAction.values if value in actions and value not in allowed]

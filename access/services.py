@@ -26,7 +26,7 @@ from org.models import User
 from policy import current
 from policy import rules as rules_of_pack
 from policy.citations import law
-from policy.vocabulary import AccessScope, Approver, Credential, RequesterType
+from policy.vocabulary import AccessAction, AccessPurpose, AccessScope, Approver, Credential, RequesterType
 
 
 class AccessRefused(Exception):
@@ -76,8 +76,7 @@ def submit_request(application: Application, *, actor: User, context: RequestCon
     if problem is None:
         rule = rules.matching_rule(pack, application.requester_type, actions, application.purpose)
         if rule is None:
-            problem = Wording(gettext_noop("%(agency)s's rules give this requester no right to these actions for "
-                                           "this purpose."), agency=agency.name)
+            problem = _no_rule(pack, agency, application, actions)
     if problem is None and application.case_id and case is None:
         problem = gettext_lazy("The case was not found.")
     if problem is None:
@@ -85,6 +84,8 @@ def submit_request(application: Application, *, actor: User, context: RequestCon
     if problem is None:
         problem = _check_items(application, rule, records, case) or _check_archived(pack, records)
     if problem is not None:
+        # Every refusal names what was asked and the rule that refused it (its words and articles).
+        problem = _naming(problem, actions, rule, pack, application.requester_type)
         raise _refuse("access.request", actor, problem, context, obj=refused, requester=application.requester_name,
                       actions=sorted(actions), records=sorted(application.record_ids))
     marked = any(r.confidentiality or (r.case and _case_marked(r.case)) for r in records)
@@ -108,6 +109,50 @@ def submit_request(application: Application, *, actor: User, context: RequestCon
             record_event("access.grant", actor=actor, obj=access, context=context,
                          detail={"rule": rule.id, "cite": access.cites, "until": access.valid_until.isoformat()})
     return access
+
+
+def action_labels(actions) -> str:
+    return "、".join(str(label) for label in _action_names(actions))
+
+
+def _action_names(actions) -> list:
+    """The actions' names in the order the vocabulary lists them, as lazy translations (kept as message ids)."""
+    labels = dict(AccessAction.choices)
+    return [labels[a] for a in AccessAction.values if a in set(actions)]
+
+
+def _naming(problem: Any, actions: Iterable[str], rule, pack, requester_type: str) -> Wording:
+    """The refusal with the actions asked and the rule it was judged under; before a rule is found, the rules for
+    this requester type."""
+    if rule is not None:
+        basis: Any = f"{rule.label}（{law(rule.cite)}）"
+    else:
+        cites = [c for r in rules.rules_for(pack, requester_type) for c in r.cite]
+        basis = law(list(dict.fromkeys(cites))) if cites else gettext_lazy("no rule of the agency covers this "
+                                                                            "requester")
+    return _asked(problem, actions, basis)
+
+
+def _asked(problem: Any, actions: Iterable[str], basis: Any) -> Wording:
+    return Wording(gettext_noop("%(problem)s Asked: %(actions)s; rule: %(rule)s."), problem=problem,
+                   actions=_action_names(actions) or "—", rule=basis)
+
+
+def _no_rule(pack, agency, application: Application, actions: set[str]) -> Wording:
+    """Why no rule covers the request: which action the requester may not take, or that the actions asked belong
+    to different rules."""
+    kind = dict(RequesterType.choices).get(application.requester_type, application.requester_type)
+    if not rules.rules_for(pack, application.requester_type):
+        return Wording(gettext_noop("%(agency)s's rules give a %(type)s no access to records."), agency=agency.name,
+                       type=kind)
+    refused = rules.refused_actions(pack, application.requester_type, actions, application.purpose)
+    if refused:
+        return Wording(gettext_noop("%(agency)s's rules do not let a %(type)s %(actions)s for the purpose "
+                                    "“%(purpose)s”."), agency=agency.name, type=kind,
+                       actions=_action_names(refused),
+                       purpose=dict(AccessPurpose.choices).get(application.purpose, application.purpose))
+    return Wording(gettext_noop("%(actions)s fall under different rules for a %(type)s: file one request for each."),
+                   actions=_action_names(actions), type=kind)
 
 
 def admitted_items(actor: User, case, requester_type: str, actions: list[str], purpose: str) -> list[int]:
@@ -156,19 +201,18 @@ def _check_case_officer(application: Application, records: list, case) -> tuple[
 
 
 def _check_rule(application: Application, rule, pack, case) -> Any:
-    cites = law(rule.cite)
+    # The rule and its articles are named once, after the problem (``_naming``).
     if not application.reason.strip():
         return gettext_lazy("State the reason for the request.")
     if rule.special_reason_required and len(application.reason.strip()) < 10:
-        return Wording(gettext_noop("A special reason is required and must be stated in full (%(cite)s)."), cite=cites)
+        return gettext_lazy("A special reason is required and must be stated in full.")
     given = {c.get("kind"): (c.get("reference") or "").strip() for c in application.credentials}
     labels = dict(Credential.choices)
     missing = [labels[c] for c in rules.required_credentials(rule, application.requester_type) if not given.get(c)]
     if missing:
-        return Wording(gettext_noop("Missing credentials: %(missing)s (%(cite)s)."), missing=missing, cite=cites)
+        return Wording(gettext_noop("Missing credentials: %(missing)s."), missing=missing)
     if rule.verify_credentials and not application.credentials_verified:
-        return Wording(gettext_noop("The credentials must be checked against the originals before the request is "
-                                    "filed (%(cite)s)."), cite=cites)
+        return gettext_lazy("The credentials must be checked against the originals before the request is filed.")
     now = timezone.now()
     if application.valid_until <= now:
         return gettext_lazy("The end of the access period must be in the future.")
@@ -189,9 +233,8 @@ def _check_items(application: Application, rule, records: list, case) -> Any:
                    .values_list("pk", flat=True))
     outside = [r for r in records if r.pk not in admitted]
     if outside:
-        return Wording(gettext_noop("Outside what this requester may see (%(scope)s, %(cite)s): %(items)s."),
-                       scope=dict(AccessScope.choices)[rule.scope], cite=law(rule.cite),
-                       items="、".join(r.shown_name for r in outside))
+        return Wording(gettext_noop("Outside what this requester may see (%(scope)s): %(items)s."),
+                       scope=dict(AccessScope.choices)[rule.scope], items="、".join(r.shown_name for r in outside))
     return None
 
 
@@ -265,7 +308,7 @@ def decide(access: AccessRequest, *, actor: User, approve: bool, comment: str = 
                              detail={"rule": locked.rule_id, "cite": locked.cites,
                                      "until": locked.valid_until.isoformat()})
             return locked
-    raise _refuse(verb, actor, problem, context, obj=access)
+    raise _refuse(verb, actor, _asked(problem, access.actions, law(access.cites)), context, obj=access)
 
 
 def _close(access: AccessRequest, status: str) -> None:

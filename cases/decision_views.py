@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy
 from authz.capabilities import can
 from authz.routes import route
 from cases import decisions
+from cases.decision_forms import ReviewForm, SubmitForm
 from cases.models import Case, Decision
+from evidence.queries import visible_records
 from lawtrace.pages import history
 from ledger.events import RequestContext
 
@@ -47,19 +49,37 @@ def decision_create(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 @route("case.view", on="cases.decision")
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    decision = get_object_or_404(_decisions(request), pk=pk)
+    return _detail(request, get_object_or_404(_decisions(request), pk=pk))
+
+
+def _detail(request: HttpRequest, decision: Decision, submit_form: SubmitForm | None = None,
+            review_form: ReviewForm | None = None, status: int = 200) -> HttpResponse:
+    """The decision page; a refused form is shown again as typed, with its errors."""
     review = decision.reviews.filter(reviewed_at__isnull=True).first()
+    can_submit = (can(request.user, "decision.draft") and decision.review_required
+                  and decision.state in (Decision.State.DRAFT, Decision.State.REVIEW_FAILED))
+    can_review = review is not None and can(request.user, "decision.review")
+    if can_submit and submit_form is None:
+        submit_form = _submit_form(request, decision)
+    if can_review and review_form is None:
+        review_form = ReviewForm(points=decisions.points_to_review(decision))
     return render(request, "cases/decision_detail.html", {
-        "decision": decision, "reviews": decision.reviews.select_related("submitted_by", "reviewer"),
-        "materials": decisions.materials_needed(decision), "points": decisions.points_to_review(decision),
+        "decision": decision, "reviews": [(r, decisions.materials_of(r)) for r in
+                                          decision.reviews.select_related("submitted_by", "reviewer")],
         "open_review": review, "reviewers": decisions.reviewers(decision) if review is not None else [],
         "gate": decisions.gate(decision) if decision.state != Decision.State.FINAL else [],
-        "can_review": review is not None and can(request.user, "decision.review"),
+        "can_review": can_review, "review_form": review_form if can_review else None,
         "can_finalise": can(request.user, "decision.finalise") and decision.state != Decision.State.FINAL,
-        "can_submit": can(request.user, "decision.draft") and decision.review_required
-        and decision.state in (Decision.State.DRAFT, Decision.State.REVIEW_FAILED),
+        "can_submit": can_submit, "submit_form": submit_form if can_submit else None,
+        "openable": set(visible_records(request.user, "play").filter(
+            pk__in=decision.reviews.values("attached__record_id")).values_list("pk", flat=True)),
         "events": history(request, decision),
-    })
+    }, status=status)
+
+
+def _submit_form(request: HttpRequest, decision: Decision, data=None) -> SubmitForm:
+    return SubmitForm(data, materials=decisions.materials_needed(decision),
+                      records=decisions.attachable_records(decision, request.user))
 
 
 def _done(request: HttpRequest, decision: Decision, call, success: str) -> HttpResponse:
@@ -75,11 +95,17 @@ def _done(request: HttpRequest, decision: Decision, call, success: str) -> HttpR
 @route("decision.draft", methods=("POST",), on="cases.decision")
 def decision_submit(request: HttpRequest, pk: int) -> HttpResponse:
     decision = get_object_or_404(_decisions(request), pk=pk)
-    materials = {name: request.POST.get(f"material-{index}", "")
-                 for index, name in enumerate(decisions.materials_needed(decision))}
-    return _done(request, decision, lambda: decisions.submit_for_review(
-        decision, materials, actor=request.user, context=RequestContext.from_request(request)),
-        _("Submitted for legal review."))
+    form = _submit_form(request, decision, request.POST)
+    if form.is_valid():
+        try:
+            decisions.submit_for_review(decision, form.references(), attached=form.attached(), actor=request.user,
+                                        context=RequestContext.from_request(request))
+        except decisions.DecisionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("Submitted for legal review."))
+            return redirect("decision_detail", decision.pk)
+    return _detail(request, decision, submit_form=form)
 
 
 @route("decision.review", methods=("POST",), on="cases.decision")
@@ -89,12 +115,19 @@ def decision_review(request: HttpRequest, pk: int) -> HttpResponse:
     if review is None:
         messages.error(request, _("No legal review of this decision is waiting."))
         return redirect("decision_detail", decision.pk)
-    findings = [{"point": point, "finding": request.POST.get(f"finding-{index}", "").strip(),
-                 "ok": request.POST.get(f"ok-{index}") == "on"}
-                for index, point in enumerate(decisions.points_to_review(decision))]
-    return _done(request, decision, lambda: decisions.record_review(
-        review, findings, passed=request.POST.get("conclusion") == "pass", opinion=request.POST.get("opinion", ""),
-        actor=request.user, context=RequestContext.from_request(request)), _("Legal review recorded."))
+    form = ReviewForm(request.POST, points=decisions.points_to_review(decision))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            decisions.record_review(review, form.findings(), passed=data["conclusion"] == "pass",
+                                    opinion=data["opinion"], actor=request.user,
+                                    context=RequestContext.from_request(request))
+        except decisions.DecisionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, _("Legal review recorded."))
+            return redirect("decision_detail", decision.pk)
+    return _detail(request, decision, review_form=form)
 
 
 @route("decision.finalise", methods=("POST",), on="cases.decision")

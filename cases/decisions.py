@@ -12,9 +12,10 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from authz.capabilities import can, holders
 from authz.scopes import allowed
-from cases.models import Case, Decision, LegalReview
+from cases.models import Case, Decision, LegalReview, ReviewMaterial
 from compliance.labels import describe
 from compliance.queries import open_findings_on_case
+from evidence.queries import visible_records
 from ledger.events import SYSTEM, RequestContext, record_denial, record_event
 from ledger.wording import Wording, Words
 from org.models import User
@@ -75,10 +76,22 @@ def reviewers(decision: Decision) -> list[User]:
                 .exclude(pk=decision.drafted_by_id).distinct())
 
 
+def attachable_records(decision: Decision, actor: User):
+    """The records of the decision's case the submitter may attach as materials: those the choke point shows them."""
+    return visible_records(actor).filter(case_id=decision.case_id).order_by("recorded_start", "pk")
+
+
 def submit_for_review(decision: Decision, materials: dict[str, str], *, actor: User,
+                      attached: dict[str, list[int]] | None = None,
                       context: RequestContext = SYSTEM) -> LegalReview:
-    """``materials`` maps each material the catalogue lists to the reference of what is attached."""
-    missing = [m for m in materials_needed(decision) if not (materials.get(m) or "").strip()]
+    """``materials`` maps each material the catalogue lists to the reference of what is attached (a paper's number);
+    ``attached`` to the records of the case that are that material, which the reviewer then opens in the system. A
+    material needs a reference or a record."""
+    attached = {name: list(dict.fromkeys(ids)) for name, ids in (attached or {}).items() if ids}
+    needed = materials_needed(decision)
+    missing = [m for m in needed if not (materials.get(m) or "").strip() and not attached.get(m)]
+    wanted = {pk for ids in attached.values() for pk in ids}
+    found = {r.pk: r for r in attachable_records(decision, actor).filter(pk__in=wanted)}
     problem: Words | None = None
     if not can(actor, "decision.draft") or not allowed(decision.case, actor, "draft"):
         problem = gettext_lazy("Decisions are submitted by the case's officers or the head.")
@@ -89,6 +102,10 @@ def submit_for_review(decision: Decision, materials: dict[str, str], *, actor: U
     elif missing:
         problem = Wording(gettext_noop("Attach the materials the catalogue lists: %(missing)s."),
                           missing="、".join(missing))
+    elif set(attached) - set(needed):
+        problem = gettext_lazy("Only the materials the catalogue lists are attached.")
+    elif wanted - set(found):
+        problem = gettext_lazy("Only records of this case that you may see are attached as materials.")
     elif not [person for person in reviewers(decision) if person.pk != actor.pk]:
         problem = gettext_lazy("Nobody in the agency holds the legal reviewer's duty besides the drafter and the "
                                "submitter: ask the system administrator to assign a legal reviewer, then submit "
@@ -98,9 +115,14 @@ def submit_for_review(decision: Decision, materials: dict[str, str], *, actor: U
     with transaction.atomic():
         review = LegalReview.objects.create(decision=decision, materials=materials, submitted_by=actor,
                                             submitted_at=timezone.now())
+        ReviewMaterial.objects.bulk_create([ReviewMaterial(review=review, material=name, record=found[pk])
+                                            for name, ids in attached.items() for pk in ids])
         Decision.objects.filter(pk=decision.pk).update(state=Decision.State.IN_REVIEW)
+        # Records named, not numbered: the history shows what a person would name.
         record_event("decision.submit_review", actor=actor, obj=decision, context=context,
-                     detail={"review": review.pk, "materials": materials})
+                     detail={"review": review.pk, "materials": materials,
+                             "attached": {name: [found[pk].shown_name for pk in ids]
+                                          for name, ids in attached.items()}})
     return review
 
 
@@ -114,9 +136,11 @@ def record_review(review: LegalReview, findings: list[dict], *, passed: bool, op
         problem = gettext_lazy("Only the legal reviewer of the agency reviews decisions.")
     elif actor.pk in (decision.drafted_by_id, review.submitted_by_id):
         problem = gettext_lazy("Nobody reviews a decision they drafted or submitted.")
-    elif [f.get("point") for f in findings] != points or any(
-            not f.get("ok") and not (f.get("finding") or "").strip() for f in findings):
-        problem = gettext_lazy("Say what is wanting for every review point that does not meet the requirement.")
+    elif [f.get("point") for f in findings] != points:
+        problem = gettext_lazy("Give a finding for every review point.")
+    elif wanting := [f["point"] for f in findings if not f.get("ok") and not (f.get("finding") or "").strip()]:
+        problem = Wording(gettext_noop("Say what is wanting where a point does not meet the requirement: "
+                                       "%(points)s."), points="；".join(wanting))
     elif passed and any(not f.get("ok") for f in findings):
         problem = gettext_lazy("A review cannot pass while a review point is found wanting.")
     elif not opinion.strip():
@@ -135,6 +159,16 @@ def record_review(review: LegalReview, findings: list[dict], *, passed: bool, op
         record_event("decision.review", actor=actor, obj=decision, context=context,
                      detail={"review": locked.pk, "passed": passed, "findings": findings, "opinion": opinion})
     return locked
+
+
+def materials_of(review: LegalReview) -> list[dict]:
+    """Each material the catalogue lists with what was submitted for it: the reference and the records attached."""
+    attached: dict[str, list] = {}
+    for item in review.attached.select_related("record").order_by("pk"):
+        attached.setdefault(item.material, []).append(item.record)
+    names = list(dict.fromkeys([*review.materials, *attached]))
+    return [{"name": name, "reference": review.materials.get(name, ""), "records": attached.get(name, [])}
+            for name in names]
 
 
 def gate(decision: Decision) -> list[str]:

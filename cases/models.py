@@ -225,3 +225,23 @@ class LegalReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision} · {self._meta.verbose_name}"
+
+
+class ReviewMaterial(models.Model):
+    """A record attached to a legal review as one of the materials the catalogue lists (001/5): the reviewer opens it
+    through the permission choke point while the review is open, and each look is entered in the register."""
+
+    review = models.ForeignKey(LegalReview, on_delete=models.PROTECT, related_name="attached")
+    material = models.CharField(_("material"), max_length=200)
+    record = models.ForeignKey("evidence.Record", verbose_name=_("record"), on_delete=models.PROTECT,
+                               related_name="+")
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("material submitted for legal review")
+        constraints = [models.UniqueConstraint(fields=["review", "material", "record"],
+                                               name="one_record_per_material_of_a_review")]
+
+    def __str__(self) -> str:
+        return f"{self.material}：{self.record}"

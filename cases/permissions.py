@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from authz import scopes
 from authz.capabilities import can, declare
 from authz.roles import STAFF, Role, is_staff, office_role
-from cases.models import ActivityOfficer, Case, LegalReview
+from cases.models import ActivityOfficer, Case, LegalReview, ReviewMaterial
 from policy import current
 
 EDITORS = (Role.OFFICER, Role.ARCHIVIST, Role.HEAD)
@@ -53,6 +53,26 @@ def reviewing(user) -> Q | bool:
     if not can(user, "decision.review"):
         return False
     return Q(pk__in=LegalReview.objects.values("decision__case_id"))
+
+
+def _open_reviews():
+    return ReviewMaterial.objects.filter(review__reviewed_at__isnull=True)
+
+
+def submitted_materials(user) -> Q | bool:
+    """Records submitted as materials of a legal review still open, for whoever holds the review duty: opened for
+    the review (001/5) whatever their marks, as clearance follows the duty (000/1/10); each look is an event the
+    register names by the review."""
+    if not can(user, "decision.review"):
+        return False
+    return Q(pk__in=_open_reviews().values("record_id"))
+
+
+def material_basis(user, record) -> dict | None:
+    if not can(user, "decision.review"):
+        return None
+    found = _open_reviews().filter(record=record).order_by("review_id").values_list("review_id", flat=True).first()
+    return {"legal_review": found} if found else None
 
 
 def marked(_user) -> Q:
@@ -105,6 +125,11 @@ def declare_scopes() -> None:
 
     scopes.model("cases.decision", agency="case__agency")
     scopes.allow("cases.decision", "view", lambda user: Q(case__in=scopes.scoped("cases.case", user)))
+    scopes.allow("evidence.record", "view", submitted_materials)
+    scopes.allow("evidence.record", "play", submitted_materials, basis=material_basis)
+    scopes.model("cases.reviewmaterial", agency="review__decision__case__agency")
+    scopes.allow("cases.reviewmaterial", "view",
+                 lambda user: Q(review__decision__case__in=scopes.scoped("cases.case", user)))
     scopes.model("cases.legalreview", agency="decision__case__agency")
     scopes.allow("cases.legalreview", "view",
                  lambda user: Q(decision__case__in=scopes.scoped("cases.case", user)))

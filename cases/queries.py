@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy
 
-from cases.models import Activity, ActivityOfficer, Case, Decision
+from cases.models import Activity, ActivityOfficer, Case, Decision, LegalReview
 from cases.permissions import cleared
 from cases.permissions import marked as marked_condition
 from lawtrace import rawrows
@@ -150,3 +150,9 @@ def decisions_awaiting_review(user: User) -> QuerySet:
     """Decisions submitted for legal review on cases the user may see, oldest first."""
     return (Decision.objects.filter(case__in=visible_cases(user), state=Decision.State.IN_REVIEW)
             .select_related("case").order_by("drafted_at"))
+
+
+def legal_review_titles(ids: set[int]) -> dict[int, str]:
+    """Legal reviews by id as the register names them: the decision they reviewed."""
+    return {review.pk: str(review.decision) for review in
+            LegalReview.objects.filter(pk__in=ids).select_related("decision__case")}

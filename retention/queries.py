@@ -48,6 +48,19 @@ def proposals_waiting(user: User) -> QuerySet[PurgeProposal]:
             .select_related("record__retention", "proposed_by").order_by("proposed_at"))
 
 
+def purges_under_way(user: User) -> QuerySet[PurgeProposal]:
+    """Approved purges the job has not finished: approved and waiting, or tombstone written and content going."""
+    return (PurgeProposal.objects.restrict(user)
+            .filter(state__in=[PurgeProposal.State.APPROVED, PurgeProposal.State.ERASING])
+            .select_related("record", "decided_by").order_by("decided_at", "pk"))
+
+
+def latest_proposal(user: User, record_id: int) -> PurgeProposal | None:
+    """The record's newest purge proposal the user may see, whatever its state (the record page shows it)."""
+    return (PurgeProposal.objects.restrict(user).filter(record_id=record_id)
+            .select_related("proposed_by", "decided_by").order_by("-proposed_at", "-pk").first())
+
+
 def active_holds(user: User) -> QuerySet[Hold]:
     return (Hold.objects.restrict(user).filter(released_at__isnull=True)
             .select_related("record", "placed_by").order_by("-placed_at"))

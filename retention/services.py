@@ -207,7 +207,8 @@ def propose_purge(records: list, *, reason: str, actor: User, context: RequestCo
     if not can(actor, "retention.propose_purge") or any(r.agency_id != actor.agency_id for r in records):
         problem = _("Only the archivist proposes purges.")
     elif not records:
-        problem = _("Tick the records to propose for purge.")
+        problem = _("Nothing was proposed for purge: no record due for review was ticked. Tick the records of no "
+                    "preservation value in the list, then propose them.")
     elif not reason.strip():
         problem = _("Say why these records have no preservation value.")
     else:
@@ -235,6 +236,8 @@ def decide_purge(proposals: list[PurgeProposal], *, approve: bool, actor: User, 
     problem = None
     if not can(actor, "retention.decide_purge"):
         problem = _("Only the head decides purges.")
+    elif not proposals:
+        problem = _("Nothing was decided: no proposal awaiting approval was ticked.")
     elif any(p.proposed_by_id == actor.pk for p in proposals):
         problem = _("Nobody approves a purge they proposed.")
     elif not approve and not comment.strip():

@@ -22,6 +22,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "retention/overview.html", {
         "page": page, "query": query, "propose_form": forms.ProposeForm(), "decide_form": forms.DecideForm(),
         "release_form": forms.ReleaseForm(), "proposals": queries.proposals_waiting(request.user)[:200],
+        "under_way": queries.purges_under_way(request.user)[:200],
         "holds": queries.active_holds(request.user)[:200], "expiring": queries.expiring_within(request.user)[:50],
         "can_propose": can(request.user, "retention.propose_purge"),
         "can_decide": can(request.user, "retention.decide_purge"),

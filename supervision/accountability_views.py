@@ -31,13 +31,15 @@ def misconduct_list(request: HttpRequest) -> HttpResponse:
     initial = {"officer": review.officer_id, "facts": review.remarks} if review else None
     if request.GET.get("finding"):
         initial = {"finding_id": object_id(request.GET["finding"]), "officer": object_id(request.GET.get("officer"))}
-    form = MisconductForm(request.POST or None, user=request.user, initial=initial) if can_open else None
+    search = request.GET.get("finding_q", "").strip()
+    form = MisconductForm(request.POST or None, user=request.user, initial=initial,
+                          finding_search=search) if can_open else None
     if request.method == "POST" and form is not None and form.is_valid():
         data = form.cleaned_data
         try:
             made = accountability.open_case(
                 agency, officer=data["officer"], misconduct=data["misconduct"], facts=data["facts"],
-                review=review, finding_id=data["finding_id"], actor=request.user,
+                review=review, finding_id=data["finding_id"].pk if data["finding_id"] else None, actor=request.user,
                 context=RequestContext.from_request(request))
         except Refused as refusal:
             form.add_error(None, str(refusal))
@@ -50,7 +52,7 @@ def misconduct_list(request: HttpRequest) -> HttpResponse:
     page, query = paginate(request, listed)
     return render(request, "supervision/misconduct_list.html", {
         "page": page, "query": query, "form": form, "review": review, "states": MisconductCase.State.choices,
-        "own_only": not can_open})
+        "own_only": not can_open, "finding_search": search})
 
 
 @route("misconduct.view", post="misconduct.decide", on="supervision.misconductcase")

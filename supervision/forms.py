@@ -3,9 +3,12 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from authz.capabilities import holders
+from compliance.labels import describe
+from compliance.queries import visible_findings
 from org.models import Unit, User
 from policy import current
 from policy.citations import law
@@ -82,15 +85,40 @@ class ReviewForm(forms.Form):
                 {c["id"]: data.get(f"comment_{c['id']}", "") for c in self.checks})
 
 
+FINDINGS_OFFERED = 200
+
+
+def finding_label(finding) -> str:
+    """A finding as a supervisor names it: the activity, the officer, what is wanting, and the article."""
+    who = f" · {finding.officer}" if finding.officer_id else ""
+    return f"{finding.activity}{who} · {describe(finding).rstrip('。.')}（{law(finding.cites)}）"
+
+
 class MisconductForm(forms.Form):
     officer = PersonChoice(label=_("officer concerned"), queryset=User.objects.none())
     misconduct = forms.ChoiceField(label=_("misconduct"))
     facts = forms.CharField(label=_("facts"), widget=forms.Textarea(attrs={"rows": 4}))
-    finding_id = forms.IntegerField(label=_("from compliance finding (number)"), required=False, min_value=1)
+    finding_id = forms.ModelChoiceField(
+        label=_("from compliance finding"), required=False, queryset=None, empty_label=_("— none —"),
+        help_text=_("Open findings you may see, newest first; search above to narrow the list."))
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args, user, finding_search: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["officer"].queryset = _staff(user)
+        # Any finding the user may see validates (an id from a link or an older page); the list offers the open ones.
+        findings = visible_findings(user).select_related("activity", "officer")
+        self.fields["finding_id"].queryset = findings
+        shown = findings.filter(closed_at=None)
+        if finding_search:
+            shown = shown.filter(Q(activity__place__icontains=finding_search)
+                                 | Q(officer__full_name__icontains=finding_search)
+                                 | Q(activity__case__number__icontains=finding_search))
+        shown = list(shown.order_by("-opened_at", "-pk")[:FINDINGS_OFFERED])
+        chosen = self.initial.get("finding_id") or self.data.get("finding_id")
+        if chosen and str(chosen) not in {str(f.pk) for f in shown}:
+            shown += list(findings.filter(pk=chosen if str(chosen).isdigit() else None))
+        self.fields["finding_id"].widget.choices = [("", self.fields["finding_id"].empty_label)] + [
+            (f.pk, finding_label(f)) for f in shown]
         self.fields["misconduct"].choices = [
             (m.id, f"{m.label}（{law(m.cite)}）")
             for m in _accountability(user.agency).misconduct]

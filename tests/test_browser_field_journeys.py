@@ -99,9 +99,13 @@ def test_the_legal_reviewer_reviews_a_decision_on_a_marked_case_at_a_desk(open_p
     page.get_by_role("link", name=f"{case.number}", exact=False).first.click()
     assert page.get_by_role("heading", name="法制审核").first.is_visible()
     assert "刘法制" in page.content()  # the drafter and the reviewer both read who reviews
+    from playwright.sync_api import expect
+
     for index in range(len(decisions.points_to_review(decision))):
-        page.locator(f"#finding-{index}").fill("符合规定")
+        # The words are asked for while the point is not ticked as meeting the requirement, and not after.
+        expect(page.locator(f"#finding-{index}")).to_have_attribute("required", "")
         page.locator(f"input[name=ok-{index}]").check()
+        expect(page.locator(f"#finding-{index}")).not_to_have_attribute("required", "")
     page.get_by_label("审核意见").fill("同意")
     page.get_by_role("button", name="记录审核意见").click()
     assert page.get_by_text("法制审核意见已记录").is_visible()

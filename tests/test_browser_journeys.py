@@ -186,6 +186,8 @@ def test_officer_explains_an_interruption_and_the_head_files_it(page, live_serve
 def test_archivist_files_a_court_request_copies_out_a_package_and_verifies_it(page, live_server, tmp_path,
                                                                              settings):
     """000/1/6, 001/4/4; 001/2/11: the court's letter is checked, the copy leaves as a package, the package verifies."""
+    from playwright.sync_api import expect
+
     from access import exports
     from access.models import AccessRequest, PackageExport
     from tests.access_world import build
@@ -195,7 +197,15 @@ def test_archivist_files_a_court_request_copies_out_a_package_and_verifies_it(pa
     _log_in(page, live_server, world.archivist)
     page.get_by_role("link", name="调阅", exact=True).click()
     page.get_by_role("link", name="新建调阅申请").click()
+    # The page shows what the type chosen needs: a lawyer's papers for a lawyer, a court's letter for a court.
+    page.get_by_label("申请人类别").select_option("party_lawyer")
+    expect(page.get_by_label("委托书")).to_be_visible()
+    expect(page.get_by_label("申请的工作人员")).to_be_hidden()
     page.get_by_label("申请人类别").select_option("court")
+    expect(page.get_by_label("委托书")).to_be_hidden()
+    expect(page.get_by_label("单位介绍信")).to_be_visible()
+    explained = page.locator("fieldset.actions").get_by_text("有关单位凭单位介绍信")  # each action by its rules
+    expect(explained.first).to_be_visible()
     page.get_by_label("申请人:", exact=True).fill("赵法官")
     page.get_by_label("申请人单位").fill("汝州市人民法院")
     page.get_by_label("用途").select_option("litigation")
@@ -235,6 +245,8 @@ def test_archivist_files_a_court_request_copies_out_a_package_and_verifies_it(pa
 def test_archivist_proposes_a_purge_and_the_head_approves_it(page, live_server, tmp_path):
     """000/2/15, 000/2/15: an expired clip of no preservation value goes with the head's approval, leaving a
     tombstone."""
+    from playwright.sync_api import expect
+
     from retention import services
     from retention.models import Schedule
     from tests.access_world import build
@@ -254,6 +266,8 @@ def test_archivist_proposes_a_purge_and_the_head_approves_it(page, live_server, 
     page.get_by_label(world.clip.original_name).check()
     page.get_by_role("button", name="批准清除").click()
     assert page.get_by_text("后台任务将清除记录内容").is_visible()
+    page.get_by_role("link", name=world.clip.shown_name).first.click()  # the record says the purge is pending
+    expect(page.locator("[data-purge-state=approved]")).to_be_visible()
     assert services.purge_approved() == 1
     page.goto(f"{live_server.url}/evidence/{world.clip.pk}/")
     assert page.get_by_text("经批准清除").is_visible()
@@ -267,8 +281,11 @@ def test_supervisor_samples_reviews_and_the_head_decides_the_misconduct(page, li
 
     world = build("xinzhou_finance", records=6)
     _log_in(page, live_server, world.supervisor)
+    from playwright.sync_api import expect
+
     page.get_by_role("link", name="监督检查", exact=True).click()
-    page.get_by_text("发起抽查评查").click()
+    page.get_by_role("link", name="发起抽查评查").click()  # a primary action, not a toggle to find
+    expect(page.get_by_role("heading", name="发起抽查评查")).to_be_visible()
     form = page.locator("form.form")
     form.get_by_label("检查类型").select_option("sampling")
     form.get_by_label("标题").fill("第三季度执法记录回放检查")
@@ -289,6 +306,7 @@ def test_supervisor_samples_reviews_and_the_head_decides_the_misconduct(page, li
     page.get_by_role("button", name="保存评查结果").click()
     assert page.get_by_text("评查结果已保存").is_visible()
     page.get_by_role("link", name="立执法过错案件").click()
+    expect(page.get_by_label("来源合规问题")).to_be_visible()  # findings are picked by what they say, not a number
     page.get_by_label("过错行为").select_option("other")
     page.get_by_label("事实").fill("回放检查发现执法时未按规定着装")
     page.get_by_role("button", name="立案").click()

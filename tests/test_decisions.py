@@ -176,3 +176,93 @@ def test_002_legal_review_asks_for_words_only_where_a_point_is_wanting(db):
     decisions.record_review(review, ticked, passed=True, opinion="同意", actor=staff["legal"])
     decision.refresh_from_db()
     assert decision.state == Decision.State.REVIEW_PASSED
+
+
+def test_002_the_review_page_asks_for_words_only_where_a_point_is_not_ticked(client, db):
+    from tests.conftest import login
+
+    case, staff = _world("ruzhou_water", "ruzhou-water")
+    decision = _draft(case, staff, 20_000)
+    decisions.submit_for_review(decision, {m: "附件" for m in decisions.materials_needed(decision)},
+                                actor=staff["drafter"])
+    points = decisions.points_to_review(decision)
+    login(client, staff["legal"])
+    page = client.get(f"/decisions/{decision.pk}/").content.decode()
+    # The page makes the words required while the box is unticked (a script); the field itself is not "required".
+    assert 'data-required-unless="ok-0"' in page and 'id="finding-0" required' not in page
+    wanting = {f"ok-{i}": "on" for i in range(len(points) - 1)} | {"opinion": "部分内容不全，退回补正",
+                                                                     "conclusion": "fail"}
+    refused = client.post(f"/decisions/{decision.pk}/review/", wanting)
+    form = refused.context["review_form"]
+    assert refused.status_code == 200 and list(form.errors) == [f"finding-{len(points) - 1}"]
+    assert "部分内容不全，退回补正" in refused.content.decode()  # nothing typed is lost
+    decision.refresh_from_db()
+    assert decision.state == Decision.State.IN_REVIEW
+    passing = {f"ok-{i}": "on" for i in range(len(points))} | {"opinion": "同意", "conclusion": "pass"}
+    client.post(f"/decisions/{decision.pk}/review/", passing)
+    decision.refresh_from_db()
+    assert decision.state == Decision.State.REVIEW_PASSED
+
+
+def test_001_5_the_legal_reviewer_opens_the_materials_submitted_and_each_look_is_registered(client, db, tmp_path):
+    """The drafter attaches records of the case to each material; the legal reviewer opens them through the choke
+    point (clearance follows the duty, 000/1/10) while the review is open, and each look is in the register."""
+    from access import register
+    from ledger.queries import events_matching
+    from tests.access_world import build
+    from tests.conftest import login
+
+    w = build("ruzhou_water", tmp_path)
+    w.case.commercial_secret = True
+    w.case.save(update_fields=["commercial_secret"])
+    type(w.clip).objects.filter(pk=w.clip.pk).update(confidentiality="personal_privacy")
+    decision = decisions.draft(w.case, decision_type="fine", amount_yuan=200_000, measures="罚款二十万元",
+                               law_requires_review=False, actor=w.handler)
+    assert decision.review_required
+    login(client, w.legal)
+    assert client.get(f"/evidence/{w.clip.pk}/play/").status_code in (403, 404)  # nothing submitted yet
+    login(client, w.handler)
+    needed = decisions.materials_needed(decision)
+    page = client.get(f"/decisions/{decision.pk}/")
+    offered = {r.pk for r in page.context["submit_form"].fields["records-0"].queryset}
+    assert {w.clip.pk, w.decision.pk} <= offered
+    posted = {f"material-{i}": "纸质卷宗第3页" for i in range(1, len(needed))} | {"records-0": [w.clip.pk]}
+    client.post(f"/decisions/{decision.pk}/submit/", posted)
+    decision.refresh_from_db()
+    assert decision.state == Decision.State.IN_REVIEW
+
+    login(client, w.legal)
+    page = client.get(f"/decisions/{decision.pk}/").content.decode()
+    assert f'href="/evidence/{w.clip.pk}/play/"' in page and w.clip.shown_name in page
+    assert client.get(f"/evidence/{w.clip.pk}/play/").status_code == 200
+    look = events_matching(verbs=["record.view"], agency_code=w.agency.code).get(object_id=str(w.clip.pk))
+    assert look.actor == w.legal and look.detail["legal_review"] == decision.reviews.get().pk
+    row = register.rows([look])[0]
+    assert "法制审核" in row.approver and str(decision) in row.approver
+    # Someone without the duty is not let in by the submission, and the transcript not submitted stays shut.
+    login(client, w.supervisor)
+    assert client.get(f"/evidence/{w.clip.pk}/play/").status_code in (403, 404)
+    login(client, w.legal)
+    assert client.get(f"/evidence/{w.transcript.pk}/play/").status_code in (403, 404)
+    # Once the review is recorded, the materials close again.
+    points = decisions.points_to_review(decision)
+    client.post(f"/decisions/{decision.pk}/review/", {f"ok-{i}": "on" for i in range(len(points))}
+                | {"opinion": "同意", "conclusion": "pass"})
+    assert client.get(f"/evidence/{w.clip.pk}/play/").status_code in (403, 404)
+
+
+def test_001_5_only_records_of_the_case_the_drafter_sees_are_attached(db, tmp_path):
+    from tests.access_world import build
+    from tests.factories import RecordFactory
+
+    w = build("ruzhou_water", tmp_path)
+    decision = decisions.draft(w.case, decision_type="fine", amount_yuan=200_000, measures="罚款二十万元",
+                               law_requires_review=False, actor=w.handler)
+    assert decision.review_required
+    stranger = RecordFactory(agency=w.agency)
+    needed = decisions.materials_needed(decision)
+    with pytest.raises(decisions.DecisionRefused, match="本案"):
+        decisions.submit_for_review(decision, {m: "附件" for m in needed}, attached={needed[0]: [stranger.pk]},
+                                    actor=w.handler)
+    assert Event.objects.filter(verb="decision.submit_review", result="denied").exists()
+    assert not decision.reviews.exists()

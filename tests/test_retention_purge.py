@@ -130,6 +130,6 @@ def test_000_2_15_proposing_nothing_is_refused_not_reported_as_done(client, w):
         services.propose_purge([], reason="无保存价值", actor=w.archivist)
     login(client, w.archivist)
     page = client.post("/retention/propose/", {"reason": "无保存价值"}, follow=True).content.decode()
-    assert "请勾选要提出清除的记录" in page and "已提出清除 0 条" not in page, page[page.find("<main"):][:1500]
+    assert "未提出任何清除" in page and "已提出清除 0 条" not in page, page[page.find("<main"):][:1500]
     with pytest.raises(services.RetentionRefused, match=w.clip.original_name):  # named by its file, not its id
         services.propose_purge([w.clip], reason="无保存价值", actor=w.archivist)

@@ -67,3 +67,33 @@ def test_001_3_8_a_record_of_an_open_case_says_in_chinese_why_it_has_no_end_date
     login(client, w.archivist)
     page = client.get(f"/evidence/{w.clip.pk}/").content.decode()
     assert "案件尚未归档" in page and "case not archived yet" not in page
+
+
+def test_000_2_15_a_purge_of_nothing_is_not_reported_as_done(client, w):
+    with time_machine.travel(timezone.now() + dt.timedelta(days=400)):
+        login(client, w.archivist)
+        answer = client.post("/retention/propose/", {"reason": "例行检查，无保存价值"}, follow=True)
+        text = answer.content.decode()
+        assert "未提出" in text and "0 条" not in text
+        assert Event.objects.filter(verb="retention.propose_purge", result="denied").exists()
+        client.force_login(w.head)
+        text = client.post("/retention/decide/", {"decision": "approve", "comment": "同意"}, follow=True)
+        assert "未作决定" in text.content.decode() and "后台任务将清除" not in text.content.decode()
+
+
+def test_000_2_15_an_approved_purge_shows_as_pending_until_the_job_has_run(client, w):
+    with time_machine.travel(timezone.now() + dt.timedelta(days=400)):
+        login(client, w.archivist)
+        client.post("/retention/propose/", {"records": [w.clip.pk], "reason": "例行检查，无保存价值"})
+        assert "待审批" in client.get(f"/evidence/{w.clip.pk}/").content.decode()
+        proposal = PurgeProposal.objects.get()
+        client.force_login(w.head)
+        client.post("/retention/decide/", {"proposals": [proposal.pk], "decision": "approve", "comment": "同意"})
+        record_page = client.get(f"/evidence/{w.clip.pk}/").content.decode()
+        assert 'data-purge-state="approved"' in record_page and "已批准，等待清除" in record_page
+        overview = client.get("/retention/")
+        assert [p.pk for p in overview.context["under_way"]] == [proposal.pk]
+        assert w.clip.shown_name in overview.content.decode()
+        assert services.purge_approved() == 1
+        assert not client.get("/retention/").context["under_way"]
+        assert "data-purge-state" not in client.get(f"/evidence/{w.clip.pk}/").content.decode()

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import zipfile
+from types import SimpleNamespace
 
 from django.urls import reverse
 from django.utils import timezone
@@ -218,3 +219,54 @@ def test_004_24_a_misconduct_case_opened_from_a_compliance_finding(db, client):
     assert MisconductCase.objects.get().finding_id == finding.pk
     client.force_login(world.officers[1])
     assert link not in client.get(reverse("finding_list")).content.decode()
+
+
+def _finding(world, activity, officer, opened_at=None, closed_at=None):
+    from compliance.models import Finding
+
+    return Finding.objects.create(agency=world.agency, activity=activity, officer=officer, rule="not_recorded",
+                                  fingerprint=f"not_recorded-{activity.pk}", severity="high", cites="004/9",
+                                  params={"stage": "现场检查", "requirement": "全过程"},
+                                  opened_at=opened_at or timezone.now(), closed_at=closed_at)
+
+
+def test_004_24_opening_a_misconduct_case_offers_a_picker_of_open_findings_in_chinese(db, client):
+    """The supervisor picks a finding by what it says, not by its number; closed findings are not offered, a
+    search narrows the list, and an id the user may not see is refused whatever the page offered."""
+    from compliance.models import Finding
+    from tests.factories import ActivityFactory, AgencyFactory
+
+    world = build("xinzhou_finance", records=0)
+    first = ActivityFactory(agency=world.agency, officers=[world.officers[0]], place="东城区幸福路")
+    second = ActivityFactory(agency=world.agency, officers=[world.officers[1]], place="西城区建设路")
+    open_one = _finding(world, first, world.officers[0])
+    other = _finding(world, second, world.officers[1])
+    closed = Finding.objects.create(agency=world.agency, activity=second, officer=world.officers[1],
+                                    rule="not_recorded", fingerprint="closed", severity="high", cites="004/9",
+                                    params={"stage": "调查取证", "requirement": "全过程"}, opened_at=timezone.now(),
+                                    closed_at=timezone.now())
+    elsewhere = AgencyFactory(code="lushan-finance", name="鲁山县财政局", pack_code="lushan_finance")
+    foreign = _finding(SimpleNamespace(agency=elsewhere), ActivityFactory(agency=elsewhere), None)
+    client.force_login(world.supervisor)
+    page = client.get(reverse("misconduct_list"))
+    offered = dict(page.context["form"].fields["finding_id"].widget.choices)
+    assert set(offered) - {""} == {open_one.pk, other.pk}
+    assert "现场检查" in offered[open_one.pk] and "东城区幸福路" in offered[open_one.pk] and "第九条" in offered[
+        open_one.pk]
+    narrowed = client.get(reverse("misconduct_list"), {"finding_q": "东城区"})
+    assert set(dict(narrowed.context["form"].fields["finding_id"].widget.choices)) - {""} == {open_one.pk}
+    base = {"officer": world.officers[1].pk, "misconduct": "not_recording", "facts": "未对现场检查进行记录"}
+    refused = client.post(reverse("misconduct_list"), {**base, "finding_id": foreign.pk})
+    assert refused.status_code == 200 and refused.context["form"].errors["finding_id"]
+    assert not MisconductCase.objects.exists()
+    client.post(reverse("misconduct_list"), {**base, "finding_id": closed.pk})  # still the user's to see
+    assert MisconductCase.objects.get().finding_id == closed.pk
+
+
+def test_004_22_opening_a_sampling_round_is_a_visible_primary_action(db, client):
+    world = build("xinzhou_finance", records=0)
+    client.force_login(world.supervisor)
+    page = client.get(reverse("review_list")).content.decode()
+    assert 'href="#open-round"' in page and '<section id="open-round">' in page and "<details" not in page
+    client.force_login(world.officers[0])
+    assert 'id="open-round"' not in client.get(reverse("review_list")).content.decode()

@@ -16,7 +16,8 @@ def record_retention(context, record) -> dict:
     user = context["request"].user
     return {
         "record": record, "schedule": Schedule.objects.filter(record=record).first(),
-        "holds": queries.holds_of(user, record.pk), "can_hold": can(user, "retention.hold"),
+        "holds": queries.holds_of(user, record.pk), "proposal": queries.latest_proposal(user, record.pk),
+        "can_hold": can(user, "retention.hold"),
         "can_shorten": can(user, "retention.shorten"), "can_release": can(user, "retention.release_hold"),
         "hold_form": HoldForm(agency=record.agency),
         "tombstone": getattr(record, "tombstone", None) if record.purged_at else None,
