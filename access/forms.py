@@ -89,7 +89,8 @@ class RequestForm(forms.Form):
                 self.show_for[f"credential_{value}"] = types
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         kind = data.get("requester_type")
         if kind is None:
             return data

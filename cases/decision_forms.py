@@ -30,7 +30,8 @@ class SubmitForm(forms.Form):
                 help_text=_("The legal reviewer opens these in the system; each look is entered in the register."))
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for index in range(len(self.materials)):
             if not (data.get(f"material-{index}") or "").strip() and not data.get(f"records-{index}"):
                 self.add_error(f"material-{index}", _("Give the reference of what is attached or choose its records."))
@@ -68,7 +69,8 @@ class ReviewForm(forms.Form):
             self.fields[f"ok-{index}"] = forms.BooleanField(label=_("meets the requirement"), required=False)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         wanting = False
         for index in range(len(self.points)):
             if not data.get(f"ok-{index}"):

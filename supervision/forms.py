@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import cast
 
 from django import forms
 from django.db.models import Q
@@ -98,7 +99,7 @@ class MisconductForm(forms.Form):
     officer = PersonChoice(label=_("officer concerned"), queryset=User.objects.none())
     misconduct = forms.ChoiceField(label=_("misconduct"))
     facts = forms.CharField(label=_("facts"), widget=forms.Textarea(attrs={"rows": 4}))
-    finding_id = forms.ModelChoiceField(
+    finding_id: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("from compliance finding"), required=False, queryset=None, empty_label=_("— none —"),
         help_text=_("Open findings you may see, newest first; search above to narrow the list."))
 
@@ -107,17 +108,18 @@ class MisconductForm(forms.Form):
         self.fields["officer"].queryset = _staff(user)
         # Any finding the user may see validates (an id from a link or an older page); the list offers the open ones.
         findings = visible_findings(user).select_related("activity", "officer")
-        self.fields["finding_id"].queryset = findings
-        shown = findings.filter(closed_at=None)
+        offered = cast(forms.ModelChoiceField, self.fields["finding_id"])
+        offered.queryset = findings
+        still_open = findings.filter(closed_at=None)
         if finding_search:
-            shown = shown.filter(Q(activity__place__icontains=finding_search)
-                                 | Q(officer__full_name__icontains=finding_search)
-                                 | Q(activity__case__number__icontains=finding_search))
-        shown = list(shown.order_by("-opened_at", "-pk")[:FINDINGS_OFFERED])
+            still_open = still_open.filter(Q(activity__place__icontains=finding_search)
+                                           | Q(officer__full_name__icontains=finding_search)
+                                           | Q(activity__case__number__icontains=finding_search))
+        shown = list(still_open.order_by("-opened_at", "-pk")[:FINDINGS_OFFERED])
         chosen = self.initial.get("finding_id") or self.data.get("finding_id")
         if chosen and str(chosen) not in {str(f.pk) for f in shown}:
-            shown += list(findings.filter(pk=chosen if str(chosen).isdigit() else None))
-        self.fields["finding_id"].widget.choices = [("", self.fields["finding_id"].empty_label)] + [
+            shown += list(findings.filter(pk=int(str(chosen)) if str(chosen).isdigit() else 0))
+        cast(forms.Select, offered.widget).choices = [("", offered.empty_label)] + [
             (f.pk, finding_label(f)) for f in shown]
         self.fields["misconduct"].choices = [
             (m.id, f"{m.label}（{law(m.cite)}）")
