@@ -25,15 +25,14 @@ from evidence.models import Record
 from evidence.queries import visible_records
 from lawtrace.pages import history, paginate
 from lawtrace.params import object_id, object_ids
-from lawtrace.pdf import pdf_response
 from ledger.events import RequestContext
 from org.models import User
 from org.services import set_clearances
 from policy import current
 from policy.citations import law
 from policy.vocabulary import ConfidentialityMark, RequesterType
-from printing.services import PrintRefused, print_document
 from printing.services import recent as recent_prints
+from printing.views import printed
 
 REQUEST = "access.accessrequest"
 
@@ -244,17 +243,7 @@ def register_view(request: HttpRequest) -> HttpResponse:
         # narrow it (printing.services).
         asked = {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
                  "q": text}
-        try:
-            made = print_document("access_register", asked, actor=request.user,
-                                  context=RequestContext.from_request(request))
-        except PrintRefused as refusal:
-            messages.error(request, str(refusal))
-            kept = request.GET.copy()
-            kept.pop("format", None)
-            return redirect(f"{request.path}?{kept.urlencode()}")
-        if isinstance(made, bytes):
-            return pdf_response(made, f"{agency.name}查阅登记簿.pdf")
-        return redirect("register_print_job", made.pk)
+        return printed(request, "access_register", asked, f"{agency.name}查阅登记簿.pdf", "register_print_job")
     events = register.searched(register.register_events(agency.code, *register.period(since, until)), text)
     if output == "xlsx":
         # A document covers all it was asked for and says so, or is refused with the count and how to narrow it.

@@ -13,11 +13,10 @@ from cases.forms import apply_service_errors
 from devices import forms, services, usage_ledger
 from devices.models import Device, FaultReport, HandOver
 from lawtrace.pages import history, paginate
-from lawtrace.pdf import pdf_response
 from ledger.events import RequestContext, record_denial
 from org.models import Unit, User
-from printing.services import PrintRefused, print_document
 from printing.services import recent as recent_prints
+from printing.views import printed
 
 
 @route("device.view", post="device.register", verb="device.register")
@@ -135,17 +134,7 @@ def usage_ledger_view(request: HttpRequest) -> HttpResponse:
             # to narrow it (printing.services).
             params = {"start": form.cleaned_data["start"].isoformat(), "end": form.cleaned_data["end"].isoformat(),
                       "device": device.pk if device else None}
-            try:
-                made = print_document("usage_ledger", params, actor=request.user,
-                                      context=RequestContext.from_request(request))
-            except PrintRefused as refusal:
-                messages.error(request, str(refusal))
-                query = request.GET.copy()
-                query.pop("format", None)
-                return redirect(f"{request.path}?{query.urlencode()}")
-            if isinstance(made, bytes):
-                return pdf_response(made, f"{name}.pdf")
-            return redirect("ledger_print_job", made.pk)
+            return printed(request, "usage_ledger", params, f"{name}.pdf", "ledger_print_job")
         ledger = usage_ledger.rows(request.user, start, end, device.pk if device else None)
         if fmt == "xlsx":
             statement = usage_ledger.statement(form.cleaned_data["start"], form.cleaned_data["end"], device,

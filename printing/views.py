@@ -11,11 +11,28 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from authz.routes import route
 from lawtrace.pages import history
+from lawtrace.pdf import pdf_response
 from ledger.events import RequestContext
+from org.requests import SignedInRequest
 from printing import documents, services
 from printing.models import PrintJob
 
 JOB = "printing.printjob"
+
+
+def printed(request: SignedInRequest, kind: str, asked: dict, file_name: str, job_page: str) -> HttpResponse:
+    """What a page's "print" answers: the PDF at once when short, else the job's progress page; above the far limit
+    the page again, saying how to narrow what was asked (``services.print_document``)."""
+    try:
+        made = services.print_document(kind, asked, actor=request.user, context=RequestContext.from_request(request))
+    except services.PrintRefused as refusal:
+        messages.error(request, str(refusal))
+        kept = request.GET.copy()
+        kept.pop("format", None)
+        return redirect(f"{request.path}?{kept.urlencode()}")
+    if isinstance(made, bytes):
+        return pdf_response(made, file_name)
+    return redirect(job_page, made.pk)
 
 
 def _job(request: HttpRequest, pk: int, kind: str, action: str = "view") -> PrintJob:
