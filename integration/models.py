@@ -174,6 +174,9 @@ class Delivery(models.Model):
         PENDING = "pending", _("waiting")
         DELIVERED = "delivered", _("delivered")
         FAILED = "failed", _("given up")
+        # The case or record the event concerns was marked confidential after the event was queued, and the system
+        # is not cleared for the mark: it is not sent (integration/withheld.py).
+        WITHHELD = "withheld", _("withheld (marked confidential)")
 
     webhook = models.ForeignKey(Webhook, verbose_name=_("webhook"), on_delete=models.PROTECT,
                                 related_name="deliveries")

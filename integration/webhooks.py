@@ -126,11 +126,18 @@ def deliver(delivery_id: int, now: dt.datetime | None = None) -> Delivery | None
     """One attempt: post the event, signed; 2xx delivers, anything else schedules the next attempt or gives up.
     The row is locked (skipping one another worker holds), so two workers never post the same attempt."""
     with transaction.atomic():
-        delivery = (Delivery.objects.select_for_update(skip_locked=True).select_related("webhook")
+        delivery = (Delivery.objects.select_for_update(skip_locked=True)
+                    .select_related("webhook__account__principal")
                     .filter(pk=delivery_id, state=Delivery.State.PENDING).first())
         if delivery is None:
             return None
         event = Event.objects.get(seq=delivery.event_seq)
+        # Judged again as it leaves: a case marked since the event was queued is not sent to a system not cleared
+        # for the mark, as its pages and pull feed no longer show it.
+        if withheld(delivery.webhook.account.principal, [event]):
+            delivery.state, delivery.next_attempt_at = Delivery.State.WITHHELD, None
+            delivery.save(update_fields=["state", "next_attempt_at"])
+            return delivery
         body = json.dumps({"delivery": delivery.pk, "event": as_message(event)}, ensure_ascii=False,
                           sort_keys=True, default=str).encode()
         headers = {"Content-Type": "application/json; charset=utf-8", "X-Lawtrace-Event": event.verb,

@@ -141,3 +141,21 @@ def test_000_1_10_events_reaching_a_marked_case_through_what_they_name_are_withh
                    actor=UserFactory(agency=agency, roles=(Role.SECURITY_ADMIN,)))
     system.principal.refresh_from_db()
     assert withheld(system.principal, events) == set()
+
+
+def test_000_1_10_an_event_queued_before_its_case_was_marked_is_withheld_when_it_would_leave(scene, receiver_hook,
+                                                                                             monkeypatch):
+    system, plain, _secret, _state, _records = scene
+    hook, _key = webhooks.add_webhook(system, url=receiver_hook, verbs=["case.update"])
+    api = client_for(issue(system, operations=ALL)[1])
+    assert api.patch(f"/api/v1/cases/{plain.pk}/", {"title": "改后的案由"}, format="json").status_code == 200
+    delivery = Delivery.objects.get(webhook=hook, verb="case.update")
+    Case.objects.filter(pk=plain.pk).update(personal_privacy=True)  # marked before the worker sends it
+    posted = []
+    monkeypatch.setattr(webhooks, "_post", lambda url, body, headers: posted.append(body) or 200)
+    sent = webhooks.deliver(delivery.pk)
+    assert sent.state == Delivery.State.WITHHELD and posted == []
+    assert webhooks.deliver(delivery.pk) is None  # nothing left to send
+    Case.objects.filter(pk=plain.pk).update(personal_privacy=False)
+    Delivery.objects.filter(pk=delivery.pk).update(state=Delivery.State.PENDING)
+    assert webhooks.deliver(delivery.pk).state == Delivery.State.DELIVERED and len(posted) == 1  # the control
